@@ -1,0 +1,5 @@
+"""python -m kb"""
+
+from .cli import main
+
+main()

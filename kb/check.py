@@ -1,0 +1,231 @@
+"""Structural checks: the errors that make a knowledge base unpublishable."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+
+from rdflib import RDF, Dataset, Graph, URIRef
+from rdflib.namespace import PROV, SH
+
+from .errors import Origin, Problem
+from .expr import references
+from .iris import Iris
+from .model import Collection
+from .units import unit_problem
+from .vocab import KB, SCHEMA
+
+ErrorCheck = Callable[[Collection, Dataset], Iterable[Problem]]
+
+
+@dataclass
+class Report:
+    """What the checks found: errors (not publishable) and findings (facts to publish)."""
+
+    errors: list[Problem] = field(default_factory=list)
+    findings: list = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def check_references(c: Collection, ds: Dataset) -> Iterable[Problem]:
+    """Every id a claim, evidence statement or relation names must exist."""
+    def missing(kind, obj, key, ident, known, where):
+        if ident and ident not in known and (where[0], ident) not in c.broken:
+            return Problem(obj.line_of(key), kind, obj.id,
+                           f"unknown {where[0]} '{ident}'; add it to {where[1]} or fix the id")
+        return None
+
+    entity = ("entity", "entities.yaml")
+    prop = ("property", "properties.yaml")
+    for kind, statements in (("claim", c.claims), ("evidence", c.evidence)):
+        for st in statements.values():
+            yield from filter(None, (
+                missing(kind, st, "subject", st.subject, c.entities, entity),
+                missing(kind, st, "property", st.property, c.properties, prop),
+                missing(kind, st, "compared_with", st.compared_with, c.entities, entity),
+            ))
+    for ev in c.evidence.values():
+        if p := missing("evidence", ev, "document", ev.document, c.documents,
+                        ("document", "the documents of claims/evidence/")):
+            yield p
+    for claim in c.claims.values():
+        for ident in claim.about:
+            if p := missing("claim", claim, "about", ident, c.entities, entity):
+                yield p
+        review = claim.review
+        if review.reviewer not in c.config.reviewers:
+            yield Problem(review.line_of("reviewer"), "claim", claim.id,
+                          f"unknown reviewer '{review.reviewer}'; add it to the reviewers of "
+                          "collection.yaml")
+        for ident in review.evidence:
+            if ident not in c.evidence and ("evidence", ident) not in c.broken:
+                yield Problem(review.line_of("evidence"), "claim", claim.id,
+                              f"unknown evidence '{ident}'; add it to claims/evidence/ or fix "
+                              "the id")
+    known = c.claims.keys() | c.evidence.keys() | {i for k, i in c.broken
+                                                   if k in ("claim", "evidence")}
+    for rel in c.relations.values():
+        for ident in references(rel.expression):
+            if ident not in known:
+                yield Problem(rel.origin, "relation", rel.id,
+                              f"unknown claim or evidence '{ident}' in expression; fix the id "
+                              "(a binary minus needs spaces around it: a - b)")
+
+
+def check_anchors(c: Collection, ds: Dataset) -> Iterable[Problem]:
+    """Every quote must be exactly at its offsets in the stored source text."""
+    for claim in c.claims.values():
+        yield from _anchor_problems(c, "claim", claim.id, claim.source, claim.quote,
+                                    claim.start, claim.end, claim.line_of("start"))
+    for m in c.ignored:
+        yield from _anchor_problems(c, "ignored mention", m.id, m.source, m.text,
+                                    m.start, m.end, m.origin)
+
+
+def _anchor_problems(c: Collection, kind: str, ident: str, source_id: str, quote: str,
+                     start: int, end: int, origin: Origin) -> Iterable[Problem]:
+    text = c.sources[source_id].text
+    if 0 <= start < end <= len(text) and text[start:end] == quote:
+        return
+    found = [i for i in _occurrences(text, quote)]
+    if not found:
+        hint = "the quote does not occur in the text; copy it verbatim from the source"
+    elif len(found) == 1:
+        hint = f"the quote occurs at {found[0]}-{found[0] + len(quote)}; fix start/end"
+    else:
+        spots = ", ".join(f"{i}-{i + len(quote)}" for i in found[:5])
+        hint = f"the quote occurs at {spots}; set start/end to the one meant"
+    if not (0 <= start < end <= len(text)):
+        where = f"offsets {start}-{end} are outside the text (0-{len(text)})"
+    else:
+        where = f"text at {start}-{end} is {text[start:end]!r}"
+    yield Problem(origin, kind, ident, f"quote {quote!r} is not at its offsets: {where}; {hint}")
+
+
+def _occurrences(text: str, quote: str) -> Iterable[int]:
+    i = text.find(quote)
+    while quote and i >= 0:
+        yield i
+        i = text.find(quote, i + 1)
+
+
+def check_units(c: Collection, ds: Dataset) -> Iterable[Problem]:
+    """Every unit must be known to the unit registry."""
+    for kind, statements in (("claim", c.claims), ("evidence", c.evidence)):
+        for st in statements.values():
+            if message := unit_problem(st.quantity.unit):
+                yield Problem(st.line_of("unit"), kind, st.id, message)
+
+
+# -- SHACL ---------------------------------------------------------------------------------------
+
+# Which YAML field a SHACL result path (or a claim's sub-node) points at, to report its line.
+_PATH_FIELDS = {
+    RDF.subject: "subject",
+    RDF.predicate: "property",
+    RDF.object: "amount",
+    KB.unit: "unit",
+    KB.boundKind: "bound",
+    KB.lowerBound: "lower",
+    KB.upperBound: "upper",
+    KB.precision: "precision",
+    KB.time: "time",
+    KB.confidence: "confidence",
+    KB.quote: "quote",
+    KB.normalisedQuote: "normalised",
+    KB.statement: "statement",
+    KB.anchor: "start",
+    KB.reason: "reason",
+    SCHEMA.review: "review",
+    PROV.wasDerivedFrom: "document",
+}
+_FRAGMENT_FIELDS = {"time": "time", "review": "review", "rating": "review", "anchor": "start",
+                    "target": "start", "quote-selector": "quote", "position-selector": "start"}
+
+
+@cache
+def shapes_graph() -> Graph:
+    """The SHACL shapes shipped with the package."""
+    g = Graph()
+    g.parse(data=resources.files("kb").joinpath("data/shapes.ttl").read_text("utf-8"),
+            format="turtle")
+    return g
+
+
+def union_graph(ds: Dataset) -> Graph:
+    """All named graphs of a Dataset as one plain Graph."""
+    g = Graph()
+    for s, p, o, _ in ds.quads((None, None, None, None)):
+        g.add((s, p, o))
+    return g
+
+
+def check_shapes(c: Collection, ds: Dataset) -> Iterable[Problem]:
+    """Run the package's SHACL shapes with pySHACL; locate each violation in the YAML."""
+    from pyshacl import validate
+
+    conforms, results, _ = validate(union_graph(ds), shacl_graph=shapes_graph(),
+                                    inference="none", advanced=True)
+    if conforms:
+        return
+    locator = _Locator(c)
+    # sh:class restates dangling references, which check_references reports more clearly.
+    dangling = {(p.kind, p.ident) for p in check_references(c, ds)}
+    for result in results.subjects(RDF.type, SH.ValidationResult):
+        focus = results.value(result, SH.focusNode)
+        path = results.value(result, SH.resultPath)
+        value = results.value(result, SH.value)
+        message = str(results.value(result, SH.resultMessage) or "does not match its shape")
+        message = message.replace("{value}", str(value) if value is not None else "")
+        origin, kind, ident = locator.locate(focus, path)
+        component = results.value(result, SH.sourceConstraintComponent)
+        if component == SH.ClassConstraintComponent and (kind, ident) in dangling:
+            continue
+        yield Problem(origin, kind, ident, message)
+
+
+class _Locator:
+    """Maps a graph node back to the YAML file, line and id it came from."""
+
+    def __init__(self, c: Collection):
+        self.c, self.iris = c, Iris(c.config.base)
+
+    def locate(self, node: URIRef, path: URIRef | None) -> tuple[Origin, str, str]:
+        fragment = str(node).partition("#")[2]
+        key = _FRAGMENT_FIELDS.get(fragment) or _PATH_FIELDS.get(path, "")
+        split = self.iris.kind_and_id(str(node))
+        kind, ident = split if split else ("", str(node))
+        table = {"claim": self.c.claims, "evidence": self.c.evidence}
+        if kind in table and ident in table[kind]:
+            return table[kind][ident].line_of(key), kind, ident
+        if kind in ("entity", "property", "document", "relation"):
+            objects = {"entity": self.c.entities, "property": self.c.properties,
+                       "document": self.c.documents, "relation": self.c.relations}[kind]
+            if ident in objects:
+                return objects[ident].origin, kind, ident
+        if kind == "source":
+            source_id, _, rest = ident.partition("/")
+            if rest.startswith("ignored/"):
+                for m in self.c.ignored:
+                    if m.source == source_id and m.id == rest.split("/", 1)[1]:
+                        return m.origin, "ignored mention", m.id
+            if source_id in self.c.sources:
+                return self.c.sources[source_id].origin, "source", source_id
+        return Origin(self.c.root, 0), kind, ident
+
+
+ERROR_CHECKS: list[ErrorCheck] = [check_references, check_anchors, check_units, check_shapes]
+
+
+def run_error_checks(c: Collection, ds: Dataset,
+                     load_problems: Iterable[Problem] = ()) -> list[Problem]:
+    """All structural errors, once each, sorted by file and line."""
+    problems: list[Problem] = list(load_problems)
+    for check in ERROR_CHECKS:
+        problems.extend(check(c, ds))
+    return sorted(dict.fromkeys(problems))

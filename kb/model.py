@@ -1,0 +1,295 @@
+"""Model objects the loader produces and every later stage reads. Immutable, no I/O."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from .errors import Origin
+
+# Ids become IRI path segments and file names, so they are kept to a safe, stable alphabet.
+ID_PATTERN = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
+
+BOUND_KINDS = ("exact", "approximately", "at-least", "more-than", "at-most", "less-than", "range")
+VERDICTS = ("accurate", "mostly-accurate", "misleading", "inaccurate", "unverifiable")
+DOCUMENT_KINDS = (
+    "annual-report",
+    "filing",
+    "financial-release",
+    "official-statement",
+    "transcript",
+    "index-publication",
+    "datasheet",
+    "launch-record",
+    "news-report",
+    "reference",
+)
+ENTITY_KINDS = ("organization", "person", "product", "project", "place", "event")
+
+
+class Located:
+    """Mixin for objects read from YAML with a line per field."""
+
+    origin: Origin
+    lines: dict[str, int]
+
+    def line_of(self, key: str) -> Origin:
+        """The origin of one field, falling back to the object's own line."""
+        line = self.lines.get(key)
+        return Origin(self.origin.file, line) if line else self.origin
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """An amount in a unit, how the text bounds it, and the precision it was stated to."""
+
+    amount: Decimal
+    unit: str
+    bound: str = "exact"
+    lower: Decimal | None = None
+    upper: Decimal | None = None
+    precision: Decimal | None = None
+
+    def implied_bounds(self) -> tuple[Decimal | None, Decimal | None]:
+        """The lower and upper bounds the bound kind implies (explicit ones win)."""
+        lower, upper = self.lower, self.upper
+        if self.bound in ("at-least", "more-than") and lower is None:
+            lower = self.amount
+        if self.bound in ("at-most", "less-than") and upper is None:
+            upper = self.amount
+        return lower, upper
+
+
+@dataclass(frozen=True)
+class TimeSpec:
+    """A point in time or a period, as dates with the precision they were stated to."""
+
+    kind: str  # "point" or "period"
+    start: date
+    end: date
+    precision: str  # "year", "month" or "day"
+    text: str  # the ISO form it was written in: 2022, 2025-06, 2024-01-01/2024-06-30
+    phrase: str | None = None
+
+
+def parse_time_text(text: str, kind: str) -> TimeSpec:
+    """Parse 2022, 2025-06, 2025-06-30 or START/END into a TimeSpec; ValueError if malformed."""
+    if "/" in text:
+        if kind != "period":
+            raise ValueError("a START/END interval is a period, not a point")
+        first, last = text.split("/", 1)
+        a, b = parse_time_text(first, kind), parse_time_text(last, kind)
+        if b.end < a.start:
+            raise ValueError(f"period {text} ends before it starts")
+        return TimeSpec(kind, a.start, b.end, "day" if a.precision == b.precision == "day"
+                        else min(a.precision, b.precision, key=_PRECISIONS.index), text)
+    m = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", text)
+    if not m:
+        raise ValueError(f"{text!r} is not a date like 2022, 2025-06 or 2025-06-30")
+    year, month, day = int(m[1]), m[2], m[3]
+    if month is None:
+        return TimeSpec(kind, date(year, 1, 1), date(year, 12, 31), "year", text)
+    mon = int(month)
+    if day is None:
+        last = calendar.monthrange(year, mon)[1]
+        return TimeSpec(kind, date(year, mon, 1), date(year, mon, last), "month", text)
+    d = date(year, mon, int(day))
+    return TimeSpec(kind, d, d, "day", text)
+
+
+_PRECISIONS = ("year", "month", "day")
+
+
+@dataclass(frozen=True)
+class Config:
+    """Collection-wide settings from claims/collection.yaml."""
+
+    title: str
+    base: str
+    site_url: str
+    license: str
+    license_url: str
+    description: str = ""
+    store: str = "memory"
+    reviewers: dict[str, Reviewer] = field(default_factory=dict)
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True)
+class Reviewer:
+    """A person or organisation that reviews claims."""
+
+    id: str
+    name: str
+    url: str | None
+    kind: str
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class Source(Located):
+    """A source article: its metadata and its verbatim text."""
+
+    id: str
+    title: str
+    publisher: str
+    url: str | None
+    published: str  # ISO date or date-time as the page shows it
+    language: str
+    notes: tuple[str, ...]
+    text_file: str
+    sha256: str
+    text: str
+    origin: Origin
+    lines: dict[str, int] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class Entity:
+    """Something claims are about, with labels per language and an optional Wikidata id."""
+
+    id: str
+    labels: dict[str, str]
+    kind: str
+    wikidata: str | None
+    description: str | None
+    origin: Origin
+
+    def label(self, lang: str = "en") -> str:
+        """The label in a language, falling back to any label, then the id."""
+        return self.labels.get(lang) or next(iter(self.labels.values()), self.id)
+
+
+@dataclass(frozen=True)
+class PropertyDef:
+    """A measurable property of our vocabulary, with its dimension and Wikidata mapping."""
+
+    id: str
+    labels: dict[str, str]
+    description: str
+    dimension: str
+    wikidata: str | None
+    origin: Origin
+
+    def label(self, lang: str = "en") -> str:
+        """The label in a language, falling back to the id."""
+        return self.labels.get(lang) or self.id
+
+
+@dataclass(frozen=True)
+class Document:
+    """A primary document evidence is taken from."""
+
+    id: str
+    title: str
+    publisher: str
+    date: str | None  # 2025, 2025-07 or 2025-07-28: as precisely as the document is dated
+    url: str
+    kind: str
+    origin: Origin
+    notes: str | None = None
+
+
+@dataclass(frozen=True)
+class Statement(Located):
+    """The common shape of claims and evidence: subject, property, quantity, time."""
+
+    id: str
+    subject: str
+    property: str
+    quantity: Quantity
+    time: TimeSpec | None
+    compared_with: str | None
+    origin: Origin
+    lines: dict[str, int] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class Evidence(Statement):
+    """A statement derived from a primary document, quoting the line it relies on."""
+
+    document: str = ""
+    quote: str = ""
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Review(Located):
+    """A verdict on a claim, with the reasoning and the evidence it rests on."""
+
+    verdict: str
+    explanation: str
+    reviewer: str
+    date: date
+    evidence: tuple[str, ...]
+    origin: Origin
+    lines: dict[str, int] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class Claim(Statement):
+    """A numeric claim made by a source, anchored to exact offsets in its text."""
+
+    source: str = ""
+    quote: str = ""
+    start: int = 0
+    end: int = 0
+    normalised: str = ""
+    statement: str = ""
+    confidence: Decimal = Decimal("0.5")
+    review: Review | None = None
+    about: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A declared arithmetic relation between claims, evidence and constants."""
+
+    id: str
+    source: str
+    expression: str
+    description: str
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class IgnoredMention:
+    """A numeric mention that is deliberately not a claim, and why."""
+
+    source: str
+    start: int
+    end: int
+    text: str
+    reason: str
+    origin: Origin
+
+    @property
+    def id(self) -> str:
+        """A stable id from the offsets: ignored mentions have no author-chosen id."""
+        return f"{self.start}-{self.end}"
+
+
+@dataclass(frozen=True)
+class Collection:
+    """Everything loaded from a claims folder."""
+
+    root: str
+    config: Config
+    sources: dict[str, Source]
+    entities: dict[str, Entity]
+    properties: dict[str, PropertyDef]
+    documents: dict[str, Document]
+    evidence: dict[str, Evidence]
+    claims: dict[str, Claim]
+    relations: dict[str, Relation]
+    ignored: tuple[IgnoredMention, ...]
+    files: tuple[str, ...] = ()
+    # (kind, id) of entries that declared an id but failed to load: their own error is
+    # reported, so references to them are not reported again as dangling.
+    broken: frozenset[tuple[str, str]] = frozenset()
+    # False when a file could not be read or parsed: what it declares is unknown, so checks
+    # that compare across files would only report consequences of that one error.
+    complete: bool = True

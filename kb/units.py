@@ -1,0 +1,80 @@
+"""The one unit registry: pint's SI units plus currencies, each its own dimension."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from functools import cache, lru_cache
+
+# Currencies are separate dimensions so that CNY never silently converts to USD: a conversion
+# needs an exchange rate (CNY/USD) taken from a claim or from evidence.
+CURRENCIES = ("USD", "CNY", "TWD", "KRW", "EUR", "JPY", "HKD")
+
+_DEFINITIONS = (
+    *(f"{code} = [currency_{code}]" for code in CURRENCIES),
+    # Floating-point operations are counted, not timed: FLOP is a quantity of work.
+    "FLOP = [computation]",
+    "FLOPS = FLOP / second",
+    "ratio = []",
+)
+
+
+class UnitError(ValueError):
+    """A unit code the registry does not know, or a dimension mismatch."""
+
+
+@cache
+def registry():
+    """The shared pint registry, built on first use (pint costs ~0.3 s to import and set up)."""
+    import pint
+
+    reg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+    for line in _DEFINITIONS:
+        reg.define(line)
+    return reg
+
+
+@lru_cache(maxsize=1024)
+def parse_unit(code: str):
+    """Parse a unit code such as USD, USD/kg, FLOPS or t; raise UnitError if unknown."""
+    import pint
+
+    if not code or not code.strip():
+        raise UnitError("empty unit")
+    try:
+        return registry().parse_units(code)
+    except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError,
+            AttributeError, TypeError, ValueError, SyntaxError) as exc:
+        raise UnitError(f"unknown unit '{code}'") from exc
+
+
+def unit_problem(code: str) -> str | None:
+    """A message saying why a unit code is not usable, or None when it is."""
+    try:
+        parse_unit(code)
+    except UnitError:
+        return (f"unknown unit '{code}'; use a unit such as USD, CNY, count, ratio, FLOPS, t, "
+                "kg, USD/kg or USD/kWh")
+    return None
+
+
+@lru_cache(maxsize=1024)
+def dimension(code: str) -> str:
+    """The dimensionality of a unit as a canonical string, e.g. '[currency_USD] / [mass]'."""
+    dims = registry().get_dimensionality(parse_unit(code))
+    return str(dims) if dims else "dimensionless"
+
+
+@lru_cache(maxsize=1024)
+def factor_to_base(code: str) -> Fraction:
+    """The exact factor that converts an amount in this unit to SI base units of its dimension."""
+    reg = registry()
+    magnitude = reg.Quantity(1, parse_unit(code)).to_base_units().magnitude
+    return Fraction(str(magnitude)).limit_denominator(10**15)
+
+
+def convert_factor(from_code: str, to_code: str) -> Fraction:
+    """The exact factor from one unit to another of the same dimension; UnitError otherwise."""
+    if dimension(from_code) != dimension(to_code):
+        raise UnitError(f"cannot convert {from_code} ({dimension(from_code)}) to {to_code} "
+                        f"({dimension(to_code)})")
+    return factor_to_base(from_code) / factor_to_base(to_code)

@@ -1,0 +1,99 @@
+"""The closed vocabulary of the knowledge base; kb/data/ontology.ttl documents every term."""
+
+from rdflib import URIRef
+from rdflib.namespace import DefinedNamespace, Namespace
+
+NS = "https://kb.example.org/ns#"
+
+
+class KB(DefinedNamespace):
+    """Terms of the kb: namespace; using an undeclared term raises AttributeError."""
+
+    _NS = Namespace(NS)
+    _fail = True
+
+    Accurate: URIRef
+    AnnualReport: URIRef
+    Approximately: URIRef
+    AtLeast: URIRef
+    AtMost: URIRef
+    BoundKind: URIRef
+    CheckReport: URIRef
+    Claim: URIRef
+    Contradiction: URIRef
+    Datasheet: URIRef
+    DocumentKind: URIRef
+    Entity: URIRef
+    EvidenceConflict: URIRef
+    EvidenceDocument: URIRef
+    EvidenceStatement: URIRef
+    Exact: URIRef
+    Filing: URIRef
+    FinancialRelease: URIRef
+    Finding: URIRef
+    IgnoredMention: URIRef
+    Inaccurate: URIRef
+    IndexPublication: URIRef
+    LaunchRecord: URIRef
+    LessThan: URIRef
+    Misleading: URIRef
+    MoreThan: URIRef
+    MostlyAccurate: URIRef
+    NewsReport: URIRef
+    OfficialStatement: URIRef
+    Period: URIRef
+    PointInTime: URIRef
+    Property: URIRef
+    Range: URIRef
+    Reference: URIRef
+    Relation: URIRef
+    RelationFinding: URIRef
+    SourceText: URIRef
+    TimeQualifier: URIRef
+    Transcript: URIRef
+    Unverifiable: URIRef
+    Verdict: URIRef
+
+    anchor: URIRef
+    boundKind: URIRef
+    characterCount: URIRef
+    comparedWith: URIRef
+    confidence: URIRef
+    dimension: URIRef
+    documentKind: URIRef
+    endDate: URIRef
+    expression: URIRef
+    factorHigh: URIRef
+    factorLow: URIRef
+    finding: URIRef
+    holds: URIRef
+    involves: URIRef
+    leftLower: URIRef
+    leftUnit: URIRef
+    leftUpper: URIRef
+    lowerBound: URIRef
+    message: URIRef
+    normalisedQuote: URIRef
+    note: URIRef
+    precision: URIRef
+    quote: URIRef
+    reason: URIRef
+    relation: URIRef
+    rightLower: URIRef
+    rightUnit: URIRef
+    rightUpper: URIRef
+    sha256: URIRef
+    startDate: URIRef
+    statement: URIRef
+    text: URIRef
+    time: URIRef
+    timePhrase: URIRef
+    timePrecision: URIRef
+    unit: URIRef
+    upperBound: URIRef
+    verdict: URIRef
+
+
+WD = Namespace("http://www.wikidata.org/entity/")
+SCHEMA = Namespace("https://schema.org/")
+OA = Namespace("http://www.w3.org/ns/oa#")
