@@ -12,6 +12,7 @@ from rdflib.namespace import PROV, SH
 
 from .errors import Origin, Problem
 from .expr import references
+from .findings import Finding
 from .iris import Iris
 from .model import Collection
 from .units import unit_problem
@@ -25,7 +26,7 @@ class Report:
     """What the checks found: errors (not publishable) and findings (facts to publish)."""
 
     errors: list[Problem] = field(default_factory=list)
-    findings: list = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:

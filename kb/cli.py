@@ -56,6 +56,9 @@ def cli():
     """
 
 
+# ---------------------------------------------------------------- checking (issues 2, 4, 5)
+
+
 @cli.command()
 @claims_option
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
@@ -77,6 +80,9 @@ def check(claims_dir: Path, as_json: bool):
         summary = "no errors" if report.ok else f"{len(report.errors)} error(s)"
         click.echo(f"kb check: {summary}", err=True)
     sys.exit(0 if report.ok else 1)
+
+
+# ---------------------------------------------------------------- export and build (issues 2, 5)
 
 
 @cli.command()
@@ -115,6 +121,12 @@ def build(claims_dir: Path, out: Path):
 
     result = run_build(claims_dir, out)
     click.echo(f"built {out}: {len(result.files)} files", err=True)
+
+
+# ---------------------------------------------------------------- site (issue 5)
+
+
+# ---------------------------------------------------------------- queries and stores (issue 6)
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ from rdflib.namespace import PROV
 from .expr import references
 from .iris import Iris
 from .model import Claim, Collection, Evidence, IgnoredMention, Quantity, Statement, TimeSpec
+from .verdicts import LABELS
 from .vocab import KB, OA, SCHEMA, WD
 
 BOUND_TERMS = {
@@ -29,13 +30,9 @@ VERDICT_TERMS = {
     "unverifiable": KB.Unverifiable,
 }
 # ClaimReview's rating: 5 is best. Google reads alternateName; the number orders verdicts.
-VERDICT_RATINGS = {
-    "accurate": ("Accurate", 5),
-    "mostly-accurate": ("Mostly accurate", 4),
-    "unverifiable": ("Unverifiable", 3),
-    "misleading": ("Misleading", 2),
-    "inaccurate": ("Inaccurate", 1),
-}
+VERDICT_RATINGS = {verdict: (LABELS[verdict], value) for verdict, value in
+                   (("accurate", 5), ("mostly-accurate", 4), ("unverifiable", 3),
+                    ("misleading", 2), ("inaccurate", 1))}
 DOCUMENT_TERMS = {
     "annual-report": KB.AnnualReport,
     "filing": KB.Filing,

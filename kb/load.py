@@ -231,6 +231,12 @@ def _items(node: Any, file: str, kind: str, sink: _Sink) -> Iterator[_Fields]:
         yield _Fields(item, file, kind, sink, line)
 
 
+def _parts(folder: Path, stem: str) -> list[Path]:
+    """STEM.yaml and STEM-*.yaml in a source folder, in name order."""
+    return sorted(p for p in folder.glob(f"{stem}*.yaml")
+                  if p.stem == stem or p.stem.startswith(f"{stem}-"))
+
+
 class Loader:
     """Reads one claims folder into a Collection."""
 
@@ -274,14 +280,17 @@ class Loader:
             if source is None:
                 continue
             sources[source.id] = source
-            for c in self._list(folder / "claims.yaml", "claim",
-                                lambda f, s=source: self._claim(f, s), required=False):
-                claims[c.id] = c
-            for r in self._list(folder / "relations.yaml", "relation",
-                                lambda f, s=source: self._relation(f, s), required=False):
-                relations[r.id] = r
-            ignored.extend(self._list(folder / "ignored.yaml", "ignored mention",
-                                      lambda f, s=source: self._ignored(f, s), required=False))
+            # claims.yaml may be split into claims-*.yaml (likewise relations and ignored) so
+            # that long articles stay reviewable in parts.
+            for path in _parts(folder, "claims"):
+                for c in self._list(path, "claim", lambda f, s=source: self._claim(f, s)):
+                    claims[c.id] = c
+            for path in _parts(folder, "relations"):
+                for r in self._list(path, "relation", lambda f, s=source: self._relation(f, s)):
+                    relations[r.id] = r
+            for path in _parts(folder, "ignored"):
+                ignored.extend(self._list(path, "ignored mention",
+                                          lambda f, s=source: self._ignored(f, s)))
         return Collection(
             root=str(self.root), config=config, sources=sources, entities=entities,
             properties=properties, documents=documents, evidence=evidence, claims=claims,
@@ -299,11 +308,10 @@ class Loader:
 
     # -- files -------------------------------------------------------------------------------
 
-    def _read(self, path: Path, required: bool = True) -> Any:
+    def _read(self, path: Path) -> Any:
         if not path.exists():
-            if required:
-                self.unreadable.append(str(path))
-                self.sink.add(Origin(str(path), 0), "", "", "file not found; create it")
+            self.unreadable.append(str(path))
+            self.sink.add(Origin(str(path), 0), "", "", "file not found; create it")
             return None
         self.files.append(str(path))
         try:
@@ -319,9 +327,9 @@ class Loader:
             self.sink.add(Origin(str(path), 0), "", "", f"not UTF-8 text: {exc.reason}")
         return None
 
-    def _list(self, name: str | Path, kind: str, build, required: bool = True) -> list:
+    def _list(self, name: str | Path, kind: str, build) -> list:
         path = name if isinstance(name, Path) else self.root / name
-        node = self._read(path, required)
+        node = self._read(path)
         out = []
         for fields in _items(node, str(path), kind, self.sink):
             if fields.ok and (obj := build(fields)) is not None:

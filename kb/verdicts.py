@@ -1,0 +1,33 @@
+"""The verdict scale and the confidence band each verdict allows. Defined once, used everywhere."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+# verdict: (lowest, highest) confidence it allows, inclusive. Confidence is the knowledge base's
+# credence that the claim, as stated, is true; 0.5 is no information either way. The bands
+# overlap where the verdicts do: a claim can be mostly accurate at 0.8 or accurate at 0.8.
+BANDS: dict[str, tuple[Decimal, Decimal]] = {
+    "accurate": (Decimal("0.80"), Decimal("1.00")),
+    "mostly-accurate": (Decimal("0.60"), Decimal("0.85")),
+    "unverifiable": (Decimal("0.20"), Decimal("0.70")),
+    "misleading": (Decimal("0.15"), Decimal("0.60")),
+    "inaccurate": (Decimal("0.00"), Decimal("0.20")),
+}
+
+LABELS = {
+    "accurate": "Accurate",
+    "mostly-accurate": "Mostly accurate",
+    "unverifiable": "Unverifiable",
+    "misleading": "Misleading",
+    "inaccurate": "Inaccurate",
+}
+
+# Verdicts that rest on evidence: they must cite at least one evidence statement.
+NEEDS_EVIDENCE = ("accurate", "mostly-accurate", "inaccurate")
+
+
+def in_band(verdict: str, confidence: Decimal) -> bool:
+    """Whether a confidence lies in the band its verdict allows."""
+    low, high = BANDS[verdict]
+    return low <= confidence <= high
