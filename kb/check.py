@@ -230,3 +230,18 @@ def run_error_checks(c: Collection, ds: Dataset,
     for check in ERROR_CHECKS:
         problems.extend(check(c, ds))
     return sorted(dict.fromkeys(problems))
+
+
+def run_checks(c: Collection, ds: Dataset, load_problems: Iterable[Problem] = ()) -> Report:
+    """The structural errors, then the consistency checks' errors and findings (kb/consistency.py).
+
+    The consistency checks skip whatever already has a structural error, so one mistake is
+    reported once, not again as each of its consequences.
+    """
+    from .consistency import run as run_consistency
+
+    load_problems = list(load_problems)
+    errors = run_error_checks(c, ds, load_problems)
+    outcome = run_consistency(c, errors, load_problems)
+    return Report(errors=sorted(dict.fromkeys(errors + outcome.errors)),
+                  findings=outcome.findings)

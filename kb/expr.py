@@ -5,17 +5,22 @@
     expr       := term (('+' | '-') term)*
     term       := factor (('*' | '/') factor)*
     factor     := ('-' | '+') factor | atom
-    atom       := NUMBER [ '[' UNIT ']' ] | ID | '(' expr ')'
+    atom       := NUMBER [ '[' UNIT ']' ] | ( ID | '(' expr ')' ) [ '[' UNIT ']' ]
 
 Ids may contain hyphens (tesla-revenue-2022), so a binary minus must have spaces around it:
 `a - b`. A number without a unit is dimensionless; `312e12 [FLOPS]` and `7.25 [CNY/USD]` carry
-units. `==` holds when the two sides' intervals overlap.
+units. After an id or a parenthesised expression, `[UNIT]` converts it to that unit, which must
+have the same dimension (`(a * b) [EFLOPS]`, `payload [kg]`); it changes how the value is shown,
+never its meaning, because quantities of one dimension convert into each other automatically.
+Currencies are separate dimensions: CNY becomes USD only by dividing by a rate such as
+`7.25 [CNY/USD]` (a constant, or a claim or evidence statement whose unit is CNY/USD).
+`==` holds when the two sides' intervals overlap.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 COMPARISONS = ("==", "<=", ">=", "<", ">")
@@ -29,38 +34,66 @@ class ExprError(ValueError):
         self.column = column
 
 
+# Each node keeps the 1-based column it starts at (for BinOp: its operator), so that errors
+# found while evaluating (a unit mismatch, a division by zero) can point at it. Columns do not
+# take part in equality: two trees that read the same are equal.
+
 @dataclass(frozen=True)
 class Num:
+    """A constant, with its unit if it has one: 312e12 [FLOPS]."""
+
     value: Fraction
     unit: str | None
     text: str
+    column: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
 class Ref:
+    """The id of a claim or evidence statement."""
+
     ident: str
+    column: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
 class Neg:
+    """Unary minus."""
+
     operand: Node
+    column: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
 class BinOp:
+    """A binary operation: + - * /."""
+
     op: str
     left: Node
     right: Node
+    column: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
 class Compare:
+    """The relation: two expressions and the comparison between them."""
+
     op: str
     left: Node
     right: Node
+    column: int = field(default=0, compare=False)
 
 
-Node = Num | Ref | Neg | BinOp
+@dataclass(frozen=True)
+class Convert:
+    """An expression shown in another unit of its dimension: (a * b) [EFLOPS]."""
+
+    operand: Node
+    unit: str
+    column: int = field(default=0, compare=False)
+
+
+Node = Num | Ref | Neg | BinOp | Convert
 
 _TOKEN = re.compile(
     r"""
@@ -122,45 +155,53 @@ class _Parser:
         end = self.take()
         if end.kind != "end":
             raise ExprError(f"unexpected {_show(end)}", end.column)
-        return Compare(tok.text, left, right)
+        return Compare(tok.text, left, right, tok.column)
 
     def expr(self) -> Node:
         node = self.term()
         while self.peek().text in ("+", "-"):
-            op = self.take().text
-            node = BinOp(op, node, self.term())
+            tok = self.take()
+            node = BinOp(tok.text, node, self.term(), tok.column)
         return node
 
     def term(self) -> Node:
         node = self.factor()
         while self.peek().text in ("*", "/"):
-            op = self.take().text
-            node = BinOp(op, node, self.factor())
+            tok = self.take()
+            node = BinOp(tok.text, node, self.factor(), tok.column)
         return node
 
     def factor(self) -> Node:
         if self.peek().text in ("-", "+"):
-            op = self.take().text
+            tok = self.take()
             operand = self.factor()
-            return Neg(operand) if op == "-" else operand
+            return Neg(operand, tok.column) if tok.text == "-" else operand
         return self.atom()
 
     def atom(self) -> Node:
         tok = self.take()
         if tok.kind == "number":
-            unit = None
-            if self.peek().kind == "unit":
-                unit = self.take().text[1:-1].strip()
-                if not unit:
-                    raise ExprError("empty unit '[]'", tok.column)
-            return Num(Fraction(tok.text), unit, tok.text)
+            unit = self.unit()
+            return Num(Fraction(tok.text), unit, tok.text, tok.column)
         if tok.kind == "ident":
-            return Ref(tok.text)
-        if tok.text == "(":
+            node = Ref(tok.text, tok.column)
+        elif tok.text == "(":
             node = self.expr()
             self.expect(")")
-            return node
-        raise ExprError(f"expected a number, an id or '(', found {_show(tok)}", tok.column)
+        else:
+            raise ExprError(f"expected a number, an id or '(', found {_show(tok)}", tok.column)
+        column = self.peek().column
+        unit = self.unit()
+        return Convert(node, unit, column) if unit else node
+
+    def unit(self) -> str | None:
+        if self.peek().kind != "unit":
+            return None
+        tok = self.take()
+        unit = tok.text[1:-1].strip()
+        if not unit:
+            raise ExprError("empty unit '[]'", tok.column)
+        return unit
 
 
 def _show(tok: _Tok) -> str:
@@ -186,7 +227,7 @@ def walk_refs(node: Node | Compare) -> list[str]:
     """The ids an expression tree refers to, in order of first appearance."""
     if isinstance(node, Ref):
         return [node.ident]
-    if isinstance(node, Neg):
+    if isinstance(node, (Neg, Convert)):
         return walk_refs(node.operand)
     if isinstance(node, (BinOp, Compare)):
         return list(dict.fromkeys(walk_refs(node.left) + walk_refs(node.right)))
