@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,14 +42,34 @@ def export_files(checked: Checked) -> dict[str, str]:
 
 
 def build(root: str | Path, out: str | Path) -> BuildResult:
-    """Load, graph and check root; if clean, write every output to out atomically."""
+    """Load, graph and check root; if clean, write every output to out atomically.
+
+    The site is rendered and indexed in the staging folder and checked there against the
+    knowledge base before the swap, so a site that fails its check never replaces the last one.
+    """
+    from .render import build_date, render_site, source_date_epoch, stamp
+    from .searchindex import index_site
+    from .sitecheck import SiteCheckFailed, check_site
+
     checked = check(root)
     if checked.report.errors:
         raise CheckFailed(checked.report.errors)
-    files = export_files(checked)
+    downloads = export_files(checked)
+    files = {rel: text.encode("utf-8") for rel, text in downloads.items()}
+    files.update(render_site(checked, downloads, build_date(checked.collection)))
     with replace_dir(Path(out)) as staging:
-        for rel, text in sorted(files.items()):
+        for rel, data in sorted(files.items()):
             path = staging / rel
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
+            path.write_bytes(data)
+        index_site(staging)
+        if problems := check_site(checked, staging):
+            raise SiteCheckFailed(problems)
+        if epoch := os.environ.get("SOURCE_DATE_EPOCH"):
+            stamp(staging, source_date_epoch(epoch))
+    if checked.collection.config.store == "oxigraph":
+        # Queries then find the store fresh; it is rebuilt only if a claims file changed.
+        from .stores.oxigraph import config_settings, refresh
+
+        refresh(Path(root), checked.dataset, config_settings(checked.collection.config))
     return BuildResult(Path(out), sorted(files), checked)

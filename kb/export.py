@@ -36,7 +36,7 @@ CSV_COLUMNS = (
 def serialize(collection: Collection, ds: Dataset, fmt: str) -> str:
     """The whole knowledge base in one format, as text."""
     if fmt == "trig":
-        return ds.serialize(format="trig")
+        return _trig(ds)
     if fmt == "turtle":
         g = union_graph(ds)
         bind_prefixes(g, Iris(collection.config.base))
@@ -49,6 +49,21 @@ def serialize(collection: Collection, ds: Dataset, fmt: str) -> str:
     if fmt == "csv":
         return claims_csv(collection, ds)
     raise ValueError(f"unknown format '{fmt}'; choose one of {', '.join(FORMATS)}")
+
+
+def _trig(ds: Dataset) -> str:
+    """TriG with the named graphs in name order.
+
+    rdflib writes them in the order of a set of graphs, which changes with Python's hash seed,
+    so two processes would write the same Dataset differently.
+    """
+    from rdflib.plugins.serializers.trig import TrigSerializer
+
+    serializer = TrigSerializer(ds)
+    serializer.contexts.sort(key=lambda g: str(g.identifier))
+    out = io.BytesIO()
+    serializer.serialize(out, encoding="utf-8")
+    return out.getvalue().decode("utf-8")
 
 
 def _sorted_json(value):

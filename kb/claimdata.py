@@ -1,0 +1,121 @@
+"""A claim's structured data: its slice of the graph and its ClaimReview JSON-LD.
+
+The renderer writes these and the site check reads them back, so both use this one module.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from markupsafe import Markup
+from rdflib import Dataset
+
+from .graph import VERDICT_RATINGS, bind_prefixes, site_url
+from .iris import Iris
+from .model import Claim, Collection
+
+FEED_PATH = "data/claimreview-feed.json"
+SCHEMA_CONTEXT = "https://schema.org"
+# rdflib would fetch https://schema.org to expand the pages' context; this inline one maps the
+# same terms without a network request. Pages keep the URL because Google reads only that.
+OFFLINE_CONTEXT = {"@vocab": "https://schema.org/"}
+
+
+def claim_slices(ds: Dataset, iris: Iris) -> dict[str, Dataset]:
+    """Each claim node with its hash sub-nodes (time, anchor, review, rating), in its graph."""
+    prefix = str(iris.claim(""))
+    out: dict[str, Dataset] = {}
+    for s, p, o, g in ds.quads((None, None, None, None)):
+        text = str(s)
+        if not text.startswith(prefix):
+            continue
+        ident = text[len(prefix):].split("#", 1)[0]
+        if ident not in out:
+            out[ident] = Dataset()
+            bind_prefixes(out[ident], iris)
+        out[ident].graph(g).add((s, p, o))
+    return out
+
+
+def claim_review(c: Collection, claim: Claim) -> dict[str, Any]:
+    """The ClaimReview of a claim in schema.org JSON-LD, with every field Google requires."""
+    iris = Iris(c.config.base)
+    node = iris.claim(claim.id)
+    review = claim.review
+    reviewer = c.config.reviewers[review.reviewer]
+    source = c.sources[claim.source]
+    name, value = VERDICT_RATINGS[review.verdict]
+    author: dict[str, Any] = {
+        "@id": str(iris.reviewer(reviewer.id)),
+        "@type": "Person" if reviewer.kind == "person" else "Organization",
+        "name": reviewer.name,
+    }
+    if reviewer.url:
+        author["url"] = reviewer.url
+    appearance: dict[str, Any] = {
+        "@id": str(iris.source(source.id)),
+        "@type": "NewsArticle",
+        "headline": source.title,
+        "datePublished": source.published,
+        "publisher": {"@id": str(Iris.part(iris.source(source.id), "publisher")),
+                      "@type": "Organization", "name": source.publisher},
+    }
+    if source.url:
+        appearance["url"] = source.url
+    doc: dict[str, Any] = {
+        "@context": SCHEMA_CONTEXT,
+        "@type": "ClaimReview",
+        "@id": str(Iris.part(node, "review")),
+        "url": str(site_url(c, "claim", claim.id)),
+        "claimReviewed": claim.statement,
+        "reviewBody": review.explanation,
+        "datePublished": review.date.isoformat(),
+        "author": author,
+        "reviewRating": {
+            "@id": str(Iris.part(node, "rating")),
+            "@type": "Rating",
+            "ratingValue": value,
+            "bestRating": 5,
+            "worstRating": 1,
+            "alternateName": name,
+        },
+        "itemReviewed": {"@id": str(node), "@type": "Claim", "appearance": appearance},
+    }
+    if review.evidence:
+        doc["isBasedOn"] = [{"@id": str(iris.evidence(e))} for e in review.evidence]
+    return doc
+
+
+def data_feed(c: Collection, claims: list[Claim], modified: str) -> dict[str, Any]:
+    """Every ClaimReview as one schema.org DataFeed, the form Google's fact-check tools take."""
+    elements = []
+    for claim in claims:
+        review = claim_review(c, claim)
+        del review["@context"]
+        elements.append(review)
+    return {
+        "@context": SCHEMA_CONTEXT,
+        "@type": "DataFeed",
+        "@id": f"{c.config.site_url}{FEED_PATH}",
+        "name": f"{c.config.title}: ClaimReview feed",
+        "license": c.config.license_url,
+        "dateModified": modified,
+        "dataFeedElement": elements,
+    }
+
+
+def script_json(value: Any) -> Markup:
+    """JSON safe inside <script>: no '<', '>' or '&' survives, so '</script>' cannot end it."""
+    text = json.dumps(value, ensure_ascii=False, indent=1)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)
+
+
+def offline(doc: Any) -> Any:
+    """A JSON-LD document with the schema.org context swapped for the offline one."""
+    if isinstance(doc, dict):
+        return {k: (OFFLINE_CONTEXT if k == "@context" else offline(v)) for k, v in doc.items()}
+    if isinstance(doc, list):
+        return [offline(v) for v in doc]
+    return doc

@@ -1,0 +1,140 @@
+"""How the site writes a figure, defined once so the site check can read every figure back.
+
+A page shows each figure as ``<data value="LEXICAL" data-node="IRI" data-prop="CURIE">TEXT</data>``:
+the value attribute carries the graph literal's exact lexical form and TEXT is ``display(...)`` of
+it. The site check recomputes both from the graph, so a tampered page cannot go unnoticed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from rdflib import RDF, Literal, URIRef
+
+from .intervals import SI_UNITS
+from .verdicts import LABELS
+from .vocab import KB
+
+# Short-scale words for large amounts: "81.462 billion USD" reads better than 81462000000.
+_SCALES = ((Decimal(10) ** 12, "trillion"), (Decimal(10) ** 9, "billion"),
+           (Decimal(10) ** 6, "million"))
+_SI_PREFIXES = ((18, "E"), (15, "P"), (12, "T"), (9, "G"), (6, "M"), (3, "k"))
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+@dataclass(frozen=True)
+class FigureProp:
+    """A property whose value pages show: its name for messages and how it is written."""
+
+    curie: str
+    predicate: URIRef
+    name: str
+    style: str  # quantity | computed | number | verdict | holds | factor
+    unit_predicate: URIRef | None = None  # where the unit is, on the same node
+
+
+FIGURE_PROPS: dict[str, FigureProp] = {p.curie: p for p in (
+    FigureProp("rdf:object", RDF.object, "amount", "quantity", KB.unit),
+    FigureProp("kb:lowerBound", KB.lowerBound, "lower bound", "quantity", KB.unit),
+    FigureProp("kb:upperBound", KB.upperBound, "upper bound", "quantity", KB.unit),
+    FigureProp("kb:precision", KB.precision, "precision", "quantity", KB.unit),
+    FigureProp("kb:confidence", KB.confidence, "confidence", "number"),
+    FigureProp("kb:verdict", KB.verdict, "verdict", "verdict"),
+    FigureProp("kb:holds", KB.holds, "outcome", "holds"),
+    FigureProp("kb:leftLower", KB.leftLower, "left lower bound", "computed", KB.leftUnit),
+    FigureProp("kb:leftUpper", KB.leftUpper, "left upper bound", "computed", KB.leftUnit),
+    FigureProp("kb:rightLower", KB.rightLower, "right lower bound", "computed", KB.rightUnit),
+    FigureProp("kb:rightUpper", KB.rightUpper, "right upper bound", "computed", KB.rightUnit),
+    FigureProp("kb:factorLow", KB.factorLow, "factor (low)", "factor"),
+    FigureProp("kb:factorHigh", KB.factorHigh, "factor (high)", "factor"),
+)}
+
+HOLDS_TEXT = {"true": "holds", "false": "does not hold"}
+# Stated amounts are shown exactly; values the checks compute (interval ends, factors) can have
+# dozens of digits, so they are shown to this many significant digits.
+COMPUTED_DIGITS = 8
+
+
+def plain_number(value: Decimal) -> str:
+    """A decimal without exponent or trailing zeros, with thousands separators: 81,462.5."""
+    text = format(value.normalize(), "f") if value == value.to_integral() else format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    whole, dot, frac = text.partition(".")
+    sign = "-" if whole.startswith("-") else ""
+    whole = f"{int(whole.lstrip('-') or '0'):,}"
+    return f"{sign}{whole}{dot}{frac}"
+
+
+def significant(value: Decimal, digits: int = COMPUTED_DIGITS) -> Decimal:
+    """A value rounded to a number of significant digits (for computed values only)."""
+    if not value or len(value.normalize().as_tuple().digits) <= digits:
+        return value
+    return value.quantize(Decimal(1).scaleb(value.adjusted() - digits + 1))
+
+
+def number_text(value: Decimal) -> str:
+    """A number as people read it: 3,000 / 81.462 billion / 1.1 × 10¹⁸, never rounded."""
+    magnitude = abs(value)
+    if magnitude >= Decimal(10) ** 15:
+        _, digits, exponent = value.normalize().as_tuple()
+        power = len(digits) + exponent - 1
+        mantissa = value.scaleb(-power)
+        return f"{plain_number(mantissa)} × 10{str(power).translate(_SUPERSCRIPT)}"
+    for scale, word in _SCALES:
+        if magnitude >= scale:
+            return f"{plain_number(value / scale)} {word}"
+    return plain_number(value)
+
+
+def quantity_text(value: Decimal, unit: str) -> str:
+    """An amount with its unit: '81.462 billion USD', '12.5 %', '3.5 ×', '1.1 EFLOPS'."""
+    if unit in SI_UNITS and abs(value) >= 1000:
+        for power, prefix in _SI_PREFIXES:
+            if abs(value) >= Decimal(10) ** power:
+                return f"{plain_number(value.scaleb(-power))} {prefix}{unit}"
+    if unit == "percent":
+        return f"{number_text(value)} %"
+    if unit == "ratio":
+        return f"{number_text(value)} ×"
+    if unit == "count":
+        return number_text(value)
+    if unit == "year":  # a calendar year (2026) or a number of years (5 years)
+        if value >= 1000 and value == value.to_integral():
+            return format(value.normalize(), "f")
+        return f"{number_text(value)} {'year' if value == 1 else 'years'}"
+    return f"{number_text(value)} {unit}"
+
+
+def verdict_slug(term: URIRef | str) -> str:
+    """kb:MostlyAccurate -> mostly-accurate."""
+    from .queries import term_slug
+
+    return term_slug(str(term))
+
+
+def display(prop: FigureProp, lexical: str, unit: str | None = None) -> str:
+    """The text a page shows for a figure, from the value's lexical form (and unit)."""
+    if prop.style == "quantity":
+        return quantity_text(Decimal(lexical), unit or "")
+    if prop.style == "computed":
+        return quantity_text(significant(Decimal(lexical)), unit or "")
+    if prop.style == "number":
+        return lexical
+    if prop.style == "factor":
+        return f"{number_text(significant(Decimal(lexical)))} ×"
+    if prop.style == "verdict":
+        return LABELS[lexical]
+    if prop.style == "holds":
+        return HOLDS_TEXT[lexical]
+    raise ValueError(f"unknown figure style {prop.style!r}")
+
+
+def lexical(prop: FigureProp, value: Literal | URIRef) -> str:
+    """The value attribute for a graph value: a literal's lexical form, a verdict's slug."""
+    if prop.style == "verdict":
+        return verdict_slug(value)
+    if prop.style == "holds":
+        return "true" if value.toPython() is True else "false"
+    return str(value)

@@ -1,0 +1,84 @@
+"""kb serve: a local preview of the built site over http (Pagefind and axe need http, not file://)."""
+
+from __future__ import annotations
+
+import sys
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import ClassVar
+
+from .errors import KbError
+
+DEFAULT_HOST = "127.0.0.1"
+
+# Types Python's table lacks or gets wrong for the site's files.
+MEDIA_TYPES = {
+    ".jsonld": "application/ld+json",
+    ".json": "application/json",
+    ".ttl": "text/turtle; charset=utf-8",
+    ".trig": "application/trig; charset=utf-8",
+    ".nq": "application/n-quads; charset=utf-8",
+    ".csv": "text/csv; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".wasm": "application/wasm",
+    ".pagefind": "application/octet-stream",
+    ".pf_meta": "application/octet-stream",
+    ".pf_index": "application/octet-stream",
+    ".pf_fragment": "application/octet-stream",
+    ".pf_filter": "application/octet-stream",
+    ".ico": "image/x-icon",
+}
+
+
+class ServeError(KbError):
+    """The site cannot be served: no built site, or the port is taken."""
+
+
+class _Handler(SimpleHTTPRequestHandler):
+    """Static files with the site's media types, never cached, logged briefly to stderr."""
+
+    extensions_map: ClassVar[dict[str, str]] = {**SimpleHTTPRequestHandler.extensions_map,
+                                                **MEDIA_TYPES}
+
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", "no-store")
+        super().end_headers()
+
+    def log_message(self, format: str, *args) -> None:
+        sys.stderr.write(f"{self.address_string()} {format % args}\n")
+
+
+class SiteServer(ThreadingHTTPServer):
+    """A threaded http server for one site folder."""
+
+    daemon_threads = True
+
+    @property
+    def url(self) -> str:
+        """The address to open in a browser."""
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}/"
+
+
+def make_server(site: Path, host: str = DEFAULT_HOST, port: int = 8000,
+                quiet: bool = False) -> SiteServer:
+    """A server for the built site in `site`; call serve_forever() on it."""
+    if not (site / "index.html").is_file():
+        raise ServeError(f"{site}: no built site here; run kb build first, or pass --site DIR")
+    handler = partial(_QuietHandler if quiet else _Handler, directory=str(site))
+    try:
+        return SiteServer((host, port), handler)
+    except OSError as exc:
+        raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror or exc}; pass "
+                         "--port N (0 picks a free port)") from None
+
+
+class _QuietHandler(_Handler):
+    """The same handler without request logging (for tests)."""
+
+    def log_message(self, format: str, *args) -> None:
+        return None

@@ -1,0 +1,184 @@
+"""The built site in a real browser: Debian's Chromium driven by Playwright, served over http.
+
+Each page type loads with no console error and no request leaving the site, passes an axe-core
+audit for WCAG 2.1 AA, and fits a 360 px phone; search answers Chinese and English queries.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from conftest import FIXTURES, ROOT
+from playwright.sync_api import sync_playwright
+
+from kb.build import build
+from kb.serve import make_server
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run"]
+WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+
+
+def serve(folder: Path):
+    server = make_server(folder, port=0, quiet=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """The seed site, built and served on 127.0.0.1 for this module."""
+    claims = tmp_path_factory.mktemp("seed") / "claims"
+    shutil.copytree(ROOT / "claims", claims)
+    result = build(claims, claims.parent / "site")
+    server = serve(result.out)
+    yield server.url, result.checked
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+class Watched:
+    """A page that records console errors, page errors and requests that leave the site."""
+
+    def __init__(self, browser, origin: str, width: int = 1280):
+        self.page = browser.new_page(viewport={"width": width, "height": 900})
+        self.problems: list[str] = []
+        self.page.on("console", lambda m: self.problems.append(f"console {m.type}: {m.text}")
+                     if m.type in ("error", "warning") else None)
+        self.page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
+        self.page.on("request", lambda r: None if r.url.startswith(origin)
+                     else self.problems.append(f"external request: {r.url}"))
+        self.page.on("dialog", lambda d: (self.problems.append(f"dialog: {d.message}"),
+                                          d.dismiss()))
+
+    def open(self, url: str):
+        self.page.goto(url)
+        self.page.wait_for_load_state("networkidle")
+        return self.page
+
+
+def page_of(kind: str, checked) -> str:
+    """A path of each page type in the seed site."""
+    c = checked.collection
+    if kind == "finding":
+        assert checked.report.findings, "the seed has findings to show"
+        return f"finding/{checked.report.findings[0].id}/"
+    return {"overview": "", "claim": "claim/tesla-revenue-2022/",
+            "source": f"source/{next(iter(c.sources))}/", "entity": "entity/tesla/",
+            "findings": "findings/", "evidence": "evidence/", "data": "data/",
+            "vocabulary": "vocabulary/", "search": "search/?q=revenue"}[kind]
+
+
+KINDS = ("overview", "claim", "source", "entity", "finding", "findings", "evidence", "data",
+         "vocabulary", "search")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_page_is_clean_accessible_and_fits_a_phone(site, browser, kind):
+    origin, checked = site
+    watched = Watched(browser, origin)
+    page = watched.open(origin + page_of(kind, checked))
+    results = Axe().run(page, options=WCAG_AA).response
+    violations = [f"{v['id']} ({v['impact']}): {v['help']} at "
+                  f"{[n['target'] for n in v['nodes']][:3]}" for v in results["violations"]]
+    assert violations == []
+    assert watched.problems == []
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.reload()
+    page.wait_for_load_state("networkidle")
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{overflow}px of horizontal scroll at 360px"
+    assert watched.problems == []
+    page.close()
+
+
+def search(watched: Watched, origin: str, query: str) -> list[str]:
+    page = watched.open(f"{origin}search/?{query}")
+    page.wait_for_function(
+        "document.getElementById('search-status').textContent.includes('result')")
+    return [a.get_attribute("href") for a in page.locator("#search-results li > a").all()]
+
+
+def test_search_answers_chinese_and_english(site, browser):
+    origin, _ = site
+    watched = Watched(browser, origin)
+    assert "/claim/tesla-revenue-2022/" in search(watched, origin, "q=营收")
+    assert "/claim/tesla-revenue-2022/" in search(watched, origin, "q=revenue")
+    assert "/entity/tesla/" in search(watched, origin, "q=特斯拉")
+    assert watched.problems == []
+
+
+def test_search_filters_by_verdict_and_entity(site, browser):
+    origin, checked = site
+    watched = Watched(browser, origin)
+    inaccurate = {f"/claim/{c.id}/" for c in checked.collection.claims.values()
+                  if c.review.verdict == "inaccurate"}
+    assert set(search(watched, origin, "verdict=Inaccurate")) == inaccurate
+    spacex = search(watched, origin, "q=&entity=SpaceX")
+    assert spacex and "/entity/spacex/" in spacex
+    assert all(h.startswith(("/claim/", "/entity/spacex/")) for h in spacex)
+    assert watched.problems == []
+
+
+def test_despun_toggle_swaps_the_reading(site, browser):
+    origin, checked = site
+    claim = checked.collection.claims["tesla-revenue-2022"]
+    page = Watched(browser, origin).open(f"{origin}source/{claim.source}/")
+    mark = page.locator(f"#claim-{claim.id}")
+    assert mark.inner_text() == claim.quote
+    page.get_by_label("Show the de-spun reading of each claim").check()
+    assert mark.inner_text() == claim.normalised
+
+
+def test_claims_table_filters_and_sorts(site, browser):
+    origin, checked = site
+    claims = checked.collection.claims.values()
+    page = Watched(browser, origin).open(origin)
+    page.select_option("#filter-verdict", "inaccurate")
+    visible = page.locator("#claims-table tbody tr:visible")
+    assert visible.count() == sum(1 for c in claims if c.review.verdict == "inaccurate")
+    assert "claims shown" in page.locator(".filter-status").inner_text()
+    page.select_option("#filter-verdict", "")
+    page.get_by_role("button", name="Confidence").click()
+    first = page.locator("#claims-table tbody tr").first.locator("td").nth(5).inner_text()
+    assert first == str(min(c.confidence for c in claims))
+    header = page.locator("#claims-table th", has_text="Confidence")
+    assert header.get_attribute("aria-sort") == "ascending"
+
+
+def test_print_stylesheet_hides_navigation(site, browser):
+    origin, _ = site
+    page = Watched(browser, origin).open(f"{origin}claim/tesla-revenue-2022/")
+    page.emulate_media(media="print")
+    assert page.locator("nav[aria-label=Site]").is_hidden()
+    assert page.locator(".search-form").is_hidden()
+    assert page.locator("h1").is_visible()
+
+
+def test_markup_in_quotes_never_runs(browser, tmp_path):
+    result = build(FIXTURES / "site-xss", tmp_path / "site")
+    server = serve(result.out)
+    try:
+        for path in ("claim/tesla-revenue-xss/", "source/xss-article/", ""):
+            watched = Watched(browser, server.url)
+            page = watched.open(server.url + path)
+            assert watched.problems == []  # no alert() dialog, no error
+            assert page.locator("script:not([src]):not([type='application/ld+json'])").count() == 0
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,0 +1,193 @@
+"""The site's parts on their own: figures, the annotated text, charts, JSON in scripts, Pagefind
+canonicalisation, the build date and the preview server."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import socket
+import threading
+import urllib.request
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import FIXTURES
+
+from kb.charts import Bar, Count, bar_chart, interval_chart
+from kb.claimdata import script_json
+from kb.cli import cli
+from kb.errors import UsageError
+from kb.figures import FIGURE_PROPS, display, quantity_text
+from kb.load import load
+from kb.pages import annotate
+from kb.render import build_date
+from kb.searchindex import _MAGIC, _decode, _encode, _Map, canonicalise
+from kb.serve import ServeError, make_server
+
+
+@pytest.mark.parametrize("value,unit,text", [
+    ("81462e6", "USD", "81.462 billion USD"),
+    ("2.6e12", "CNY", "2.6 trillion CNY"),
+    ("3000", "count", "3,000"),
+    ("5e6", "count", "5 million"),
+    ("0.0375", "ratio", "0.0375 ×"),
+    ("-12.5", "percent", "-12.5 %"),
+    ("1.1e18", "FLOPS", "1.1 EFLOPS"),
+    ("312e12", "FLOPS", "312 TFLOPS"),
+    ("5e15", "USD", "5 × 10¹⁵ USD"),
+    ("1500", "t", "1,500 t"),
+    ("176e8", "USD", "17.6 billion USD"),
+    ("2026", "year", "2026"),
+    ("5", "year", "5 years"),
+    ("1", "year", "1 year"),
+    ("2.5", "year", "2.5 years"),
+])
+def test_amounts_are_written_exactly(value, unit, text):
+    assert quantity_text(Decimal(value), unit) == text
+
+
+def test_figures_of_each_style():
+    assert display(FIGURE_PROPS["kb:confidence"], "0.97") == "0.97"
+    assert display(FIGURE_PROPS["kb:verdict"], "mostly-accurate") == "Mostly accurate"
+    assert display(FIGURE_PROPS["kb:holds"], "false") == "does not hold"
+    # computed values (interval ends, factors) are shown to 8 significant digits
+    assert display(FIGURE_PROPS["kb:factorLow"], "1.16372391653290529") == "1.1637239 ×"
+    assert display(FIGURE_PROPS["kb:leftUpper"], "123456789012.5", "USD") == \
+        "123.45679 billion USD"
+
+
+def _shape(segments):
+    out = []
+    for s in segments:
+        if s.claim or s.ignored:
+            name = s.claim if s.claim else "ignored"
+            out.append((name, s.part, s.last, _shape(s.children)))
+        else:
+            out.append(s.text)
+    return out
+
+
+def test_annotate_nests_contained_marks_and_splits_crossing_ones():
+    text = "0123456789"
+    spans = [(1, 5, "a", None), (2, 4, "b", None), (4, 8, "c", None), (9, 10, None, "m")]
+    assert _shape(annotate(text, spans)) == [
+        "0",
+        ("a", False, True, ["1", ("b", False, True, ["23"]), ("c", True, False, ["4"])]),
+        ("c", True, True, ["567"]),
+        "8",
+        ("ignored", False, True, ["9"]),
+    ]
+
+
+def test_annotate_keeps_every_character_once():
+    text = "特斯拉总营收 814.62 亿好意思元,比亚迪"
+    spans = [(3, 19, "x", None), (8, 14, "y", None)]
+
+    def flat(segments):
+        return "".join(s.text if not (s.claim or s.ignored) else flat(s.children)
+                       for s in segments)
+
+    assert flat(annotate(text, spans)) == text
+
+
+def test_interval_chart_uses_a_log_axis_across_orders_of_magnitude():
+    wide = interval_chart([Bar("Claim", 6e11, float("inf"), 6e11, "claim", "c"),
+                           Bar("Evidence 1", 8e8, 9e8, 8.6e8, "evidence", "e")], "USD", "w")
+    assert "USD, log scale" in wide and "1 billion" in wide
+    assert 'class="open-end"' in wide  # the unbounded end is an arrowhead
+    narrow = interval_chart([Bar("Claim", 81.4615e9, 81.4625e9, 81.462e9, "claim", "c"),
+                             Bar("Evidence 1", 81.4615e9, 81.4625e9, 81.462e9, "evidence", "e")],
+                            "USD", "n")
+    assert "log scale" not in narrow
+    assert "81.462 billion" in narrow and "81.4615 billion" in narrow
+
+
+def test_charts_escape_their_labels_and_carry_counts():
+    svg = bar_chart([Count("x", '<b>"x"</b>', 3, "entity")], "entity", "Claims & <more>")
+    assert "<b>" not in svg and "&lt;b&gt;" in svg and "Claims &amp; &lt;more&gt;" in svg
+    assert 'id="count-entity-x"' in svg and ">3</text>" in svg
+
+
+def test_script_json_cannot_end_its_script():
+    value = {"q": '</script><script>alert("x")</script> & <!--'}
+    text = str(script_json(value))
+    assert "<" not in text and ">" not in text and "&" not in text
+    assert json.loads(text) == value
+
+
+def test_cbor_round_trips_pagefind_values():
+    value = ["1.5.2", [["zh_d4c572d", 273], ["zh_x", 24], ["a", 70000]],
+             _Map([("k", True), ("n", None), ("neg", -5)]), [b"\x00\x01", "中文"]]
+    raw = _encode(value)
+    assert _decode(raw, 0) == (value, len(raw))
+
+
+def test_canonicalise_sorts_filters_and_renames_by_content(tmp_path):
+    index = tmp_path / "pagefind"
+    (index / "filter").mkdir(parents=True)
+
+    def write(path: Path, value) -> None:
+        path.write_bytes(gzip.compress(_MAGIC + _encode(value)))
+
+    outputs = []
+    for order in ([["Tesla", [2, 3]], ["BYD", [1, 4]]], [["BYD", [1, 4]], ["Tesla", [2, 3]]]):
+        for f in index.rglob("*"):
+            if f.is_file():
+                f.unlink()
+        write(index / "filter" / "zh_old.pf_filter", ["entity", order])
+        write(index / "pagefind.zh_meta.pf_meta", ["1.5.2", [], [], [["entity", "zh_old"]], [],
+                                                    ["title"]])
+        (index / "pagefind-entry.json").write_text(json.dumps(
+            {"version": "1.5.2", "languages": {"zh": {"hash": "zh_meta", "page_count": 4}}}))
+        canonicalise(index)
+        outputs.append({p.relative_to(index).as_posix(): p.read_bytes()
+                        for p in sorted(index.rglob("*")) if p.is_file()})
+    assert outputs[0] == outputs[1]
+    [filter_file] = [p for p in outputs[0] if p.startswith("filter/")]
+    data = gzip.decompress(outputs[0][filter_file])[len(_MAGIC):]
+    assert _decode(data, 0)[0] == ["entity", [["BYD", [1, 4]], ["Tesla", [2, 3]]]]
+
+
+def test_build_date_is_the_newest_review_unless_source_date_epoch_says():
+    c = load(FIXTURES / "mini")
+    assert build_date(c, {}) == "2026-11-28"
+    assert build_date(c, {"SOURCE_DATE_EPOCH": "0"}) == "1970-01-01"
+    with pytest.raises(UsageError, match="SOURCE_DATE_EPOCH='-1' is negative"):
+        build_date(c, {"SOURCE_DATE_EPOCH": "-1"})
+
+
+def test_preview_server_serves_the_site_with_its_media_types(tmp_path):
+    (tmp_path / "index.html").write_text("<!DOCTYPE html><title>x</title>", encoding="utf-8")
+    (tmp_path / "claim.jsonld").write_text("{}", encoding="utf-8")
+    server = make_server(tmp_path, port=0, quiet=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        assert server.url.startswith("http://127.0.0.1:")
+        with urllib.request.urlopen(server.url) as r:
+            assert r.headers["Content-Type"] == "text/html; charset=utf-8"
+            assert b"<title>x</title>" in r.read()
+        with urllib.request.urlopen(server.url + "claim.jsonld") as r:
+            assert r.headers["Content-Type"] == "application/ld+json"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_serve_without_a_built_site_says_what_to_do(tmp_path):
+    result = CliRunner().invoke(cli, ["serve", "--site", str(tmp_path / "nothing")])
+    assert result.exit_code == 1
+    assert result.output.strip() == (f"Error: {tmp_path / 'nothing'}: no built site here; run "
+                                     "kb build first, or pass --site DIR")
+
+
+def test_serve_on_a_busy_port_says_what_to_do(tmp_path):
+    (tmp_path / "index.html").write_text("<!DOCTYPE html><title>x</title>", encoding="utf-8")
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(ServeError, match=f"cannot listen on 127.0.0.1:{port}: .*; pass "
+                           r"--port N \(0 picks a free port\)"):
+            make_server(tmp_path, port=port)
