@@ -74,16 +74,9 @@ def dec(value: Decimal | int) -> Literal:
     rdflib's Turtle round trip rewrites "81462000000" as 81462000000.0, so writing the canonical
     form from the start keeps every serialisation isomorphic to the Dataset.
     """
-    text = format(Decimal(value), "f")
-    if "." in text:
-        text = text.rstrip("0")
-        if text.endswith("."):
-            text += "0"
-    else:
-        text += ".0"
-    if text in ("-0.0",):
-        text = "0.0"
-    return Literal(text, datatype=XSD.decimal)
+    from .queries import decimal_text
+
+    return Literal(decimal_text(Decimal(value)), datatype=XSD.decimal)
 
 
 def partial_date(text: str) -> Literal:

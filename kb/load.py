@@ -355,7 +355,7 @@ class Loader:
         node = self._read(path)
         f = _Fields(node, str(path), "collection", self.sink)
         f.check_keys(("title", "description", "base", "site_url", "license", "license_url",
-                      "store", "reviewers"))
+                      "store", "endpoint", "reviewers"))
         base = f.text("base") or "https://kb.example.org/"
         if not base.endswith("/"):
             f.problem(f"base '{base}' must end with '/'", "base")
@@ -371,7 +371,7 @@ class Loader:
             base=base, site_url=f.text("site_url", False) or base,
             license=f.text("license") or "", license_url=f.text("license_url") or "",
             store=f.choice("store", ("memory", "oxigraph", "sparql"), default="memory") or "memory",
-            reviewers=reviewers, origin=f.origin,
+            endpoint=f.text("endpoint", False), reviewers=reviewers, origin=f.origin,
         )
 
     def _entity(self, f: _Fields) -> Entity | None:
@@ -567,6 +567,17 @@ def load_lenient(root: str | Path) -> tuple[Collection, list[Problem]]:
     loader = Loader(Path(root))
     collection = loader.load()
     return collection, loader.sink.problems
+
+
+def load_config(root: str | Path) -> Config:
+    """Read collection.yaml alone; raise LoadError if it has problems."""
+    loader = Loader(Path(root))
+    if not loader.root.is_dir():
+        loader.load()  # raises the "claims folder not found" error
+    config = loader._config()
+    if loader.sink.problems:
+        raise LoadError(loader.sink.problems)
+    return config
 
 
 def load(root: str | Path) -> Collection:

@@ -114,6 +114,7 @@ class Config:
     license_url: str
     description: str = ""
     store: str = "memory"
+    endpoint: str | None = None  # SPARQL endpoint of the sparql store
     reviewers: dict[str, Reviewer] = field(default_factory=dict)
     origin: Origin | None = None
 

@@ -1,0 +1,308 @@
+"""The stores: one interface, the same answers from memory, Oxigraph on disk and SPARQL servers."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from conftest import edit
+from storekit import open_kind, oxigraph_store_of, with_findings
+
+from kb import listings
+from kb.listings import ClaimFilter
+from kb.queries import NS, Blank, Iri, Lit, boolean, decimal, normalised
+from kb.stores import StoreError, open_store, resolve
+from kb.stores.manifest import read_manifest, stale_reason, store_dir
+from kb.stores.oxigraph import open_fresh
+from kb.stores.sparql import SparqlStore, where_group, with_values
+
+STORE_KINDS = ["memory", "oxigraph", pytest.param("oxigraph", marks=pytest.mark.server,
+                                                  id="oxigraph-server"),
+               pytest.param("virtuoso", marks=pytest.mark.server, id="virtuoso")]
+
+QUERIES = {
+    "count by verdict": """
+        PREFIX kb: <https://kb.example.org/ns#>
+        PREFIX schema: <https://schema.org/>
+        SELECT ?verdict (COUNT(?claim) AS ?n) (SUM(?confidence) AS ?total)
+        WHERE { ?claim a kb:Claim ; kb:confidence ?confidence ; schema:review/kb:verdict ?verdict }
+        GROUP BY ?verdict ORDER BY ?verdict""",
+    "ask": "ASK { ?c a <https://kb.example.org/ns#Claim> }",
+    "construct": """
+        PREFIX kb: <https://kb.example.org/ns#>
+        CONSTRUCT { ?claim kb:confidence ?c ; kb:quote ?q }
+        WHERE { ?claim a kb:Claim ; kb:confidence ?c ; kb:quote ?q }""",
+    "strings and languages": """
+        PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        SELECT ?e ?label (LANG(?label) AS ?lang) WHERE { ?e rdfs:label ?label }
+        ORDER BY ?e ?label""",
+}
+
+
+def answers(store) -> dict:
+    """Everything the query commands can show, from one store."""
+    out = {
+        "claims": listings.claims(store).rows,
+        "by subject": listings.claims(store, ClaimFilter(subject="tesla")).rows,
+        "by verdict": listings.claims(store, ClaimFilter(verdict="unverifiable")).rows,
+        "by property and source": listings.claims(
+            store, ClaimFilter(property="total-revenue", source="mini-article")).rows,
+        "confidence range": listings.claims(
+            store, ClaimFilter(min_confidence=Decimal("0.6"), max_confidence=Decimal("1"))).rows,
+        "time": listings.claims(store, ClaimFilter(time=(_d("2022-06-01"), _d("2022-06-30")))).rows,
+        "with findings": listings.claims(store, ClaimFilter(has_finding=True)).rows,
+        "sorted": listings.claims(store, sort="-confidence", limit=1).rows,
+        "show": [listings.show(store, i) for i in ("tesla-revenue-2022", "byd-revenue")],
+        "entities": listings.entities(store).rows,
+        "findings": listings.findings(store).rows,
+        "all findings": listings.findings(store, include_holding=True).rows,
+        "conflicts": listings.findings(store, kind="evidence-conflict").rows,
+        "stats": listings.stats(store).rows,
+    }
+    for name, text in QUERIES.items():
+        answer = store.query(text).normalised()
+        out[name] = (answer.form, answer.variables, sorted(answer.rows, key=repr),
+                     answer.boolean, sorted(answer.triples))
+    return out
+
+
+def _d(text):
+    from datetime import date
+
+    return date.fromisoformat(text)
+
+
+@pytest.fixture
+def mini_findings(mini):
+    collection, dataset = with_findings(mini)
+    return mini, collection, dataset
+
+
+@pytest.mark.parametrize("kind", STORE_KINDS)
+def test_every_store_gives_the_same_answers(kind, mini_findings, request):
+    claims_dir, collection, dataset = mini_findings
+    expected = answers(open_kind("memory", claims_dir, collection, dataset, request))
+    store = open_kind(kind, claims_dir, collection, dataset, request)
+    assert store.base == "https://kb.example.org/"
+    got = answers(store)
+    for name in expected:
+        assert got[name] == expected[name], f"{kind} differs on {name}"
+    # The answers are the collection's, not empty ones that would trivially agree.
+    assert [r["id"] for r in got["claims"]] == ["byd-revenue", "tesla-revenue-2022"]
+    assert [r["id"] for r in got["with findings"]] == ["byd-revenue", "tesla-revenue-2022"]
+    assert [f["id"] for f in got["findings"]] == ["test-conflict", "test-contradiction"]
+    assert got["time"][0]["id"] == "tesla-revenue-2022" and len(got["time"]) == 1
+    assert got["ask"][3] is True and len(got["construct"][4]) == 4
+
+
+def test_filters_on_the_memory_store(mini_findings, request):
+    claims_dir, collection, dataset = mini_findings
+    store = open_kind("memory", claims_dir, collection, dataset, request)
+    ids = [r["id"] for r in listings.claims(store, ClaimFilter(max_confidence=Decimal("0.5"))).rows]
+    assert ids == ["byd-revenue"]
+    assert listings.claims(store, ClaimFilter(time=(_d("2021-01-01"), _d("2021-12-31")))).rows \
+        == []
+    rows = listings.claims(store, sort="verdict").rows
+    assert [r["verdict"] for r in rows] == ["accurate", "unverifiable"]
+    assert [r["id"] for r in listings.claims(store, sort="-id").rows] == [
+        "tesla-revenue-2022", "byd-revenue"]
+    with pytest.raises(listings.UnknownId, match="no entity 'teslaa'; did you mean 'tesla'"):
+        listings.claims(store, ClaimFilter(subject="teslaa"))
+
+
+def test_show_has_evidence_findings_and_relations(mini_findings, request):
+    claims_dir, collection, dataset = mini_findings
+    store = open_kind("memory", claims_dir, collection, dataset, request)
+    record = listings.show(store, "tesla-revenue-2022")
+    assert record["amount"] == Decimal("81462000000")
+    assert record["anchor"] == {"start": 9, "end": 25, "prefix": "2022 年特斯拉",
+                                "suffix": ",比亚迪年入约 606 亿好意思元。点击次数:7"}
+    assert record["review"]["url"] == "https://kb.example.org/claim/tesla-revenue-2022/"
+    assert [e["id"] for e in record["evidence"]] == ["tesla-revenue-2022-10k"]
+    assert record["evidence"][0]["document"]["title"] == "Tesla 10-K"
+    # tesla-above-byd is kb's own finding (the relation holds); the test- ones were added.
+    assert [f["id"] for f in record["findings"]] == ["tesla-above-byd", "test-conflict",
+                                                      "test-contradiction", "test-relation"]
+    assert record["relations"][0]["expression"] == "tesla-revenue-2022 > byd-revenue"
+    with pytest.raises(listings.UnknownId,
+                       match="no claim 'tesla-revenue'; did you mean 'tesla-revenue-2022'"):
+        listings.show(store, "tesla-revenue")
+
+
+# -- the oxigraph store stays fresh without re-reading YAML ---------------------------------
+
+
+def test_oxigraph_store_is_rebuilt_only_when_a_file_changes(mini):
+    notes: list[str] = []
+    first = open_fresh(mini, notes.append)
+    assert notes == ["updating the oxigraph store (there is no store yet)"]
+    assert first.triples > 50
+    manifest = read_manifest(mini)
+    open_fresh(mini, notes.append)
+    assert len(notes) == 1, "a fresh store must not be rebuilt"
+
+    claims_file = mini / "sources/mini-article/claims.yaml"
+    os.utime(claims_file, ns=(1, 1))  # touched, same bytes: no rebuild, stat remembered
+    open_fresh(mini, notes.append)
+    assert len(notes) == 1
+    assert read_manifest(mini)["files"]["sources/mini-article/claims.yaml"][:2] == [
+        claims_file.stat().st_size, 1]
+    assert read_manifest(mini)["files"]["collection.yaml"] == manifest["files"]["collection.yaml"]
+
+    edit(claims_file, "confidence: 0.95", "confidence: 0.9")
+    store = open_fresh(mini, notes.append)
+    assert notes[-1] == ("updating the oxigraph store "
+                         "(sources/mini-article/claims.yaml changed)")
+    assert [r["confidence"] for r in listings.claims(store, ClaimFilter(subject="tesla")).rows] \
+        == [Decimal("0.9")]
+
+    (mini / "evidence/more.yaml").write_text("documents: []\nstatements: []\n")
+    assert stale_reason(mini, read_manifest(mini)) == "evidence/more.yaml was added"
+    open_fresh(mini)
+    (mini / "evidence/more.yaml").unlink()
+    assert stale_reason(mini, read_manifest(mini)) == "evidence/more.yaml was removed"
+    (mini / ".hidden.swp").write_text("editor noise")
+    open_fresh(mini)
+    assert stale_reason(mini, read_manifest(mini)) is None
+
+
+def test_store_setting_is_read_from_collection_yaml_and_remembered(mini):
+    edit(mini / "collection.yaml", "title: Mini collection", "title: Mini collection\n"
+         "store: oxigraph")
+    settings = resolve(mini)
+    assert settings.kind == "oxigraph"
+    open_store(settings)
+    assert read_manifest(mini)["config"] == {"store": "oxigraph", "endpoint": None,
+                                             "base": "https://kb.example.org/"}
+    assert resolve(mini, "memory").kind == "memory"
+    assert resolve(mini, None, "http://127.0.0.1:1/sparql").kind == "sparql"
+    with pytest.raises(StoreError, match="the sparql store needs an endpoint"):
+        open_store(resolve(mini, "sparql"))
+
+
+def test_kb_build_keeps_the_oxigraph_store_up_to_date(mini, tmp_path):
+    from kb.build import build
+
+    edit(mini / "collection.yaml", "title: Mini collection", "title: Mini collection\n"
+         "store: oxigraph")
+    build(mini, tmp_path / "site")
+    assert stale_reason(mini, read_manifest(mini)) is None
+    notes: list[str] = []
+    open_fresh(mini, notes.append)
+    assert notes == []
+
+
+def test_a_query_on_a_fresh_store_imports_no_rdflib_yaml_or_units(mini):
+    open_fresh(mini)
+    code = ("import sys, runpy; sys.argv = ['kb', 'claims', '--claims', sys.argv[1], "
+            "'--store', 'oxigraph', '--verdict', 'accurate']\n"
+            "try: runpy.run_module('kb', run_name='__main__')\n"
+            "except SystemExit: pass\n"
+            "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('rdflib', 'pint', 'pyshacl', 'ruamel', 'jinja2'))\n"
+            "print('HEAVY', heavy)")
+    proc = subprocess.run([sys.executable, "-c", code, str(mini)], capture_output=True,
+                          text=True, check=True)
+    assert '"id": "tesla-revenue-2022"' in proc.stdout
+    assert "HEAVY []" in proc.stdout, proc.stdout
+
+
+def test_kb_help_imports_no_library():
+    code = ("import sys\nfrom kb.cli import cli\n"
+            "try: cli(['--help'])\nexcept SystemExit: pass\n"
+            "print('LOADED', sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('rdflib', 'pyoxigraph', 'pint', 'pyshacl', 'ruamel', 'jinja2')))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert "LOADED []" in proc.stdout, proc.stdout
+
+
+def test_a_damaged_store_is_rebuilt(mini):
+    open_fresh(mini)
+    (store_dir(mini) / "store" / "CURRENT").write_text("garbage\n")
+    notes: list[str] = []
+    store = open_fresh(mini, notes.append)
+    assert notes[0].startswith("updating the oxigraph store (it could not be opened: ")
+    assert len(listings.claims(store).rows) == 2
+
+
+def test_oxigraph_store_serves_named_graphs_for_push(mini_findings, request):
+    claims_dir, collection, dataset = mini_findings
+    store = oxigraph_store_of(claims_dir, collection, dataset)
+    memory = open_kind("memory", claims_dir, collection, dataset, request)
+    assert store.graph_names() == memory.graph_names() == [
+        "https://kb.example.org/graph/mini-article", "https://kb.example.org/graph/report",
+        "https://kb.example.org/graph/shared"]
+    for name in store.graph_names():
+        ox_lines = sorted(store.graph_ntriples(name).decode().splitlines())
+        assert len(ox_lines) == len(memory.graph_ntriples(name).decode().splitlines()) > 10
+
+
+# -- bindings reach servers as a VALUES block, never as pasted text -------------------------
+
+
+def test_values_block_goes_to_the_head_of_the_where_group():
+    query = ('PREFIX x: <http://x/a#>  # a comment with { brace\n'
+             "SELECT ?s (?n < 3 AS ?small) WHERE { ?s ?p 'text with { brace' . "
+             'FILTER(?s != """a } b""") }')
+    out = with_values(query, {"s": Iri("http://z/1"), "n": decimal("0.5")})
+    assert out.endswith('AS ?small) WHERE { VALUES (?n ?s) { ("0.5"^^<http://www.w3.org/2001/'
+                        'XMLSchema#decimal> <http://z/1>) }  ?s ?p \'text with { brace\' . '
+                        'FILTER(?s != """a } b""") }')
+    construct = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
+    assert construct[where_group(construct):].startswith("{ GRAPH ?g")
+    assert where_group("ASK { ?s ?p ?o }") == 4
+
+
+def test_bound_values_are_escaped():
+    nasty = Lit('he said "hi" }\n DROP ALL', None, None)
+    out = with_values("SELECT ?q WHERE { ?s ?p ?q }", {"q": nasty})
+    assert '"he said \\"hi\\" }\\n DROP ALL"' in out
+    with pytest.raises(ValueError, match="is not a valid IRI"):
+        with_values("SELECT ?s WHERE { ?s ?p ?o }", {"s": Iri("http://x/> } ; DROP ALL <x")})
+    with pytest.raises(StoreError, match="'a b' is not a SPARQL variable name"):
+        with_values("SELECT ?s WHERE { ?s ?p ?o }", {"a b": Iri("http://x")})
+
+
+def test_terms_compare_by_value_across_spellings():
+    assert normalised(Lit("0.50", "http://www.w3.org/2001/XMLSchema#decimal")) == decimal("0.5")
+    assert normalised(Lit("81462000000", "http://www.w3.org/2001/XMLSchema#decimal")) \
+        == Lit("81462000000.0", "http://www.w3.org/2001/XMLSchema#decimal")
+    assert normalised(Lit("1", "http://www.w3.org/2001/XMLSchema#boolean")) == boolean(True)
+    # Virtuoso keeps 15 decimal places of "470672.2689075630252100840337".
+    assert normalised(decimal("470672.2689075630252100840337")) \
+        == normalised(decimal("470672.26890756302521")) == decimal("470672.268907563025")
+    assert normalised(Lit("9", "http://www.w3.org/2001/XMLSchema#nonNegativeInteger")) \
+        == Lit("9", "http://www.w3.org/2001/XMLSchema#integer")
+    assert Iri("x") != Blank("x") and Lit("x") != Iri("x")
+
+
+def test_namespace_needs_no_rdflib_but_matches_the_vocabulary():
+    from kb.vocab import NS as VOCAB_NS
+
+    assert NS == VOCAB_NS
+
+
+def test_unreachable_endpoint_is_one_clear_line():
+    from servers import free_port
+
+    url = f"http://127.0.0.1:{free_port()}/sparql"
+    with pytest.raises(StoreError) as info:
+        SparqlStore(url).query("ASK {}")
+    assert str(info.value) == (f"cannot reach the SPARQL endpoint {url}: [Errno 111] "
+                               "Connection refused; is the server running and the URL right?")
+    with pytest.raises(StoreError, match="endpoint 'ftp://x' is not an http"):
+        SparqlStore("ftp://x")
+
+
+def test_memory_store_reports_syntax_errors(mini):
+    store = open_store(resolve(Path(mini), "memory"))
+    with pytest.raises(StoreError, match=r"^SPARQL syntax error: "):
+        store.query("SELEC ?s WHERE { ?s ?p ?o }")
+    ox = open_store(resolve(Path(mini), "oxigraph"))
+    with pytest.raises(StoreError, match=r"^SPARQL syntax error: "):
+        ox.query("SELEC ?s WHERE { ?s ?p ?o }")
