@@ -41,3 +41,21 @@ def line_of(path: Path, needle: str, nth: int = 1) -> int:
             if needle in line]
     assert len(hits) >= nth, f"{needle!r} not found {nth} times in {path}"
     return hits[nth - 1]
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory):
+    """A real Oxigraph server for the session (tests/servers.py starts and stops it)."""
+    from servers import oxigraph
+
+    with oxigraph(tmp_path_factory.mktemp("oxigraph-server")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def virtuoso_server(tmp_path_factory):
+    """A real Virtuoso for the session (tests/servers.py starts and stops it)."""
+    from servers import virtuoso
+
+    with virtuoso(tmp_path_factory.mktemp("virtuoso")) as server:
+        yield server
