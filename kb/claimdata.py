@@ -80,7 +80,8 @@ def claim_review(c: Collection, claim: Claim) -> dict[str, Any]:
             "worstRating": 1,
             "alternateName": name,
         },
-        "itemReviewed": {"@id": str(node), "@type": "Claim", "appearance": appearance},
+        "itemReviewed": {"@id": str(node), "@type": "Claim", "appearance": appearance,
+                         "author": appearance["publisher"]},
     }
     if review.evidence:
         doc["isBasedOn"] = [{"@id": str(iris.evidence(e))} for e in review.evidence]

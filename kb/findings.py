@@ -59,7 +59,7 @@ def add_findings(ds: Dataset, iris: Iris, findings: list[Finding], claims: set[s
     kinds = {"relation": KB.RelationFinding, "contradiction": KB.Contradiction,
              "evidence-conflict": KB.EvidenceConflict}
     g = ds.graph(iris.report_graph())
-    report = iris.finding("report")
+    report = iris.report()
     g.add((report, RDF.type, KB.CheckReport))
     for f in findings:
         node = iris.finding(f.id)

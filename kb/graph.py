@@ -284,6 +284,8 @@ class _Builder:
         self._anchor(g, node, claim.source, claim.start, claim.end)
         g.add((node, PROV.wasDerivedFrom, self.iris.source(claim.source)))
         g.add((node, SCHEMA.appearance, self.iris.source(claim.source)))
+        # The claim's author, as Google's ClaimReview recommends: who published the article.
+        g.add((node, SCHEMA.author, Iris.part(self.iris.source(claim.source), "publisher")))
         g.add((node, KB.confidence, dec(claim.confidence)))
         for ident in dict.fromkeys((claim.subject, claim.compared_with, *claim.about)):
             if ident:

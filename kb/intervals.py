@@ -233,7 +233,10 @@ def _mantissa(x: Fraction, digits: int, group: bool) -> str:
         return f"{int(x):,}" if group and abs(x) >= 10000 else str(int(x))
     d = to_decimal(x, digits=40)
     q = Decimal(1).scaleb(d.adjusted() - digits + 1)
-    text = format(d.quantize(q), "f")
+    with localcontext() as ctx:
+        # quantize needs room for every digit it keeps, past the default 28.
+        ctx.prec = max(ctx.prec, d.adjusted() - q.adjusted() + 2)
+        text = format(d.quantize(q), "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     if group and "." not in text and abs(int(text)) >= 10000:
@@ -293,6 +296,9 @@ def describe_apart(a: Interval, b: Interval, unit: str) -> str:
 def format_factor(factor: tuple[Bound, Bound]) -> str:
     """A factor range for reading: '27–36×', '1.1×', 'at least 24×'."""
     def one(x: Bound) -> str:
+        if x >= 10**6:  # a factor of millions is read as a power of ten: "4.9e28×"
+            mantissa, _, exponent = f"{float(x):.2g}".partition("e")
+            return f"{mantissa}e{int(exponent)}"
         return _mantissa(Fraction(x), 2 if x < 10 else max(2, len(str(int(x)))), False)
 
     near, far = factor

@@ -55,6 +55,10 @@ class Iris:
     def shared_graph(self) -> URIRef:
         return self._iri("graph", "shared")
 
+    def report(self) -> URIRef:
+        """The check report node; outside finding/ so no finding id can collide with it."""
+        return self._iri("report")
+
     def report_graph(self) -> URIRef:
         return self._iri("graph", "report")
 

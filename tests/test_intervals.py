@@ -181,3 +181,10 @@ def test_format_factor():
     assert format_factor((F(267, 10), F(356, 10))) == "27–36×"
     assert format_factor((F(11, 10), F(11, 10))) == "1.1×"
     assert format_factor((F(24), INF)) == "at least 24×"
+
+
+def test_format_factor_of_huge_ratios():
+    # Found by hypothesis: a 29-digit factor overflowed decimal's default precision.
+    assert format_factor((F(48672 * 10**24), F(48672 * 10**24 + 1))) == "4.9e28×"
+    assert format_factor((F(2 * 10**6), INF)) == "at least 2e6×"
+    assert format_factor((F(999_999), F(999_999))) == "999999×"
