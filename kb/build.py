@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .atomic import replace_dir
-from .errors import KbError, Problem
+from .errors import Problem, ProblemsError
 from .export import FORMATS, ontology_graph, serialize
 from .pipeline import Checked, check
 
@@ -15,12 +15,11 @@ DATA_DIR = "data"
 EXPORT_NAME = "kb"
 
 
-class CheckFailed(KbError):
+class CheckFailed(ProblemsError):
     """The knowledge base has errors, so nothing is built or replaced."""
 
     def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__(f"{len(problems)} error(s); nothing was built")
+        super().__init__(problems, f"{len(problems)} error(s); nothing was built")
 
 
 @dataclass

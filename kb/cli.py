@@ -26,18 +26,15 @@ def domain_errors(func):
     """Turn domain exceptions into one clear line and exit status 1, never a traceback."""
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        from .errors import KbError, LoadError
+        from .errors import KbError, LoadError, ProblemsError
 
         try:
             return func(*args, **kwargs)
-        except LoadError as exc:
-            for problem in exc.problems:
-                click.echo(str(problem))
-            raise SystemExit(1) from None
         except KbError as exc:
-            problems = getattr(exc, "problems", None)
-            for problem in problems or ():
+            for problem in exc.problems if isinstance(exc, ProblemsError) else ():
                 click.echo(str(problem))
+            if isinstance(exc, LoadError):  # its problems are the whole message
+                raise SystemExit(1) from None
             raise click.ClickException(str(exc)) from None
         except OSError as exc:
             raise click.ClickException(f"{exc.filename or ''}: {exc.strerror or exc}") from None

@@ -55,12 +55,19 @@ class KbError(Exception):
     """A knowledge-base error that the CLI turns into one clear line and exit status 1."""
 
 
-class LoadError(KbError):
+class ProblemsError(KbError):
+    """An error that carries located problems; the CLI prints each on its own line."""
+
+    def __init__(self, problems: list[Problem], summary: str):
+        self.problems = sorted(problems)
+        super().__init__(summary)
+
+
+class LoadError(ProblemsError):
     """The claims folder cannot be loaded at all; carries the problems found."""
 
     def __init__(self, problems: list[Problem]):
-        self.problems = sorted(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
+        super().__init__(problems, "\n".join(str(p) for p in sorted(problems)))
 
 
 class UsageError(KbError):

@@ -27,7 +27,7 @@ from rdflib.term import BNode
 
 from .check import union_graph
 from .claimdata import FEED_PATH, offline
-from .errors import KbError, Origin, Problem
+from .errors import KbError, Origin, Problem, ProblemsError
 from .export import claims_csv, ontology_graph
 from .figures import FIGURE_PROPS, display, lexical, verdict_slug
 from .iris import Iris
@@ -47,12 +47,11 @@ class SiteMissing(KbError):
     """The folder to check does not exist."""
 
 
-class SiteCheckFailed(KbError):
+class SiteCheckFailed(ProblemsError):
     """The built site differs from the knowledge base; the previous site is kept."""
 
     def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__(f"{len(problems)} site problem(s); the previous site was kept")
+        super().__init__(problems, f"{len(problems)} site problem(s); the previous site was kept")
 
 
 # -- reading pages -------------------------------------------------------------------------------
