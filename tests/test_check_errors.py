@@ -23,6 +23,14 @@ def errors(result) -> list[str]:
     return [line for line in result.stdout.splitlines() if line.strip()]
 
 
+def broken(folder: Path, old: str, new: str, path: Path = CLAIMS) -> list[str]:
+    """Edit one file of a fixture copy, run kb check, expect exit 1 and return its errors."""
+    edit(folder / path, old, new)
+    result = run_check(folder)
+    assert result.exit_code == 1, result.output
+    return errors(result)
+
+
 def test_clean_fixture_passes(mini):
     result = run_check(mini)
     assert result.exit_code == 0, result.output
@@ -31,10 +39,7 @@ def test_clean_fixture_passes(mini):
 
 def test_quote_not_at_offsets(mini):
     path = mini / CLAIMS
-    edit(path, "start: 9", "start: 10")
-    result = run_check(mini)
-    assert result.exit_code == 1
-    assert errors(result) == [
+    assert broken(mini, "start: 9", "start: 10") == [
         f"{path}:{line_of(path, 'start: 10')}: claim tesla-revenue-2022: quote "
         "'总营收 814.62 亿好意思元' is not at its offsets: text at 10-25 is "
         "'营收 814.62 亿好意思元'; the quote occurs at 9-25; fix start/end"
@@ -43,10 +48,7 @@ def test_quote_not_at_offsets(mini):
 
 def test_offsets_outside_the_text(mini):
     path = mini / CLAIMS
-    edit(path, "end: 42", "end: 420")
-    result = run_check(mini)
-    assert result.exit_code == 1
-    assert errors(result) == [
+    assert broken(mini, "end: 42", "end: 420") == [
         f"{path}:{line_of(path, 'start: 29')}: claim byd-revenue: quote '年入约 606 亿好意思元' "
         "is not at its offsets: offsets 29-420 are outside the text (0-50); the quote occurs at "
         "29-42; fix start/end"
@@ -72,10 +74,7 @@ def test_source_text_hash_changed(mini):
 
 def test_confidence_outside_unit_interval(mini):
     path = mini / CLAIMS
-    edit(path, "confidence: 0.95", "confidence: 1.5")
-    result = run_check(mini)
-    assert result.exit_code == 1
-    assert errors(result) == [
+    assert broken(mini, "confidence: 0.95", "confidence: 1.5") == [
         f"{path}:{line_of(path, 'confidence: 1.5')}: claim tesla-revenue-2022: confidence 1.5 "
         "is outside [0, 1]; set a number from 0 to 1"
     ]
@@ -83,10 +82,7 @@ def test_confidence_outside_unit_interval(mini):
 
 def test_unknown_unit(mini):
     path = mini / CLAIMS
-    edit(path, "unit: USD", "unit: RMB")
-    result = run_check(mini)
-    assert result.exit_code == 1
-    assert errors(result) == [
+    assert broken(mini, "unit: USD", "unit: RMB") == [
         f"{path}:{line_of(path, 'unit: RMB')}: claim tesla-revenue-2022: unknown unit 'RMB'; "
         "use a unit such as USD, CNY, count, ratio, FLOPS, t, kg, USD/kg or USD/kWh"
     ]
@@ -94,10 +90,7 @@ def test_unknown_unit(mini):
 
 def test_dangling_entity_reference(mini):
     path = mini / CLAIMS
-    edit(path, "subject: byd", "subject: byd-auto")
-    result = run_check(mini)
-    assert result.exit_code == 1
-    assert errors(result) == [
+    assert broken(mini, "subject: byd", "subject: byd-auto") == [
         f"{path}:{line_of(path, 'subject: byd-auto')}: claim byd-revenue: unknown entity "
         "'byd-auto'; add it to entities.yaml or fix the id"
     ]
@@ -105,21 +98,17 @@ def test_dangling_entity_reference(mini):
 
 def test_dangling_evidence_reference(mini):
     path = mini / CLAIMS
-    edit(path, "evidence: [tesla-revenue-2022-10k]", "evidence: [tesla-10k-typo]")
-    result = run_check(mini)
-    assert result.exit_code == 1
-    assert errors(result) == [
+    assert broken(mini, "evidence: [tesla-revenue-2022-10k]", "evidence: [tesla-10k-typo]") == [
         f"{path}:{line_of(path, 'evidence: [tesla-10k-typo]')}: claim tesla-revenue-2022: "
         "unknown evidence 'tesla-10k-typo'; add it to claims/evidence/ or fix the id"
     ]
 
 
 def test_dangling_reference_in_relation(mini):
-    path = mini / "sources/mini-article/relations.yaml"
-    edit(path, "tesla-revenue-2022 > byd-revenue", "tesla-revenue-2022 > byd-revenue-2022")
-    result = run_check(mini)
-    assert result.exit_code == 1
-    assert errors(result) == [
+    relations = Path("sources/mini-article/relations.yaml")
+    path = mini / relations
+    assert broken(mini, "tesla-revenue-2022 > byd-revenue",
+                  "tesla-revenue-2022 > byd-revenue-2022", relations) == [
         f"{path}:1: relation tesla-above-byd: unknown claim or evidence 'byd-revenue-2022' in "
         "expression; fix the id (a binary minus needs spaces around it: a - b)"
     ]
@@ -152,10 +141,8 @@ def test_shape_violation_lower_above_upper(mini):
 
 def test_shape_violation_amount_outside_bounds(mini):
     path = mini / CLAIMS
-    edit(path, "  bound: approximately\n", "  bound: range\n  lower: 10e9\n  upper: 50e9\n")
-    result = run_check(mini)
-    assert result.exit_code == 1
-    assert errors(result) == [
+    assert broken(mini, "  bound: approximately\n",
+                  "  bound: range\n  lower: 10e9\n  upper: 50e9\n") == [
         f"{path}:{line_of(path, '- id: byd-revenue')}: claim byd-revenue: amount 60600000000.0 "
         "lies outside its own bounds; fix the amount or the bounds"
     ]
@@ -163,10 +150,7 @@ def test_shape_violation_amount_outside_bounds(mini):
 
 def test_missing_required_field(mini):
     path = mini / CLAIMS
-    edit(path, "  statement: BYD's annual revenue is about US$60.6 billion.\n", "")
-    result = run_check(mini)
-    assert result.exit_code == 1
-    assert errors(result) == [
+    assert broken(mini, "  statement: BYD's annual revenue is about US$60.6 billion.\n", "") == [
         f"{path}:{line_of(path, '- id: byd-revenue')}: claim byd-revenue: missing field "
         "'statement'; add it"
     ]
@@ -174,10 +158,7 @@ def test_missing_required_field(mini):
 
 def test_misspelt_field(mini):
     path = mini / CLAIMS
-    edit(path, "  amount: 60.6e9", "  amout: 60.6e9")
-    result = run_check(mini)
-    assert result.exit_code == 1
-    assert errors(result) == [
+    assert broken(mini, "  amount: 60.6e9", "  amout: 60.6e9") == [
         f"{path}:{line_of(path, '- id: byd-revenue')}: claim byd-revenue: missing field "
         "'amount'; add it",
         f"{path}:{line_of(path, 'amout:')}: claim byd-revenue: unknown field 'amout'; did you "
@@ -187,10 +168,7 @@ def test_misspelt_field(mini):
 
 def test_yaml_syntax_error(mini):
     path = mini / CLAIMS
-    edit(path, "  unit: USD\n", "  unit: [USD\n")
-    result = run_check(mini)
-    assert result.exit_code == 1
-    assert errors(result) == [
+    assert broken(mini, "  unit: USD\n", "  unit: [USD\n") == [
         f"{path}:{line_of(path, 'unit: [USD') + 1}: YAML syntax error: expected ',' or ']', but "
         "got ':'"
     ]
