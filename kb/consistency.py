@@ -43,6 +43,7 @@ from .intervals import (
 )
 from .model import Claim, Collection, Evidence, Statement, TimeSpec
 from .numbers import Mention, find_mentions
+from .queries import plain_decimal
 from .relations import RelationError, decimal_factor, evaluate, stated
 from .units import CURRENCIES, convert_factor, dimension, unit_problem
 from .verdicts import BANDS, NEEDS_EVIDENCE, in_band
@@ -262,9 +263,8 @@ def _plain(x: Fraction | Decimal | None) -> str:
     """An exact number without exponent: 81462000000, 0.1, 2.5; fractions as a decimal."""
     if x is None:
         return "none"
-    d = Decimal(x.numerator) / Decimal(x.denominator) if isinstance(x, Fraction) else x
-    text = format(d, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    return plain_decimal(Decimal(x.numerator) / Decimal(x.denominator)
+                         if isinstance(x, Fraction) else x)
 
 
 # -- coverage --------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from decimal import Decimal
 from rdflib import RDF, Literal, URIRef
 
 from .intervals import SI_UNITS
+from .queries import plain_decimal, term_slug
 from .verdicts import LABELS
 from .vocab import KB
 
@@ -58,10 +59,7 @@ COMPUTED_DIGITS = 8
 
 def plain_number(value: Decimal) -> str:
     """A decimal without exponent or trailing zeros, with thousands separators: 81,462.5."""
-    text = format(value.normalize(), "f") if value == value.to_integral() else format(value, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    whole, dot, frac = text.partition(".")
+    whole, dot, frac = plain_decimal(value).partition(".")
     sign = "-" if whole.startswith("-") else ""
     whole = f"{int(whole.lstrip('-') or '0'):,}"
     return f"{sign}{whole}{dot}{frac}"
@@ -107,13 +105,6 @@ def quantity_text(value: Decimal, unit: str) -> str:
     return f"{number_text(value)} {unit}"
 
 
-def verdict_slug(term: URIRef | str) -> str:
-    """kb:MostlyAccurate -> mostly-accurate."""
-    from .queries import term_slug
-
-    return term_slug(str(term))
-
-
 def display(prop: FigureProp, lexical: str, unit: str | None = None) -> str:
     """The text a page shows for a figure, from the value's lexical form (and unit)."""
     if prop.style == "quantity":
@@ -134,7 +125,7 @@ def display(prop: FigureProp, lexical: str, unit: str | None = None) -> str:
 def lexical(prop: FigureProp, value: Literal | URIRef) -> str:
     """The value attribute for a graph value: a literal's lexical form, a verdict's slug."""
     if prop.style == "verdict":
-        return verdict_slug(value)
+        return term_slug(str(value))
     if prop.style == "holds":
         return "true" if value.toPython() is True else "false"
     return str(value)

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from .listings import Listing
+from .queries import plain_decimal
 
 FORMATS = ("table", "json", "nl", "csv")
 CELL_WIDTH = 60  # display columns a table cell may take before it is cut with …
@@ -42,20 +43,12 @@ def cell(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal):
-        return number_text(value)
+        return plain_decimal(value)
     if isinstance(value, (list, tuple)):
         return " ".join(cell(v) for v in value)
     if isinstance(value, dict):
         return " ".join(f"{k}={cell(v)}" for k, v in value.items())
     return str(value)
-
-
-def number_text(value: Decimal) -> str:
-    """81462000000.0 -> 81462000000, 0.950 -> 0.95."""
-    text = format(value, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text or "0"
 
 
 def _jsonable(value: Any) -> Any:

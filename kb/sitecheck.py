@@ -29,10 +29,11 @@ from .check import union_graph
 from .claimdata import FEED_PATH, offline
 from .errors import KbError, Origin, Problem, ProblemsError
 from .export import claims_csv, ontology_graph
-from .figures import FIGURE_PROPS, display, lexical, verdict_slug
+from .figures import FIGURE_PROPS, display, lexical
 from .iris import Iris
 from .pages import FIXED_PAGES, page_path
 from .pipeline import Checked
+from .queries import term_slug
 from .vocab import KB, OA, SCHEMA
 
 MAX_HTML_ERRORS = 5  # per page; the rest are counted
@@ -319,7 +320,7 @@ def _counts(kb: _Kb) -> dict[str, int]:
     for claim in claims:
         review = g.value(claim, SCHEMA.review)
         if review is not None and (verdict := g.value(review, KB.verdict)) is not None:
-            out[f"verdict-{verdict_slug(verdict)}"] += 1
+            out[f"verdict-{term_slug(str(verdict))}"] += 1
         if (subject := g.value(claim, RDF.subject)) is not None:
             out[f"entity-{kb.who(str(subject))[1]}"] += 1
     out["all-claims"] = len(claims)

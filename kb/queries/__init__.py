@@ -182,6 +182,14 @@ def decimal_text(value: Decimal) -> str:
     return "0.0" if text == "-0.0" else text
 
 
+def plain_decimal(value: Decimal) -> str:
+    """A decimal as people write it, no exponent or trailing zeros: 81462000000, 0.95, 2.5."""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
+
+
 def decimal(value) -> Lit:
     """An xsd:decimal literal for a number given as text, int, float or Decimal."""
     return Lit(decimal_text(Decimal(str(value))), XSD + "decimal")
