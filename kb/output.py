@@ -17,11 +17,13 @@ CELL_WIDTH = 60  # display columns a table cell may take before it is cut with â
 def render(listing: Listing, fmt: str) -> str:
     """A listing in one of FORMATS, ending with a newline unless it is empty."""
     if fmt == "json":
-        return json.dumps([_jsonable(r) for r in listing.rows], ensure_ascii=False,
-                          indent=2) + "\n"
+        return json_text(listing.rows)
     if fmt == "nl":
-        return "".join(json.dumps(_jsonable(r), ensure_ascii=False) + "\n"
-                       for r in listing.rows)
+        # One encoder for all rows (json.dumps with options builds a new one each call), and
+        # no check for cycles, which rows of plain values cannot have.
+        encode = json.JSONEncoder(ensure_ascii=False, default=_number,
+                                  check_circular=False).encode
+        return "".join(encode(r) + "\n" for r in listing.rows)
     if fmt == "csv":
         import csv
         import io
@@ -51,21 +53,18 @@ def cell(value: Any) -> str:
     return str(value)
 
 
-def _jsonable(value: Any) -> Any:
+def _number(value: Any) -> int | float:
+    """A Decimal as JSON has it (json.dumps calls this for the values it cannot encode)."""
     if isinstance(value, Decimal):
         # Exact integers stay integers; other decimals become the nearest double, which for
         # the few digits a claim states prints back exactly.
         return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    return value
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def json_text(value: Any) -> str:
     """Any listing value (e.g. kb show's record) as indented JSON."""
-    return json.dumps(_jsonable(value), ensure_ascii=False, indent=2) + "\n"
+    return json.dumps(value, ensure_ascii=False, indent=2, default=_number) + "\n"
 
 
 # -- tables -----------------------------------------------------------------------------------
