@@ -164,6 +164,22 @@ def claims(store: Store, filters: ClaimFilter | None = None, sort: str = "id",
     key, descending = sort.removeprefix("-"), sort.startswith("-")
     if key not in SORT_KEYS:
         raise UsageError(f"cannot sort by '{key}'; choose one of: {', '.join(SORT_KEYS)}")
+    index = store.claim_index()
+    rows = index.rows(filters) if index is not None else graph_rows(store, filters)
+    rows.sort(key=lambda r: r["id"])
+    if key != "id":
+        rows = _sorted(rows, key, descending)
+    elif descending:
+        rows.reverse()
+    if limit is not None:
+        rows = rows[:limit]
+    if not rows:
+        check_ids(store, filters.ids())
+    return Listing("claims", CLAIM_COLUMNS, rows, CLAIM_TABLE)
+
+
+def graph_rows(store: Store, filters: ClaimFilter) -> list[dict[str, Any]]:
+    """The listing rows of the claims that pass the filters, from the graph (unsorted)."""
     base = store.base
     listed, timed = filters.bindings(store)
     times = {row["claim"]: values(row, base) for row in store.select("claim_times", **timed)}
@@ -176,16 +192,7 @@ def claims(store: Store, filters: ClaimFilter | None = None, sort: str = "id",
         r["id"] = iri_text(row["claim"].value, base)
         r["time"] = time_text(r.get("time_start"), r.get("time_end"))
         rows.append({c: r.get(c) for c in CLAIM_COLUMNS})
-    rows.sort(key=lambda r: r["id"])
-    if key != "id":
-        rows = _sorted(rows, key, descending)
-    elif descending:
-        rows.reverse()
-    if limit is not None:
-        rows = rows[:limit]
-    if not rows:
-        check_ids(store, filters.ids())
-    return Listing("claims", CLAIM_COLUMNS, rows, CLAIM_TABLE)
+    return rows
 
 
 def _sorted(rows: list[dict], key: str, descending: bool) -> list[dict]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import subprocess
 import sys
 from decimal import Decimal
@@ -17,7 +19,7 @@ from kb.listings import ClaimFilter
 from kb.queries import NS, Blank, Iri, Lit, boolean, decimal, normalised
 from kb.stores import StoreError, open_store, resolve
 from kb.stores.manifest import read_manifest, stale_reason, store_dir
-from kb.stores.oxigraph import open_fresh
+from kb.stores.oxigraph import OxigraphStore, open_fresh
 from kb.stores.sparql import SparqlStore, where_group, with_values
 
 STORE_KINDS = ["memory", "oxigraph", pytest.param("oxigraph", marks=pytest.mark.server,
@@ -133,6 +135,88 @@ def test_show_has_evidence_findings_and_relations(mini_findings, request):
         listings.show(store, "tesla-revenue")
 
 
+# -- the claim index answers kb claims as the graph does ------------------------------------
+
+
+def seed_filters(rows: list[dict]) -> list[ClaimFilter]:
+    """Filters on every value the seed's claims have, alone and combined, with ranges."""
+    def values(column):
+        return sorted({r[column] for r in rows if r[column] is not None})
+
+    singles = [ClaimFilter(**{column: v}) for column in ("source", "verdict")
+               for v in values(column)]
+    singles += [ClaimFilter(**{column: v}) for column in ("subject", "property")
+                for v in values(column)[::3]]
+    first = rows[0]
+    combos = [
+        ClaimFilter(subject=first["subject"], verdict=first["verdict"]),
+        ClaimFilter(subject="tesla", property="total-revenue", source=first["source"]),
+        ClaimFilter(has_finding=True), ClaimFilter(has_finding=True, verdict="inaccurate"),
+        ClaimFilter(min_confidence=Decimal("0.5")), ClaimFilter(max_confidence=Decimal("0.3")),
+        ClaimFilter(min_confidence=Decimal("0.3"), max_confidence=Decimal("0.3")),
+        ClaimFilter(verdict="accurate", min_confidence=Decimal("0.95")),
+        ClaimFilter(time=(_d("2022-01-01"), _d("2022-12-31"))),
+        ClaimFilter(time=(_d("2023-06-15"), _d("2023-06-15")), subject="tesla"),
+        ClaimFilter(time=(_d("2020-01-01"), _d("2030-12-31")), has_finding=True,
+                    max_confidence=Decimal("0.6")),
+        ClaimFilter(subject="a&verdict=inaccurate"), ClaimFilter(source="no such/ source ç"),
+    ]
+    return [ClaimFilter(), *singles, *combos]
+
+
+@pytest.mark.parametrize("pages", [None, (2, 3)], ids=["seed-sized", "paged"])
+def test_the_claim_index_answers_as_the_graph_does(seed, pages, monkeypatch):
+    if pages:  # keys listing 2 claims or more get pages of 3 rows, as large collections do
+        monkeypatch.setattr("kb.claimindex.PAGE_MIN", pages[0])
+        monkeypatch.setattr("kb.claimindex.PAGE_SIZE", pages[1])
+    memory = open_store(resolve(seed, "memory"))
+    store = open_fresh(seed)
+    assert store.claim_index() is not None and memory.claim_index() is None
+    from kb.claimindex import key
+
+    paged = store.claim_index().index.column("claim_pages", "page",
+                                             {"key": key(ClaimFilter(verdict="accurate"))})
+    assert len(paged) == (9 if pages else 0)  # 26 accurate claims, 3 to a page
+    everything = listings.claims(memory).rows
+    assert listings.claims(store).rows == everything and len(everything) >= 78
+    nonempty = 0
+    for filters in seed_filters(everything):
+        try:
+            expected = listings.claims(memory, filters).rows
+        except listings.UnknownId as exc:
+            with pytest.raises(listings.UnknownId, match=re.escape(str(exc))):
+                listings.claims(store, filters)
+            continue
+        assert listings.claims(store, filters).rows == expected, filters
+        nonempty += bool(expected)
+    assert nonempty >= 20, "most filters must find something, or the comparison proves little"
+
+
+def test_composite_keys_cannot_be_confused():
+    from kb.claimindex import key
+
+    tricky = key(ClaimFilter(subject="a&verdict=inaccurate"))
+    assert tricky != key(ClaimFilter(subject="a", verdict="inaccurate"))
+    assert tricky.value == "urn:kb:claim-index:key?subject=a%26verdict%3Dinaccurate"
+    assert key(ClaimFilter(source="ç d")).value == "urn:kb:claim-index:key?source=%C3%A7%20d"
+    assert key(ClaimFilter(verdict="accurate", source="s", has_finding=True)).value == (
+        "urn:kb:claim-index:key?source=s&verdict=accurate&has_finding=True")
+
+
+def test_index_rows_keep_every_value_exactly():
+    from kb.claimindex import decode, encode
+
+    row = dict.fromkeys(listings.CLAIM_COLUMNS)
+    row.update(id="x", amount=Decimal("2.0E+10"), lower=Decimal("-0.000001"),
+               upper=Decimal("1E-7"), precision=Decimal("10000.0"), confidence=Decimal("0.30"),
+               statement='He said "100 亿亿次" \\ then\nstopped.', time_phrase="2020 年")
+    back = decode(encode(row))
+    assert back == row
+    assert [str(back[c]) for c in ("amount", "confidence")] == ["2.0E+10", "0.30"]
+    with pytest.raises(ValueError, match="a listing row cannot hold Decimal"):
+        encode({**row, "amount": Decimal("NaN")})
+
+
 # -- the oxigraph store stays fresh without re-reading YAML ---------------------------------
 
 
@@ -168,6 +252,36 @@ def test_oxigraph_store_is_rebuilt_only_when_a_file_changes(mini):
     (mini / ".hidden.swp").write_text("editor noise")
     open_fresh(mini)
     assert stale_reason(mini, read_manifest(mini)) is None
+
+
+def test_stale_check_reads_only_folders_whose_entries_changed(mini, monkeypatch):
+    from kb.stores import manifest as manifest_module
+
+    open_fresh(mini)
+    read: list[str] = []
+    entries = manifest_module._entries
+    monkeypatch.setattr(manifest_module, "_entries",
+                        lambda folder: read.append(folder) or entries(folder))
+    assert stale_reason(mini, read_manifest(mini)) is None
+    assert read == [], "unchanged folders are not read, only their files stat'ed"
+
+    (mini / "sources/extra").mkdir()
+    assert stale_reason(mini, read_manifest(mini)) is None  # an empty folder holds no file
+    assert [Path(f).name for f in read] == ["sources", "extra"]
+    (mini / "sources/extra/notes.txt").write_text("new")
+    assert stale_reason(mini, read_manifest(mini)) == "sources/extra/notes.txt was added"
+    (mini / "sources/extra/notes.txt").unlink()
+    (mini / "sources/extra").rmdir()
+    assert stale_reason(mini, read_manifest(mini)) is None
+
+    claims_file = mini / "sources/mini-article/claims.yaml"
+    claims_file.rename(claims_file.with_name("renamed.yaml"))
+    assert stale_reason(mini, read_manifest(mini)) == (
+        "sources/mini-article/renamed.yaml was added")
+    claims_file.with_name("renamed.yaml").rename(claims_file)
+    assert stale_reason(mini, read_manifest(mini)) is None
+    shutil.rmtree(mini / "evidence")
+    assert stale_reason(mini, read_manifest(mini)).startswith("evidence/")
 
 
 def test_store_setting_is_read_from_collection_yaml_and_remembered(mini):
@@ -221,13 +335,26 @@ def test_kb_help_imports_no_library():
     assert "LOADED []" in proc.stdout, proc.stdout
 
 
-def test_a_damaged_store_is_rebuilt(mini):
+@pytest.mark.parametrize("database", ["store", "claim-index"])
+def test_a_damaged_store_is_rebuilt_once(mini, database):
     open_fresh(mini)
-    (store_dir(mini) / "store" / "CURRENT").write_text("garbage\n")
+    (store_dir(mini) / database / "CURRENT").write_text("garbage\n")
     notes: list[str] = []
     store = open_fresh(mini, notes.append)
-    assert notes[0].startswith("updating the oxigraph store (it could not be opened: ")
     assert len(listings.claims(store).rows) == 2
+    assert listings.stats(store).rows[0] == {"by": "total", "key": "claims", "count": 2}
+    assert len(notes) == 1, notes
+    assert notes[0].startswith("updating the oxigraph store (it could not be opened: ")
+
+
+def test_a_damaged_store_that_is_not_rebuilt_says_how_to_fix_it(mini):
+    open_fresh(mini)
+    manifest = read_manifest(mini)
+    (store_dir(mini) / "store" / "CURRENT").write_text("garbage\n")
+    store = OxigraphStore(store_dir(mini), manifest)
+    with pytest.raises(StoreError, match=r"cannot open the oxigraph store \(.*\); delete the "
+                       "folder and run the command again to rebuild it"):
+        listings.stats(store)
 
 
 def test_oxigraph_store_serves_named_graphs_for_push(mini_findings, request):

@@ -10,10 +10,13 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..errors import KbError
 from ..queries import Iri, Term, normalised, query_text
+
+if TYPE_CHECKING:
+    from ..claimindex import ClaimIndex
 
 STORES = ("memory", "oxigraph", "sparql")
 
@@ -80,9 +83,19 @@ class Store(ABC):
         """Run the named query kb/queries/NAME.rq."""
         return self.query(query_text(name), bindings)
 
+    def column(self, name: str, variable: str, bindings: Bindings) -> list[Term | None]:
+        """One variable's value in each row of the named query kb/queries/NAME.rq."""
+        answer = self.run_named(name, bindings)
+        i = answer.variables.index(variable)
+        return [row[i] for row in answer.rows]
+
     def iri(self, kind: str, ident: str) -> Iri:
         """One of our IRIs: iri('entity', 'tesla') -> <base>entity/tesla."""
         return Iri(f"{self.base}{kind}/{ident}")
+
+    def claim_index(self) -> ClaimIndex | None:
+        """The store's claim index (kb.claimindex), if it keeps one."""
+        return None
 
     def close(self) -> None:  # noqa: B027  (most stores hold nothing open)
         """Release what the store holds open."""

@@ -1,9 +1,11 @@
 """Is the on-disk store stale? Answered with stat calls, hashing only files whose stat changed.
 
 The oxigraph store keeps a manifest of every claims file it was built from (size, mtime and
-sha256). A query compares the claims folder's stat results with it; a file whose stat differs
-is hashed, and only a different hash (or an added or removed file) makes the store stale. A
-fresh store is therefore confirmed without reading a byte of YAML or importing a YAML parser.
+sha256) and of every folder (its mtime and entries). A query compares the claims folder's stat
+results with it; a file whose stat differs is hashed, and only a different hash (or an added or
+removed file) makes the store stale. Adding, removing or renaming an entry changes its folder's
+mtime, so only folders whose mtime changed are read again; the others' files are just stat'ed.
+A fresh store is therefore confirmed without reading a byte of YAML or importing a YAML parser.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ import json
 import os
 from contextlib import suppress
 from pathlib import Path
+from typing import NamedTuple
 
-FORMAT = 1
+FORMAT = 2
 CACHE_DIR = ".kb"  # inside the claims folder, ignored by git (.gitignore lists .kb/)
 STORE_NAME = "oxigraph"
 MANIFEST_NAME = "manifest.json"
@@ -27,25 +30,57 @@ def store_dir(claims_dir: Path) -> Path:
     return claims_dir / CACHE_DIR / STORE_NAME
 
 
-def snapshot(claims_dir: Path) -> dict[str, Stat]:
-    """Every claims file (relative path -> size, mtime); hidden files and folders are skipped."""
-    out: dict[str, Stat] = {}
-    # Plain strings, not Path objects: a million-triple collection has thousands of files, and
-    # this runs before every query.
-    stack = [""]
+Folder = list  # [mtime_ns, [file names], [folder names]], as the manifest stores it
+
+
+class Snapshot(NamedTuple):
+    """The claims files (relative path -> size, mtime) and folders (relative path, '' for the
+    top, ending in '/' otherwise -> Folder); hidden files and folders are skipped."""
+
+    files: dict[str, Stat]
+    folders: dict[str, Folder]
+
+
+def snapshot(claims_dir: Path, known: dict[str, Folder] | None = None) -> Snapshot:
+    """Stat every claims file, reading only folders whose mtime differs from known's."""
+    files: dict[str, Stat] = {}
+    folders: dict[str, Folder] = {}
+    known = known or {}
+    # Plain strings and os calls, not Path objects: a million-triple collection has thousands
+    # of files, and this runs before every query.
     root = os.fspath(claims_dir) + os.sep
+    stack = [""]
     while stack:
         prefix = stack.pop()
-        with os.scandir(root + prefix) as entries:
-            for entry in entries:
-                if entry.name.startswith("."):
-                    continue
-                if entry.is_dir():
-                    stack.append(f"{prefix}{entry.name}/")
-                elif entry.is_file():
-                    st = entry.stat()
-                    out[prefix + entry.name] = (st.st_size, st.st_mtime_ns)
-    return out
+        mtime = os.stat(root + prefix).st_mtime_ns
+        before = known.get(prefix)
+        if before is not None and before[0] == mtime:
+            names, subfolders = before[1], before[2]
+        else:
+            names, subfolders = _entries(root + prefix)
+        for name in names:
+            try:
+                st = os.stat(root + prefix + name)
+            except FileNotFoundError:  # removed since the folder was read: it is not there
+                continue
+            files[prefix + name] = (st.st_size, st.st_mtime_ns)
+        stack.extend(f"{prefix}{name}/" for name in subfolders)
+        folders[prefix] = [mtime, names, subfolders]
+    return Snapshot(files, folders)
+
+
+def _entries(folder: str) -> tuple[list[str], list[str]]:
+    """The visible file and folder names of a folder, sorted."""
+    names, subfolders = [], []
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir():
+                subfolders.append(entry.name)
+            elif entry.is_file():
+                names.append(entry.name)
+    return sorted(names), sorted(subfolders)
 
 
 def file_hash(path: Path) -> str:
@@ -71,16 +106,16 @@ def code_stamp() -> str:
     return " ".join(parts)
 
 
-def build_manifest(claims_dir: Path, stats: dict[str, Stat], config: dict,
-                   triples: int) -> dict:
-    """The manifest of a store built from the files as they were when stats were taken."""
+def build_manifest(claims_dir: Path, taken: Snapshot, config: dict, triples: int) -> dict:
+    """The manifest of a store built from the files as they were when the snapshot was taken."""
     return {
         "format": FORMAT,
         "code": code_stamp(),
         "config": config,
         "triples": triples,
         "files": {rel: [size, mtime, file_hash(claims_dir / rel)]
-                  for rel, (size, mtime) in sorted(stats.items())},
+                  for rel, (size, mtime) in sorted(taken.files.items())},
+        "folders": dict(sorted(taken.folders.items())),
     }
 
 
@@ -100,28 +135,30 @@ def stale_reason(claims_dir: Path, manifest: dict | None) -> str | None:
     if manifest.get("code") != code_stamp():
         return "kb itself changed"
     known: dict[str, list] = manifest.get("files", {})
-    current = snapshot(claims_dir)
-    if added := sorted(current.keys() - known.keys()):
+    current = snapshot(claims_dir, manifest.get("folders"))
+    if added := sorted(current.files.keys() - known.keys()):
         return f"{added[0]} was added"
-    if removed := sorted(known.keys() - current.keys()):
+    if removed := sorted(known.keys() - current.files.keys()):
         return f"{removed[0]} was removed"
-    touched = [rel for rel, (size, mtime) in current.items()
-               if [size, mtime] != known[rel][:2]]
+    touched = [rel for rel, (size, mtime) in current.files.items()
+               if size != known[rel][0] or mtime != known[rel][1]]
     for rel in touched:
         if file_hash(claims_dir / rel) != known[rel][2]:
             return f"{rel} changed"
-    if touched:
+    if touched or current.folders != manifest.get("folders"):
         _remember_stats(claims_dir, manifest, current, touched)
     return None
 
 
-def _remember_stats(claims_dir: Path, manifest: dict, current: dict[str, Stat],
+def _remember_stats(claims_dir: Path, manifest: dict, current: Snapshot,
                     touched: list[str]) -> None:
-    """Record new stat results of files touched but not changed, so they are not hashed again."""
+    """Record new stat results of files touched but not changed (and of folders), so they are
+    not hashed or read again."""
     from ..atomic import write_file
 
     for rel in touched:
-        manifest["files"][rel][:2] = list(current[rel])
+        manifest["files"][rel][:2] = list(current.files[rel])
+    manifest["folders"] = dict(sorted(current.folders.items()))
     # A read-only store still answers; it just hashes those files again next time.
     with suppress(OSError):
         write_file(store_dir(claims_dir) / MANIFEST_NAME, json.dumps(manifest, indent=1))

@@ -2,8 +2,9 @@
 
 Queries open it read-only (several may run at once) after the manifest confirms that no claims
 file changed; only then, and only once, is it rebuilt: loaded, graphed, bulk-loaded into a new
-folder that replaces the old one atomically. This module imports pyoxigraph, never rdflib: the
-rebuild path imports the loader and rdflib lazily.
+folder that replaces the old one atomically, with the claim index (kb.claimindex) that answers
+kb claims built beside it. This module imports pyoxigraph, never rdflib: the rebuild path
+imports the loader and rdflib lazily.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from ..queries import RDF_LANG_STRING, XSD, Blank, Iri, Lit, Term
+from ..queries import RDF_LANG_STRING, XSD, Blank, Iri, Lit, Term, query_text
 from . import Answer, Bindings, Store, StoreError
 from .manifest import (
     CACHE_DIR,
@@ -29,33 +30,72 @@ from .manifest import (
 )
 
 DB_NAME = "store"
+INDEX_NAME = "claim-index"  # kb.claimindex, built beside the store
 Notify = Callable[[str], None]
 
 
 class OxigraphStore(Store):
-    """A read-only view of the on-disk store of one claims folder."""
+    """A read-only view of the on-disk store of one claims folder, opened on first use.
+
+    Opening costs about 10 ms, so kb claims, which reads only the claim index, never opens the
+    store itself. A database that cannot be opened is handed to recover (once), which rebuilds
+    the folder and returns the new manifest.
+    """
 
     kind = "oxigraph"
 
-    def __init__(self, folder: Path, manifest: dict):
-        try:
-            self._db = ox.Store.read_only(str(folder / DB_NAME))
-        except (OSError, RuntimeError) as exc:
-            raise StoreError(f"{folder}: cannot open the oxigraph store ({exc}); delete the "
-                             "folder and run the command again to rebuild it") from None
+    def __init__(self, folder: Path, manifest: dict, name: str = DB_NAME,
+                 recover: Callable[[str], dict] | None = None):
+        self._folder, self._name, self._recover = folder, name, recover
+        self._manifest = manifest
         self._base = manifest["config"]["base"]
         self.triples = manifest.get("triples", 0)
         self.problem_count = manifest.get("problems", 0)
+        self._opened = self._index = None
+
+    @classmethod
+    def of(cls, db, base: str) -> OxigraphStore:
+        """A view of an already open database (the one a rebuild is filling)."""
+        store = cls(Path(), {"config": {"base": base}}, name="")
+        store._opened = db
+        return store
+
+    def _open(self):
+        if self._opened is None:
+            try:
+                self._opened = ox.Store.read_only(str(self._folder / self._name))
+            except (OSError, RuntimeError) as exc:
+                problem = f"{self._folder}: cannot open the oxigraph store ({exc})"
+                if self._recover is None:
+                    raise StoreError(f"{problem}; delete the folder and run the command "
+                                     "again to rebuild it") from None
+                recover, self._recover = self._recover, None
+                self._manifest = recover(f"it could not be opened: {exc}")
+                return self._open()
+        return self._opened
+
+    def claim_index(self):
+        if self._name != DB_NAME:
+            return None
+        if self._index is None:
+            from ..claimindex import ClaimIndex
+
+            self._index = ClaimIndex(OxigraphStore(self._folder, self._manifest, INDEX_NAME,
+                                                   self._recover))
+        return self._index
 
     @property
     def base(self) -> str:
         return self._base
 
     def query(self, text: str, bindings: Bindings | None = None) -> Answer:
+        return answer_from_ox(self._run(text, bindings), bindings)
+
+    def _run(self, text: str, bindings: Bindings | None):
         substitutions = {ox.Variable(k): to_ox(v) for k, v in (bindings or {}).items()}
         try:
-            result = self._db.query(text, use_default_graph_as_union=True,
-                                    substitutions=substitutions or None)
+            result = self._open().query(text, use_default_graph_as_union=True,
+                                        substitutions=substitutions or None)
         except SyntaxError as exc:
             raise StoreError(f"SPARQL syntax error: {exc}") from None
         except (RuntimeError, OSError) as exc:
@@ -63,21 +103,29 @@ class OxigraphStore(Store):
                 raise StoreError("the query failed: a bound variable must be in the SELECT "
                                  f"clause ({exc})") from None
             raise StoreError(f"the query failed: {exc}") from None
-        return answer_from_ox(result)
+        return result
+
+    def column(self, name: str, variable: str, bindings: Bindings) -> list[Term | None]:
+        # Straight from the solutions: a claims listing reads one long literal a row, and an
+        # Answer's per-row bookkeeping cost a fifth of the query.
+        result = self._run(query_text(name), bindings)
+        i = [v.value for v in result.variables].index(variable)
+        return [from_ox(solution[i]) for solution in result]
 
     def graph_names(self) -> list[str]:
-        return sorted(g.value for g in self._db.named_graphs() if isinstance(g, ox.NamedNode))
+        return sorted(g.value for g in self._open().named_graphs() if isinstance(g, ox.NamedNode))
 
     def graph_ntriples(self, name: str) -> bytes:
-        return self._db.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(name))
+        return self._open().dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(name))
 
     def close(self) -> None:
-        del self._db
+        self._opened = self._index = None
 
 
 # -- terms ----------------------------------------------------------------------------------------
 
 _STRING = XSD + "string"
+_PLAIN = frozenset((_STRING, RDF_LANG_STRING))
 
 
 def to_ox(term: Term):
@@ -95,22 +143,24 @@ def to_ox(term: Term):
 
 def from_ox(term) -> Term | None:
     """A pyoxigraph term as a kb term."""
+    kind = type(term)
+    if kind is ox.Literal:  # the commonest kind in answers, so tested first
+        language = term.language
+        if language:
+            return Lit(term.value, None, language)
+        datatype = term.datatype.value
+        return Lit(term.value, None if datatype in _PLAIN else datatype)
+    if kind is ox.NamedNode:
+        return Iri(term.value)
     if term is None:
         return None
-    if isinstance(term, ox.NamedNode):
-        return Iri(term.value)
-    if isinstance(term, ox.BlankNode):
+    if kind is ox.BlankNode:
         return Blank(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Lit(term.value, None, term.language)
-        datatype = term.datatype.value
-        return Lit(term.value, None if datatype in (_STRING, RDF_LANG_STRING) else datatype)
     raise StoreError(f"unsupported term in an answer: {term!r}")
 
 
-def answer_from_ox(result) -> Answer:
-    """A pyoxigraph query result as an Answer."""
+def answer_from_ox(result, bindings: Bindings | None = None) -> Answer:
+    """A pyoxigraph query result as an Answer (bound variables are not read back per row)."""
     if isinstance(result, ox.QueryBoolean):
         return Answer("ask", boolean=bool(result))
     if isinstance(result, ox.QueryTriples):
@@ -128,8 +178,18 @@ def answer_from_ox(result) -> Answer:
             hit = cache[term] = from_ox(term)
         return hit
 
-    width = range(len(names))
-    return Answer("select", names, [tuple(convert(row[i]) for i in width) for row in result])
+    fixed = bindings or {}
+    if not fixed:
+        width = range(len(names))
+        return Answer("select", names, [tuple(convert(row[i]) for i in width) for row in result])
+    free = [i for i, name in enumerate(names) if name not in fixed]
+    template = [fixed.get(name) for name in names]
+    rows = []
+    for row in result:
+        for i in free:
+            template[i] = convert(row[i])
+        rows.append(tuple(template))
+    return Answer("select", names, rows)
 
 
 # -- keeping the store up to date -----------------------------------------------------------------
@@ -143,15 +203,23 @@ def open_fresh(claims_dir: Path, notify: Notify | None = None) -> OxigraphStore:
         raise StoreError(f"{claims_dir}: claims folder not found; pass --claims DIR")
     if reason is not None:
         manifest = rebuild(claims_dir, reason, notify=notify)
-    try:
-        return OxigraphStore(store_dir(claims_dir), manifest)
-    except StoreError as exc:
-        if reason is not None or not claims_dir.is_dir():
-            raise
+    recover = None
+    if reason is None and claims_dir.is_dir():
         # A damaged store (a disk error, a killed copy) is a cache: build it again, once.
-        manifest = rebuild(claims_dir, f"it could not be opened: {exc}", notify=notify,
-                           force=True)
-        return OxigraphStore(store_dir(claims_dir), manifest)
+        recover = _once(lambda why: rebuild(claims_dir, why, notify=notify, force=True))
+    return OxigraphStore(store_dir(claims_dir), manifest, recover=recover)
+
+
+def _once(func: Callable[[str], dict]) -> Callable[[str], dict]:
+    """func, called at most once however many databases (store, claim index) share it."""
+    results: list[dict] = []
+
+    def call(why: str) -> dict:
+        if not results:
+            results.append(func(why))
+        return results[0]
+
+    return call
 
 
 def refresh(claims_dir: Path, dataset, config: dict, notify: Notify | None = None) -> bool:
@@ -175,7 +243,7 @@ def rebuild(claims_dir: Path, reason: str, dataset=None, config: dict | None = N
             notify(f"updating the oxigraph store ({reason})")
         problem_count = 0
         # Stat before reading: a file edited during the rebuild leaves the store stale.
-        stats = snapshot(claims_dir)
+        taken = snapshot(claims_dir)
         if dataset is None:
             from . import build_graph
 
@@ -189,11 +257,23 @@ def rebuild(claims_dir: Path, reason: str, dataset=None, config: dict | None = N
             db.bulk_extend(quads_to_ox(dataset.quads((None, None, None, None))))
             db.flush()
             triples = len(db)
+            write_index(OxigraphStore.of(db, config["base"]), staging / INDEX_NAME)
             del db
-            manifest = build_manifest(claims_dir, stats, config, triples)
+            manifest = build_manifest(claims_dir, taken, config, triples)
             manifest["problems"] = problem_count
             (staging / MANIFEST_NAME).write_text(json.dumps(manifest, indent=1), "utf-8")
         return manifest
+
+
+def write_index(store: OxigraphStore, folder: Path) -> None:
+    """Build the claim index (kb.claimindex) of a store into a new database."""
+    from ..claimindex import triples
+
+    index = ox.Store(str(folder))
+    graph = ox.DefaultGraph()
+    index.bulk_extend(ox.Quad(to_ox(s), to_ox(p), to_ox(o), graph)
+                      for s, p, o in triples(store))
+    index.flush()
 
 
 def config_settings(config) -> dict:
