@@ -64,6 +64,7 @@ def answers(store) -> dict:
         "all findings": listings.findings(store, include_holding=True).rows,
         "conflicts": listings.findings(store, kind="evidence-conflict").rows,
         "stats": listings.stats(store).rows,
+        "one column": sorted(t.value for t in store.column("claims_list", "statement", {})),
     }
     for name, text in QUERIES.items():
         answer = store.query(text).normalised()
@@ -99,6 +100,7 @@ def test_every_store_gives_the_same_answers(kind, mini_findings, request):
     assert [f["id"] for f in got["findings"]] == ["test-conflict", "test-contradiction"]
     assert got["time"][0]["id"] == "tesla-revenue-2022" and len(got["time"]) == 1
     assert got["ask"][3] is True and len(got["construct"][4]) == 4
+    assert len(got["one column"]) == 2 and got["one column"][0].startswith("BYD")
 
 
 def test_filters_on_the_memory_store(mini_findings, request):
