@@ -9,9 +9,11 @@ finding", so the usual filters are one scan of one key:
 
     <urn:kb:claim-index:key?source=a&verdict=inaccurate> idx:lists "[row]" .
 
-Each claim node also carries its row, confidence and time, for the range filters. The rows
-are the graph queries' own answers (listings.graph_rows), taken when the store is built, so
-the index says nothing the graph does not; a test compares both on every filter.
+A key that lists many claims also holds their rows in a few pages (idx:page "[[row],[row]]"),
+read instead of one literal per claim. Each claim node carries its row, confidence and time,
+for the range filters. The rows are the graph queries' own answers (listings.graph_rows),
+taken when the store is built, so the index says nothing the graph does not; a test compares
+both on every filter.
 """
 
 from __future__ import annotations

@@ -344,6 +344,8 @@ def test_a_damaged_store_is_rebuilt_once(mini, database):
     notes: list[str] = []
     store = open_fresh(mini, notes.append)
     assert len(listings.claims(store).rows) == 2
+    # kb claims reads only the claim index; the store itself is opened when first needed.
+    assert len(notes) == (1 if database == "claim-index" else 0), notes
     assert listings.stats(store).rows[0] == {"by": "total", "key": "claims", "count": 2}
     assert len(notes) == 1, notes
     assert notes[0].startswith("updating the oxigraph store (it could not be opened: ")
