@@ -107,11 +107,6 @@ def _refuse(value: Any) -> Any:
 _parse = json.JSONDecoder(parse_float=Decimal, parse_int=Decimal).decode
 
 
-def decode(text: str) -> dict[str, Any]:
-    """The listing row encode wrote."""
-    return _rows([text])[0]
-
-
 class ClaimIndex:
     """The claim index of a store, queried through kb/queries/claim_*.rq."""
 
@@ -125,25 +120,23 @@ class ClaimIndex:
         ranged = filters.time is not None or listed["min_confidence"] is not None \
             or listed["max_confidence"] is not None
         if ranged:
-            lowest, highest = UNBOUNDED
-            given = {"min_confidence": lowest, "max_confidence": highest,
-                     **{k: v for k, v in listed.items() if v is not None}}
-            bindings.update(min_confidence=given["min_confidence"],
-                            max_confidence=given["max_confidence"],
+            low, high = listed["min_confidence"], listed["max_confidence"]
+            bindings.update(min_confidence=UNBOUNDED[0] if low is None else low,
+                            max_confidence=UNBOUNDED[1] if high is None else high,
                             timed=boolean(filters.time is not None))
             if filters.time is not None:
                 bindings.update(time_from=timed["time_from"], time_to=timed["time_to"])
         else:
             pages = self.index.column("claim_pages", "page", bindings)
             if pages:
-                return _rows(page.value[1:-1] for page in pages)
+                return decode_rows(page.value[1:-1] for page in pages)
         texts = self.index.column("claim_index_ranges" if ranged else "claim_index", "row",
                                   bindings)
-        return _rows(text.value for text in texts)
+        return decode_rows(text.value for text in texts)
 
 
-def _rows(texts: Iterable[str]) -> list[dict[str, Any]]:
-    """Listing rows from encoded rows separated by commas (parsed as one JSON text: a thousand
-    small json.loads calls cost a tenth more)."""
+def decode_rows(texts: Iterable[str]) -> list[dict[str, Any]]:
+    """The listing rows of rows that encode wrote (parsed as one JSON text: a thousand small
+    json.loads calls cost a tenth more)."""
     return [dict(zip(CLAIM_COLUMNS, values, strict=True))
             for values in _parse("[" + ",".join(texts) + "]")]

@@ -206,13 +206,13 @@ def test_composite_keys_cannot_be_confused():
 
 
 def test_index_rows_keep_every_value_exactly():
-    from kb.claimindex import decode, encode
+    from kb.claimindex import decode_rows, encode
 
     row = dict.fromkeys(listings.CLAIM_COLUMNS)
     row.update(id="x", amount=Decimal("2.0E+10"), lower=Decimal("-0.000001"),
                upper=Decimal("1E-7"), precision=Decimal("10000.0"), confidence=Decimal("0.30"),
                statement='He said "100 亿亿次" \\ then\nstopped.', time_phrase="2020 年")
-    back = decode(encode(row))
+    [back] = decode_rows([encode(row)])
     assert back == row
     assert [str(back[c]) for c in ("amount", "confidence")] == ["2.0E+10", "0.30"]
     with pytest.raises(ValueError, match="a listing row cannot hold Decimal"):

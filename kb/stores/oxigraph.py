@@ -89,7 +89,7 @@ class OxigraphStore(Store):
         return self._base
 
     def query(self, text: str, bindings: Bindings | None = None) -> Answer:
-        return answer_from_ox(self._run(text, bindings), bindings)
+        return answer_from_ox(self._run(text, bindings))
 
     def _run(self, text: str, bindings: Bindings | None):
         substitutions = {ox.Variable(k): to_ox(v) for k, v in (bindings or {}).items()}
@@ -125,7 +125,6 @@ class OxigraphStore(Store):
 # -- terms ----------------------------------------------------------------------------------------
 
 _STRING = XSD + "string"
-_PLAIN = frozenset((_STRING, RDF_LANG_STRING))
 
 
 def to_ox(term: Term):
@@ -143,24 +142,22 @@ def to_ox(term: Term):
 
 def from_ox(term) -> Term | None:
     """A pyoxigraph term as a kb term."""
-    kind = type(term)
-    if kind is ox.Literal:  # the commonest kind in answers, so tested first
-        language = term.language
-        if language:
-            return Lit(term.value, None, language)
-        datatype = term.datatype.value
-        return Lit(term.value, None if datatype in _PLAIN else datatype)
-    if kind is ox.NamedNode:
-        return Iri(term.value)
     if term is None:
         return None
-    if kind is ox.BlankNode:
+    if isinstance(term, ox.NamedNode):
+        return Iri(term.value)
+    if isinstance(term, ox.BlankNode):
         return Blank(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Lit(term.value, None, term.language)
+        datatype = term.datatype.value
+        return Lit(term.value, None if datatype in (_STRING, RDF_LANG_STRING) else datatype)
     raise StoreError(f"unsupported term in an answer: {term!r}")
 
 
-def answer_from_ox(result, bindings: Bindings | None = None) -> Answer:
-    """A pyoxigraph query result as an Answer (bound variables are not read back per row)."""
+def answer_from_ox(result) -> Answer:
+    """A pyoxigraph query result as an Answer."""
     if isinstance(result, ox.QueryBoolean):
         return Answer("ask", boolean=bool(result))
     if isinstance(result, ox.QueryTriples):
@@ -178,18 +175,8 @@ def answer_from_ox(result, bindings: Bindings | None = None) -> Answer:
             hit = cache[term] = from_ox(term)
         return hit
 
-    fixed = bindings or {}
-    if not fixed:
-        width = range(len(names))
-        return Answer("select", names, [tuple(convert(row[i]) for i in width) for row in result])
-    free = [i for i, name in enumerate(names) if name not in fixed]
-    template = [fixed.get(name) for name in names]
-    rows = []
-    for row in result:
-        for i in free:
-            template[i] = convert(row[i])
-        rows.append(tuple(template))
-    return Answer("select", names, rows)
+    width = range(len(names))
+    return Answer("select", names, [tuple(convert(row[i]) for i in width) for row in result])
 
 
 # -- keeping the store up to date -----------------------------------------------------------------
