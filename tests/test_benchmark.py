@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from kb.pipeline import check
 
@@ -41,3 +44,24 @@ def test_benchmark_runs_at_a_small_size(tmp_path):
     for key in ("(a)", "(b)", "(b')", "(c)"):
         assert any(line.strip().startswith(key) and "x  (target <= " in line
                    for line in lines), proc.stdout
+
+
+@pytest.mark.slow
+def test_build_benchmark_runs_at_a_small_size(tmp_path):
+    proc = subprocess.run([sys.executable, str(BENCH / "bench.py"), "--claims", "200",
+                           "--work", str(tmp_path)], capture_output=True, text=True, timeout=1200)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    # The per-stage table: its header, then at least one stage before the totals.
+    lines = out.splitlines()
+    header = lines.index("| stage | s | s / 1k claims | peak RSS MB | rebuild s |")
+    stages = lines[header + 2:]
+    stages = stages[:next(i for i, line in enumerate(stages) if line.startswith("| stages'"))]
+    assert stages and all(re.fullmatch(r"\| .+ \| [\d,.]+ \| [\d,.]+ \| .+ \| .+ \|", line)
+                          for line in stages), out
+    assert any(line.startswith("| **kb build** (whole process) | ") for line in lines), out
+    for floor in ("libyaml", "pyoxigraph", "jinja2", "pagefind"):
+        assert any(line.startswith(f"| {floor}: ") for line in lines), out
+    assert any(line.startswith("| **sum of floors** | ") for line in lines), out
+    assert re.search(r"^build ÷ floors: .* = \d+\.\d\dx$", out, re.MULTILINE), out
+    assert "## Summary" in out and "## Seed collection" in out, out

@@ -38,6 +38,9 @@ ENTITIES = [  # (id, English label, Chinese label, Wikidata id)
                                                   "Q246"),
 ]
 EXTRA_ENTITY_NAMES = ("星辰", "远航", "蓝海", "恒达", "华光", "瑞丰", "天启", "云图")
+# Made-up names take a syllable per letter of their number in base len(SYLLABLES): no digit or
+# Chinese numeral, so the mention finder never reads a company name as a quantity.
+SYLLABLES = "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉"
 # (id, English label, Chinese label, dimension, unit, scale word, scale, decimals, Wikidata)
 PROPERTIES = [
     ("total-revenue", "total revenue", "总营收", "currency", "USD", "亿美元", 8, 2, "P2139"),
@@ -63,8 +66,18 @@ def entities(count: int) -> list[tuple[str, str, str, str | None]]:
     out = [(i, en, zh, wd) for i, en, zh, wd in ENTITIES[:count]]
     for n in range(len(out), count):
         name = EXTRA_ENTITY_NAMES[n % len(EXTRA_ENTITY_NAMES)]
-        out.append((f"company-{n}", f"Company {n}", f"{name}{n}号公司", None))
+        out.append((f"company-{n}", f"Company {n}", f"{name}{letters(n)}公司", None))
     return out
+
+
+def letters(n: int) -> str:
+    """A number spelt in SYLLABLES (0 -> 甲, 21 -> 乙乙): unique, and free of numerals."""
+    out = ""
+    while True:
+        n, r = divmod(n, len(SYLLABLES))
+        out = SYLLABLES[r] + out
+        if not n:
+            return out
 
 
 def true_value(entity: str, prop: tuple, year: int) -> Decimal:
