@@ -8,11 +8,13 @@ from pathlib import Path
 
 from .atomic import replace_dir
 from .errors import Problem, ProblemsError
-from .export import FORMATS, ontology_graph, serialize
+from .export import write_downloads
 from .pipeline import Checked, check
-
-DATA_DIR = "data"
-EXPORT_NAME = "kb"
+from .render import build_date, render_site, source_date_epoch, stamp
+from .searchindex import start_index
+from .sitecheck import SiteCheckFailed, check_site
+from .stores.oxigraph import config_settings, refresh
+from .timing import stage
 
 
 class CheckFailed(ProblemsError):
@@ -31,44 +33,54 @@ class BuildResult:
     checked: Checked
 
 
-def export_files(checked: Checked) -> dict[str, str]:
-    """The open-data downloads, by path relative to the output folder."""
-    c, ds = checked.collection, checked.dataset
-    files = {f"{DATA_DIR}/{EXPORT_NAME}.{ext}": serialize(c, ds, fmt)
-             for fmt, (ext, _) in FORMATS.items()}
-    files[f"{DATA_DIR}/ontology.ttl"] = ontology_graph().serialize(format="turtle")
-    return files
-
-
 def build(root: str | Path, out: str | Path) -> BuildResult:
     """Load, graph and check root; if clean, write every output to out atomically.
 
     The site is rendered and indexed in the staging folder and checked there against the
     knowledge base before the swap, so a site that fails its check never replaces the last one.
     """
-    from .render import build_date, render_site, source_date_epoch, stamp
-    from .searchindex import index_site
-    from .sitecheck import SiteCheckFailed, check_site
-
     checked = check(root)
     if checked.report.errors:
         raise CheckFailed(checked.report.errors)
-    downloads = export_files(checked)
-    files = {rel: text.encode("utf-8") for rel, text in downloads.items()}
-    files.update(render_site(checked, downloads, build_date(checked.collection)))
     with replace_dir(Path(out)) as staging:
-        for rel, data in sorted(files.items()):
-            path = staging / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-        index_site(staging)
-        if problems := check_site(checked, staging):
-            raise SiteCheckFailed(problems)
+        with stage("export"):
+            written: dict[str, bytes | int] = dict(
+                write_downloads(checked.collection, checked.graph, staging))
+        with stage("render"):
+            rendered = render_site(checked, written, build_date(checked.collection))
+        with stage("write"):
+            for folder in sorted({str(Path(rel).parent) for rel in rendered.files}):
+                (staging / folder).mkdir(parents=True, exist_ok=True)
+            for rel, data in rendered.files.items():
+                (staging / rel).write_bytes(data)
+            written.update(rendered.files)
+        with stage("render pages"):
+            paths = rendered.write_pages(staging)
+        # Pagefind indexes the pages in a process of its own while this one checks the site
+        # (it reads only the pages and downloads, never the index) and updates the store.
+        indexing = start_index(staging)
+        try:
+            with stage("site check"):
+                problems = check_site(checked, staging, written)
+            if problems:
+                raise SiteCheckFailed(problems)
+            _refresh_store(Path(root), checked)
+            with stage("search index (waiting)"):
+                indexing.wait()
+        finally:
+            indexing.stop()
         if epoch := os.environ.get("SOURCE_DATE_EPOCH"):
             stamp(staging, source_date_epoch(epoch))
-    if checked.collection.config.store == "oxigraph":
-        # Queries then find the store fresh; it is rebuilt only if a claims file changed.
-        from .stores.oxigraph import config_settings, refresh
+    return BuildResult(Path(out), sorted([*written, *paths]), checked)
 
-        refresh(Path(root), checked.dataset, config_settings(checked.collection.config))
-    return BuildResult(Path(out), sorted(files), checked)
+
+def _refresh_store(root: Path, checked: Checked) -> None:
+    """Bring the oxigraph store up to date, if the collection uses it.
+
+    The store mirrors the claims, not the site, and is replaced atomically, so it is refreshed
+    while Pagefind still runs; it is rebuilt only if a claims file changed. (Not in a forked
+    child: RocksDB deadlocks in a child forked after the parent has used Oxigraph.)
+    """
+    if checked.collection.config.store == "oxigraph":
+        with stage("store"):
+            refresh(root, checked.graph, config_settings(checked.collection.config))

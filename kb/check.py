@@ -4,21 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
 
-from rdflib import RDF, Dataset, Graph, URIRef
-from rdflib.namespace import PROV, SH
+from rdflib import RDF
+from rdflib.namespace import PROV
 
+from .consistency import run as run_consistency
 from .errors import Origin, Problem
 from .expr import references
 from .findings import Finding
+from .graph import KbGraph
 from .iris import Iris
 from .model import Collection
+from .shacl import validate
 from .units import unit_problem
 from .vocab import KB, SCHEMA
 
-ErrorCheck = Callable[[Collection, Dataset], Iterable[Problem]]
+ErrorCheck = Callable[[Collection, KbGraph], Iterable[Problem]]
+CLASS_COMPONENT = "http://www.w3.org/ns/shacl#ClassConstraintComponent"
 
 
 @dataclass
@@ -33,7 +35,7 @@ class Report:
         return not self.errors
 
 
-def check_references(c: Collection, ds: Dataset) -> Iterable[Problem]:
+def check_references(c: Collection, graph: KbGraph) -> Iterable[Problem]:
     """Every id a claim, evidence statement or relation names must exist."""
     def missing(kind, obj, key, ident, known, where):
         if ident and ident not in known and (where[0], ident) not in c.broken:
@@ -78,7 +80,7 @@ def check_references(c: Collection, ds: Dataset) -> Iterable[Problem]:
                               "(a binary minus needs spaces around it: a - b)")
 
 
-def check_anchors(c: Collection, ds: Dataset) -> Iterable[Problem]:
+def check_anchors(c: Collection, graph: KbGraph) -> Iterable[Problem]:
     """Every quote must be exactly at its offsets in the stored source text."""
     for claim in c.claims.values():
         yield from _anchor_problems(c, "claim", claim.id, claim.source, claim.quote,
@@ -115,7 +117,7 @@ def _occurrences(text: str, quote: str) -> Iterable[int]:
         i = text.find(quote, i + 1)
 
 
-def check_units(c: Collection, ds: Dataset) -> Iterable[Problem]:
+def check_units(c: Collection, graph: KbGraph) -> Iterable[Problem]:
     """Every unit must be known to the unit registry."""
     for kind, statements in (("claim", c.claims), ("evidence", c.evidence)):
         for st in statements.values():
@@ -145,47 +147,23 @@ _PATH_FIELDS = {
     SCHEMA.review: "review",
     PROV.wasDerivedFrom: "document",
 }
+_PATH_FIELDS = {str(k): v for k, v in _PATH_FIELDS.items()}  # keyed as the validator reports
 _FRAGMENT_FIELDS = {"time": "time", "review": "review", "rating": "review", "anchor": "start",
                     "target": "start", "quote-selector": "quote", "position-selector": "start"}
 
 
-@cache
-def shapes_graph() -> Graph:
-    """The SHACL shapes shipped with the package."""
-    g = Graph()
-    g.parse(data=resources.files("kb").joinpath("data/shapes.ttl").read_text("utf-8"),
-            format="turtle")
-    return g
-
-
-def union_graph(ds: Dataset) -> Graph:
-    """All named graphs of a Dataset as one plain Graph."""
-    g = Graph()
-    for s, p, o, _ in ds.quads((None, None, None, None)):
-        g.add((s, p, o))
-    return g
-
-
-def check_shapes(c: Collection, ds: Dataset) -> Iterable[Problem]:
-    """Run the package's SHACL shapes with pySHACL; locate each violation in the YAML."""
-    from pyshacl import validate
-
-    conforms, results, _ = validate(union_graph(ds), shacl_graph=shapes_graph(),
-                                    inference="none", advanced=True)
-    if conforms:
+def check_shapes(c: Collection, graph: KbGraph) -> Iterable[Problem]:
+    """Validate the graph against the package's SHACL shapes; locate each violation in the YAML."""
+    results = validate(graph.quads)
+    if not results:
         return
     locator = _Locator(c)
     # sh:class restates dangling references, which check_references reports more clearly.
-    dangling = {(p.kind, p.ident) for p in check_references(c, ds)}
-    for result in results.subjects(RDF.type, SH.ValidationResult):
-        focus = results.value(result, SH.focusNode)
-        path = results.value(result, SH.resultPath)
-        value = results.value(result, SH.value)
-        message = str(results.value(result, SH.resultMessage) or "does not match its shape")
-        message = message.replace("{value}", str(value) if value is not None else "")
-        origin, kind, ident = locator.locate(focus, path)
-        component = results.value(result, SH.sourceConstraintComponent)
-        if component == SH.ClassConstraintComponent and (kind, ident) in dangling:
+    dangling = {(p.kind, p.ident) for p in check_references(c, graph)}
+    for r in results:
+        message = r.message.replace("{value}", r.value if r.value is not None else "")
+        origin, kind, ident = locator.locate(r.focus, r.path)
+        if r.component == CLASS_COMPONENT and (kind, ident) in dangling:
             continue
         yield Problem(origin, kind, ident, message)
 
@@ -196,9 +174,9 @@ class _Locator:
     def __init__(self, c: Collection):
         self.c, self.iris = c, Iris(c.config.base)
 
-    def locate(self, node: URIRef, path: URIRef | None) -> tuple[Origin, str, str]:
+    def locate(self, node: str, path: str | None) -> tuple[Origin, str, str]:
         fragment = str(node).partition("#")[2]
-        key = _FRAGMENT_FIELDS.get(fragment) or _PATH_FIELDS.get(path, "")
+        key = _FRAGMENT_FIELDS.get(fragment) or _PATH_FIELDS.get(path or "", "")
         split = self.iris.kind_and_id(str(node))
         kind, ident = split if split else ("", str(node))
         table = {"claim": self.c.claims, "evidence": self.c.evidence}
@@ -223,25 +201,23 @@ class _Locator:
 ERROR_CHECKS: list[ErrorCheck] = [check_references, check_anchors, check_units, check_shapes]
 
 
-def run_error_checks(c: Collection, ds: Dataset,
+def run_error_checks(c: Collection, graph: KbGraph,
                      load_problems: Iterable[Problem] = ()) -> list[Problem]:
     """All structural errors, once each, sorted by file and line."""
     problems: list[Problem] = list(load_problems)
     for check in ERROR_CHECKS:
-        problems.extend(check(c, ds))
+        problems.extend(check(c, graph))
     return sorted(dict.fromkeys(problems))
 
 
-def run_checks(c: Collection, ds: Dataset, load_problems: Iterable[Problem] = ()) -> Report:
+def run_checks(c: Collection, graph: KbGraph, load_problems: Iterable[Problem] = ()) -> Report:
     """The structural errors, then the consistency checks' errors and findings (kb/consistency.py).
 
     The consistency checks skip whatever already has a structural error, so one mistake is
     reported once, not again as each of its consequences.
     """
-    from .consistency import run as run_consistency
-
     load_problems = list(load_problems)
-    errors = run_error_checks(c, ds, load_problems)
+    errors = run_error_checks(c, graph, load_problems)
     outcome = run_consistency(c, errors, load_problems)
     return Report(errors=sorted(dict.fromkeys(errors + outcome.errors)),
                   findings=outcome.findings)

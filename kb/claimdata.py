@@ -9,32 +9,26 @@ import json
 from typing import Any
 
 from markupsafe import Markup
-from rdflib import Dataset
 
-from .graph import VERDICT_RATINGS, bind_prefixes, site_url
+from .graph import VERDICT_RATINGS, KbGraph, site_url
 from .iris import Iris
+from .layout import FEED_PATH
 from .model import Claim, Collection
 
-FEED_PATH = "data/claimreview-feed.json"
 SCHEMA_CONTEXT = "https://schema.org"
 # rdflib would fetch https://schema.org to expand the pages' context; this inline one maps the
 # same terms without a network request. Pages keep the URL because Google reads only that.
 OFFLINE_CONTEXT = {"@vocab": "https://schema.org/"}
 
 
-def claim_slices(ds: Dataset, iris: Iris) -> dict[str, Dataset]:
-    """Each claim node with its hash sub-nodes (time, anchor, review, rating), in its graph."""
-    prefix = str(iris.claim(""))
-    out: dict[str, Dataset] = {}
-    for s, p, o, g in ds.quads((None, None, None, None)):
-        text = str(s)
-        if not text.startswith(prefix):
-            continue
-        ident = text[len(prefix):].split("#", 1)[0]
-        if ident not in out:
-            out[ident] = Dataset()
-            bind_prefixes(out[ident], iris)
-        out[ident].graph(g).add((s, p, o))
+def claim_slices(graph: KbGraph) -> dict[str, list]:
+    """Each claim node's quads with its hash sub-nodes (time, anchor, review, rating)."""
+    prefix = str(graph.iris.claim(""))
+    out: dict[str, list] = {}
+    for q in graph.quads:
+        subject = q.subject.value
+        if subject.startswith(prefix):
+            out.setdefault(subject[len(prefix):].split("#", 1)[0], []).append(q)
     return out
 
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import click
 
+from .choices import STORE_KINDS
+
 DEFAULT_CLAIMS = "claims"
 DEFAULT_OUT = "_site"
 
@@ -167,7 +169,7 @@ def export(claims_dir: Path, fmt: str, output: Path | None):
     checked = run_check(claims_dir)
     if checked.report.errors:
         raise CheckFailed(checked.report.errors)
-    text = serialize(checked.collection, checked.dataset, fmt)
+    text = serialize(checked.collection, checked.graph, fmt)
     if output is None:
         click.echo(text, nl=False)
     else:
@@ -179,15 +181,33 @@ def export(claims_dir: Path, fmt: str, output: Path | None):
 @claims_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_OUT,
               show_default=True, help="Output folder; replaced atomically.")
+@click.option("--timings", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write each stage's wall time and peak memory to FILE as JSON.")
 @domain_errors
-def build(claims_dir: Path, out: Path):
+def build(claims_dir: Path, out: Path, timings: Path | None):
     """Load, graph and check the claims, then write the site and open data to --out."""
+    import time
+
     from .build import build as run_build
 
-    result = run_build(claims_dir, out)
+    start = time.perf_counter()
+    try:
+        result = run_build(claims_dir, out)
+    finally:
+        if timings is not None:
+            _write_timings(timings, time.perf_counter() - start)
     pages = sum(1 for name in result.files if name.endswith(".html"))
     click.echo(f"built {out}: {pages} pages, {len(result.files)} files, checked against the "
                "knowledge base", err=True)
+
+
+def _write_timings(path: Path, total: float) -> None:
+    from .atomic import write_file
+    from .output import json_text
+    from .timing import peak_rss_mb, stages
+
+    write_file(path, json_text({"stages": stages(), "total_seconds": round(total, 3),
+                                "peak_rss_mb": peak_rss_mb()}))
 
 
 # ---------------------------------------------------------------- site (issue 5)
@@ -218,8 +238,7 @@ def serve(site_dir: Path, port: int, host: str):
 # ---------------------------------------------------------------- queries and stores (issue 6)
 
 # Literal copies keep `kb --help` free of library imports; tests/test_query_cli.py checks them
-# against kb.stores.STORES, kb.model.VERDICTS, kb.listings.SORT_KEYS and FINDING_KINDS.
-STORE_KINDS = ("memory", "oxigraph", "sparql")
+# against kb.model.VERDICTS, kb.listings.SORT_KEYS and FINDING_KINDS.
 VERDICT_CHOICES = ("accurate", "mostly-accurate", "misleading", "inaccurate", "unverifiable")
 SORT_CHOICES = ("id", "source", "subject", "property", "amount", "confidence", "verdict", "time")
 FINDING_CHOICES = ("relation", "contradiction", "evidence-conflict")

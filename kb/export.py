@@ -7,15 +7,19 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from importlib import resources
+from pathlib import Path
 
-from rdflib import Dataset, Graph
+import pyoxigraph as ox
+from rdflib import Graph
 
-from .check import union_graph
-from .graph import PREFIXES, bind_prefixes
+from .claimdata import claim_slices
+from .graph import PREFIXES, KbGraph
 from .iris import Iris
+from .layout import CLAIM_DATA, ONTOLOGY_PATH, claim_data_path, download_path
 from .model import Collection
+from .oxterms import from_ox
+from .queries import plain, query_text
 
 FORMATS = {
     # name: (file extension, media type)
@@ -33,62 +37,34 @@ CSV_COLUMNS = (
 )
 
 
-def serialize(collection: Collection, ds: Dataset, fmt: str) -> str:
-    """The whole knowledge base in one format, as text."""
-    if fmt == "trig":
-        return _trig(ds)
-    if fmt == "turtle":
-        g = union_graph(ds)
-        bind_prefixes(g, Iris(collection.config.base))
-        return g.serialize(format="turtle")
-    if fmt == "nquads":
-        lines = ds.serialize(format="nquads").splitlines()
-        return "".join(line + "\n" for line in sorted(set(lines)) if line.strip())
-    if fmt == "jsonld":
-        return _stable_json(ds.serialize(format="json-ld"))
+_OX_FORMATS = {"trig": ox.RdfFormat.TRIG, "turtle": ox.RdfFormat.TURTLE,
+               "nquads": ox.RdfFormat.N_QUADS, "jsonld": ox.RdfFormat.JSON_LD}
+
+
+def serialize(collection: Collection, graph: KbGraph, fmt: str,
+              quads: list[ox.Quad] | None = None) -> str:
+    """The whole knowledge base (or some of its quads) in one format, as text."""
     if fmt == "csv":
-        return claims_csv(collection, ds)
-    raise ValueError(f"unknown format '{fmt}'; choose one of {', '.join(FORMATS)}")
+        return claims_csv(collection, graph)
+    if fmt not in _OX_FORMATS:
+        raise ValueError(f"unknown format '{fmt}'; choose one of {', '.join(FORMATS)}")
+    # Turtle has no named graphs: it is the union of them all.
+    data = graph.serialize(_OX_FORMATS[fmt], quads, graphs=fmt != "turtle")
+    return data.decode("utf-8")
 
 
-def _trig(ds: Dataset) -> str:
-    """TriG with the named graphs in name order.
-
-    rdflib writes them in the order of a set of graphs, which changes with Python's hash seed,
-    so two processes would write the same Dataset differently.
-    """
-    from rdflib.plugins.serializers.trig import TrigSerializer
-
-    serializer = TrigSerializer(ds)
-    serializer.contexts.sort(key=lambda g: str(g.identifier))
-    out = io.BytesIO()
-    serializer.serialize(out, encoding="utf-8")
-    return out.getvalue().decode("utf-8")
-
-
-def _sorted_json(value):
-    """Sort every JSON-LD array: none of ours is an @list, so order carries no meaning."""
-    if isinstance(value, dict):
-        return {k: _sorted_json(v) for k, v in sorted(value.items())}
-    if isinstance(value, list):
-        items = [_sorted_json(v) for v in value]
-        return sorted(items, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
-    return value
-
-
-def _stable_json(text: str) -> str:
-    return json.dumps(_sorted_json(json.loads(text)), ensure_ascii=False, indent=1) + "\n"
-
-
-def claims_csv(collection: Collection, ds: Dataset) -> str:
+def claims_csv(collection: Collection, graph: KbGraph) -> str:
     """One row per claim, read from the graph (not the YAML) so the CSV is the graph's."""
-    from .queries import run_select
-
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    evidence_base = Iris(collection.config.base).evidence("")
-    for row in run_select(ds, "claims_table", base=collection.config.base):
+    base = collection.config.base
+    evidence_base = Iris(base).evidence("")
+    result = graph.store().query(query_text("claims_table"), use_default_graph_as_union=True)
+    assert isinstance(result, ox.QuerySolutions)
+    names = [v.value for v in result.variables]
+    for solution in result:
+        row = {name: plain(from_ox(solution[i]), base) for i, name in enumerate(names)}
         # GROUP_CONCAT yields full IRIs in no set order; the CSV lists sorted ids.
         row["evidence"] = " ".join(sorted(e.removeprefix(evidence_base)
                                           for e in row["evidence"].split()))
@@ -96,11 +72,49 @@ def claims_csv(collection: Collection, ds: Dataset) -> str:
     return out.getvalue()
 
 
+def write_downloads(collection: Collection, graph: KbGraph, folder: Path) -> dict[str, int]:
+    """Write the open-data downloads into folder, streamed (the N-Quads alone are 200 bytes a
+    quad); their sizes by path."""
+    sizes = {}
+    for fmt, (ext, _) in FORMATS.items():
+        path = folder / download_path(ext)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if fmt in _OX_FORMATS:
+            graph.serialize(_OX_FORMATS[fmt], graphs=fmt != "turtle", output=path)
+        else:
+            path.write_text(serialize(collection, graph, fmt), encoding="utf-8")
+        sizes[download_path(ext)] = path.stat().st_size
+    (folder / ONTOLOGY_PATH).write_text(ontology_text(), encoding="utf-8")
+    sizes[ONTOLOGY_PATH] = (folder / ONTOLOGY_PATH).stat().st_size
+    return sizes
+
+
+def download_files(collection: Collection, graph: KbGraph) -> dict[str, str]:
+    """The open-data downloads, by path relative to the site root."""
+    files = {download_path(ext): serialize(collection, graph, fmt)
+             for fmt, (ext, _) in FORMATS.items()}
+    files[ONTOLOGY_PATH] = ontology_text()
+    return files
+
+
+def claim_files(collection: Collection, graph: KbGraph) -> dict[str, str]:
+    """Each claim's own slice of the graph, as Turtle and JSON-LD, by path."""
+    out = {}
+    for ident, piece in sorted(claim_slices(graph).items()):
+        for fmt in CLAIM_DATA:
+            out[claim_data_path(ident, fmt)] = serialize(collection, graph, fmt, piece)
+    return out
+
+
+def ontology_text() -> str:
+    """The vocabulary shipped with the package, as Turtle (published as it is)."""
+    return resources.files("kb").joinpath("data/ontology.ttl").read_text("utf-8")
+
+
 def ontology_graph() -> Graph:
     """The vocabulary shipped with the package."""
     g = Graph()
-    g.parse(data=resources.files("kb").joinpath("data/ontology.ttl").read_text("utf-8"),
-            format="turtle")
+    g.parse(data=ontology_text(), format="turtle")
     for prefix, ns in PREFIXES.items():
         g.bind(prefix, ns)
     return g

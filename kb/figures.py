@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from rdflib import RDF, Literal, URIRef
+from rdflib import RDF, URIRef
 
 from .intervals import SI_UNITS
 from .queries import plain_decimal, term_slug
@@ -122,10 +122,11 @@ def display(prop: FigureProp, lexical: str, unit: str | None = None) -> str:
     raise ValueError(f"unknown figure style {prop.style!r}")
 
 
-def lexical(prop: FigureProp, value: Literal | URIRef) -> str:
-    """The value attribute for a graph value: a literal's lexical form, a verdict's slug."""
+def lexical(prop: FigureProp, value: str) -> str:
+    """The value attribute for a graph value (a literal's lexical form or an IRI): a verdict's
+    slug, a boolean as true/false, anything else as it is."""
     if prop.style == "verdict":
-        return term_slug(str(value))
+        return term_slug(value)
     if prop.style == "holds":
-        return "true" if value.toPython() is True else "false"
-    return str(value)
+        return "true" if value in ("true", "1") else "false"
+    return value

@@ -1,15 +1,26 @@
-"""Turn a loaded Collection into an rdflib Dataset: one named graph per source, one shared."""
+"""Turn a loaded Collection into quads: one named graph per source, one shared, one report.
+
+The working graph is a list of pyoxigraph quads, built straight from the model objects: every
+later stage (checks, site, exports, stores) reads it, and pyoxigraph parses, queries and
+serialises it at 10-50x rdflib's speed. rdflib stays at the edge: `KbGraph.dataset()` gives an
+rdflib Dataset for the public Python API, the memory store and the tests.
+"""
 
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import OWL, RDF, RDFS, SKOS, XSD, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import PROV
 
 from .expr import references
+from .findings import Finding, Side
 from .iris import Iris
 from .model import Claim, Collection, Evidence, IgnoredMention, Quantity, Statement, TimeSpec
+from .queries import decimal_text
+from .terms import to_rdflib
 from .verdicts import LABELS
 from .vocab import KB, OA, SCHEMA, WD
 
@@ -69,20 +80,12 @@ PREFIXES = {
 
 
 def dec(value: Decimal | int) -> Literal:
-    """An xsd:decimal literal in canonical form, always with a decimal point.
+    """An rdflib xsd:decimal literal in canonical form, always with a decimal point.
 
     rdflib's Turtle round trip rewrites "81462000000" as 81462000000.0, so writing the canonical
-    form from the start keeps every serialisation isomorphic to the Dataset.
+    form from the start keeps every serialisation isomorphic to the graph.
     """
-    from .queries import decimal_text
-
     return Literal(decimal_text(Decimal(value)), datatype=XSD.decimal)
-
-
-def partial_date(text: str) -> Literal:
-    """A date known to the year, month or day, typed xsd:gYear, xsd:gYearMonth or xsd:date."""
-    kind = {4: XSD.gYear, 7: XSD.gYearMonth}.get(len(text), XSD.date)
-    return Literal(text, datatype=kind)
 
 
 def site_url(collection: Collection, *parts: str) -> URIRef:
@@ -91,24 +94,144 @@ def site_url(collection: Collection, *parts: str) -> URIRef:
 
 
 def bind_prefixes(graph: Graph, iris: Iris) -> None:
-    """Bind the prefixes every serialisation uses, so output is readable and stable."""
-    for prefix, ns in PREFIXES.items():
+    """Bind the prefixes every rdflib serialisation uses, so output is readable and stable."""
+    for prefix, ns in prefixes(iris).items():
         graph.bind(prefix, ns, override=True, replace=True)
+
+
+def prefixes(iris: Iris) -> dict[str, str]:
+    """The prefixes of every serialisation: the vocabularies, then one per kind of our nodes."""
+    out = dict(PREFIXES)
     for kind in ("claim", "entity", "property", "evidence", "document", "source", "relation"):
-        graph.bind(kind, iris.base + kind + "/", override=True, replace=True)
+        out[kind] = iris.base + kind + "/"
+    return out
+
+
+# -- pyoxigraph terms ------------------------------------------------------------------------------
+
+_NODES: dict[str, ox.NamedNode] = {}
+
+
+def node(iri: str) -> ox.NamedNode:
+    """A pyoxigraph IRI, made once per distinct IRI (vocabulary terms recur on every claim)."""
+    hit = _NODES.get(iri)
+    if hit is None:
+        if len(_NODES) > 100_000:  # our own IRIs are many and used once or twice: bound it
+            _NODES.clear()
+        hit = _NODES[iri] = ox.NamedNode(iri)
+    return hit
+
+
+def typed(value: str, datatype: str) -> ox.Literal:
+    """A literal of the given XSD (or other) datatype."""
+    return ox.Literal(value, datatype=node(datatype))
+
+
+def text(value: str, lang: str | None = None) -> ox.Literal:
+    """A plain string, or a language-tagged one."""
+    return ox.Literal(value, language=lang) if lang else ox.Literal(value)
+
+
+def decimal(value: Decimal | int) -> ox.Literal:
+    """An xsd:decimal in canonical form, always with a decimal point (see dec)."""
+    return typed(decimal_text(Decimal(value)), XSD_DECIMAL)
+
+
+def integer(value: int) -> ox.Literal:
+    """An xsd:integer."""
+    return typed(str(int(value)), XSD_INTEGER)
+
+
+def boolean(value: bool) -> ox.Literal:
+    """An xsd:boolean."""
+    return typed("true" if value else "false", str(XSD.boolean))
+
+
+def partial_date(value: str) -> ox.Literal:
+    """A date known to the year, month or day, typed xsd:gYear, xsd:gYearMonth or xsd:date."""
+    kind = {4: XSD.gYear, 7: XSD.gYearMonth}.get(len(value), XSD.date)
+    return typed(value, str(kind))
+
+
+XSD_DECIMAL = str(XSD.decimal)
+XSD_INTEGER = str(XSD.integer)
+XSD_DATE = str(XSD.date)
+
+
+class KbGraph:
+    """The knowledge base as pyoxigraph quads: the one working graph every stage reads.
+
+    The quads are kept in a list in the order they were made (no duplicates); an in-memory
+    Oxigraph store for SPARQL and an rdflib Dataset for the Python API are made on demand.
+    """
+
+    def __init__(self, quads: list[ox.Quad], iris: Iris):
+        self.quads = quads
+        self.iris = iris
+        self._store: ox.Store | None = None
+        self._dataset: Dataset | None = None
+
+    def __len__(self) -> int:
+        return len(self.quads)
+
+    def __iter__(self):
+        return iter(self.quads)
+
+    def extend(self, quads: list[ox.Quad]) -> None:
+        """Add quads (e.g. the report graph's findings) not already present."""
+        seen = set(self.quads)
+        self.quads.extend(q for q in dict.fromkeys(quads) if q not in seen)
+        self._store = self._dataset = None
+
+    def store(self) -> ox.Store:
+        """An in-memory Oxigraph store holding the graph, for SPARQL (made once)."""
+        if self._store is None:
+            self._store = ox.Store()
+            self._store.bulk_extend(self.quads)
+        return self._store
+
+    def dataset(self) -> Dataset:
+        """The graph as an rdflib Dataset, for the public Python API and the memory store."""
+        if self._dataset is None:
+            self._dataset = to_rdflib(self.quads)
+            bind_prefixes(self._dataset, self.iris)
+        return self._dataset
+
+    def serialize(self, fmt: ox.RdfFormat, quads: list[ox.Quad] | None = None,
+                  graphs: bool = True, output: Path | None = None) -> bytes:
+        """Some or all quads in one RDF format, with our prefixes bound (streamed to output if
+        given, and then b"" is returned)."""
+        # The quads are made in a fixed order from the model, so no sort is needed for the same
+        # input to give the same bytes.
+        chosen = self.quads if quads is None else quads
+        items = chosen if graphs else list(dict.fromkeys(
+            ox.Triple(q.subject, q.predicate, q.object) for q in chosen))
+        names = None if fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.N_TRIPLES) else \
+            prefixes(self.iris)
+        if output is not None:
+            ox.serialize(items, str(output), format=fmt, prefixes=names)
+            return b""
+        return ox.serialize(items, format=fmt, prefixes=names) or b""
 
 
 class _Builder:
-    """Adds the triples for each kind of model object to the right named graph."""
+    """Makes the quads for each kind of model object, in the right named graph."""
 
     def __init__(self, collection: Collection):
         self.c = collection
         self.iris = Iris(collection.config.base)
-        self.ds = Dataset(default_union=True)
-        bind_prefixes(self.ds, self.iris)
-        self.shared = self.ds.graph(self.iris.shared_graph())
+        self.graphs: dict[ox.NamedNode, list[ox.Quad]] = {}
+        self.shared = node(self.iris.shared_graph())
 
-    def build(self) -> Dataset:
+    def add(self, g: ox.NamedNode, s: str | ox.NamedNode, p: str, o) -> None:
+        """One quad; s and p may be IRIs as text, o an IRI as text or a pyoxigraph term."""
+        quads = self.graphs.get(g)
+        if quads is None:
+            quads = self.graphs[g] = []
+        quads.append(ox.Quad(s if isinstance(s, ox.NamedNode) else node(s), node(p),
+                             o if isinstance(o, (ox.Literal, ox.NamedNode)) else node(o), g))
+
+    def build(self) -> KbGraph:
         self._collection()
         for entity in self.c.entities.values():
             self._entity(entity)
@@ -128,215 +251,272 @@ class _Builder:
             self._relation(relation)
         for mention in self.c.ignored:
             self._ignored(mention)
-        return self.ds
+        # One block per named graph, in name order: TriG then writes each graph once.
+        quads = [q for name in sorted(self.graphs, key=lambda g: g.value)
+                 for q in self.graphs[name]]
+        return KbGraph(list(dict.fromkeys(quads)), self.iris)
 
     def _collection(self) -> None:
-        g, cfg, node = self.shared, self.c.config, self.iris.dataset()
-        g.add((node, RDF.type, SCHEMA.Dataset))
-        g.add((node, SCHEMA.name, Literal(cfg.title, lang="en")))
+        add, g, cfg, n = self.add, self.shared, self.c.config, self.iris.dataset()
+        add(g, n, RDF.type, SCHEMA.Dataset)
+        add(g, n, SCHEMA.name, text(cfg.title, "en"))
         if cfg.description:
-            g.add((node, SCHEMA.description, Literal(cfg.description, lang="en")))
-        g.add((node, SCHEMA.license, URIRef(cfg.license_url)))
-        g.add((node, SCHEMA.url, URIRef(cfg.site_url)))
+            add(g, n, SCHEMA.description, text(cfg.description, "en"))
+        add(g, n, SCHEMA.license, cfg.license_url)
+        add(g, n, SCHEMA.url, cfg.site_url)
 
     def _entity(self, entity) -> None:
-        g, node = self.shared, self.iris.entity(entity.id)
-        g.add((node, RDF.type, KB.Entity))
-        g.add((node, RDF.type, ENTITY_TYPES[entity.kind]))
+        add, g, n = self.add, self.shared, self.iris.entity(entity.id)
+        add(g, n, RDF.type, KB.Entity)
+        add(g, n, RDF.type, ENTITY_TYPES[entity.kind])
         for lang, label in sorted(entity.labels.items()):
-            g.add((node, RDFS.label, Literal(label, lang=lang)))
+            add(g, n, RDFS.label, text(label, lang))
         if entity.description:
-            g.add((node, SCHEMA.description, Literal(entity.description, lang="en")))
+            add(g, n, SCHEMA.description, text(entity.description, "en"))
         if entity.wikidata:
-            g.add((node, OWL.sameAs, WD[entity.wikidata]))
-            g.add((node, SCHEMA.sameAs, WD[entity.wikidata]))
+            add(g, n, OWL.sameAs, WD[entity.wikidata])
+            add(g, n, SCHEMA.sameAs, WD[entity.wikidata])
 
     def _property(self, prop) -> None:
-        g, node = self.shared, self.iris.property(prop.id)
-        g.add((node, RDF.type, KB.Property))
-        g.add((node, RDF.type, RDF.Property))
+        add, g, n = self.add, self.shared, self.iris.property(prop.id)
+        add(g, n, RDF.type, KB.Property)
+        add(g, n, RDF.type, RDF.Property)
         for lang, label in sorted(prop.labels.items()):
-            g.add((node, RDFS.label, Literal(label, lang=lang)))
-        g.add((node, RDFS.comment, Literal(prop.description, lang="en")))
-        g.add((node, KB.dimension, Literal(prop.dimension)))
+            add(g, n, RDFS.label, text(label, lang))
+        add(g, n, RDFS.comment, text(prop.description, "en"))
+        add(g, n, KB.dimension, text(prop.dimension))
         if prop.wikidata:
-            g.add((node, SKOS.exactMatch, WD[prop.wikidata]))
+            add(g, n, SKOS.exactMatch, WD[prop.wikidata])
 
     def _reviewer(self, reviewer) -> None:
-        g, node = self.shared, self.iris.reviewer(reviewer.id)
-        kind = SCHEMA.Person if reviewer.kind == "person" else SCHEMA.Organization
-        g.add((node, RDF.type, kind))
-        g.add((node, SCHEMA.name, Literal(reviewer.name)))
+        add, g, n = self.add, self.shared, self.iris.reviewer(reviewer.id)
+        add(g, n, RDF.type, SCHEMA.Person if reviewer.kind == "person" else SCHEMA.Organization)
+        add(g, n, SCHEMA.name, text(reviewer.name))
         if reviewer.url:
-            g.add((node, SCHEMA.url, URIRef(reviewer.url)))
+            add(g, n, SCHEMA.url, reviewer.url)
 
-    def _publisher(self, g: Graph, node: URIRef, name: str) -> None:
-        publisher = Iris.part(node, "publisher")
-        g.add((node, SCHEMA.publisher, publisher))
-        g.add((publisher, RDF.type, SCHEMA.Organization))
-        g.add((publisher, SCHEMA.name, Literal(name)))
+    def _publisher(self, g: ox.NamedNode, n: str, name: str) -> None:
+        publisher = Iris.part(n, "publisher")
+        self.add(g, n, SCHEMA.publisher, publisher)
+        self.add(g, publisher, RDF.type, SCHEMA.Organization)
+        self.add(g, publisher, SCHEMA.name, text(name))
 
     def _document(self, doc) -> None:
-        g, node = self.shared, self.iris.document(doc.id)
-        g.add((node, RDF.type, KB.EvidenceDocument))
-        g.add((node, RDF.type, SCHEMA.CreativeWork))
-        g.add((node, SCHEMA.name, Literal(doc.title)))
-        self._publisher(g, node, doc.publisher)
+        add, g, n = self.add, self.shared, self.iris.document(doc.id)
+        add(g, n, RDF.type, KB.EvidenceDocument)
+        add(g, n, RDF.type, SCHEMA.CreativeWork)
+        add(g, n, SCHEMA.name, text(doc.title))
+        self._publisher(g, n, doc.publisher)
         if doc.date:
-            g.add((node, SCHEMA.datePublished, partial_date(doc.date)))
-        g.add((node, SCHEMA.url, URIRef(doc.url)))
-        g.add((node, KB.documentKind, DOCUMENT_TERMS[doc.kind]))
+            add(g, n, SCHEMA.datePublished, partial_date(doc.date))
+        add(g, n, SCHEMA.url, doc.url)
+        add(g, n, KB.documentKind, DOCUMENT_TERMS[doc.kind])
         if doc.notes:
-            g.add((node, KB.note, Literal(doc.notes, lang="en")))
+            add(g, n, KB.note, text(doc.notes, "en"))
 
-    def _statement(self, g: Graph, node: URIRef, st: Statement) -> None:
+    def _statement(self, g: ox.NamedNode, n: str, st: Statement) -> None:
         """The triple and its qualifiers, shared by claims and evidence."""
-        g.add((node, RDF.type, RDF.Statement))
-        g.add((node, RDF.subject, self.iris.entity(st.subject)))
-        g.add((node, RDF.predicate, self.iris.property(st.property)))
-        self._quantity(g, node, st.quantity)
+        self.add(g, n, RDF.type, RDF.Statement)
+        self.add(g, n, RDF.subject, self.iris.entity(st.subject))
+        self.add(g, n, RDF.predicate, self.iris.property(st.property))
+        self._quantity(g, n, st.quantity)
         if st.time is not None:
-            self._time(g, node, st.time)
+            self._time(g, n, st.time)
         if st.compared_with:
-            g.add((node, KB.comparedWith, self.iris.entity(st.compared_with)))
+            self.add(g, n, KB.comparedWith, self.iris.entity(st.compared_with))
 
-    def _quantity(self, g: Graph, node: URIRef, q: Quantity) -> None:
-        g.add((node, RDF.object, dec(q.amount)))
-        g.add((node, KB.unit, Literal(q.unit)))
-        g.add((node, KB.boundKind, BOUND_TERMS[q.bound]))
+    def _quantity(self, g: ox.NamedNode, n: str, q: Quantity) -> None:
+        add = self.add
+        add(g, n, RDF.object, decimal(q.amount))
+        add(g, n, KB.unit, text(q.unit))
+        add(g, n, KB.boundKind, BOUND_TERMS[q.bound])
         lower, upper = q.implied_bounds()
         if lower is not None:
-            g.add((node, KB.lowerBound, dec(lower)))
+            add(g, n, KB.lowerBound, decimal(lower))
         if upper is not None:
-            g.add((node, KB.upperBound, dec(upper)))
+            add(g, n, KB.upperBound, decimal(upper))
         if q.precision is not None:
-            g.add((node, KB.precision, dec(q.precision)))
+            add(g, n, KB.precision, decimal(q.precision))
 
-    def _time(self, g: Graph, node: URIRef, t: TimeSpec) -> None:
-        tnode = Iris.part(node, "time")
-        g.add((node, KB.time, tnode))
-        g.add((tnode, RDF.type, KB.PointInTime if t.kind == "point" else KB.Period))
-        g.add((tnode, KB.startDate, Literal(t.start)))
-        g.add((tnode, KB.endDate, Literal(t.end)))
-        g.add((tnode, KB.timePrecision, Literal(t.precision)))
+    def _time(self, g: ox.NamedNode, n: str, t: TimeSpec) -> None:
+        add, tnode = self.add, Iris.part(n, "time")
+        add(g, n, KB.time, tnode)
+        add(g, tnode, RDF.type, KB.PointInTime if t.kind == "point" else KB.Period)
+        add(g, tnode, KB.startDate, typed(t.start.isoformat(), XSD_DATE))
+        add(g, tnode, KB.endDate, typed(t.end.isoformat(), XSD_DATE))
+        add(g, tnode, KB.timePrecision, text(t.precision))
         if t.phrase:
-            g.add((tnode, KB.timePhrase, Literal(t.phrase)))
+            add(g, tnode, KB.timePhrase, text(t.phrase))
 
     def _evidence(self, ev: Evidence) -> None:
-        g, node = self.shared, self.iris.evidence(ev.id)
-        g.add((node, RDF.type, KB.EvidenceStatement))
-        self._statement(g, node, ev)
-        g.add((node, KB.quote, Literal(ev.quote)))
-        g.add((node, PROV.wasDerivedFrom, self.iris.document(ev.document)))
+        add, g, n = self.add, self.shared, self.iris.evidence(ev.id)
+        add(g, n, RDF.type, KB.EvidenceStatement)
+        self._statement(g, n, ev)
+        add(g, n, KB.quote, text(ev.quote))
+        add(g, n, PROV.wasDerivedFrom, self.iris.document(ev.document))
         if ev.note:
-            g.add((node, KB.note, Literal(ev.note, lang="en")))
+            add(g, n, KB.note, text(ev.note, "en"))
 
     def _source(self, source) -> None:
-        g = self.ds.graph(self.iris.source_graph(source.id))
-        node, text = self.iris.source(source.id), self.iris.source_text(source.id)
-        g.add((node, RDF.type, SCHEMA.NewsArticle))
-        g.add((node, SCHEMA.headline, Literal(source.title, lang=source.language)))
+        add, g = self.add, node(self.iris.source_graph(source.id))
+        n, stored = self.iris.source(source.id), self.iris.source_text(source.id)
+        add(g, n, RDF.type, SCHEMA.NewsArticle)
+        add(g, n, SCHEMA.headline, text(source.title, source.language))
         if source.url:
-            g.add((node, SCHEMA.url, URIRef(source.url)))
-        self._publisher(g, node, source.publisher)
+            add(g, n, SCHEMA.url, source.url)
+        self._publisher(g, n, source.publisher)
         kind = XSD.dateTime if "T" in source.published else XSD.date
-        g.add((node, SCHEMA.datePublished, Literal(source.published, datatype=kind)))
-        g.add((node, SCHEMA.inLanguage, Literal(source.language)))
+        add(g, n, SCHEMA.datePublished, typed(source.published, str(kind)))
+        add(g, n, SCHEMA.inLanguage, text(source.language))
         for note in source.notes:
-            g.add((node, KB.note, Literal(note, lang="en")))
-        g.add((node, KB.text, text))
-        g.add((text, RDF.type, KB.SourceText))
-        g.add((text, KB.sha256, Literal(source.sha256)))
-        g.add((text, KB.characterCount, Literal(len(source.text))))
+            add(g, n, KB.note, text(note, "en"))
+        add(g, n, KB.text, stored)
+        add(g, stored, RDF.type, KB.SourceText)
+        add(g, stored, KB.sha256, text(source.sha256))
+        add(g, stored, KB.characterCount, integer(len(source.text)))
 
-    def _anchor(self, g: Graph, node: URIRef, source_id: str, start: int, end: int) -> None:
-        """A Web Annotation pinning node to [start, end) of the source text by quote and offsets."""
-        text = self.c.sources[source_id].text
-        anchor, target = Iris.part(node, "anchor"), Iris.part(node, "target")
-        quote_sel, pos_sel = Iris.part(node, "quote-selector"), Iris.part(node, "position-selector")
-        g.add((node, KB.anchor, anchor))
-        g.add((anchor, RDF.type, OA.Annotation))
-        g.add((anchor, OA.motivatedBy, OA.identifying))
-        g.add((anchor, OA.hasBody, node))
-        g.add((anchor, OA.hasTarget, target))
-        g.add((target, RDF.type, OA.SpecificResource))
-        g.add((target, OA.hasSource, self.iris.source_text(source_id)))
-        g.add((target, OA.hasSelector, quote_sel))
-        g.add((target, OA.hasSelector, pos_sel))
-        g.add((quote_sel, RDF.type, OA.TextQuoteSelector))
-        g.add((quote_sel, OA.exact, Literal(text[start:end])))
-        g.add((quote_sel, OA.prefix, Literal(text[max(0, start - CONTEXT_CHARS):start])))
-        g.add((quote_sel, OA.suffix, Literal(text[end:end + CONTEXT_CHARS])))
-        g.add((pos_sel, RDF.type, OA.TextPositionSelector))
-        g.add((pos_sel, OA.start, Literal(start, datatype=XSD.nonNegativeInteger)))
-        g.add((pos_sel, OA.end, Literal(end, datatype=XSD.nonNegativeInteger)))
+    def _anchor(self, g: ox.NamedNode, n: str, source_id: str, start: int, end: int) -> None:
+        """A Web Annotation pinning n to [start, end) of the source text by quote and offsets."""
+        add, body = self.add, self.c.sources[source_id].text
+        anchor, target = Iris.part(n, "anchor"), Iris.part(n, "target")
+        quote_sel, pos_sel = Iris.part(n, "quote-selector"), Iris.part(n, "position-selector")
+        add(g, n, KB.anchor, anchor)
+        add(g, anchor, RDF.type, OA.Annotation)
+        add(g, anchor, OA.motivatedBy, OA.identifying)
+        add(g, anchor, OA.hasBody, n)
+        add(g, anchor, OA.hasTarget, target)
+        add(g, target, RDF.type, OA.SpecificResource)
+        add(g, target, OA.hasSource, self.iris.source_text(source_id))
+        add(g, target, OA.hasSelector, quote_sel)
+        add(g, target, OA.hasSelector, pos_sel)
+        add(g, quote_sel, RDF.type, OA.TextQuoteSelector)
+        add(g, quote_sel, OA.exact, text(body[start:end]))
+        add(g, quote_sel, OA.prefix, text(body[max(0, start - CONTEXT_CHARS):start]))
+        add(g, quote_sel, OA.suffix, text(body[end:end + CONTEXT_CHARS]))
+        add(g, pos_sel, RDF.type, OA.TextPositionSelector)
+        add(g, pos_sel, OA.start, typed(str(start), NON_NEGATIVE))
+        add(g, pos_sel, OA.end, typed(str(end), NON_NEGATIVE))
 
     def _claim(self, claim: Claim) -> None:
-        source = self.c.sources[claim.source]
-        g = self.ds.graph(self.iris.source_graph(claim.source))
-        node = self.iris.claim(claim.id)
-        g.add((node, RDF.type, KB.Claim))
-        g.add((node, RDF.type, SCHEMA.Claim))
-        self._statement(g, node, claim)
-        g.add((node, KB.quote, Literal(claim.quote, lang=source.language)))
-        g.add((node, KB.normalisedQuote, Literal(claim.normalised, lang=source.language)))
-        g.add((node, KB.statement, Literal(claim.statement, lang="en")))
-        self._anchor(g, node, claim.source, claim.start, claim.end)
-        g.add((node, PROV.wasDerivedFrom, self.iris.source(claim.source)))
-        g.add((node, SCHEMA.appearance, self.iris.source(claim.source)))
+        add, source = self.add, self.c.sources[claim.source]
+        g, n = node(self.iris.source_graph(claim.source)), self.iris.claim(claim.id)
+        add(g, n, RDF.type, KB.Claim)
+        add(g, n, RDF.type, SCHEMA.Claim)
+        self._statement(g, n, claim)
+        add(g, n, KB.quote, text(claim.quote, source.language))
+        add(g, n, KB.normalisedQuote, text(claim.normalised, source.language))
+        add(g, n, KB.statement, text(claim.statement, "en"))
+        self._anchor(g, n, claim.source, claim.start, claim.end)
+        add(g, n, PROV.wasDerivedFrom, self.iris.source(claim.source))
+        add(g, n, SCHEMA.appearance, self.iris.source(claim.source))
         # The claim's author, as Google's ClaimReview recommends: who published the article.
-        g.add((node, SCHEMA.author, Iris.part(self.iris.source(claim.source), "publisher")))
-        g.add((node, KB.confidence, dec(claim.confidence)))
+        add(g, n, SCHEMA.author, Iris.part(self.iris.source(claim.source), "publisher"))
+        add(g, n, KB.confidence, decimal(claim.confidence))
         for ident in dict.fromkeys((claim.subject, claim.compared_with, *claim.about)):
             if ident:
-                g.add((node, SCHEMA.about, self.iris.entity(ident)))
+                add(g, n, SCHEMA.about, self.iris.entity(ident))
         if claim.review is not None:
-            self._review(g, node, claim)
+            self._review(g, n, claim)
 
-    def _review(self, g: Graph, node: URIRef, claim: Claim) -> None:
-        review, rnode, rating = claim.review, Iris.part(node, "review"), Iris.part(node, "rating")
+    def _review(self, g: ox.NamedNode, n: str, claim: Claim) -> None:
+        add, review = self.add, claim.review
+        rnode, rating = Iris.part(n, "review"), Iris.part(n, "rating")
         name, value = VERDICT_RATINGS[review.verdict]
-        g.add((node, SCHEMA.review, rnode))
-        g.add((rnode, RDF.type, SCHEMA.ClaimReview))
-        g.add((rnode, SCHEMA.itemReviewed, node))
-        g.add((rnode, SCHEMA.claimReviewed, Literal(claim.statement, lang="en")))
-        g.add((rnode, SCHEMA.reviewBody, Literal(review.explanation, lang="en")))
-        g.add((rnode, SCHEMA.author, self.iris.reviewer(review.reviewer)))
-        g.add((rnode, SCHEMA.datePublished, Literal(review.date)))
-        g.add((rnode, SCHEMA.url, site_url(self.c, "claim", claim.id)))
-        g.add((rnode, KB.verdict, VERDICT_TERMS[review.verdict]))
-        g.add((rnode, SCHEMA.reviewRating, rating))
-        g.add((rating, RDF.type, SCHEMA.Rating))
-        g.add((rating, SCHEMA.alternateName, Literal(name, lang="en")))
-        g.add((rating, SCHEMA.ratingValue, Literal(value)))
-        g.add((rating, SCHEMA.bestRating, Literal(5)))
-        g.add((rating, SCHEMA.worstRating, Literal(1)))
+        add(g, n, SCHEMA.review, rnode)
+        add(g, rnode, RDF.type, SCHEMA.ClaimReview)
+        add(g, rnode, SCHEMA.itemReviewed, n)
+        add(g, rnode, SCHEMA.claimReviewed, text(claim.statement, "en"))
+        add(g, rnode, SCHEMA.reviewBody, text(review.explanation, "en"))
+        add(g, rnode, SCHEMA.author, self.iris.reviewer(review.reviewer))
+        add(g, rnode, SCHEMA.datePublished, typed(review.date.isoformat(), XSD_DATE))
+        add(g, rnode, SCHEMA.url, site_url(self.c, "claim", claim.id))
+        add(g, rnode, KB.verdict, VERDICT_TERMS[review.verdict])
+        add(g, rnode, SCHEMA.reviewRating, rating)
+        add(g, rating, RDF.type, SCHEMA.Rating)
+        add(g, rating, SCHEMA.alternateName, text(name, "en"))
+        add(g, rating, SCHEMA.ratingValue, integer(value))
+        add(g, rating, SCHEMA.bestRating, integer(5))
+        add(g, rating, SCHEMA.worstRating, integer(1))
         for ev in review.evidence:
-            g.add((rnode, SCHEMA.isBasedOn, self.iris.evidence(ev)))
+            add(g, rnode, SCHEMA.isBasedOn, self.iris.evidence(ev))
 
     def _relation(self, relation) -> None:
-        g = self.ds.graph(self.iris.source_graph(relation.source))
-        node = self.iris.relation(relation.id)
-        g.add((node, RDF.type, KB.Relation))
-        g.add((node, KB.expression, Literal(relation.expression)))
-        g.add((node, RDFS.comment, Literal(relation.description, lang="en")))
-        g.add((node, PROV.wasDerivedFrom, self.iris.source(relation.source)))
+        add = self.add
+        g, n = node(self.iris.source_graph(relation.source)), self.iris.relation(relation.id)
+        add(g, n, RDF.type, KB.Relation)
+        add(g, n, KB.expression, text(relation.expression))
+        add(g, n, RDFS.comment, text(relation.description, "en"))
+        add(g, n, PROV.wasDerivedFrom, self.iris.source(relation.source))
         for ref in references(relation.expression):
             if ref in self.c.claims:
-                g.add((node, KB.involves, self.iris.claim(ref)))
+                add(g, n, KB.involves, self.iris.claim(ref))
             elif ref in self.c.evidence:
-                g.add((node, KB.involves, self.iris.evidence(ref)))
+                add(g, n, KB.involves, self.iris.evidence(ref))
 
     def _ignored(self, mention: IgnoredMention) -> None:
-        g = self.ds.graph(self.iris.source_graph(mention.source))
-        node = self.iris.ignored(mention.source, mention.id)
-        g.add((node, RDF.type, KB.IgnoredMention))
-        g.add((node, KB.quote, Literal(mention.text)))
-        g.add((node, KB.reason, Literal(mention.reason, lang="en")))
-        g.add((node, PROV.wasDerivedFrom, self.iris.source(mention.source)))
-        self._anchor(g, node, mention.source, mention.start, mention.end)
+        add = self.add
+        g = node(self.iris.source_graph(mention.source))
+        n = self.iris.ignored(mention.source, mention.id)
+        add(g, n, RDF.type, KB.IgnoredMention)
+        add(g, n, KB.quote, text(mention.text))
+        add(g, n, KB.reason, text(mention.reason, "en"))
+        add(g, n, PROV.wasDerivedFrom, self.iris.source(mention.source))
+        self._anchor(g, n, mention.source, mention.start, mention.end)
+
+
+def finding_quads(iris: Iris, findings: list[Finding], claims: set[str]) -> list:
+    """The report graph: the check report node and one node per finding, as quads."""
+    kinds = {"relation": KB.RelationFinding, "contradiction": KB.Contradiction,
+             "evidence-conflict": KB.EvidenceConflict}
+    g = node(iris.report_graph())
+    quads: list = []
+
+    def add(s, p, o) -> None:
+        quads.append(ox.Quad(node(s), node(p), o if isinstance(o, ox.Literal) else node(o), g))
+
+    report = iris.report()
+    add(report, RDF.type, KB.CheckReport)
+    for f in findings:
+        n = iris.finding(f.id)
+        add(report, KB.finding, n)
+        add(n, RDF.type, KB.Finding)
+        add(n, RDF.type, kinds[f.kind])
+        add(n, KB.holds, boolean(f.holds))
+        add(n, KB.message, text(f.message, "en"))
+        for ident in f.involves:
+            add(n, KB.involves, iris.claim(ident) if ident in claims else iris.evidence(ident))
+        if f.relation:
+            add(n, KB.relation, iris.relation(f.relation))
+        if f.source:
+            add(n, PROV.wasDerivedFrom, iris.source(f.source))
+        for side, lo, hi, unit in (("left", KB.leftLower, KB.leftUpper, KB.leftUnit),
+                                   ("right", KB.rightLower, KB.rightUpper, KB.rightUnit)):
+            s: Side = getattr(f, side)
+            if s.lower is not None:
+                add(n, lo, decimal(s.lower))
+            if s.upper is not None:
+                add(n, hi, decimal(s.upper))
+            add(n, unit, text(s.unit))
+        if f.factor is not None:
+            add(n, KB.factorLow, decimal(f.factor[0]))
+            add(n, KB.factorHigh, decimal(f.factor[1]))
+    return quads
+
+
+
+NON_NEGATIVE = str(XSD.nonNegativeInteger)
+
+
+def build_graph(collection: Collection) -> KbGraph:
+    """The knowledge base as quads (one named graph per source plus a shared one)."""
+    return _Builder(collection).build()
 
 
 def build_dataset(collection: Collection) -> Dataset:
-    """The knowledge base as an rdflib Dataset (one named graph per source plus a shared one)."""
-    return _Builder(collection).build()
+    """The knowledge base as an rdflib Dataset, for users of rdflib's Python API."""
+    return build_graph(collection).dataset()
+
+
+def add_findings(graph: KbGraph, findings: list[Finding], claims: set[str]) -> None:
+    """Write findings into the report graph."""
+    graph.extend(finding_quads(graph.iris, findings, claims))

@@ -10,10 +10,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
-
+from .choices import DEFAULT_STORE, STORE_KINDS
 from .errors import LoadError, Origin, Problem
 from .model import (
     BOUND_KINDS,
@@ -37,16 +34,15 @@ from .model import (
     TimeSpec,
     parse_time_text,
 )
+from .yamlfile import MarkedYAMLError, YamlMap, YamlSeq, parse_yaml
 
 SOURCES_DIR = "sources"
 EVIDENCE_DIR = "evidence"
 
 
 def read_yaml(path: Path) -> Any:
-    """Parse one YAML file with ruamel's round-trip loader (keeps comments and line numbers)."""
-    yaml = YAML(typ="rt")
-    with path.open(encoding="utf-8") as fh:
-        return yaml.load(fh)
+    """Parse one YAML file with libyaml, keeping the line of every key and list item."""
+    return parse_yaml(path.read_bytes().decode("utf-8"))
 
 
 class _Sink:
@@ -64,9 +60,9 @@ class _Fields:
 
     def __init__(self, node: Any, file: str, kind: str, sink: _Sink, line: int = 1):
         self.file, self.kind, self.sink = file, kind, sink
-        self.ok = isinstance(node, CommentedMap)
-        self.node: CommentedMap = node if self.ok else CommentedMap()
-        self.line = node.lc.line + 1 if self.ok else line
+        self.ok = isinstance(node, YamlMap)
+        self.node: YamlMap = node if self.ok else YamlMap()
+        self.line = node.line if self.ok else line
         raw_id = self.node.get("id")
         self.ident = str(raw_id) if raw_id is not None else ""
         if not self.ok:
@@ -78,11 +74,11 @@ class _Fields:
 
     def line_of(self, key: str) -> int:
         if key in self.node:
-            return self.node.lc.key(key)[0] + 1
+            return self.node.key_lines[key]
         return self.line
 
     def lines(self) -> dict[str, int]:
-        return {str(k): self.node.lc.key(k)[0] + 1 for k in self.node}
+        return {str(k): self.node.key_lines[k] for k in self.node}
 
     def problem(self, message: str, key: str | None = None) -> None:
         line = self.line_of(key) if key else self.line
@@ -106,7 +102,7 @@ class _Fields:
         value = self.raw(key, required)
         if value is None:
             return None
-        if isinstance(value, (CommentedMap, CommentedSeq)):
+        if isinstance(value, (YamlMap, YamlSeq)):
             self.problem(f"field '{key}' must be text, found {_describe(value)}", key)
             return None
         if isinstance(value, (date, datetime)):
@@ -172,7 +168,7 @@ class _Fields:
             return ()
         if isinstance(value, str):
             return (value,)
-        if not isinstance(value, CommentedSeq):
+        if not isinstance(value, YamlSeq):
             self.problem(f"field '{key}' must be a list", key)
             return ()
         return tuple(str(v) for v in value)
@@ -183,7 +179,7 @@ class _Fields:
             return {}
         if isinstance(value, str):
             return {"en": value}
-        if not isinstance(value, CommentedMap):
+        if not isinstance(value, YamlMap):
             self.problem(f"field '{key}' must map languages to labels, like {{en: Tesla}}", key)
             return {}
         return {str(k): str(v) for k, v in value.items()}
@@ -212,9 +208,9 @@ def to_decimal(value: Any) -> Decimal | None:
 
 
 def _describe(node: Any) -> str:
-    if isinstance(node, CommentedMap):
+    if isinstance(node, YamlMap):
         return "a mapping"
-    if isinstance(node, CommentedSeq):
+    if isinstance(node, YamlSeq):
         return "a list"
     return f"{type(node).__name__} {node!r}"
 
@@ -223,11 +219,11 @@ def _items(node: Any, file: str, kind: str, sink: _Sink) -> Iterator[_Fields]:
     """The entries of a YAML list file, each as located fields."""
     if node is None:
         return
-    if not isinstance(node, CommentedSeq):
+    if not isinstance(node, YamlSeq):
         sink.add(Origin(file, 1), kind, "", f"expected a list of {kind} entries at the top level")
         return
     for i, item in enumerate(node):
-        line = node.lc.item(i)[0] + 1
+        line = node.item_lines[i]
         yield _Fields(item, file, kind, sink, line)
 
 
@@ -320,6 +316,9 @@ class Loader:
             mark = exc.problem_mark or exc.context_mark
             line = mark.line + 1 if mark else 0
             what = " ".join(str(exc.problem or exc.context or exc).split())
+            if exc.problem and exc.context and exc.context_mark and exc.problem_mark:
+                # libyaml names the construct it was in and where that began: say both.
+                what += f" {exc.context} that starts on line {exc.context_mark.line + 1}"
             self.unreadable.append(str(path))
             self.sink.add(Origin(str(path), line), "", "", f"YAML syntax error: {what}")
         except UnicodeDecodeError as exc:
@@ -370,7 +369,7 @@ class Loader:
             title=f.text("title") or "", description=f.text("description", False) or "",
             base=base, site_url=f.text("site_url", False) or base,
             license=f.text("license") or "", license_url=f.text("license_url") or "",
-            store=f.choice("store", ("memory", "oxigraph", "sparql"), default="memory") or "memory",
+            store=f.choice("store", STORE_KINDS, default=DEFAULT_STORE) or DEFAULT_STORE,
             endpoint=f.text("endpoint", False), reviewers=reviewers, origin=f.origin,
         )
 

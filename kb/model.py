@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from .choices import DEFAULT_STORE
 from .errors import Origin
 
 # Ids become IRI path segments and file names, so they are kept to a safe, stable alphabet.
@@ -113,7 +114,7 @@ class Config:
     license: str
     license_url: str
     description: str = ""
-    store: str = "memory"
+    store: str = DEFAULT_STORE
     endpoint: str | None = None  # SPARQL endpoint of the sparql store
     reviewers: dict[str, Reviewer] = field(default_factory=dict)
     origin: Origin | None = None

@@ -52,16 +52,6 @@ FAILING_SECTIONS = (("relation", "Relations that do not hold"), ("contradiction"
                     ("evidence-conflict", "Evidence conflicts"))
 CONTEXT_CHARS = 90  # code points of the source shown either side of a quote on its claim page
 
-# Pages every site has, besides one per claim, entity, source and finding.
-FIXED_PAGES = ("index.html", "findings/index.html", "evidence/index.html", "data/index.html",
-               "vocabulary/index.html", "search/index.html")
-
-
-def page_path(kind: str, ident: str) -> str:
-    """Where the page of a node lives, relative to the site root: claim/x/index.html."""
-    return f"{kind}/{ident}/index.html"
-
-
 @dataclass(frozen=True)
 class Figure:
     """A figure as a page shows it: the node and property it comes from, its value and text."""
@@ -76,7 +66,7 @@ def figure(node: URIRef | str, curie: str, value: Literal | URIRef, unit: str | 
            ) -> Figure:
     """A Figure for one graph value, written as figures.display writes it."""
     prop = FIGURE_PROPS[curie]
-    lex = lexical(prop, value)
+    lex = lexical(prop, str(value))
     return Figure(str(node), curie, lex, display(prop, lex, unit))
 
 
@@ -308,12 +298,28 @@ def build_site(c: Collection, findings: list[Finding], built: str) -> Site:
     by_id = {cv.id: cv for cv in claims}
     finding_views = [_finding_view(c, iris, f) for f in sorted(findings, key=lambda f: f.id)]
     _link_related(c, claims, by_id, finding_views)
-    entities = [_entity_view(iris, e, claims, list(evidence.values()))
+    # Group once, so every page kind is linear in the collection (no scan per entity/source).
+    by_entity: dict[str, list[ClaimView]] = {}
+    by_source: dict[str, list[ClaimView]] = {}
+    for cv in claims:
+        for ident in dict.fromkeys(cv.entity_ids):
+            by_entity.setdefault(ident, []).append(cv)
+        by_source.setdefault(cv.source.id, []).append(cv)
+    evidence_by_entity: dict[str, list[EvidenceView]] = {}
+    evidence_by_document: dict[str, list[EvidenceView]] = {}
+    for ev in evidence.values():
+        for ident in dict.fromkeys((ev.statement.subject, ev.statement.compared_with)):
+            if ident:
+                evidence_by_entity.setdefault(ident, []).append(ev)
+        evidence_by_document.setdefault(ev.document.id, []).append(ev)
+    ignored_by_source: dict[str, list[IgnoredMention]] = {}
+    for m in c.ignored:
+        ignored_by_source.setdefault(m.source, []).append(m)
+    entities = [_entity_view(iris, e, by_entity.get(e.id, []), evidence_by_entity.get(e.id, []))
                 for e in sorted(c.entities.values(), key=lambda e: e.id)]
-    sources = [_source_view(iris, s, [cv for cv in claims if cv.source.id == s.id],
-                            [m for m in c.ignored if m.source == s.id])
+    sources = [_source_view(iris, s, by_source.get(s.id, []), ignored_by_source.get(s.id, []))
                for s in sorted(c.sources.values(), key=lambda s: s.id)]
-    documents = [(doc, [ev for ev in evidence.values() if ev.document.id == doc.id])
+    documents = [(doc, evidence_by_document.get(doc.id, []))
                  for doc in sorted(c.documents.values(), key=lambda d: d.id)]
     return Site(
         collection=c, built=built, claims=claims, entities=entities, sources=sources,
@@ -437,21 +443,22 @@ def _link_related(c: Collection, claims: list[ClaimView], by_id: dict[str, Claim
         refs = [i for k, i, _ in fv.involves if k == "claim" and i in by_id]
         for ident in refs:
             linked[ident].update(refs)
+    groups: dict[tuple[str, str], set[str]] = {}
     for cv in claims:
-        same = {o.id for o in claims if o.subject.id == cv.subject.id
-                and o.property.id == cv.property.id}
-        related = (same | linked[cv.id]) - {cv.id}
-        cv.related = [o for o in claims if o.id in related]
+        groups.setdefault((cv.subject.id, cv.property.id), set()).add(cv.id)
+    order = {cv.id: i for i, cv in enumerate(claims)}
+    for cv in claims:
+        related = (groups[cv.subject.id, cv.property.id] | linked[cv.id]) - {cv.id}
+        cv.related = [by_id[i] for i in sorted(related, key=order.__getitem__)]
 
 
-def _entity_view(iris: Iris, e: Entity, claims: list[ClaimView],
+def _entity_view(iris: Iris, e: Entity, mine: list[ClaimView],
                  evidence: list[EvidenceView]) -> EntityView:
-    mine = [cv for cv in claims if e.id in cv.entity_ids]
+    """An entity page: the claims about it (as subject, comparison or topic) and its evidence."""
     counts = Counter(cv.verdict for cv in mine)
     return EntityView(
         id=e.id, iri=str(iris.entity(e.id)), url=f"entity/{e.id}/", entity=e, claims=mine,
-        evidence=[ev for ev in evidence if e.id in (ev.statement.subject,
-                                                    ev.statement.compared_with)],
+        evidence=evidence,
         verdicts=[(v, LABELS[v], counts[v]) for v in VERDICT_ORDER if counts[v]])
 
 

@@ -6,26 +6,29 @@ folder. Same input, same bytes: nothing here reads the clock unless SOURCE_DATE_
 
 from __future__ import annotations
 
+import gc
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from .claimdata import FEED_PATH, claim_slices, data_feed
+from .claimdata import data_feed
 from .errors import UsageError
-from .export import FORMATS, serialize
-from .iris import Iris
-from .model import Collection
-from .pages import VERDICT_ICONS, Download, build_site, page_path
+from .export import FORMATS, claim_files
+from .layout import FEED_PATH, ONTOLOGY_PATH, STATIC_DIR, page_path
+from .model import Collection, Config
+from .pages import VERDICT_ICONS, Download, Site, build_site
+from .parallel import map_chunks
 from .pipeline import Checked
 from .vocab import NS
 
-STATIC_DIR = "static"
 FORMAT_NAMES = {"trig": "TriG", "turtle": "Turtle", "nquads": "N-Quads", "jsonld": "JSON-LD",
                 "csv": "CSV"}
 DOWNLOAD_TEXT = {
@@ -78,56 +81,85 @@ def source_date_epoch(raw: str) -> int:
     return value
 
 
-def render_site(checked: Checked, downloads: Mapping[str, str], built: str
-                ) -> dict[str, bytes]:
+@dataclass
+class PageJob:
+    """One page to render: where it goes, its template, its menu section and its view."""
+
+    path: str
+    template: str
+    section: str
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Rendered:
+    """A site ready to write: its pages still to render, and every other file's bytes."""
+
+    site: Site
+    config: Config
+    pages: list[PageJob]
+    files: dict[str, bytes]
+
+    def render(self, job: PageJob) -> bytes:
+        """One page's HTML."""
+        root = "../" * job.path.count("/")
+        return environment().get_template(job.template).render(
+            site=self.site, cfg=self.config, root=root, home=root or "./", path=job.path,
+            section=job.section, **job.context).encode("utf-8")
+
+    def write_pages(self, folder: Path) -> list[str]:
+        """Render every page into folder, on every core; the paths written."""
+        for path in {str(PurePosixPath(job.path).parent) for job in self.pages}:
+            (folder / path).mkdir(parents=True, exist_ok=True)
+
+        def chunk(jobs: Sequence[PageJob]) -> None:
+            for job in jobs:
+                (folder / job.path).write_bytes(self.render(job))
+
+        map_chunks(chunk, self.pages)
+        return [job.path for job in self.pages]
+
+
+def render_site(checked: Checked, downloads: Mapping[str, bytes | int], built: str
+                ) -> Rendered:
     """Every file of the site except the open-data downloads and the search index."""
-    c, ds = checked.collection, checked.dataset
+    c, graph = checked.collection, checked.graph
     site = build_site(c, checked.report.findings, built)
+    gc.freeze()  # the views live as long as the build (see kb.pipeline.check)
     feed = data_feed(c, [cv.claim for cv in site.claims], built)
     feed_text = json.dumps(feed, ensure_ascii=False, indent=1) + "\n"
-    site.downloads = download_list({**downloads, FEED_PATH: feed_text})
-    env = environment()
-    out: dict[str, bytes] = {}
-
-    def page(path: str, template: str, section: str, **context) -> None:
-        root = "../" * path.count("/")
-        html = env.get_template(template).render(
-            site=site, cfg=c.config, root=root, home=root or "./", path=path, section=section,
-            **context)
-        out[path] = html.encode("utf-8")
-
-    page("index.html", "overview.html", "overview")
-    page("findings/index.html", "findings.html", "findings")
-    page("evidence/index.html", "evidence.html", "evidence")
-    page("data/index.html", "data.html", "data")
-    page("vocabulary/index.html", "vocabulary.html", "data")
-    page("search/index.html", "search.html", "search")
-    slices = claim_slices(ds, Iris(c.config.base))
-    for cv in site.claims:
-        page(page_path("claim", cv.id), "claim.html", "claims", cv=cv)
-        piece = slices[cv.id]
-        out[f"claim/{cv.id}/claim.ttl"] = serialize(c, piece, "turtle").encode("utf-8")
-        out[f"claim/{cv.id}/claim.jsonld"] = serialize(c, piece, "jsonld").encode("utf-8")
-    for ev in site.entities:
-        page(page_path("entity", ev.id), "entity.html", "entities", ent=ev)
+    sizes = {path: data if isinstance(data, int) else len(data)
+             for path, data in downloads.items()}
+    site.downloads = download_list({**sizes, FEED_PATH: len(feed_text.encode("utf-8"))})
+    pages = [PageJob("index.html", "overview.html", "overview"),
+             PageJob("findings/index.html", "findings.html", "findings"),
+             PageJob("evidence/index.html", "evidence.html", "evidence"),
+             PageJob("data/index.html", "data.html", "data"),
+             PageJob("vocabulary/index.html", "vocabulary.html", "data"),
+             PageJob("search/index.html", "search.html", "search")]
+    pages += [PageJob(page_path("claim", cv.id), "claim.html", "claims", {"cv": cv})
+              for cv in site.claims]
+    pages += [PageJob(page_path("entity", ev.id), "entity.html", "entities", {"ent": ev})
+              for ev in site.entities]
+    pages += [PageJob(page_path("source", sv.id), "source.html", "sources", {"sv": sv})
+              for sv in site.sources]
+    pages += [PageJob(page_path("finding", fv.id), "finding.html", "findings", {"fv": fv})
+              for fv in site.findings]
+    out = {path: data.encode("utf-8") for path, data in claim_files(c, graph).items()}
     for sv in site.sources:
-        page(page_path("source", sv.id), "source.html", "sources", sv=sv)
         out[sv.text_file] = sv.source.text.encode("utf-8")
-    for fv in site.findings:
-        page(page_path("finding", fv.id), "finding.html", "findings", fv=fv)
     out[FEED_PATH] = feed_text.encode("utf-8")
     out.update(static_files())
-    return out
+    return Rendered(site, c.config, pages, out)
 
 
-def download_list(downloads: Mapping[str, str]) -> list[Download]:
-    """The open-data files for the data page, with format, media type and size."""
+def download_list(sizes: Mapping[str, int]) -> list[Download]:
+    """The open-data files (by path, with their sizes in bytes) for the data page."""
     by_ext = {ext: (fmt, media) for fmt, (ext, media) in FORMATS.items()}
     items = []
-    for path, text in sorted(downloads.items()):
+    for path, size in sorted(sizes.items()):
         ext = path.rsplit(".", 1)[-1]
-        size = len(text.encode("utf-8"))
-        if path.endswith("ontology.ttl"):
+        if path == ONTOLOGY_PATH:
             items.append(Download(path, "Turtle", "text/turtle", size,
                                   "The vocabulary: every kb: term with its label and meaning."))
         elif path == FEED_PATH:

@@ -39,14 +39,37 @@ def pagefind_binary() -> Path:
 
 def index_site(site: Path) -> None:
     """Write the search index into site/pagefind/."""
+    start_index(site).wait()
+
+
+class Indexing:
+    """A Pagefind run going on in the background while the build checks the site."""
+
+    def __init__(self, site: Path, proc: subprocess.Popen):
+        self.site, self.proc = site, proc
+
+    def wait(self) -> None:
+        """Wait for Pagefind, then make its output reproducible; raise if it failed."""
+        out, err = self.proc.communicate()
+        if self.proc.returncode != 0:
+            detail = (err or out).strip().splitlines()
+            raise SearchIndexFailed(f"Pagefind failed (exit {self.proc.returncode}): "
+                                    f"{detail[-1] if detail else 'no message'}")
+        canonicalise(self.site / INDEX_DIR)
+
+    def stop(self) -> None:
+        """End Pagefind (the build failed); it writes only inside the staging folder."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def start_index(site: Path) -> Indexing:
+    """Start Pagefind on site; it runs on its own core while the build goes on."""
     cmd = [str(pagefind_binary()), "--site", str(site), "--output-subdir", INDEX_DIR,
            "--force-language", LANGUAGE, "--silent"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        detail = (proc.stderr or proc.stdout).strip().splitlines()
-        raise SearchIndexFailed(f"Pagefind failed (exit {proc.returncode}): "
-                                f"{detail[-1] if detail else 'no message'}")
-    canonicalise(site / INDEX_DIR)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return Indexing(site, proc)
 
 
 # -- making Pagefind's output reproducible ---------------------------------------------------------

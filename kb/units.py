@@ -27,7 +27,11 @@ def registry():
     """The shared pint registry, built on first use (pint costs ~0.3 s to import and set up)."""
     import pint
 
-    reg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+    try:
+        # pint parses its definition files on every start (0.3 s) unless it may cache them.
+        reg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True, cache_folder=":auto:")
+    except OSError:  # no writable cache folder: parse them, as pint does by default
+        reg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
     for line in _DEFINITIONS:
         reg.define(line)
     return reg

@@ -17,6 +17,14 @@ def assert_isomorphic(expected: Graph, actual: Graph) -> None:
     raise AssertionError("\n".join(lines))
 
 
+def union_graph(ds) -> Graph:
+    """All named graphs of a Dataset as one plain Graph."""
+    g = Graph()
+    for s, p, o, _ in ds.quads((None, None, None, None)):
+        g.add((s, p, o))
+    return g
+
+
 def named_graphs(ds) -> dict[str, Graph]:
     """The non-empty named graphs of a Dataset, by name."""
     out = {}

@@ -9,8 +9,8 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from kb.findings import Finding, Side, add_findings
-from kb.iris import Iris
+from kb.findings import Finding, Side
+from kb.graph import add_findings
 from kb.pipeline import graph
 from kb.stores import Store
 from kb.stores.memory import MemoryStore
@@ -39,27 +39,26 @@ CONFLICT = Finding(
 
 
 def with_findings(claims_dir: Path):
-    """(collection, Dataset) of a claims folder with the three test findings added."""
-    collection, dataset, problems = graph(claims_dir)
+    """(collection, KbGraph) of a claims folder with the three test findings added."""
+    collection, kb_graph, problems = graph(claims_dir)
     assert not problems, problems
-    add_findings(dataset, Iris(collection.config.base), [CONTRADICTION, HOLDS, CONFLICT],
-                 set(collection.claims))
-    return collection, dataset
+    add_findings(kb_graph, [CONTRADICTION, HOLDS, CONFLICT], set(collection.claims))
+    return collection, kb_graph
 
 
-def oxigraph_store_of(claims_dir: Path, collection, dataset) -> OxigraphStore:
-    """The claims folder's oxigraph store, built from the given Dataset."""
-    manifest = rebuild(claims_dir, "test", dataset, config_settings(collection.config))
+def oxigraph_store_of(claims_dir: Path, collection, kb_graph) -> OxigraphStore:
+    """The claims folder's oxigraph store, built from the given graph."""
+    manifest = rebuild(claims_dir, "test", kb_graph, config_settings(collection.config))
     return OxigraphStore(claims_dir / ".kb" / "oxigraph", manifest)
 
 
-def open_kind(kind: str, claims_dir: Path, collection, dataset, request) -> Store:
-    """A store of one kind holding the Dataset (servers get it pushed first)."""
+def open_kind(kind: str, claims_dir: Path, collection, kb_graph, request) -> Store:
+    """A store of one kind holding the graph (servers get it pushed first)."""
     if kind == "memory":
-        return MemoryStore(dataset, collection.config.base)
+        return MemoryStore(kb_graph.dataset(), collection.config.base)
     if kind == "oxigraph":
-        return oxigraph_store_of(claims_dir, collection, dataset)
+        return oxigraph_store_of(claims_dir, collection, kb_graph)
     server = request.getfixturevalue(f"{kind}_server")
     target = SparqlStore(server.query, server.update)
-    push(MemoryStore(dataset, collection.config.base), target)
+    push(MemoryStore(kb_graph.dataset(), collection.config.base), target)
     return target

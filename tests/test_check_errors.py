@@ -169,8 +169,8 @@ def test_misspelt_field(mini):
 def test_yaml_syntax_error(mini):
     path = mini / CLAIMS
     assert broken(mini, "  unit: USD\n", "  unit: [USD\n") == [
-        f"{path}:{line_of(path, 'unit: [USD') + 1}: YAML syntax error: expected ',' or ']', but "
-        "got ':'"
+        f"{path}:{line_of(path, 'unit: [USD') + 1}: YAML syntax error: did not find expected ',' "
+        f"or ']' while parsing a flow sequence that starts on line {line_of(path, 'unit: [USD')}"
     ]
 
 

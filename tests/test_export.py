@@ -8,12 +8,11 @@ from decimal import Decimal
 
 import pyoxigraph
 import pytest
-from helpers import assert_datasets_isomorphic, assert_isomorphic
+from helpers import assert_datasets_isomorphic, assert_isomorphic, union_graph
 from rdflib import RDF, Dataset, Graph
 
-from kb.check import union_graph
 from kb.export import FORMATS, serialize
-from kb.graph import build_dataset
+from kb.graph import build_graph
 from kb.load import load
 from kb.vocab import KB
 
@@ -21,35 +20,35 @@ from kb.vocab import KB
 @pytest.fixture
 def kb_seed(seed):
     collection = load(seed)
-    return collection, build_dataset(collection)
+    return collection, build_graph(collection)
 
 
 @pytest.mark.parametrize("fmt,parser", [("trig", "trig"), ("nquads", "nquads"),
                                         ("jsonld", "json-ld")])
 def test_quad_formats_round_trip(kb_seed, fmt, parser):
-    collection, ds = kb_seed
+    collection, graph = kb_seed
     again = Dataset()
-    again.parse(data=serialize(collection, ds, fmt), format=parser)
-    assert_datasets_isomorphic(ds, again)
+    again.parse(data=serialize(collection, graph, fmt), format=parser)
+    assert_datasets_isomorphic(graph.dataset(), again)
 
 
 def test_turtle_round_trips_the_union(kb_seed):
-    collection, ds = kb_seed
-    again = Graph().parse(data=serialize(collection, ds, "turtle"), format="turtle")
-    assert_isomorphic(union_graph(ds), again)
+    collection, graph = kb_seed
+    again = Graph().parse(data=serialize(collection, graph, "turtle"), format="turtle")
+    assert_isomorphic(union_graph(graph.dataset()), again)
 
 
 @pytest.mark.parametrize("fmt,ox_format", [("trig", pyoxigraph.RdfFormat.TRIG),
                                            ("nquads", pyoxigraph.RdfFormat.N_QUADS)])
 def test_pyoxigraph_parses_exports(kb_seed, fmt, ox_format):
-    collection, ds = kb_seed
-    quads = list(pyoxigraph.parse(serialize(collection, ds, fmt), format=ox_format))
-    assert len(quads) == len(list(ds.quads((None, None, None, None))))
+    collection, graph = kb_seed
+    quads = list(pyoxigraph.parse(serialize(collection, graph, fmt), format=ox_format))
+    assert len(quads) == len(list(graph.dataset().quads((None, None, None, None))))
 
 
 def test_csv_has_one_row_per_claim_matching_the_graph(kb_seed):
-    collection, ds = kb_seed
-    rows = list(csv.DictReader(io.StringIO(serialize(collection, ds, "csv"))))
+    collection, graph = kb_seed
+    rows = list(csv.DictReader(io.StringIO(serialize(collection, graph, "csv"))))
     assert sorted(r["id"] for r in rows) == sorted(collection.claims)
     for row in rows:
         claim = collection.claims[row["id"]]
@@ -64,14 +63,15 @@ def test_csv_has_one_row_per_claim_matching_the_graph(kb_seed):
 
 
 def test_exports_are_deterministic(seed):
-    first = {f: serialize(load(seed), build_dataset(load(seed)), f) for f in FORMATS}
-    second = {f: serialize(load(seed), build_dataset(load(seed)), f) for f in FORMATS}
+    first = {f: serialize(load(seed), build_graph(load(seed)), f) for f in FORMATS}
+    second = {f: serialize(load(seed), build_graph(load(seed)), f) for f in FORMATS}
     assert first == second
 
 
 def test_decimals_survive_turtle_by_value(kb_seed):
-    collection, ds = kb_seed
-    again = Graph().parse(data=serialize(collection, ds, "turtle"), format="turtle")
+    collection, graph = kb_seed
+    ds = graph.dataset()
+    again = Graph().parse(data=serialize(collection, graph, "turtle"), format="turtle")
     before = sorted(o.toPython() for o in ds.objects(None, RDF.object))
     after = sorted(o.toPython() for o in again.objects(None, RDF.object))
     assert before == after

@@ -23,9 +23,8 @@ from kb.build import build
 from kb.check import Report
 from kb.claimdata import OFFLINE_CONTEXT
 from kb.cli import cli
-from kb.findings import Finding, Side, add_findings
-from kb.graph import build_dataset
-from kb.iris import Iris
+from kb.findings import Finding, Side
+from kb.graph import add_findings, build_graph
 from kb.load import load
 from kb.pipeline import Checked, check
 from kb.sitecheck import check_site
@@ -340,8 +339,8 @@ def test_invalid_html_is_reported_with_its_line(site_copy):
     result = site_check(claims, site)
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [
-        f"{site}/claim/tesla-revenue-2022/index.html:{line}: invalid HTML at column 38: "
-        "Unexpected end tag (b). Ignored."]
+        f"{site}/claim/tesla-revenue-2022/index.html:{line}: invalid HTML at column 39: "
+        "Unexpected end tag : b"]
 
 
 def test_annotated_text_that_is_not_the_source_is_reported(site_copy):
@@ -358,14 +357,14 @@ def test_annotated_text_that_is_not_the_source_is_reported(site_copy):
 def test_tampered_download_is_reported(site_copy):
     claims, site = site_copy
     edit(site / "data/kb.ttl", "81462000000.0", "81462000001.0")
-    edit(site / "data/kb.csv", "81462000000.0", "81462000001.0")
+    edit(site / "data/kb.csv", ",81462000000,", ",81462000001,")
     result = site_check(claims, site)
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
     assert f"{site}/data/kb.csv: differs from the claims table the graph gives" in lines
     assert [x for x in lines if "kb.ttl" in x] == [
         f"{site}/data/kb.ttl: does not re-parse to the knowledge base: 1 statement(s) missing, "
-        "1 extra; e.g. missing <https://kb.example.org/evidence/tesla-revenue-2022-10k> "
+        "1 extra; e.g. missing <https://kb.example.org/claim/tesla-revenue-2022> "
         "<http://www.w3.org/1999/02/22-rdf-syntax-ns#object> "
         '"81462000000.0"^^<http://www.w3.org/2001/XMLSchema#decimal>']
 
@@ -431,10 +430,10 @@ def handmade_findings() -> list[Finding]:
 @pytest.fixture
 def findings_site(mini, tmp_path, monkeypatch) -> tuple[Path, Checked]:
     collection = load(mini)
-    ds = build_dataset(collection)
+    kb_graph = build_graph(collection)
     findings = handmade_findings()
-    add_findings(ds, Iris(collection.config.base), findings, set(collection.claims))
-    checked = Checked(collection, ds, Report(findings=findings))
+    add_findings(kb_graph, findings, set(collection.claims))
+    checked = Checked(collection, kb_graph, Report(findings=findings))
     monkeypatch.setattr("kb.build.check", lambda root: checked)
     out = tmp_path / "site"
     build(mini, out)
@@ -506,16 +505,16 @@ def test_a_site_that_fails_its_check_never_replaces_the_previous_one(mini, tmp_p
     out = tmp_path / "site"
     assert invoke("build", "--claims", str(mini), "--out", str(out)).exit_code == 0
     before = tree(out)
-    from kb import render
+    from kb import build as build_module
 
-    real = render.render_site
+    real = build_module.render_site
 
     def broken(*args, **kwargs):
-        files = real(*args, **kwargs)
-        del files["entity/byd/index.html"]
-        return files
+        rendered = real(*args, **kwargs)
+        rendered.pages = [job for job in rendered.pages if job.path != "entity/byd/index.html"]
+        return rendered
 
-    monkeypatch.setattr(render, "render_site", broken)
+    monkeypatch.setattr(build_module, "render_site", broken)
     result = invoke("build", "--claims", str(mini), "--out", str(out))
     assert result.exit_code == 1
     lines = result.stdout.splitlines()

@@ -59,8 +59,8 @@ def _first_day(term):
 
 def assert_server_holds(server, claims) -> MemoryStore:
     """The server holds exactly the collection's graphs, triple for triple."""
-    collection, dataset, _ = graph(claims)  # what push sent: check()'s graph, findings too
-    local = MemoryStore(dataset, collection.config.base)
+    collection, kb_graph, _ = graph(claims)  # what push sent: check()'s graph, findings too
+    local = MemoryStore(kb_graph.dataset(), collection.config.base)
     remote = SparqlStore(server.query)
     assert remote.graph_names() == local.graph_names()
     lossy = server.name == "virtuoso"

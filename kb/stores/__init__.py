@@ -12,13 +12,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from ..choices import STORE_KINDS
 from ..errors import KbError
 from ..queries import Iri, Term, normalised, query_text
 
 if TYPE_CHECKING:
     from ..claimindex import ClaimIndex
 
-STORES = ("memory", "oxigraph", "sparql")
+STORES = STORE_KINDS
 
 
 class StoreError(KbError):
@@ -148,9 +149,9 @@ def resolve(claims_dir: Path, kind: str | None = None, endpoint: str | None = No
 
 
 def build_graph(claims_dir: Path):
-    """(collection, Dataset, load problems): the knowledge base as every store holds it.
+    """(collection, KbGraph, load problems): the knowledge base as every store holds it.
 
-    The Dataset is the pipeline's, findings included; the error checks are left to kb check,
+    The graph is the pipeline's, findings included; the error checks are left to kb check,
     so a query on a collection with errors still answers (with a warning from the CLI).
     """
     from ..pipeline import graph

@@ -23,8 +23,8 @@ class MemoryStore(Store):
     @classmethod
     def from_claims(cls, claims_dir: Path) -> MemoryStore:
         """Load and graph a claims folder."""
-        collection, dataset, problems = build_graph(claims_dir)
-        return cls(dataset, collection.config.base, problems)
+        collection, graph, problems = build_graph(claims_dir)
+        return cls(graph.dataset(), collection.config.base, problems)
 
     @property
     def base(self) -> str:

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import fcntl
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from ..queries import RDF_LANG_STRING, XSD, Blank, Iri, Lit, Term, query_text
+from ..oxterms import from_ox, to_ox
+from ..queries import Term, query_text
 from . import Answer, Bindings, Store, StoreError
 from .manifest import (
     CACHE_DIR,
@@ -122,40 +123,6 @@ class OxigraphStore(Store):
         self._opened = self._index = None
 
 
-# -- terms ----------------------------------------------------------------------------------------
-
-_STRING = XSD + "string"
-
-
-def to_ox(term: Term):
-    """A kb term as a pyoxigraph term."""
-    if isinstance(term, Iri):
-        return ox.NamedNode(term.value)
-    if isinstance(term, Blank):
-        return ox.BlankNode(term.id)
-    if term.lang:
-        return ox.Literal(term.value, language=term.lang)
-    if term.datatype and term.datatype != _STRING:
-        return ox.Literal(term.value, datatype=ox.NamedNode(term.datatype))
-    return ox.Literal(term.value)
-
-
-def from_ox(term) -> Term | None:
-    """A pyoxigraph term as a kb term."""
-    if term is None:
-        return None
-    if isinstance(term, ox.NamedNode):
-        return Iri(term.value)
-    if isinstance(term, ox.BlankNode):
-        return Blank(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Lit(term.value, None, term.language)
-        datatype = term.datatype.value
-        return Lit(term.value, None if datatype in (_STRING, RDF_LANG_STRING) else datatype)
-    raise StoreError(f"unsupported term in an answer: {term!r}")
-
-
 def answer_from_ox(result) -> Answer:
     """A pyoxigraph query result as an Answer."""
     if isinstance(result, ox.QueryBoolean):
@@ -209,18 +176,18 @@ def _once(func: Callable[[str], dict]) -> Callable[[str], dict]:
     return call
 
 
-def refresh(claims_dir: Path, dataset, config: dict, notify: Notify | None = None) -> bool:
-    """Bring the store up to date from an already built Dataset; False if it was fresh."""
+def refresh(claims_dir: Path, graph, config: dict, notify: Notify | None = None) -> bool:
+    """Bring the store up to date from an already built KbGraph; False if it was fresh."""
     reason = stale_reason(claims_dir, read_manifest(claims_dir))
     if reason is None:
         return False
-    rebuild(claims_dir, reason, dataset, config, notify)
+    rebuild(claims_dir, reason, graph, config, notify)
     return True
 
 
-def rebuild(claims_dir: Path, reason: str, dataset=None, config: dict | None = None,
+def rebuild(claims_dir: Path, reason: str, graph=None, config: dict | None = None,
             notify: Notify | None = None, force: bool = False) -> dict:
-    """Build the store anew from the claims folder (or a Dataset built from it); its manifest."""
+    """Build the store anew from the claims folder (or a KbGraph built from it); its manifest."""
     with _lock(claims_dir):
         # Another process may have rebuilt it while this one waited for the lock.
         manifest = read_manifest(claims_dir)
@@ -231,17 +198,17 @@ def rebuild(claims_dir: Path, reason: str, dataset=None, config: dict | None = N
         problem_count = 0
         # Stat before reading: a file edited during the rebuild leaves the store stale.
         taken = snapshot(claims_dir)
-        if dataset is None:
+        if graph is None:
             from . import build_graph
 
-            collection, dataset, problems = build_graph(claims_dir)
+            collection, graph, problems = build_graph(claims_dir)
             config = config_settings(collection.config)
             problem_count = len(problems)
         from ..atomic import replace_dir
 
         with replace_dir(store_dir(claims_dir)) as staging:
             db = ox.Store(str(staging / DB_NAME))
-            db.bulk_extend(quads_to_ox(dataset.quads((None, None, None, None))))
+            db.bulk_extend(graph.quads)
             db.flush()
             triples = len(db)
             write_index(OxigraphStore.of(db, config["base"]), staging / INDEX_NAME)
@@ -266,36 +233,6 @@ def write_index(store: OxigraphStore, folder: Path) -> None:
 def config_settings(config) -> dict:
     """The collection settings a store remembers (so queries need not parse collection.yaml)."""
     return {"store": config.store, "endpoint": config.endpoint, "base": config.base}
-
-
-def quads_to_ox(quads: Iterable) -> Iterator:
-    """rdflib quads as pyoxigraph quads, converting each distinct term once."""
-    from rdflib import BNode, Literal, URIRef
-
-    cache: dict = {}
-
-    def term(t):
-        hit = cache.get(t)
-        if hit is None:
-            if isinstance(t, URIRef):
-                hit = ox.NamedNode(str(t))
-            elif isinstance(t, BNode):
-                hit = ox.BlankNode(str(t))
-            elif isinstance(t, Literal):
-                if t.language:
-                    hit = ox.Literal(str(t), language=t.language)
-                elif t.datatype is not None:
-                    hit = ox.Literal(str(t), datatype=ox.NamedNode(str(t.datatype)))
-                else:
-                    hit = ox.Literal(str(t))
-            else:
-                raise StoreError(f"unsupported term {t!r}")
-            cache[t] = hit
-        return hit
-
-    for s, p, o, g in quads:
-        graph = term(g) if g is not None else ox.DefaultGraph()
-        yield ox.Quad(term(s), term(p), term(o), graph)
 
 
 @contextmanager

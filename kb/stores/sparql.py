@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass
 
+from ..oxterms import from_ox
 from ..queries import Blank, Iri, Lit, Term, query_text
 from . import Answer, Bindings, Store, StoreError
 
@@ -308,7 +309,6 @@ def parse_triples(data: bytes, fmt: str) -> list[tuple[Term, Term, Term]]:
     """An RDF document (a CONSTRUCT answer) as triples of kb terms, parsed by pyoxigraph."""
     import pyoxigraph as ox
 
-    from .oxigraph import from_ox
 
     formats = {"nt": ox.RdfFormat.N_TRIPLES, "ttl": ox.RdfFormat.TURTLE,
                "rdf": ox.RdfFormat.RDF_XML}

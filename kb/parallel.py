@@ -1,0 +1,88 @@
+"""Run a pure function over many items on every core, in forked worker processes.
+
+Rendering pages is CPU-bound Python, so threads would share one core. Forked workers inherit
+the already built views (copy-on-write) instead of pickling them; only each chunk's results
+travel back, pickled through a pipe. A worker must not use Oxigraph: RocksDB and Oxigraph's
+thread pools deadlock in a child forked after the parent has used them.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+import traceback
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from .errors import KbError
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+# Below this many items, forking costs more than it saves.
+MIN_PARALLEL = 64
+
+
+class WorkerFailed(KbError):
+    """A worker process raised or died; its message says what happened."""
+
+
+def workers() -> int:
+    """How many processes to use: KB_JOBS if set, else one per core available to us."""
+    if raw := os.environ.get("KB_JOBS"):
+        return max(1, int(raw)) if raw.isdigit() else 1
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover (not Linux)
+        return max(1, os.cpu_count() or 1)
+
+
+def map_chunks(func: Callable[[Sequence[T]], R], items: Sequence[T]) -> list[R]:
+    """func over items split into one chunk per worker; the results in chunk order.
+
+    The first chunk runs in this process, the others in forked children. An exception in a
+    child is raised here as WorkerFailed with the child's message.
+    """
+    n = min(workers(), max(1, len(items) // MIN_PARALLEL))
+    if n == 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return [func(items)]
+    chunks = [items[i::n] for i in range(n)]
+    ctx = multiprocessing.get_context("fork")
+    children = []
+    for chunk in chunks[1:]:
+        receive, send = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=_child, args=(func, chunk, send), daemon=True)
+        proc.start()
+        send.close()
+        children.append((proc, receive))
+    try:
+        results = [func(chunks[0])]
+        for proc, receive in children:
+            try:
+                ok, value = pickle.loads(receive.recv_bytes())
+            except EOFError:
+                proc.join()
+                raise WorkerFailed(f"a worker process died (exit {proc.exitcode})") from None
+            proc.join()
+            if not ok:
+                raise WorkerFailed(value)
+            results.append(value)
+        return results
+    finally:
+        for proc, receive in children:
+            receive.close()
+            if proc.is_alive():
+                proc.kill()
+                proc.join()
+
+
+def _child(func: Callable[[Any], Any], chunk: Any, send) -> None:
+    try:
+        payload = (True, func(chunk))
+    except BaseException as exc:  # reported to the parent, which raises it
+        detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
+        payload = (False, detail)
+    send.send_bytes(pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
+    send.close()
+    os._exit(0)  # skip atexit handlers and buffers inherited from the parent
