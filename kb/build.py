@@ -56,15 +56,16 @@ def build(root: str | Path, out: str | Path) -> BuildResult:
             written.update(rendered.files)
         with stage("render pages"):
             paths = rendered.write_pages(staging)
-        # Pagefind indexes the pages in a process of its own while this one checks the site
-        # (it reads only the pages and downloads, never the index) and updates the store.
+        # Pagefind indexes the pages in a process of its own while worker processes check the
+        # site (they read only the pages and downloads, never the index) and this one brings
+        # the query store up to date (it reads only the graph).
         indexing = start_index(staging)
         try:
-            with stage("site check"):
-                problems = check_site(checked, staging, written)
+            with stage("site check and store"):
+                problems = check_site(checked, staging, written,
+                                      meanwhile=lambda: _refresh_store(Path(root), checked))
             if problems:
                 raise SiteCheckFailed(problems)
-            _refresh_store(Path(root), checked)
             with stage("search index (waiting)"):
                 indexing.wait()
         finally:
@@ -78,8 +79,9 @@ def _refresh_store(root: Path, checked: Checked) -> None:
     """Bring the oxigraph store up to date, if the collection uses it.
 
     The store mirrors the claims, not the site, and is replaced atomically, so it is refreshed
-    while Pagefind still runs; it is rebuilt only if a claims file changed. (Not in a forked
-    child: RocksDB deadlocks in a child forked after the parent has used Oxigraph.)
+    while the site is checked; it is rebuilt only if a claims file changed. It is built in this
+    process, never in a forked child: RocksDB deadlocks in a child forked after its parent has
+    used it.
     """
     if checked.collection.config.store == "oxigraph":
         with stage("store"):

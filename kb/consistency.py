@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 from itertools import combinations
 from pathlib import Path
 
@@ -41,7 +42,7 @@ from .intervals import (
     interval_decimals,
     quantity_interval,
 )
-from .model import Claim, Collection, Evidence, Statement, TimeSpec
+from .model import Claim, Collection, Evidence, Quantity, Statement, TimeSpec
 from .numbers import Mention, find_mentions
 from .queries import plain_decimal
 from .relations import RelationError, decimal_factor, evaluate, stated
@@ -370,7 +371,13 @@ def _times_compatible(a: TimeSpec | None, b: TimeSpec | None, strict: bool) -> b
 
 def interval_in(st: Statement, unit: str) -> Interval:
     """A statement's interval converted into another unit of the same dimension."""
-    return quantity_interval(st.quantity).scale(convert_factor(st.quantity.unit, unit))
+    return _interval_in(st.quantity, unit)
+
+
+@lru_cache(maxsize=1 << 16)
+def _interval_in(q: Quantity, unit: str) -> Interval:
+    # A claim is compared with every claim of its group and its evidence: convert it once.
+    return quantity_interval(q).scale(convert_factor(q.unit, unit))
 
 
 def verdict_problems(claims: dict[str, Claim],
@@ -432,10 +439,9 @@ def relation_outcomes(c: Collection, claims: dict[str, Claim], evidence: dict[st
             yield Problem(rel.origin, "relation", rel.id, str(exc))
 
 
-def _side(st: Statement, unit: str) -> tuple[Interval, Side]:
-    iv = interval_in(st, unit)
+def _side(st: Statement, iv: Interval, unit: str) -> Side:
     lower, upper = interval_decimals(iv)
-    return iv, Side(lower, upper, unit, stated(st.quantity))
+    return Side(lower, upper, unit, stated(st.quantity))
 
 
 def _about(c: Collection, st: Statement) -> str:
@@ -448,18 +454,19 @@ def _about(c: Collection, st: Statement) -> str:
     return f"{who}'s {what}{versus}{when}"
 
 
-def _pair_finding(kind: str, ident: str, a: Statement, b: Statement, message: str,
-                  source: str | None) -> Finding | None:
+def _pair_finding(kind: str, ident: str, a: Statement, b: Statement,
+                  message: Callable[[], str], source: str | None) -> Finding | None:
+    """A finding if a's and b's intervals cannot meet (texts are made only then: most pairs
+    overlap, and formatting them cost more than comparing them)."""
     unit = a.quantity.unit
-    aiv, aside = _side(a, unit)
-    biv, bside = _side(b, unit)
+    aiv, biv = interval_in(a, unit), interval_in(b, unit)
     if aiv.overlaps(biv):
         return None
     factor = factor_apart(aiv, biv)
     return Finding(id=ident, kind=kind, holds=False,
-                   message=f"{message}: {describe_apart(aiv, biv, unit)}",
-                   involves=(a.id, b.id), left=aside, right=bside, source=source,
-                   factor=decimal_factor(factor))
+                   message=f"{message()}: {describe_apart(aiv, biv, unit)}",
+                   involves=(a.id, b.id), left=_side(a, aiv, unit), right=_side(b, biv, unit),
+                   source=source, factor=decimal_factor(factor))
 
 
 def contradictions(c: Collection, claims: dict[str, Claim]) -> list[Finding]:
@@ -475,8 +482,10 @@ def contradictions(c: Collection, claims: dict[str, Claim]) -> list[Finding]:
         for a, b in combinations(sorted(group, key=lambda x: x.id), 2):
             if not comparable(a, b, strict_time=True):
                 continue
-            message = (f"{a.id} says {stated(a.quantity)} and {b.id} says {stated(b.quantity)} "
-                       f"for {_about(c, a)}; both cannot hold")
+            def message(a=a, b=b) -> str:
+                return (f"{a.id} says {stated(a.quantity)} and {b.id} says "
+                        f"{stated(b.quantity)} for {_about(c, a)}; both cannot hold")
+
             source = a.source if a.source == b.source else None
             found = _pair_finding("contradiction", f"contradiction-{a.id}--{b.id}", a, b,
                                   message, source)
@@ -494,8 +503,10 @@ def evidence_conflicts(c: Collection, claims: dict[str, Claim],
             ev = evidence.get(ident)
             if ev is None or not comparable(claim, ev):
                 continue
-            message = (f"{claim.id} says {stated(claim.quantity)} but evidence {ev.id} says "
-                       f"{stated(ev.quantity)} for {_about(c, claim)}")
+            def message(claim=claim, ev=ev) -> str:
+                return (f"{claim.id} says {stated(claim.quantity)} but evidence {ev.id} says "
+                        f"{stated(ev.quantity)} for {_about(c, claim)}")
+
             found = _pair_finding("evidence-conflict", f"conflict-{claim.id}--{ev.id}", claim,
                                   ev, message, claim.source)
             if found:

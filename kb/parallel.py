@@ -1,9 +1,10 @@
 """Run a pure function over many items on every core, in forked worker processes.
 
-Rendering pages is CPU-bound Python, so threads would share one core. Forked workers inherit
-the already built views (copy-on-write) instead of pickling them; only each chunk's results
-travel back, pickled through a pipe. A worker must not use Oxigraph: RocksDB and Oxigraph's
-thread pools deadlock in a child forked after the parent has used them.
+Rendering and checking pages is CPU-bound Python, so threads would share one core. Forked
+workers inherit the already built views (copy-on-write) instead of pickling them; only each
+chunk's results travel back, pickled through a pipe. A worker must not open an Oxigraph
+store: RocksDB deadlocks in a child forked after the parent has used it (parsing with
+pyoxigraph is fine).
 """
 
 from __future__ import annotations
@@ -38,16 +39,22 @@ def workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def map_chunks(func: Callable[[Sequence[T]], R], items: Sequence[T]) -> list[R]:
+def map_chunks(func: Callable[[Sequence[T]], R], items: Sequence[T],
+               meanwhile: Callable[[], object] | None = None) -> list[R]:
     """func over items split into one chunk per worker; the results in chunk order.
 
-    The first chunk runs in this process, the others in forked children. An exception in a
-    child is raised here as WorkerFailed with the child's message.
+    The first chunk runs in this process, the others in forked children; with `meanwhile`,
+    every chunk goes to a child and this process runs meanwhile() as they work. An exception in
+    a child is raised here as WorkerFailed with the child's message.
     """
     n = min(workers(), max(1, len(items) // MIN_PARALLEL))
     if n == 1 or "fork" not in multiprocessing.get_all_start_methods():
+        if meanwhile is not None:
+            meanwhile()
         return [func(items)]
     chunks = [items[i::n] for i in range(n)]
+    if meanwhile is not None:
+        chunks.insert(0, [])  # this process's share: none, it runs meanwhile()
     ctx = multiprocessing.get_context("fork")
     children = []
     for chunk in chunks[1:]:
@@ -57,7 +64,9 @@ def map_chunks(func: Callable[[Sequence[T]], R], items: Sequence[T]) -> list[R]:
         send.close()
         children.append((proc, receive))
     try:
-        results = [func(chunks[0])]
+        if meanwhile is not None:
+            meanwhile()
+        results = [] if meanwhile is not None else [func(chunks[0])]
         for proc, receive in children:
             try:
                 ok, value = pickle.loads(receive.recv_bytes())

@@ -49,9 +49,14 @@ class Result:
     component: str
 
 
-def validate(quads: Iterable[ox.Quad | ox.Triple]) -> list[Result]:
-    """Validate the union of all graphs of pyoxigraph Quads (or Triples) against the kb shapes."""
-    return _package_shapes().validate(quads)
+def validate(quads: Iterable[ox.Quad | ox.Triple], store: ox.Store | None = None
+             ) -> list[Result]:
+    """Validate the union of all graphs of pyoxigraph Quads (or Triples) against the kb shapes.
+
+    The SPARQL constraints run on `store` if given (it must hold the same quads), which saves
+    loading them into a store of its own.
+    """
+    return _package_shapes().validate(quads, store)
 
 
 @cache
@@ -66,7 +71,8 @@ def _package_shapes() -> _Schema:
 class _Data:
     """The data graph indexed once: objects by subject and predicate, instances by class."""
 
-    def __init__(self, quads: Iterable[ox.Quad | ox.Triple], objects_of: frozenset[ox.NamedNode]):
+    def __init__(self, quads: Iterable[ox.Quad | ox.Triple], objects_of: frozenset[ox.NamedNode],
+                 store: ox.Store | None = None):
         self.out: dict[Term, dict[ox.NamedNode, dict[Term, None]]] = {}
         self.instances: dict[Term, dict[Term, None]] = {}
         self.subclasses: dict[Term, list[Term]] = {}
@@ -74,7 +80,7 @@ class _Data:
         # One quad per triple: the union of all graphs counts a triple once, as pySHACL does.
         self.quads: list[ox.Quad] = []
         self._superclasses: dict[Term, set[Term]] = {}
-        self._store: ox.Store | None = None
+        self._store: ox.Store | None = store
         for q in quads:
             s, p, o = q.subject, q.predicate, q.object
             objects = self.out.setdefault(s, {}).setdefault(p, {})
@@ -560,10 +566,11 @@ class _Schema:
 
     roots: list[_Shape]
 
-    def validate(self, quads: Iterable[ox.Quad | ox.Triple]) -> list[Result]:
+    def validate(self, quads: Iterable[ox.Quad | ox.Triple], store: ox.Store | None = None
+                 ) -> list[Result]:
         """The results of validating the union of the quads' graphs, sorted."""
         objects_of = frozenset(p for s in self.roots for p in s.target_objects_of)
-        data = _Data(quads, objects_of)
+        data = _Data(quads, objects_of, store)
         results: list[Result] = []
         for shape in self.roots:
             focus_nodes = shape.focus_nodes(data)

@@ -15,11 +15,13 @@ say how).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import os
 import posixpath
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -44,6 +46,7 @@ from .layout import (
     download_path,
 )
 from .layout import page_path as page_path
+from .parallel import map_chunks
 from .pipeline import Checked
 from .queries import term_slug
 from .vocab import KB, OA, SCHEMA
@@ -106,15 +109,12 @@ _HIDDEN_IN_TEXT = ("despun", "tag", "visually-hidden")
 _IGNORED_HTML_ERRORS = frozenset({"DTD_ID_REDEFINED"})
 
 
-# What the checks read from a page, found by XPath in libxml2 rather than by walking every
-# element in Python (which cost most of the site check).
-_IDS = etree.XPath("//@id")
-_COUNTS = etree.XPath("//*[starts-with(@id, 'count-')]")
-_LINKS = etree.XPath(" | ".join(f"//{tag}/@{attr}" for tag, attr in _LINK_ATTRS.items()))
-_FIGURES = etree.XPath("//data[@data-prop]")
-_JSONLD = etree.XPath("//script[@type='application/ld+json']")
-_ARTICLES = etree.XPath("//div[contains(concat(' ', normalize-space(@class), ' '), "
-                        "' article-text ')]")
+# What the checks read from a page, found in one XPath pass in libxml2 rather than by walking
+# every element in Python (which cost most of the site check).
+_WANTED = etree.XPath(
+    "//*[@id or @href or @src or @action or @data-prop"
+    " or (self::script and @type='application/ld+json')"
+    " or (self::div and contains(concat(' ', normalize-space(@class), ' '), ' article-text '))]")
 
 
 def read_page(path: str, data: bytes) -> Page:
@@ -128,18 +128,23 @@ def read_page(path: str, data: bytes) -> Page:
     if root is None:
         page.errors.append((1, 0, "the page is empty"))
         return page
-    page.ids.update(str(i) for i in _IDS(root))
-    for el in _COUNTS(root):
-        page.counts[el.get("id")] = _text(el).strip()
-    page.links.extend(str(link) for link in _LINKS(root))
-    for el in _FIGURES(root):
-        page.figures.append({"node": el.get("data-node", ""), "prop": el.get("data-prop"),
-                             "value": el.get("value", ""), "text": _text(el)})
-    page.jsonld.extend(el.text or "" for el in _JSONLD(root))
-    for el in _ARTICLES(root):
-        marks: list[Mark] = []
-        text = _article_text(el, [], marks)
-        page.articles.append((el.get("data-source", ""), text, marks))
+    for el in _WANTED(root):
+        tag, get = el.tag, el.get
+        if ident := get("id"):
+            page.ids[ident] += 1
+            if ident.startswith("count-"):
+                page.counts[ident] = _text(el).strip()
+        if (attr := _LINK_ATTRS.get(tag)) and (link := get(attr)) is not None:
+            page.links.append(link)
+        if tag == "data" and get("data-prop"):
+            page.figures.append({"node": get("data-node", ""), "prop": get("data-prop"),
+                                 "value": get("value", ""), "text": _text(el)})
+        elif tag == "script" and get("type") == "application/ld+json":
+            page.jsonld.append(el.text or "")
+        elif tag == "div" and "article-text" in get("class", "").split():
+            marks: list[Mark] = []
+            text = _article_text(el, [], marks)
+            page.articles.append((get("data-source", ""), text, marks))
     return page
 
 
@@ -246,20 +251,24 @@ class _Tree:
 
 def _tree(root: Path) -> _Tree:
     files, dirs = set(), {"."}
-    for path in root.rglob("*"):
-        rel = path.relative_to(root).as_posix()
-        (dirs if path.is_dir() else files).add(rel)
+    for folder, subdirs, names in os.walk(root):
+        rel = os.path.relpath(folder, root).replace(os.sep, "/")
+        prefix = "" if rel == "." else rel + "/"
+        dirs.update(prefix + d for d in subdirs)
+        files.update(prefix + n for n in names)
     return _Tree(files, dirs)
 
 
 def check_site(checked: Checked, site: str | Path,
-               written: Mapping[str, bytes | int] | None = None) -> list[Problem]:
+               written: Mapping[str, bytes | int] | None = None,
+               meanwhile: Callable[[], object] | None = None) -> list[Problem]:
     """Every way the built site in `site` differs from the knowledge base, one problem each.
 
     `written` is what the build wrote, by path: the bytes of a file it held in memory, or the
     size of one it streamed from the graph to disk (the whole-graph downloads). Without it
     (kb check --site on a site built earlier), the downloads are made again from the graph,
-    which is deterministic, and compared byte for byte.
+    which is deterministic, and compared byte for byte. `meanwhile` runs in this process while
+    worker processes check the pages (the build updates the query store then).
     """
     root = Path(site)
     if not root.is_dir():
@@ -268,18 +277,36 @@ def check_site(checked: Checked, site: str | Path,
     tree = _tree(root)
     html = sorted(rel for rel in tree.files
                   if rel.endswith(".html") and rel.split("/", 1)[0] != SEARCH_DIR)
-    pages = {rel: read_page(rel, (root / rel).read_bytes()) for rel in html}
     problems: list[Problem] = []
     problems += inventory_problems(kb, set(html))
+    _counts(kb)  # once, before the workers fork, rather than once in each of them
+    # Each page is checked on its own, on every core; only the links need all the pages (a
+    # #fragment names an id on another page), so the workers send back each page's ids and
+    # links, and the links are checked here.
+    pages: dict[str, Page] = {}
+    for found, linked in map_chunks(lambda chunk: _check_pages(kb, root, chunk), html,
+                                    meanwhile):
+        problems += found
+        pages.update((page.path, page) for page in linked)
     for page in pages.values():
+        problems += link_problems(tree, page, pages)
+    problems += download_problems(kb, root, written)
+    return sorted(dict.fromkeys(problems))
+
+
+def _check_pages(kb: _Kb, root: Path, paths: Sequence[str]) -> tuple[list[Problem], list[Page]]:
+    """The problems of each page on its own, and each page reduced to its ids and links."""
+    problems: list[Problem] = []
+    linked = []
+    for rel in paths:
+        page = read_page(rel, (root / rel).read_bytes())
         problems += html_problems(page)
         problems += figure_problems(kb, page)
         problems += count_problems(kb, page)
         problems += jsonld_problems(kb, page)
         problems += article_problems(kb, page)
-        problems += link_problems(tree, page, pages)
-    problems += download_problems(kb, root, written)
-    return sorted(dict.fromkeys(problems))
+        linked.append(Page(page.path, ids=page.ids, links=sorted(set(page.links))))
+    return problems, linked
 
 
 def _problem(path: str, message: str, kind: str = "", ident: str = "", line: int = 0
@@ -339,7 +366,7 @@ def figure_problems(kb: _Kb, page: Page) -> Iterator[Problem]:
             continue
         unit = kb.value(node, str(prop.unit_predicate)) if prop.unit_predicate else None
         want = lexical(prop, values[0].value)
-        want_text = display(prop, want, unit)
+        want_text = _display(prop, want, unit)
         if not _same_value(prop.style, f["value"], want):
             yield _problem(page.path, f"{prop.name} is {f['value']!r} in the page's data, the "
                            f"graph has {want!r}", kind, ident)
@@ -347,6 +374,12 @@ def figure_problems(kb: _Kb, page: Page) -> Iterator[Problem]:
             yield _problem(page.path, f"{prop.name} shows {f['text']!r}, the graph has "
                            f"{want_text!r}", kind, ident)
     yield from _required_figures(kb, page, seen)
+
+
+@functools.lru_cache(maxsize=65536)
+def _display(prop, lexical_form: str, unit: str | None) -> str:
+    # The same figure shows on several pages (claim, entity, source, overview): format it once.
+    return display(prop, lexical_form, unit)
 
 
 def _same_value(style: str, shown: str, want: str) -> bool:
@@ -517,26 +550,45 @@ def _mark_problems(kb: _Kb, path: str, mark: Mark) -> Iterator[Problem]:
 
 def link_problems(tree: _Tree, page: Page, pages: dict[str, Page]) -> Iterator[Problem]:
     """Every internal link and #fragment must resolve inside the site."""
+    folder = posixpath.dirname(page.path)
+    depth = folder.count("/") + 1 if folder else 0
     for href in sorted(set(page.links)):
-        parts = urlsplit(href)
-        if parts.scheme or parts.netloc:
+        path, fragment, external = _split_link(href)
+        if external:
             continue  # an external link: shown, never fetched
         target = page.path
-        if parts.path:
-            joined = posixpath.normpath(posixpath.join(posixpath.dirname(page.path),
-                                                       unquote(parts.path)))
+        if path:
+            # Pages at one depth share their links (../../static/site.css): resolve each
+            # (depth, link) once when the link climbs to the root, else from this folder.
+            up = "../" * depth
+            if path.startswith(up) and not path.startswith("../", len(up)):
+                joined = _from_root(path[len(up):])
+            else:
+                joined = posixpath.normpath(posixpath.join(folder, path))
             if joined.startswith("../") or joined == "..":
                 yield _problem(page.path, f"broken link {href!r}: it leads outside the site")
                 continue
             target = joined
-            if parts.path.endswith("/") or joined in tree.dirs:
+            if path.endswith("/") or joined in tree.dirs:
                 target = posixpath.normpath(posixpath.join(joined, "index.html"))
         if target not in tree.files:
             yield _problem(page.path, f"broken link {href!r}: {target} does not exist")
             continue
-        if parts.fragment and target in pages and pages[target].ids[unquote(parts.fragment)] == 0:
+        if fragment and target in pages and pages[target].ids[fragment] == 0:
             yield _problem(page.path, f"broken link {href!r}: {target} has no element with id "
-                           f"'{unquote(parts.fragment)}'")
+                           f"'{fragment}'")
+
+
+@functools.lru_cache(maxsize=65536)
+def _split_link(href: str) -> tuple[str, str, bool]:
+    """(unquoted path, unquoted fragment, whether it leaves the site) of a link."""
+    parts = urlsplit(href)
+    return unquote(parts.path), unquote(parts.fragment), bool(parts.scheme or parts.netloc)
+
+
+@functools.lru_cache(maxsize=65536)
+def _from_root(path: str) -> str:
+    return posixpath.normpath(path) if path else "."
 
 
 # -- downloads -----------------------------------------------------------------------------------

@@ -225,8 +225,15 @@ def write_index(store: OxigraphStore, folder: Path) -> None:
 
     index = ox.Store(str(folder))
     graph = ox.DefaultGraph()
-    index.bulk_extend(ox.Quad(to_ox(s), to_ox(p), to_ox(o), graph)
-                      for s, p, o in triples(store))
+    made: dict = {}  # keys and predicates recur on every claim: convert each term once
+
+    def term(t):
+        hit = made.get(t)
+        if hit is None:
+            hit = made[t] = to_ox(t)
+        return hit
+
+    index.bulk_extend(ox.Quad(term(s), term(p), to_ox(o), graph) for s, p, o in triples(store))
     index.flush()
 
 
