@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from .atomic import replace_dir
-from .errors import Problem, ProblemsError
-from .export import write_downloads
+from .errors import KbError, Problem, ProblemsError
+from .export import write_rdf, write_table
+from .layout import download_path
+from .parallel import start_forked
 from .pipeline import Checked, check
 from .render import build_date, render_site, source_date_epoch, stamp
 from .searchindex import start_index
 from .sitecheck import SiteCheckFailed, check_site
-from .stores.oxigraph import config_settings, refresh
+from .stores.manifest import read_manifest, stale_reason
+from .stores.oxigraph import config_settings, start_rebuild
 from .timing import stage
 
 
@@ -42,12 +47,20 @@ def build(root: str | Path, out: str | Path) -> BuildResult:
     checked = check(root)
     if checked.report.errors:
         raise CheckFailed(checked.report.errors)
+    c, graph = checked.collection, checked.graph
     with replace_dir(Path(out)) as staging:
         with stage("export"):
-            written: dict[str, bytes | int] = dict(
-                write_downloads(checked.collection, checked.graph, staging))
+            written: dict[str, bytes | int] = dict(write_table(c, graph, staging))
+            # The RDF downloads and each claim's files are written by a forked child while
+            # this process builds the pages' views.
+            rdf = start_forked(lambda: write_rdf(c, graph, staging))
         with stage("render"):
-            rendered = render_site(checked, written, build_date(checked.collection))
+            rendered = render_site(checked, build_date(c))
+        with stage("export (waiting)"):
+            written.update(rdf())
+        store = _start_store(Path(root), checked, staging / download_path("nq"))
+        rendered.downloads({rel: size for rel, size in written.items()
+                            if isinstance(size, int) and not rel.startswith("claim/")})
         with stage("write"):
             for folder in sorted({str(Path(rel).parent) for rel in rendered.files}):
                 (staging / folder).mkdir(parents=True, exist_ok=True)
@@ -57,32 +70,34 @@ def build(root: str | Path, out: str | Path) -> BuildResult:
         with stage("render pages"):
             paths = rendered.write_pages(staging)
         # Pagefind indexes the pages in a process of its own while worker processes check the
-        # site (they read only the pages and downloads, never the index) and this one brings
-        # the query store up to date (it reads only the graph).
+        # site: they read only the pages and downloads, never the index.
         indexing = start_index(staging)
         try:
-            with stage("site check and store"):
-                problems = check_site(checked, staging, written,
-                                      meanwhile=lambda: _refresh_store(Path(root), checked))
+            with stage("site check"):
+                problems = check_site(checked, staging, written)
             if problems:
                 raise SiteCheckFailed(problems)
             with stage("search index (waiting)"):
                 indexing.wait()
+            with stage("store (waiting)"):
+                store()
         finally:
             indexing.stop()
+            with contextlib.suppress(KbError):
+                store()  # a failed build still waits for its child; that error comes first
         if epoch := os.environ.get("SOURCE_DATE_EPOCH"):
             stamp(staging, source_date_epoch(epoch))
     return BuildResult(Path(out), sorted([*written, *paths]), checked)
 
 
-def _refresh_store(root: Path, checked: Checked) -> None:
-    """Bring the oxigraph store up to date, if the collection uses it.
+def _start_store(root: Path, checked: Checked, nquads: Path) -> Callable[[], None]:
+    """Start bringing the oxigraph store up to date (if the collection uses it and a claims
+    file changed) from the N-Quads export, in a process of its own; wait() for it.
 
     The store mirrors the claims, not the site, and is replaced atomically, so it is refreshed
-    while the site is checked; it is rebuilt only if a claims file changed. It is built in this
-    process, never in a forked child: RocksDB deadlocks in a child forked after its parent has
-    used it.
+    while the pages are rendered and checked.
     """
-    if checked.collection.config.store == "oxigraph":
-        with stage("store"):
-            refresh(root, checked.graph, config_settings(checked.collection.config))
+    if checked.collection.config.store != "oxigraph" or \
+            stale_reason(root, read_manifest(root)) is None:
+        return lambda: None
+    return start_rebuild(root, nquads, config_settings(checked.collection.config))

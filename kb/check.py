@@ -15,6 +15,7 @@ from .findings import Finding
 from .graph import KbGraph
 from .iris import Iris
 from .model import Collection
+from .parallel import WorkerFailed, start_forked
 from .shacl import validate
 from .units import unit_problem
 from .vocab import KB, SCHEMA
@@ -198,14 +199,16 @@ class _Locator:
         return Origin(self.c.root, 0), kind, ident
 
 
-ERROR_CHECKS: list[ErrorCheck] = [check_references, check_anchors, check_units, check_shapes]
+# The structural checks that read the model only; check_shapes reads the graph.
+MODEL_CHECKS: list[ErrorCheck] = [check_references, check_anchors, check_units]
+ERROR_CHECKS: list[ErrorCheck] = [*MODEL_CHECKS, check_shapes]
 
 
-def run_error_checks(c: Collection, graph: KbGraph,
-                     load_problems: Iterable[Problem] = ()) -> list[Problem]:
+def run_error_checks(c: Collection, graph: KbGraph, load_problems: Iterable[Problem] = (),
+                     checks: Iterable[ErrorCheck] = ERROR_CHECKS) -> list[Problem]:
     """All structural errors, once each, sorted by file and line."""
     problems: list[Problem] = list(load_problems)
-    for check in ERROR_CHECKS:
+    for check in checks:
         problems.extend(check(c, graph))
     return sorted(dict.fromkeys(problems))
 
@@ -214,10 +217,22 @@ def run_checks(c: Collection, graph: KbGraph, load_problems: Iterable[Problem] =
     """The structural errors, then the consistency checks' errors and findings (kb/consistency.py).
 
     The consistency checks skip whatever already has a structural error, so one mistake is
-    reported once, not again as each of its consequences.
+    reported once, not again as each of its consequences. They run in a forked child while
+    this process validates the shapes, trusting that the shapes find nothing; in the rare case
+    they do, the consistency checks run again knowing those errors too.
     """
     load_problems = list(load_problems)
-    errors = run_error_checks(c, graph, load_problems)
-    outcome = run_consistency(c, errors, load_problems)
+    errors = run_error_checks(c, graph, load_problems, MODEL_CHECKS)
+    consistency = start_forked(lambda: run_consistency(c, errors, load_problems))
+    shape_errors = list(check_shapes(c, graph))
+    try:
+        outcome = consistency()
+    except WorkerFailed:
+        if not shape_errors:
+            raise
+        # What the shapes reject (bounds the wrong way round) can break the arithmetic.
+    if shape_errors:
+        errors = sorted(dict.fromkeys(errors + shape_errors))
+        outcome = run_consistency(c, errors, load_problems)
     return Report(errors=sorted(dict.fromkeys(errors + outcome.errors)),
                   findings=outcome.findings)

@@ -72,20 +72,32 @@ def claims_csv(collection: Collection, graph: KbGraph) -> str:
     return out.getvalue()
 
 
-def write_downloads(collection: Collection, graph: KbGraph, folder: Path) -> dict[str, int]:
-    """Write the open-data downloads into folder, streamed (the N-Quads alone are 200 bytes a
-    quad); their sizes by path."""
+def write_table(collection: Collection, graph: KbGraph, folder: Path) -> dict[str, int]:
+    """Write the CSV of claims and the vocabulary into folder; their sizes by path."""
+    texts = {download_path(FORMATS["csv"][0]): claims_csv(collection, graph),
+             ONTOLOGY_PATH: ontology_text()}
+    for rel, text in texts.items():
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / rel).write_text(text, encoding="utf-8")
+    return {rel: (folder / rel).stat().st_size for rel in texts}
+
+
+def write_rdf(collection: Collection, graph: KbGraph, folder: Path) -> dict[str, int]:
+    """Write the whole graph in every RDF format, and each claim's slice of it, into folder;
+    their sizes by path. Serialisations stream to disk (the N-Quads alone are 200 bytes a quad)
+    and use no store, so this may run in a forked child (see kb.build)."""
     sizes = {}
     for fmt, (ext, _) in FORMATS.items():
-        path = folder / download_path(ext)
-        path.parent.mkdir(parents=True, exist_ok=True)
         if fmt in _OX_FORMATS:
+            path = folder / download_path(ext)
+            path.parent.mkdir(parents=True, exist_ok=True)
             graph.serialize(_OX_FORMATS[fmt], graphs=fmt != "turtle", output=path)
-        else:
-            path.write_text(serialize(collection, graph, fmt), encoding="utf-8")
-        sizes[download_path(ext)] = path.stat().st_size
-    (folder / ONTOLOGY_PATH).write_text(ontology_text(), encoding="utf-8")
-    sizes[ONTOLOGY_PATH] = (folder / ONTOLOGY_PATH).stat().st_size
+            sizes[download_path(ext)] = path.stat().st_size
+    for rel, text in claim_files(collection, graph).items():
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        data = text.encode("utf-8")
+        (folder / rel).write_bytes(data)
+        sizes[rel] = len(data)
     return sizes
 
 

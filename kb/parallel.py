@@ -95,3 +95,35 @@ def _child(func: Callable[[Any], Any], chunk: Any, send) -> None:
     send.send_bytes(pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
     send.close()
     os._exit(0)  # skip atexit handlers and buffers inherited from the parent
+
+
+def start_forked(func: Callable[[], R]) -> Callable[[], R]:
+    """Start func() in a forked child now; the returned wait() gives its result (or raises).
+
+    Without fork (or with KB_JOBS=1), func runs at once, here.
+    """
+    if workers() == 1 or "fork" not in multiprocessing.get_all_start_methods():
+        result = func()
+        return lambda: result
+    ctx = multiprocessing.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(lambda _: func(), None, send), daemon=True)
+    proc.start()
+    send.close()
+    done: list[tuple[bool, Any]] = []
+
+    def wait() -> R:
+        if not done:  # the first call collects the child; later calls repeat its outcome
+            try:
+                done.append(pickle.loads(receive.recv_bytes()))
+            except EOFError:
+                done.append((False, f"a worker process died (exit {proc.exitcode})"))
+            finally:
+                receive.close()
+                proc.join()
+        ok, value = done[0]
+        if not ok:
+            raise WorkerFailed(value)
+        return value
+
+    return wait

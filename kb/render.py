@@ -21,7 +21,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from .claimdata import data_feed
 from .errors import UsageError
-from .export import FORMATS, claim_files
+from .export import FORMATS
 from .layout import FEED_PATH, ONTOLOGY_PATH, STATIC_DIR, page_path
 from .model import Collection, Config
 from .pages import VERDICT_ICONS, Download, Site, build_site
@@ -100,6 +100,11 @@ class Rendered:
     pages: list[PageJob]
     files: dict[str, bytes]
 
+    def downloads(self, sizes: Mapping[str, int]) -> None:
+        """Give the data page the downloads' sizes (the feed's is known already)."""
+        feed = len(self.files[FEED_PATH])
+        self.site.downloads = download_list({**sizes, FEED_PATH: feed})
+
     def render(self, job: PageJob) -> bytes:
         """One page's HTML."""
         root = "../" * job.path.count("/")
@@ -120,17 +125,16 @@ class Rendered:
         return [job.path for job in self.pages]
 
 
-def render_site(checked: Checked, downloads: Mapping[str, bytes | int], built: str
-                ) -> Rendered:
-    """Every file of the site except the open-data downloads and the search index."""
-    c, graph = checked.collection, checked.graph
+def render_site(checked: Checked, built: str) -> Rendered:
+    """Every file of the site except the open-data downloads and the search index.
+
+    The data page lists the downloads with their sizes: set them with `Rendered.downloads`
+    before writing the pages."""
+    c = checked.collection
     site = build_site(c, checked.report.findings, built)
     gc.freeze()  # the views live as long as the build (see kb.pipeline.check)
     feed = data_feed(c, [cv.claim for cv in site.claims], built)
     feed_text = json.dumps(feed, ensure_ascii=False, indent=1) + "\n"
-    sizes = {path: data if isinstance(data, int) else len(data)
-             for path, data in downloads.items()}
-    site.downloads = download_list({**sizes, FEED_PATH: len(feed_text.encode("utf-8"))})
     pages = [PageJob("index.html", "overview.html", "overview"),
              PageJob("findings/index.html", "findings.html", "findings"),
              PageJob("evidence/index.html", "evidence.html", "evidence"),
@@ -145,7 +149,7 @@ def render_site(checked: Checked, downloads: Mapping[str, bytes | int], built: s
               for sv in site.sources]
     pages += [PageJob(page_path("finding", fv.id), "finding.html", "findings", {"fv": fv})
               for fv in site.findings]
-    out = {path: data.encode("utf-8") for path, data in claim_files(c, graph).items()}
+    out = {}
     for sv in site.sources:
         out[sv.text_file] = sv.source.text.encode("utf-8")
     out[FEED_PATH] = feed_text.encode("utf-8")

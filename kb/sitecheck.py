@@ -32,7 +32,7 @@ from lxml import etree
 
 from .claimdata import offline
 from .errors import KbError, Origin, Problem, ProblemsError
-from .export import claim_files, download_files
+from .export import FORMATS, claim_files, download_files
 from .figures import FIGURE_PROPS, display, lexical
 from .graph import prefixes
 from .layout import (
@@ -608,7 +608,7 @@ def expected_downloads(kb: _Kb, written: Mapping[str, bytes | int] | None
     if written is None:
         made = {**download_files(kb.c, kb.graph), **claim_files(kb.c, kb.graph)}
         return {path: text.encode("utf-8") for path, text in made.items()}
-    paths = [download_path(ext) for ext in ("trig", "ttl", "nq", "jsonld", "csv")]
+    paths = [download_path(ext) for ext, _ in FORMATS.values()]
     paths.append(ONTOLOGY_PATH)
     paths += [claim_data_path(ident, fmt) for ident in kb.nodes("claim") for fmt in CLAIM_DATA]
     return {path: written[path] for path in paths if path in written}

@@ -24,7 +24,8 @@ def mini(tmp_path: Path) -> Path:
 def seed(tmp_path: Path) -> Path:
     """A copy of the real claims folder."""
     dest = tmp_path / "claims"
-    shutil.copytree(SEED, dest)
+    # Not the store a kb build or query left beside the real claims: each test starts clean.
+    shutil.copytree(SEED, dest, ignore=shutil.ignore_patterns(".kb"))
     return dest
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -73,3 +74,20 @@ def test_python_dash_m_kb_runs():
                           cwd=Path(__file__).parent)
     assert proc.returncode == 0
     assert "check" in proc.stdout
+
+
+def test_build_timings_list_every_stage_in_order(mini, tmp_path):
+    timings = tmp_path / "timings.json"
+    result = invoke("build", "--claims", str(mini), "--out", str(tmp_path / "site"),
+                    "--timings", str(timings))
+    assert result.exit_code == 0, result.output
+    report = json.loads(timings.read_text("utf-8"))
+    names = [s["name"] for s in report["stages"]]
+    for earlier, later in zip(["load", "graph", "check", "export", "render", "render pages",
+                               "site check"],
+                              ["graph", "check", "export", "render", "render pages",
+                               "site check", "search index (waiting)"], strict=True):
+        assert names.index(earlier) < names.index(later), names
+    assert all(s["seconds"] >= 0 and s["peak_rss_mb"] > 0 for s in report["stages"])
+    assert report["total_seconds"] >= sum(s["seconds"] for s in report["stages"]
+                                          if s["name"] in ("load", "graph", "check"))

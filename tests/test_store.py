@@ -437,3 +437,16 @@ def test_memory_store_reports_syntax_errors(mini):
     ox = open_store(resolve(Path(mini), "oxigraph"))
     with pytest.raises(StoreError, match=r"^SPARQL syntax error: "):
         ox.query("SELEC ?s WHERE { ?s ?p ?o }")
+
+
+def test_a_store_rebuilt_beside_a_build_says_why_it_failed(mini, tmp_path):
+    from kb.stores import StoreError
+    from kb.stores.oxigraph import start_rebuild
+
+    config = {"store": "oxigraph", "endpoint": None, "base": "https://kb.example.org/"}
+    wait = start_rebuild(mini, tmp_path / "no-such-export.nq", config)
+    with pytest.raises(StoreError) as caught:
+        wait()
+    assert str(caught.value).startswith(f"{mini}: the oxigraph store could not be rebuilt: ")
+    assert "no-such-export.nq" in str(caught.value)
+    assert not (mini / ".kb" / "oxigraph" / "store").exists()  # nothing half-built is left

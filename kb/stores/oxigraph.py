@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import fcntl
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
@@ -186,8 +188,10 @@ def refresh(claims_dir: Path, graph, config: dict, notify: Notify | None = None)
 
 
 def rebuild(claims_dir: Path, reason: str, graph=None, config: dict | None = None,
-            notify: Notify | None = None, force: bool = False) -> dict:
-    """Build the store anew from the claims folder (or a KbGraph built from it); its manifest."""
+            notify: Notify | None = None, force: bool = False,
+            nquads: Path | None = None) -> dict:
+    """Build the store anew from the claims folder, from a KbGraph built from it, or from its
+    N-Quads export (with config); its manifest."""
     with _lock(claims_dir):
         # Another process may have rebuilt it while this one waited for the lock.
         manifest = read_manifest(claims_dir)
@@ -198,7 +202,7 @@ def rebuild(claims_dir: Path, reason: str, graph=None, config: dict | None = Non
         problem_count = 0
         # Stat before reading: a file edited during the rebuild leaves the store stale.
         taken = snapshot(claims_dir)
-        if graph is None:
+        if graph is None and nquads is None:
             from . import build_graph
 
             collection, graph, problems = build_graph(claims_dir)
@@ -208,7 +212,10 @@ def rebuild(claims_dir: Path, reason: str, graph=None, config: dict | None = Non
 
         with replace_dir(store_dir(claims_dir)) as staging:
             db = ox.Store(str(staging / DB_NAME))
-            db.bulk_extend(graph.quads)
+            if nquads is not None:
+                db.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+            else:
+                db.bulk_extend(graph.quads)
             db.flush()
             triples = len(db)
             write_index(OxigraphStore.of(db, config["base"]), staging / INDEX_NAME)
@@ -217,6 +224,43 @@ def rebuild(claims_dir: Path, reason: str, graph=None, config: dict | None = Non
             manifest["problems"] = problem_count
             (staging / MANIFEST_NAME).write_text(json.dumps(manifest, indent=1), "utf-8")
         return manifest
+
+
+def start_rebuild(claims_dir: Path, nquads: Path, config: dict) -> Callable[[], None]:
+    """Refresh the store in a process of its own, from the build's N-Quads export, while the
+    build goes on; the returned wait() raises StoreError if that failed.
+
+    A new process, not a fork: RocksDB deadlocks in a child forked after its parent used it.
+    """
+    cmd = [sys.executable, "-m", "kb.stores.oxigraph", str(claims_dir), str(nquads),
+           json.dumps(config)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+    errors: list[str] = []
+
+    def wait() -> None:
+        if proc.returncode is None:  # the first call collects the process
+            err = proc.communicate()[1].strip().splitlines()
+            if proc.returncode != 0:
+                errors.append(err[-1] if err else f"exit {proc.returncode}")
+        if errors:
+            raise StoreError(f"{claims_dir}: the oxigraph store could not be rebuilt: "
+                             f"{errors[0]}")
+
+    return wait
+
+
+def _main(argv: list[str]) -> int:
+    """python -m kb.stores.oxigraph CLAIMS_DIR NQUADS CONFIG_JSON: refresh from an export."""
+    claims_dir, nquads, config = Path(argv[0]), Path(argv[1]), json.loads(argv[2])
+    try:
+        reason = stale_reason(claims_dir, read_manifest(claims_dir))
+        if reason is not None:
+            rebuild(claims_dir, reason, config=config, nquads=nquads)
+    except (OSError, RuntimeError, ValueError, StoreError) as exc:
+        print(f"{type(exc).__name__}: {exc} (loading {nquads})", file=sys.stderr)
+        return 1
+    return 0
 
 
 def write_index(store: OxigraphStore, folder: Path) -> None:
@@ -253,3 +297,7 @@ def _lock(claims_dir: Path):
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))

@@ -1,0 +1,57 @@
+"""Work split over forked processes: same results as one process, failures reported as such."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from kb.parallel import WorkerFailed, map_chunks, start_forked
+
+
+def square_all(chunk):
+    return [(x, x * x, os.getpid()) for x in chunk]
+
+
+def test_chunks_give_every_result_once_whatever_the_number_of_workers(monkeypatch):
+    items = list(range(300))
+    for jobs in ("1", "2", "3"):
+        monkeypatch.setenv("KB_JOBS", jobs)
+        rows = [row for chunk in map_chunks(square_all, items) for row in chunk]
+        assert sorted((x, y) for x, y, _ in rows) == [(x, x * x) for x in items]
+        assert len({pid for *_, pid in rows}) == int(jobs)
+
+
+def test_a_failing_worker_is_reported_with_its_message(monkeypatch):
+    monkeypatch.setenv("KB_JOBS", "2")
+
+    def fail_on_odd_chunk(chunk):
+        if chunk[0] % 2:
+            raise ValueError(f"cannot handle {chunk[0]}")
+        return len(chunk)
+
+    with pytest.raises(WorkerFailed, match="ValueError: cannot handle 1"):
+        map_chunks(fail_on_odd_chunk, list(range(200)))
+
+
+def test_meanwhile_runs_here_while_children_take_every_chunk(monkeypatch):
+    monkeypatch.setenv("KB_JOBS", "2")
+    here = []
+    results = map_chunks(square_all, list(range(200)), meanwhile=lambda: here.append(1))
+    assert here == [1]
+    pids = {pid for chunk in results for *_, pid in chunk}
+    assert os.getpid() not in pids and len(pids) == 2
+
+
+def test_start_forked_returns_the_result_or_the_error(monkeypatch):
+    monkeypatch.setenv("KB_JOBS", "2")
+    wait = start_forked(lambda: {"pid": os.getpid()})
+    assert wait()["pid"] != os.getpid()
+    assert wait()["pid"] != os.getpid()  # a second wait repeats the outcome
+
+    def broken():
+        raise KeyError("nope")
+
+    failing = start_forked(broken)
+    with pytest.raises(WorkerFailed, match="KeyError: 'nope'"):
+        failing()
