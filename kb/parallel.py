@@ -39,22 +39,16 @@ def workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def map_chunks(func: Callable[[Sequence[T]], R], items: Sequence[T],
-               meanwhile: Callable[[], object] | None = None) -> list[R]:
+def map_chunks(func: Callable[[Sequence[T]], R], items: Sequence[T]) -> list[R]:
     """func over items split into one chunk per worker; the results in chunk order.
 
-    The first chunk runs in this process, the others in forked children; with `meanwhile`,
-    every chunk goes to a child and this process runs meanwhile() as they work. An exception in
-    a child is raised here as WorkerFailed with the child's message.
+    The first chunk runs in this process, the others in forked children. An exception in a
+    child is raised here as WorkerFailed with the child's message.
     """
     n = min(workers(), max(1, len(items) // MIN_PARALLEL))
     if n == 1 or "fork" not in multiprocessing.get_all_start_methods():
-        if meanwhile is not None:
-            meanwhile()
         return [func(items)]
     chunks = [items[i::n] for i in range(n)]
-    if meanwhile is not None:
-        chunks.insert(0, [])  # this process's share: none, it runs meanwhile()
     ctx = multiprocessing.get_context("fork")
     children = []
     for chunk in chunks[1:]:
@@ -64,9 +58,7 @@ def map_chunks(func: Callable[[Sequence[T]], R], items: Sequence[T],
         send.close()
         children.append((proc, receive))
     try:
-        if meanwhile is not None:
-            meanwhile()
-        results = [] if meanwhile is not None else [func(chunks[0])]
+        results = [func(chunks[0])]
         for proc, receive in children:
             try:
                 ok, value = pickle.loads(receive.recv_bytes())

@@ -21,7 +21,7 @@ import json
 import os
 import posixpath
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -260,15 +260,13 @@ def _tree(root: Path) -> _Tree:
 
 
 def check_site(checked: Checked, site: str | Path,
-               written: Mapping[str, bytes | int] | None = None,
-               meanwhile: Callable[[], object] | None = None) -> list[Problem]:
+               written: Mapping[str, bytes | int] | None = None) -> list[Problem]:
     """Every way the built site in `site` differs from the knowledge base, one problem each.
 
     `written` is what the build wrote, by path: the bytes of a file it held in memory, or the
     size of one it streamed from the graph to disk (the whole-graph downloads). Without it
     (kb check --site on a site built earlier), the downloads are made again from the graph,
-    which is deterministic, and compared byte for byte. `meanwhile` runs in this process while
-    worker processes check the pages (the build updates the query store then).
+    which is deterministic, and compared byte for byte.
     """
     root = Path(site)
     if not root.is_dir():
@@ -284,8 +282,7 @@ def check_site(checked: Checked, site: str | Path,
     # #fragment names an id on another page), so the workers send back each page's ids and
     # links, and the links are checked here.
     pages: dict[str, Page] = {}
-    for found, linked in map_chunks(lambda chunk: _check_pages(kb, root, chunk), html,
-                                    meanwhile):
+    for found, linked in map_chunks(lambda chunk: _check_pages(kb, root, chunk), html):
         problems += found
         pages.update((page.path, page) for page in linked)
     for page in pages.values():

@@ -34,15 +34,6 @@ def test_a_failing_worker_is_reported_with_its_message(monkeypatch):
         map_chunks(fail_on_odd_chunk, list(range(200)))
 
 
-def test_meanwhile_runs_here_while_children_take_every_chunk(monkeypatch):
-    monkeypatch.setenv("KB_JOBS", "2")
-    here = []
-    results = map_chunks(square_all, list(range(200)), meanwhile=lambda: here.append(1))
-    assert here == [1]
-    pids = {pid for chunk in results for *_, pid in chunk}
-    assert os.getpid() not in pids and len(pids) == 2
-
-
 def test_start_forked_returns_the_result_or_the_error(monkeypatch):
     monkeypatch.setenv("KB_JOBS", "2")
     wait = start_forked(lambda: {"pid": os.getpid()})
