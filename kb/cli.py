@@ -189,7 +189,9 @@ def build(claims_dir: Path, out: Path, timings: Path | None):
     import time
 
     from .build import build as run_build
+    from .timing import reset
 
+    reset()
     start = time.perf_counter()
     try:
         result = run_build(claims_dir, out)

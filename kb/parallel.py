@@ -9,9 +9,11 @@ pyoxigraph is fine).
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
 import pickle
+import signal
 import traceback
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -78,7 +80,23 @@ def map_chunks(func: Callable[[Sequence[T]], R], items: Sequence[T]) -> list[R]:
                 proc.join()
 
 
+def die_with_parent() -> None:
+    """Have the kernel kill this process when its parent dies (Linux; elsewhere a no-op).
+
+    A build killed with SIGKILL must not leave workers writing into its staging folder.
+    """
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # pragma: no cover (not Linux)
+        pass
+
+
+_PR_SET_PDEATHSIG = 1
+
+
 def _child(func: Callable[[Any], Any], chunk: Any, send) -> None:
+    die_with_parent()
     try:
         payload = (True, func(chunk))
     except BaseException as exc:  # reported to the parent, which raises it

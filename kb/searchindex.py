@@ -14,6 +14,7 @@ import subprocess
 from pathlib import Path
 
 from .errors import KbError
+from .parallel import die_with_parent
 
 INDEX_DIR = "pagefind"
 LANGUAGE = "zh"
@@ -68,7 +69,8 @@ def start_index(site: Path) -> Indexing:
     """Start Pagefind on site; it runs on its own core while the build goes on."""
     cmd = [str(pagefind_binary()), "--site", str(site), "--output-subdir", INDEX_DIR,
            "--force-language", LANGUAGE, "--silent"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=die_with_parent)
     return Indexing(site, proc)
 
 

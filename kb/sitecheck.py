@@ -33,7 +33,7 @@ from lxml import etree
 from .claimdata import offline
 from .errors import KbError, Origin, Problem, ProblemsError
 from .export import FORMATS, claim_files, download_files
-from .figures import FIGURE_PROPS, display, lexical
+from .figures import FIGURE_PROPS, FigureProp, display, lexical
 from .graph import prefixes
 from .layout import (
     CLAIM_DATA,
@@ -109,12 +109,12 @@ _HIDDEN_IN_TEXT = ("despun", "tag", "visually-hidden")
 _IGNORED_HTML_ERRORS = frozenset({"DTD_ID_REDEFINED"})
 
 
-# What the checks read from a page, found in one XPath pass in libxml2 rather than by walking
-# every element in Python (which cost most of the site check).
-_WANTED = etree.XPath(
-    "//*[@id or @href or @src or @action or @data-prop"
-    " or (self::script and @type='application/ld+json')"
-    " or (self::div and contains(concat(' ', normalize-space(@class), ' '), ' article-text '))]")
+# What the checks read from a page is found by libxml2 (an attribute XPath, and iteration over
+# the few tags that matter), not by calling into each element from Python: that cost most of
+# the site check.
+_IDS = etree.XPath("//@id")
+_COUNTS = etree.XPath("//*[starts-with(@id, 'count-')]")
+_TAGS = (*_LINK_ATTRS, "data", "div")
 
 
 def read_page(path: str, data: bytes) -> Page:
@@ -128,12 +128,13 @@ def read_page(path: str, data: bytes) -> Page:
     if root is None:
         page.errors.append((1, 0, "the page is empty"))
         return page
-    for el in _WANTED(root):
+    ids = [str(ident) for ident in _IDS(root)]
+    page.ids.update(ids)
+    if any(ident.startswith("count-") for ident in ids):
+        for el in _COUNTS(root):
+            page.counts[el.get("id")] = _text(el).strip()
+    for el in root.iter(*_TAGS):
         tag, get = el.tag, el.get
-        if ident := get("id"):
-            page.ids[ident] += 1
-            if ident.startswith("count-"):
-                page.counts[ident] = _text(el).strip()
         if (attr := _LINK_ATTRS.get(tag)) and (link := get(attr)) is not None:
             page.links.append(link)
         if tag == "data" and get("data-prop"):
@@ -193,6 +194,7 @@ class _Kb:
             if p == rdf_type:
                 self.typed.setdefault(o.value, set()).add(s)
         self.counts: dict[str, int] | None = None
+        self.figures: dict[tuple[str, str], tuple[str, str] | tuple[()]] = {}
         # Each source's claims, for the annotated-text check.
         self.claims_of: dict[str, list[str]] = {}
         derived = str(PROV_DERIVED)
@@ -349,34 +351,38 @@ def figure_problems(kb: _Kb, page: Page) -> Iterator[Problem]:
     """Each figure's value and text must be what the graph gives for its node and property."""
     seen: set[tuple[str, str]] = set()
     for f in page.figures:
-        kind, ident = kb.who(f["node"])
         prop = FIGURE_PROPS.get(f["prop"])
         if prop is None:
-            yield _problem(page.path, f"figure has unknown property '{f['prop']}'", kind, ident)
+            yield _problem(page.path, f"figure has unknown property '{f['prop']}'",
+                           *kb.who(f["node"]))
             continue
-        seen.add((f["node"], f["prop"]))
-        node = f["node"]
-        values = kb.objects(node, str(prop.predicate))
-        if not values:
+        key = (f["node"], f["prop"])
+        seen.add(key)
+        want = kb.figures.get(key)
+        if want is None:  # the same figure shows on several pages: look it up once
+            want = kb.figures[key] = _graph_figure(kb, f["node"], prop)
+        if not want:
             yield _problem(page.path, f"shows a {prop.name} ({f['text']!r}) the graph does not "
-                           "have", kind, ident)
+                           "have", *kb.who(f["node"]))
             continue
-        unit = kb.value(node, str(prop.unit_predicate)) if prop.unit_predicate else None
-        want = lexical(prop, values[0].value)
-        want_text = _display(prop, want, unit)
-        if not _same_value(prop.style, f["value"], want):
+        value, text = want
+        if not _same_value(prop.style, f["value"], value):
             yield _problem(page.path, f"{prop.name} is {f['value']!r} in the page's data, the "
-                           f"graph has {want!r}", kind, ident)
-        if f["text"] != want_text:
+                           f"graph has {value!r}", *kb.who(f["node"]))
+        if f["text"] != text:
             yield _problem(page.path, f"{prop.name} shows {f['text']!r}, the graph has "
-                           f"{want_text!r}", kind, ident)
+                           f"{text!r}", *kb.who(f["node"]))
     yield from _required_figures(kb, page, seen)
 
 
-@functools.lru_cache(maxsize=65536)
-def _display(prop, lexical_form: str, unit: str | None) -> str:
-    # The same figure shows on several pages (claim, entity, source, overview): format it once.
-    return display(prop, lexical_form, unit)
+def _graph_figure(kb: _Kb, node: str, prop: FigureProp) -> tuple[str, str] | tuple[()]:
+    """(value attribute, text) the graph gives a figure, or () if the graph lacks it."""
+    values = kb.objects(node, str(prop.predicate))
+    if not values:
+        return ()
+    unit = kb.value(node, str(prop.unit_predicate)) if prop.unit_predicate else None
+    value = lexical(prop, values[0].value)
+    return value, display(prop, value, unit)
 
 
 def _same_value(style: str, shown: str, want: str) -> bool:

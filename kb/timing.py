@@ -37,6 +37,11 @@ def peak_rss_mb() -> float:
     return round(peak / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)
 
 
+def reset() -> None:
+    """Forget the stages timed so far (a new command starts)."""
+    _STAGES.clear()
+
+
 def stages() -> list[dict]:
     """The stages timed so far in this process, in the order they first ran."""
     return [dict(e) for e in _STAGES]

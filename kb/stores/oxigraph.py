@@ -20,6 +20,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ..oxterms import from_ox, to_ox
+from ..parallel import die_with_parent
 from ..queries import Term, query_text
 from . import Answer, Bindings, Store, StoreError
 from .manifest import (
@@ -234,7 +235,8 @@ def start_rebuild(claims_dir: Path, nquads: Path, config: dict) -> Callable[[], 
     """
     cmd = [sys.executable, "-m", "kb.stores.oxigraph", str(claims_dir), str(nquads),
            json.dumps(config)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=die_with_parent)
 
     errors: list[str] = []
 
