@@ -179,15 +179,6 @@ def _once(func: Callable[[str], dict]) -> Callable[[str], dict]:
     return call
 
 
-def refresh(claims_dir: Path, graph, config: dict, notify: Notify | None = None) -> bool:
-    """Bring the store up to date from an already built KbGraph; False if it was fresh."""
-    reason = stale_reason(claims_dir, read_manifest(claims_dir))
-    if reason is None:
-        return False
-    rebuild(claims_dir, reason, graph, config, notify)
-    return True
-
-
 def rebuild(claims_dir: Path, reason: str, graph=None, config: dict | None = None,
             notify: Notify | None = None, force: bool = False,
             nquads: Path | None = None) -> dict:
