@@ -56,11 +56,6 @@ def build(root: str | Path, out: str | Path) -> BuildResult:
             rdf = start_forked(lambda: write_rdf(c, graph, staging))
         with stage("render"):
             rendered = render_site(checked, build_date(c))
-        with stage("export (waiting)"):
-            written.update(rdf())
-        store = _start_store(Path(root), checked, staging / download_path("nq"))
-        rendered.downloads({rel: size for rel, size in written.items()
-                            if isinstance(size, int) and not rel.startswith("claim/")})
         with stage("write"):
             for folder in sorted({str(Path(rel).parent) for rel in rendered.files}):
                 (staging / folder).mkdir(parents=True, exist_ok=True)
@@ -68,7 +63,13 @@ def build(root: str | Path, out: str | Path) -> BuildResult:
                 (staging / rel).write_bytes(data)
             written.update(rendered.files)
         with stage("render pages"):
-            paths = rendered.write_pages(staging)
+            paths = rendered.write_pages(staging, downloads=False)
+        with stage("export (waiting)"):
+            written.update(rdf())
+        store = _start_store(Path(root), checked, staging / download_path("nq"))
+        rendered.downloads({rel: size for rel, size in written.items()
+                            if isinstance(size, int) and not rel.startswith("claim/")})
+        paths += rendered.write_pages(staging, downloads=True)
         # Pagefind indexes the pages in a process of its own while worker processes check the
         # site: they read only the pages and downloads, never the index.
         indexing = start_index(staging)

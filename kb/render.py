@@ -81,6 +81,10 @@ def source_date_epoch(raw: str) -> int:
     return value
 
 
+# The templates that show the downloads' sizes.
+DOWNLOAD_TEMPLATES = frozenset({"data.html"})
+
+
 @dataclass
 class PageJob:
     """One page to render: where it goes, its template, its menu section and its view."""
@@ -112,17 +116,21 @@ class Rendered:
             site=self.site, cfg=self.config, root=root, home=root or "./", path=job.path,
             section=job.section, **job.context).encode("utf-8")
 
-    def write_pages(self, folder: Path) -> list[str]:
-        """Render every page into folder, on every core; the paths written."""
-        for path in {str(PurePosixPath(job.path).parent) for job in self.pages}:
+    def write_pages(self, folder: Path, downloads: bool | None = None) -> list[str]:
+        """Render pages into folder, on every core; the paths written. downloads=False: only
+        the pages that do not list the downloads (they can be written before the export ends),
+        True: only those that do, None: all."""
+        jobs = [job for job in self.pages
+                if downloads is None or (job.template in DOWNLOAD_TEMPLATES) == downloads]
+        for path in {str(PurePosixPath(job.path).parent) for job in jobs}:
             (folder / path).mkdir(parents=True, exist_ok=True)
 
-        def chunk(jobs: Sequence[PageJob]) -> None:
-            for job in jobs:
+        def chunk(part: Sequence[PageJob]) -> None:
+            for job in part:
                 (folder / job.path).write_bytes(self.render(job))
 
-        map_chunks(chunk, self.pages)
-        return [job.path for job in self.pages]
+        map_chunks(chunk, jobs)
+        return [job.path for job in jobs]
 
 
 def render_site(checked: Checked, built: str) -> Rendered:
