@@ -10,6 +10,7 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
+import pyoxigraph
 import pytest
 from conftest import edit
 from storekit import open_kind, oxigraph_store_of, with_findings
@@ -450,3 +451,21 @@ def test_a_store_rebuilt_beside_a_build_says_why_it_failed(mini, tmp_path):
     assert str(caught.value).startswith(f"{mini}: the oxigraph store could not be rebuilt: ")
     assert "no-such-export.nq" in str(caught.value)
     assert not (mini / ".kb" / "oxigraph" / "store").exists()  # nothing half-built is left
+
+
+def test_the_store_process_imports_this_kb_not_one_in_the_current_folder(
+        mini, tmp_path, monkeypatch):
+    from kb.graph import build_graph
+    from kb.load import load
+    from kb.stores.manifest import code_stamp, read_manifest
+    from kb.stores.oxigraph import config_settings, start_rebuild
+
+    decoy = tmp_path / "elsewhere"
+    (decoy / "kb").mkdir(parents=True)
+    (decoy / "kb" / "__init__.py").write_text("raise SystemExit('a different kb')\n")
+    monkeypatch.chdir(decoy)  # e.g. a checkout beside an installed kb
+    collection = load(mini)
+    nquads = tmp_path / "kb.nq"
+    nquads.write_bytes(build_graph(collection).serialize(pyoxigraph.RdfFormat.N_QUADS))
+    start_rebuild(mini, nquads, config_settings(collection.config))()
+    assert read_manifest(mini)["code"] == code_stamp()  # so queries find the store fresh

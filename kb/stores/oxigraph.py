@@ -224,10 +224,14 @@ def start_rebuild(claims_dir: Path, nquads: Path, config: dict) -> Callable[[], 
 
     A new process, not a fork: RocksDB deadlocks in a child forked after its parent used it.
     """
-    cmd = [sys.executable, "-m", "kb.stores.oxigraph", str(claims_dir), str(nquads),
-           json.dumps(config)]
+    cmd = [sys.executable, "-m", "kb.stores.oxigraph", str(claims_dir.resolve()),
+           str(nquads.resolve()), json.dumps(config)]
+    # Run from the folder that holds this kb, so that `-m` imports this very kb and not one in
+    # the current folder (a checkout beside an installed kb): the store's code stamp must be
+    # the one the next query computes.
+    home = Path(__file__).resolve().parent.parent.parent
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            preexec_fn=die_with_parent)
+                            cwd=home, preexec_fn=die_with_parent)
 
     errors: list[str] = []
 
