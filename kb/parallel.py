@@ -10,6 +10,7 @@ pyoxigraph is fine).
 from __future__ import annotations
 
 import ctypes
+import gc
 import multiprocessing
 import os
 import pickle
@@ -97,6 +98,8 @@ _PR_SET_PDEATHSIG = 1
 
 def _child(func: Callable[[Any], Any], chunk: Any, send) -> None:
     die_with_parent()
+    # What the child inherited lives as long as it does: keep it out of the collector's scans.
+    gc.freeze()
     try:
         payload = (True, func(chunk))
     except BaseException as exc:  # reported to the parent, which raises it

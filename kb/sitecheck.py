@@ -16,6 +16,7 @@ say how).
 from __future__ import annotations
 
 import functools
+import gc
 import hashlib
 import json
 import os
@@ -274,6 +275,7 @@ def check_site(checked: Checked, site: str | Path,
     if not root.is_dir():
         raise SiteMissing(f"{site}: no such folder; run kb build first, or pass --site DIR")
     kb = _Kb(checked)
+    gc.freeze()  # the graph's index lives as long as the check (see kb.pipeline.check)
     tree = _tree(root)
     html = sorted(rel for rel in tree.files
                   if rel.endswith(".html") and rel.split("/", 1)[0] != SEARCH_DIR)
