@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .atomic import replace_dir
-from .errors import KbError, Problem, ProblemsError
+from .errors import KbError, Problem, ProblemsError, UsageError
 from .export import write_rdf, write_table
-from .layout import download_path
+from .layout import SITE_MARKER, download_path
 from .parallel import start_forked
 from .pipeline import Checked, check
 from .render import build_date, render_site, source_date_epoch, stamp
@@ -20,6 +20,10 @@ from .sitecheck import SiteCheckFailed, check_site
 from .stores.manifest import read_manifest, stale_reason
 from .stores.oxigraph import config_settings, start_rebuild
 from .timing import stage
+
+
+class UnsafeOutput(UsageError):
+    """--out names a folder that a build must not replace."""
 
 
 class CheckFailed(ProblemsError):
@@ -44,6 +48,7 @@ def build(root: str | Path, out: str | Path) -> BuildResult:
     The site is rendered and indexed in the staging folder and checked there against the
     knowledge base before the swap, so a site that fails its check never replaces the last one.
     """
+    safe_output(Path(root), Path(out))
     checked = check(root)
     if checked.report.errors:
         raise CheckFailed(checked.report.errors)
@@ -86,9 +91,36 @@ def build(root: str | Path, out: str | Path) -> BuildResult:
             indexing.stop()
             with contextlib.suppress(KbError):
                 store()  # a failed build still waits for its child; that error comes first
+        (staging / SITE_MARKER).write_text("A site built by kb build, which replaces this folder "
+                                           "whole on the next build.\n", encoding="utf-8")
         if epoch := os.environ.get("SOURCE_DATE_EPOCH"):
             stamp(staging, source_date_epoch(epoch))
     return BuildResult(Path(out), sorted([*written, *paths]), checked)
+
+
+def safe_output(claims: Path, out: Path) -> None:
+    """Refuse an --out that a build would destroy: the claims folder, a folder holding or
+    inside it, or any folder with files that is not a site kb built."""
+    claims, target = claims.resolve(), out.resolve()
+    if target == claims or target in claims.parents:
+        raise UnsafeOutput(f"--out {out}: the build would replace {out} with the site, and it "
+                           f"holds the claims folder {claims}; choose another folder, e.g. "
+                           "--out _site")
+    if claims in target.parents:
+        raise UnsafeOutput(f"--out {out}: it is inside the claims folder {claims}; build the "
+                           "site outside it, e.g. --out _site")
+    if target.is_dir() and not (target / SITE_MARKER).is_file() and any(target.iterdir()) \
+            and not _legacy_site(target):
+        raise UnsafeOutput(f"--out {out}: the folder holds files but no {SITE_MARKER}, so it "
+                           "is not a site kb built, and the build would delete them; choose a "
+                           "new or empty folder")
+    if target.exists() and not target.is_dir():
+        raise UnsafeOutput(f"--out {out}: it is a file, not a folder; choose a folder")
+
+
+def _legacy_site(folder: Path) -> bool:
+    # Sites built before the marker existed: the home page and the open data beside it.
+    return (folder / "index.html").is_file() and (folder / download_path("nq")).is_file()
 
 
 def _start_store(root: Path, checked: Checked, nquads: Path) -> Callable[[], None]:

@@ -16,6 +16,8 @@ ONTOLOGY_PATH = f"{DATA_DIR}/ontology.ttl"
 FIXED_PAGES = ("index.html", "findings/index.html", "evidence/index.html", "data/index.html",
                "vocabulary/index.html", "search/index.html")
 PAGE_KINDS = ("claim", "entity", "source", "finding")
+# Written into every built site: kb build replaces only a folder that holds it (or is empty).
+SITE_MARKER = ".kb-site"
 CLAIM_DATA = {"turtle": "claim.ttl", "jsonld": "claim.jsonld"}  # per-claim downloads
 
 

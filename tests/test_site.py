@@ -580,3 +580,39 @@ def test_quote_with_script_tags_and_quotes_renders_inertly(tmp_path):
     article = (out / "source/xss-article/index.html").read_text("utf-8")
     assert "<script>alert" not in article
     assert check(XSS).report.ok
+
+
+# -- --out never names a folder a build would destroy ---------------------------------------------
+
+
+@pytest.mark.parametrize(("out", "message"), [
+    ("claims", "--out {out}: the build would replace {out} with the site, and it holds the "
+               "claims folder {claims}; choose another folder, e.g. --out _site"),
+    (".", "--out {out}: the build would replace {out} with the site, and it holds the claims "
+          "folder {claims}; choose another folder, e.g. --out _site"),
+    ("claims/site", "--out {out}: it is inside the claims folder {claims}; build the site "
+                    "outside it, e.g. --out _site"),
+    ("notes", "--out {out}: the folder holds files but no .kb-site, so it is not a site kb "
+              "built, and the build would delete them; choose a new or empty folder"),
+])
+def test_build_refuses_an_output_folder_it_would_destroy(tmp_path, monkeypatch, out, message):
+    claims = tmp_path / "claims"
+    shutil.copytree(FIXTURES / "mini", claims)
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "draft.txt").write_text("mine")
+    (tmp_path / "README.md").write_text("mine")
+    monkeypatch.chdir(tmp_path)
+    before = tree(tmp_path)
+    result = invoke("build", "--claims", "claims", "--out", out)
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {message.format(out=out, claims=claims)}\n"
+    assert tree(tmp_path) == before  # nothing written, nothing lost
+
+
+def test_build_replaces_its_own_previous_site(mini, tmp_path):
+    out = tmp_path / "site"
+    assert invoke("build", "--claims", str(mini), "--out", str(out)).exit_code == 0
+    assert (out / ".kb-site").is_file()
+    (out / "stale.html").write_text("from an older build")
+    assert invoke("build", "--claims", str(mini), "--out", str(out)).exit_code == 0
+    assert not (out / "stale.html").exists()
