@@ -322,22 +322,18 @@ class _ValueConstraint(_Constraint):
 
 
 @dataclass
-class _MinCount(_Constraint):
+class _Count(_Constraint):
+    """sh:minCount (at_least) or sh:maxCount: one result, with no value, per focus node."""
+
     count: int
-    component = SH + "MinCountConstraintComponent"
+    at_least: bool
+
+    @property
+    def component(self) -> str:  # type: ignore[override]
+        return SH + ("MinCount" if self.at_least else "MaxCount") + "ConstraintComponent"
 
     def check(self, focus: Term, values: list[Term], data: _Data) -> Iterator[Violation]:
-        if len(values) < self.count:
-            yield self.component, None
-
-
-@dataclass
-class _MaxCount(_Constraint):
-    count: int
-    component = SH + "MaxCountConstraintComponent"
-
-    def check(self, focus: Term, values: list[Term], data: _Data) -> Iterator[Violation]:
-        if len(values) > self.count:
+        if (len(values) < self.count) if self.at_least else (len(values) > self.count):
             yield self.component, None
 
 
@@ -733,9 +729,9 @@ class _Compiler:
         g, name = self.g, predicate[len(SH):]
         what = f"sh:{name} of {_name(node)}"
         if name == "minCount":
-            return _MinCount(_integer_param(value, what))
+            return _Count(_integer_param(value, what), at_least=True)
         if name == "maxCount":
-            return _MaxCount(_integer_param(value, what))
+            return _Count(_integer_param(value, what), at_least=False)
         if name == "class":
             return _Class(value)
         if name == "datatype":
