@@ -113,11 +113,22 @@ def _child(func: Callable[[Any], Any], chunk: Any, send) -> None:
 def start_forked(func: Callable[[], R]) -> Callable[[], R]:
     """Start func() in a forked child now; the returned wait() gives its result (or raises).
 
-    Without fork (or with KB_JOBS=1), func runs at once, here.
+    Without fork (or with KB_JOBS=1), func runs at once, here, and wait() reports it the same
+    way: its result, or WorkerFailed with its message.
     """
     if workers() == 1 or "fork" not in multiprocessing.get_all_start_methods():
-        result = func()
-        return lambda: result
+        try:
+            outcome: tuple[bool, Any] = (True, func())
+        except Exception as exc:  # reported by wait(), as a child's would be
+            outcome = (False, traceback.format_exception_only(type(exc), exc)[-1].strip())
+
+        def wait_inline() -> R:
+            ok, value = outcome
+            if not ok:
+                raise WorkerFailed(value)
+            return value
+
+        return wait_inline
     ctx = multiprocessing.get_context("fork")
     receive, send = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child, args=(lambda _: func(), None, send), daemon=True)

@@ -34,11 +34,13 @@ def test_a_failing_worker_is_reported_with_its_message(monkeypatch):
         map_chunks(fail_on_odd_chunk, list(range(200)))
 
 
-def test_start_forked_returns_the_result_or_the_error(monkeypatch):
-    monkeypatch.setenv("KB_JOBS", "2")
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_start_forked_returns_the_result_or_the_error(monkeypatch, jobs):
+    monkeypatch.setenv("KB_JOBS", jobs)
     wait = start_forked(lambda: {"pid": os.getpid()})
-    assert wait()["pid"] != os.getpid()
-    assert wait()["pid"] != os.getpid()  # a second wait repeats the outcome
+    forked = jobs != "1"
+    assert (wait()["pid"] != os.getpid()) == forked
+    assert (wait()["pid"] != os.getpid()) == forked  # a second wait repeats the outcome
 
     def broken():
         raise KeyError("nope")
