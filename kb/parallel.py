@@ -81,19 +81,26 @@ def map_chunks(func: Callable[[Sequence[T]], R], items: Sequence[T]) -> list[R]:
                 proc.join()
 
 
+def _load_prctl():
+    # Resolved here, in the parent: a Popen preexec_fn runs between fork and exec, where
+    # loading a library could wait forever on a lock another thread held at the fork.
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # pragma: no cover (not Linux)
+        return None
+
+
+_PRCTL = _load_prctl()
+_PR_SET_PDEATHSIG = 1
+
+
 def die_with_parent() -> None:
     """Have the kernel kill this process when its parent dies (Linux; elsewhere a no-op).
 
     A build killed with SIGKILL must not leave workers writing into its staging folder.
     """
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):  # pragma: no cover (not Linux)
-        pass
-
-
-_PR_SET_PDEATHSIG = 1
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _child(func: Callable[[Any], Any], chunk: Any, send) -> None:

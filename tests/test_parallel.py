@@ -48,3 +48,34 @@ def test_start_forked_returns_the_result_or_the_error(monkeypatch, jobs):
     failing = start_forked(broken)
     with pytest.raises(WorkerFailed, match="KeyError: 'nope'"):
         failing()
+
+
+def test_a_helper_process_dies_with_the_process_that_started_it():
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    parent = subprocess.Popen(
+        [sys.executable, "-c",
+         "import subprocess, time\n"
+         "from kb.parallel import die_with_parent\n"
+         "child = subprocess.Popen(['sleep', '30'], preexec_fn=die_with_parent)\n"
+         "print(child.pid, flush=True)\n"
+         "time.sleep(30)\n"],
+        stdout=subprocess.PIPE, text=True)
+    child = int(parent.stdout.readline())
+    os.kill(parent.pid, signal.SIGKILL)  # as a killed kb build would be
+    parent.wait()
+    deadline = time.monotonic() + 5
+    state = ""
+    while time.monotonic() < deadline:
+        try:  # a killed child nobody has reaped yet is a zombie: dead all the same
+            with open(f"/proc/{child}/status") as fh:
+                state = next(line for line in fh if line.startswith("State:"))
+        except FileNotFoundError:
+            state = "gone"
+        if state == "gone" or "zombie" in state:
+            break
+        time.sleep(0.05)
+    assert state == "gone" or "zombie" in state, state
