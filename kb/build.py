@@ -18,7 +18,8 @@ from .render import build_date, render_site, source_date_epoch, stamp
 from .searchindex import start_index
 from .sitecheck import SiteCheckFailed, check_site
 from .stores.manifest import read_manifest, stale_reason
-from .stores.oxigraph import config_settings, start_rebuild
+from .stores.oxigraph import config_settings
+from .stores.rebuild import start_rebuild
 from .timing import stage
 
 
@@ -72,8 +73,7 @@ def build(root: str | Path, out: str | Path) -> BuildResult:
         with stage("export (waiting)"):
             written.update(rdf())
         store = _start_store(Path(root), checked, staging / download_path("nq"))
-        rendered.downloads({rel: size for rel, size in written.items()
-                            if isinstance(size, int) and not rel.startswith("claim/")})
+        rendered.downloads(written)
         paths += rendered.write_pages(staging, downloads=True)
         # Pagefind indexes the pages in a process of its own while worker processes check the
         # site: they read only the pages and downloads, never the index.

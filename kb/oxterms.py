@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
+from .errors import KbError
 from .queries import RDF_LANG_STRING, XSD, Blank, Iri, Lit, Term
 
 # -- terms ----------------------------------------------------------------------------------------
 
 _STRING = XSD + "string"
+
+
+class UnsupportedTerm(KbError):
+    """A term kb has no form for (an RDF-star triple term, say): one line, not a traceback."""
 
 
 def to_ox(term: Term):
@@ -37,6 +42,6 @@ def from_ox(term) -> Term | None:
             return Lit(term.value, None, term.language)
         datatype = term.datatype.value
         return Lit(term.value, None if datatype in (_STRING, RDF_LANG_STRING) else datatype)
-    raise TypeError(f"unsupported term in an answer: {term!r}")
+    raise UnsupportedTerm(f"unsupported term in an answer: {term!r}")
 
 

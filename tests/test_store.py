@@ -442,7 +442,7 @@ def test_memory_store_reports_syntax_errors(mini):
 
 def test_a_store_rebuilt_beside_a_build_says_why_it_failed(mini, tmp_path):
     from kb.stores import StoreError
-    from kb.stores.oxigraph import start_rebuild
+    from kb.stores.rebuild import start_rebuild
 
     config = {"store": "oxigraph", "endpoint": None, "base": "https://kb.example.org/"}
     wait = start_rebuild(mini, tmp_path / "no-such-export.nq", config)
@@ -458,7 +458,8 @@ def test_the_store_process_imports_this_kb_not_one_in_the_current_folder(
     from kb.graph import build_graph
     from kb.load import load
     from kb.stores.manifest import code_stamp, read_manifest
-    from kb.stores.oxigraph import config_settings, start_rebuild
+    from kb.stores.oxigraph import config_settings
+    from kb.stores.rebuild import start_rebuild
 
     decoy = tmp_path / "elsewhere"
     (decoy / "kb").mkdir(parents=True)

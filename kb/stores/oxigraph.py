@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import fcntl
 import json
-import subprocess
-import sys
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,7 +18,6 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ..oxterms import from_ox, to_ox
-from ..parallel import die_with_parent
 from ..queries import Term, query_text
 from . import Answer, Bindings, Store, StoreError
 from .manifest import (
@@ -218,48 +215,6 @@ def rebuild(claims_dir: Path, reason: str, graph=None, config: dict | None = Non
         return manifest
 
 
-def start_rebuild(claims_dir: Path, nquads: Path, config: dict) -> Callable[[], None]:
-    """Refresh the store in a process of its own, from the build's N-Quads export, while the
-    build goes on; the returned wait() raises StoreError if that failed.
-
-    A new process, not a fork: RocksDB deadlocks in a child forked after its parent used it.
-    """
-    cmd = [sys.executable, "-m", "kb.stores.oxigraph", str(claims_dir.resolve()),
-           str(nquads.resolve()), json.dumps(config)]
-    # Run from the folder that holds this kb, so that `-m` imports this very kb and not one in
-    # the current folder (a checkout beside an installed kb): the store's code stamp must be
-    # the one the next query computes.
-    home = Path(__file__).resolve().parent.parent.parent
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            cwd=home, preexec_fn=die_with_parent)
-
-    errors: list[str] = []
-
-    def wait() -> None:
-        if proc.returncode is None:  # the first call collects the process
-            err = proc.communicate()[1].strip().splitlines()
-            if proc.returncode != 0:
-                errors.append(err[-1] if err else f"exit {proc.returncode}")
-        if errors:
-            raise StoreError(f"{claims_dir}: the oxigraph store could not be rebuilt: "
-                             f"{errors[0]}")
-
-    return wait
-
-
-def _main(argv: list[str]) -> int:
-    """python -m kb.stores.oxigraph CLAIMS_DIR NQUADS CONFIG_JSON: refresh from an export."""
-    claims_dir, nquads, config = Path(argv[0]), Path(argv[1]), json.loads(argv[2])
-    try:
-        reason = stale_reason(claims_dir, read_manifest(claims_dir))
-        if reason is not None:
-            rebuild(claims_dir, reason, config=config, nquads=nquads)
-    except (OSError, RuntimeError, ValueError, StoreError) as exc:
-        print(f"{type(exc).__name__}: {exc} (loading {nquads})", file=sys.stderr)
-        return 1
-    return 0
-
-
 def write_index(store: OxigraphStore, folder: Path) -> None:
     """Build the claim index (kb.claimindex) of a store into a new database."""
     from ..claimindex import triples
@@ -294,7 +249,3 @@ def _lock(claims_dir: Path):
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-if __name__ == "__main__":
-    sys.exit(_main(sys.argv[1:]))
