@@ -180,8 +180,11 @@ class KbGraph:
     def extend(self, quads: list[ox.Quad]) -> None:
         """Add quads (e.g. the report graph's findings) not already present."""
         seen = set(self.quads)
-        self.quads.extend(q for q in dict.fromkeys(quads) if q not in seen)
-        self._store = self._dataset = None
+        new = [q for q in dict.fromkeys(quads) if q not in seen]
+        self.quads.extend(new)
+        if self._store is not None:  # the checks made it; the exports query it next
+            self._store.bulk_extend(new)
+        self._dataset = None
 
     def store(self) -> ox.Store:
         """An in-memory Oxigraph store holding the graph, for SPARQL (made once)."""
