@@ -22,8 +22,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from .claimdata import data_feed
 from .errors import UsageError
 from .export import FORMATS
-from .layout import FEED_PATH, ONTOLOGY_PATH, STATIC_DIR, page_path
-from .model import Collection, Config
+from .layout import FEED_PATH, ONTOLOGY_PATH, STATIC_DIR, download_path, page_path
+from .model import Collection
 from .pages import VERDICT_ICONS, Download, Site, build_site
 from .parallel import map_chunks
 from .pipeline import Checked
@@ -100,21 +100,22 @@ class Rendered:
     """A site ready to write: its pages still to render, and every other file's bytes."""
 
     site: Site
-    config: Config
     pages: list[PageJob]
     files: dict[str, bytes]
 
-    def downloads(self, sizes: Mapping[str, int]) -> None:
-        """Give the data page the downloads' sizes (the feed's is known already)."""
-        feed = len(self.files[FEED_PATH])
-        self.site.downloads = download_list({**sizes, FEED_PATH: feed})
+    def downloads(self, written: Mapping[str, bytes | int]) -> None:
+        """Give the data page the downloads' sizes, from what the build wrote (bytes, or the
+        size of a file streamed to disk); the feed is among this site's own files."""
+        sizes = {rel: data if isinstance(data, int) else len(data)
+                 for rel, data in {**written, **self.files}.items()}
+        self.site.downloads = download_list(sizes)
 
     def render(self, job: PageJob) -> bytes:
         """One page's HTML."""
         root = "../" * job.path.count("/")
         return environment().get_template(job.template).render(
-            site=self.site, cfg=self.config, root=root, home=root or "./", path=job.path,
-            section=job.section, **job.context).encode("utf-8")
+            site=self.site, cfg=self.site.collection.config, root=root, home=root or "./",
+            path=job.path, section=job.section, **job.context).encode("utf-8")
 
     def write_pages(self, folder: Path, downloads: bool | None = None) -> list[str]:
         """Render pages into folder, on every core; the paths written. downloads=False: only
@@ -162,15 +163,14 @@ def render_site(checked: Checked, built: str) -> Rendered:
         out[sv.text_file] = sv.source.text.encode("utf-8")
     out[FEED_PATH] = feed_text.encode("utf-8")
     out.update(static_files())
-    return Rendered(site, c.config, pages, out)
+    return Rendered(site, pages, out)
 
 
 def download_list(sizes: Mapping[str, int]) -> list[Download]:
-    """The open-data files (by path, with their sizes in bytes) for the data page."""
-    by_ext = {ext: (fmt, media) for fmt, (ext, media) in FORMATS.items()}
+    """The open-data files for the data page, with their sizes, picked from any files' sizes."""
+    by_path = {download_path(ext): (fmt, media) for fmt, (ext, media) in FORMATS.items()}
     items = []
     for path, size in sorted(sizes.items()):
-        ext = path.rsplit(".", 1)[-1]
         if path == ONTOLOGY_PATH:
             items.append(Download(path, "Turtle", "text/turtle", size,
                                   "The vocabulary: every kb: term with its label and meaning."))
@@ -178,8 +178,8 @@ def download_list(sizes: Mapping[str, int]) -> list[Download]:
             items.append(Download(path, "JSON-LD (schema.org DataFeed)", "application/ld+json",
                                   size, "Every review as a schema.org ClaimReview in one "
                                   "DataFeed, the form fact-check aggregators accept."))
-        elif ext in by_ext:
-            fmt, media = by_ext[ext]
+        elif path in by_path:
+            fmt, media = by_path[path]
             items.append(Download(path, FORMAT_NAMES[fmt], media, size, DOWNLOAD_TEXT[fmt]))
     return items
 

@@ -38,11 +38,6 @@ def pagefind_binary() -> Path:
                                 "'pagefind[extended]'") from None
 
 
-def index_site(site: Path) -> None:
-    """Write the search index into site/pagefind/."""
-    start_index(site).wait()
-
-
 class Indexing:
     """A Pagefind run going on in the background while the build checks the site."""
 

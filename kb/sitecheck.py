@@ -45,8 +45,8 @@ from .layout import (
     SEARCH_DIR,
     claim_data_path,
     download_path,
+    page_path,
 )
-from .layout import page_path as page_path
 from .parallel import map_chunks
 from .pipeline import Checked
 from .queries import term_slug
@@ -188,19 +188,17 @@ class _Kb:
         self.iris = self.graph.iris
         self.index: dict[str, dict[str, list]] = {}
         self.typed: dict[str, set[str]] = {}
-        rdf_type = str(RDF_TYPE)
         for q in self.graph.quads:
             s, p, o = q.subject.value, q.predicate.value, q.object
             self.index.setdefault(s, {}).setdefault(p, []).append(o)
-            if p == rdf_type:
+            if p == RDF_TYPE:
                 self.typed.setdefault(o.value, set()).add(s)
         self.counts: dict[str, int] | None = None
         self.figures: dict[tuple[str, str], tuple[str, str] | tuple[()]] = {}
         # Each source's claims, for the annotated-text check.
         self.claims_of: dict[str, list[str]] = {}
-        derived = str(PROV_DERIVED)
         for claim in self.typed.get(str(KB.Claim), ()):
-            for source in self.objects(claim, derived):
+            for source in self.objects(claim, PROV_DERIVED):
                 self.claims_of.setdefault(source.value, []).append(claim)
         self._prefixes = sorted(prefixes(self.iris).items(), key=lambda kv: -len(kv[1]))
 
