@@ -128,8 +128,9 @@ def check_units(c: Collection, graph: KbGraph) -> Iterable[Problem]:
 
 # -- SHACL ---------------------------------------------------------------------------------------
 
-# Which YAML field a SHACL result path (or a claim's sub-node) points at, to report its line.
-_PATH_FIELDS = {
+# Which YAML field a SHACL result path (or a claim's sub-node) points at, to report its line;
+# keyed by the IRI as text, as kb.shacl reports it (a URIRef hashes unlike its str).
+_PATH_FIELDS = {str(term): field for term, field in {
     RDF.subject: "subject",
     RDF.predicate: "property",
     RDF.object: "amount",
@@ -147,8 +148,7 @@ _PATH_FIELDS = {
     KB.reason: "reason",
     SCHEMA.review: "review",
     PROV.wasDerivedFrom: "document",
-}
-_PATH_FIELDS = {str(k): v for k, v in _PATH_FIELDS.items()}  # keyed as the validator reports
+}.items()}
 _FRAGMENT_FIELDS = {"time": "time", "review": "review", "rating": "review", "anchor": "start",
                     "target": "start", "quote-selector": "quote", "position-selector": "start"}
 
@@ -199,16 +199,16 @@ class _Locator:
         return Origin(self.c.root, 0), kind, ident
 
 
-# The structural checks that read the model only; check_shapes reads the graph.
+# The structural checks that read the model only; check_shapes, which reads the graph, runs
+# beside the consistency checks (see run_checks).
 MODEL_CHECKS: list[ErrorCheck] = [check_references, check_anchors, check_units]
-ERROR_CHECKS: list[ErrorCheck] = [*MODEL_CHECKS, check_shapes]
 
 
-def run_error_checks(c: Collection, graph: KbGraph, load_problems: Iterable[Problem] = (),
-                     checks: Iterable[ErrorCheck] = ERROR_CHECKS) -> list[Problem]:
-    """All structural errors, once each, sorted by file and line."""
+def run_model_checks(c: Collection, graph: KbGraph, load_problems: Iterable[Problem] = ()
+                     ) -> list[Problem]:
+    """The structural errors the model shows, with the loader's, once each, in file order."""
     problems: list[Problem] = list(load_problems)
-    for check in checks:
+    for check in MODEL_CHECKS:
         problems.extend(check(c, graph))
     return sorted(dict.fromkeys(problems))
 
@@ -222,7 +222,7 @@ def run_checks(c: Collection, graph: KbGraph, load_problems: Iterable[Problem] =
     they do, the consistency checks run again knowing those errors too.
     """
     load_problems = list(load_problems)
-    errors = run_error_checks(c, graph, load_problems, MODEL_CHECKS)
+    errors = run_model_checks(c, graph, load_problems)
     consistency = start_forked(lambda: run_consistency(c, errors, load_problems))
     shape_errors = list(check_shapes(c, graph))
     try:

@@ -24,6 +24,7 @@ from .errors import KbError
 T = TypeVar("T")
 R = TypeVar("R")
 
+Outcome = tuple[bool, Any]  # (True, result) or (False, the error in one line)
 # Below this many items, forking costs more than it saves.
 MIN_PARALLEL = 64
 
@@ -49,36 +50,81 @@ def map_chunks(func: Callable[[Sequence[T]], R], items: Sequence[T]) -> list[R]:
     child is raised here as WorkerFailed with the child's message.
     """
     n = min(workers(), max(1, len(items) // MIN_PARALLEL))
-    if n == 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if n == 1 or not _can_fork():
         return [func(items)]
     chunks = [items[i::n] for i in range(n)]
-    ctx = multiprocessing.get_context("fork")
-    children = []
-    for chunk in chunks[1:]:
-        receive, send = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=_child, args=(func, chunk, send), daemon=True)
-        proc.start()
-        send.close()
-        children.append((proc, receive))
+    children = [_spawn(func, chunk) for chunk in chunks[1:]]
     try:
-        results = [func(chunks[0])]
-        for proc, receive in children:
-            try:
-                ok, value = pickle.loads(receive.recv_bytes())
-            except EOFError:
-                proc.join()
-                raise WorkerFailed(f"a worker process died (exit {proc.exitcode})") from None
-            proc.join()
-            if not ok:
-                raise WorkerFailed(value)
-            results.append(value)
-        return results
+        return [func(chunks[0]), *(_report(_collect(*child)) for child in children)]
     finally:
         for proc, receive in children:
             receive.close()
             if proc.is_alive():
                 proc.kill()
                 proc.join()
+
+
+def start_forked(func: Callable[[], R]) -> Callable[[], R]:
+    """Start func() in a forked child now; the returned wait() gives its result (or raises).
+
+    Without fork (or with KB_JOBS=1), func runs at once, here, and wait() reports it the same
+    way: its result, or WorkerFailed with its message.
+    """
+    def call(_: None) -> R:
+        return func()
+
+    if workers() == 1 or not _can_fork():
+        outcome = _outcome(call, None, Exception)
+        return lambda: _report(outcome)
+    child = _spawn(call, None)
+    done: list[Outcome] = []
+
+    def wait() -> R:
+        if not done:  # the first call collects the child; later calls repeat its outcome
+            done.append(_collect(*child))
+        return _report(done[0])
+
+    return wait
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _outcome(func: Callable[[Any], Any], arg: Any, catch: type[BaseException]) -> Outcome:
+    try:
+        return True, func(arg)
+    except catch as exc:
+        return False, traceback.format_exception_only(type(exc), exc)[-1].strip()
+
+
+def _report(outcome: Outcome) -> Any:
+    ok, value = outcome
+    if not ok:
+        raise WorkerFailed(value)
+    return value
+
+
+def _spawn(func: Callable[[Any], Any], arg: Any) -> tuple[Any, Any]:
+    """A forked child running func(arg), and the end of the pipe its outcome comes back on."""
+    ctx = multiprocessing.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(func, arg, send), daemon=True)
+    proc.start()
+    send.close()
+    return proc, receive
+
+
+def _collect(proc, receive) -> Outcome:
+    """Wait for a child's outcome (a child that died without one is a failure)."""
+    try:
+        return pickle.loads(receive.recv_bytes())
+    except EOFError:
+        proc.join()
+        return False, f"a worker process died (exit {proc.exitcode})"
+    finally:
+        receive.close()
+        proc.join()
 
 
 def _load_prctl():
@@ -103,58 +149,12 @@ def die_with_parent() -> None:
         _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def _child(func: Callable[[Any], Any], chunk: Any, send) -> None:
+def _child(func: Callable[[Any], Any], arg: Any, send) -> None:
     die_with_parent()
     # What the child inherited lives as long as it does: keep it out of the collector's scans.
     gc.freeze()
-    try:
-        payload = (True, func(chunk))
-    except BaseException as exc:  # reported to the parent, which raises it
-        detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
-        payload = (False, detail)
+    # Everything, SystemExit included, is reported to the parent, which raises it.
+    payload = _outcome(func, arg, BaseException)
     send.send_bytes(pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
     send.close()
     os._exit(0)  # skip atexit handlers and buffers inherited from the parent
-
-
-def start_forked(func: Callable[[], R]) -> Callable[[], R]:
-    """Start func() in a forked child now; the returned wait() gives its result (or raises).
-
-    Without fork (or with KB_JOBS=1), func runs at once, here, and wait() reports it the same
-    way: its result, or WorkerFailed with its message.
-    """
-    if workers() == 1 or "fork" not in multiprocessing.get_all_start_methods():
-        try:
-            outcome: tuple[bool, Any] = (True, func())
-        except Exception as exc:  # reported by wait(), as a child's would be
-            outcome = (False, traceback.format_exception_only(type(exc), exc)[-1].strip())
-
-        def wait_inline() -> R:
-            ok, value = outcome
-            if not ok:
-                raise WorkerFailed(value)
-            return value
-
-        return wait_inline
-    ctx = multiprocessing.get_context("fork")
-    receive, send = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(lambda _: func(), None, send), daemon=True)
-    proc.start()
-    send.close()
-    done: list[tuple[bool, Any]] = []
-
-    def wait() -> R:
-        if not done:  # the first call collects the child; later calls repeat its outcome
-            try:
-                done.append(pickle.loads(receive.recv_bytes()))
-            except EOFError:
-                done.append((False, f"a worker process died (exit {proc.exitcode})"))
-            finally:
-                receive.close()
-                proc.join()
-        ok, value = done[0]
-        if not ok:
-            raise WorkerFailed(value)
-        return value
-
-    return wait

@@ -15,6 +15,7 @@ raises NotImplementedError, so a new feature in the shapes can never be skipped 
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -300,20 +301,22 @@ def _compare(a: Term, b: Term) -> int | None:
 # -- constraints ---------------------------------------------------------------------------------
 
 
-class _Constraint:
+class _Constraint(ABC):
     """One constraint of a shape: yields a (component, value) pair per violation."""
 
     component = ""
 
+    @abstractmethod
     def check(self, focus: Term, values: list[Term], data: _Data) -> Iterator[Violation]:
-        raise NotImplementedError  # pragma: no cover
+        """The violations of this constraint by a focus node's values."""
 
 
 class _ValueConstraint(_Constraint):
     """A constraint each value node passes or fails on its own (one result per failing value)."""
 
+    @abstractmethod
     def ok(self, value: Term, data: _Data) -> bool:
-        raise NotImplementedError  # pragma: no cover
+        """Whether one value passes."""
 
     def check(self, focus: Term, values: list[Term], data: _Data) -> Iterator[Violation]:
         for v in values:
