@@ -16,7 +16,7 @@ from .parallel import start_forked
 from .pipeline import Checked, check
 from .render import build_date, render_site, source_date_epoch, stamp
 from .searchindex import start_index
-from .sitecheck import SiteCheckFailed, check_site
+from .siteverify import SiteCheckFailed, verify_site
 from .stores.manifest import read_manifest, stale_reason
 from .stores.oxigraph import config_settings
 from .stores.rebuild import start_rebuild
@@ -80,7 +80,7 @@ def build(root: str | Path, out: str | Path) -> BuildResult:
         indexing = start_index(staging)
         try:
             with stage("site check"):
-                problems = check_site(checked, staging, written)
+                problems = verify_site(checked, staging, written)
             if problems:
                 raise SiteCheckFailed(problems)
             with stage("search index (waiting)"):

@@ -111,9 +111,9 @@ def check(claims_dir: Path, as_json: bool, site_dir: Path | None, strict: bool,
 
 
 def _site_problems(checked, site_dir: Path) -> list:
-    from .sitecheck import check_site
+    from .siteverify import verify_site
 
-    return check_site(checked, site_dir)
+    return verify_site(checked, site_dir)
 
 
 @cli.command()
@@ -133,7 +133,7 @@ def mentions(claims_dir: Path, target: str, as_json: bool, uncovered: bool):
     from .consistency import MENTION_FIELDS, MENTION_TABLE, mentions_of
     from .errors import UsageError
     from .listings import Listing
-    from .output import json_text, render
+    from .output import format_listing, json_text
 
     try:
         rows, is_source = mentions_of(claims_dir, target)
@@ -145,7 +145,8 @@ def mentions(claims_dir: Path, target: str, as_json: bool, uncovered: bool):
         click.echo(json_text(rows), nl=False)
         return
     columns = MENTION_TABLE if is_source else MENTION_TABLE[:-1]
-    click.echo(render(Listing("mentions", MENTION_FIELDS, rows, columns), "table"), nl=False)
+    listing = Listing("mentions", MENTION_FIELDS, rows, columns)
+    click.echo(format_listing(listing, "table"), nl=False)
     click.echo(f"kb mentions: {len(rows)} mention(s)", err=True)
 
 
@@ -287,7 +288,7 @@ def _note(message: str) -> None:
 
 def _emit(listing, fmt: str | None, command: str, empty: str) -> None:
     """Print a listing; an empty one says so on stderr and exits 1 (like grep)."""
-    from .output import render
+    from .output import format_listing
 
     fmt = fmt or ("table" if sys.stdout.isatty() else "nl")
     if not listing.rows:
@@ -295,7 +296,7 @@ def _emit(listing, fmt: str | None, command: str, empty: str) -> None:
             click.echo("[]")
         click.echo(f"kb {command}: {empty}", err=True)
         sys.exit(1)
-    click.echo(render(listing, fmt), nl=False)
+    click.echo(format_listing(listing, fmt), nl=False)
 
 
 def _decimal_in_unit_range(ctx, param, value):

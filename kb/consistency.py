@@ -1,12 +1,12 @@
 """The consistency checks: numbers in quotes, coverage, verdicts, relations, contradictions.
 
-They run after the structural checks (kb/check.py) and leave alone anything that already has
+They run after the structural checks (kb/validate.py) and leave alone anything that already has
 an error there: the numbers, units or anchors of such an object cannot be trusted, so reports
 about it would only echo the first error.
 
 Errors (the knowledge base must not be published):
 - quote: the numbers written in a claim's quote must give its amount, bound kind, bounds,
-  unit and precision (kb/numbers.py reads them);
+  unit and precision (kb/mentions.py reads them);
 - coverage: every numeric mention of a source text lies inside a claim's quote or an ignored
   mention (see `coverage_problems` for the exact rule);
 - verdicts: the confidence lies in the verdict's band (kb/verdicts.py); accurate, mostly
@@ -42,8 +42,8 @@ from .intervals import (
     interval_decimals,
     quantity_interval,
 )
+from .mentions import Mention, find_mentions
 from .model import Claim, Collection, Evidence, Quantity, Statement, TimeSpec
-from .numbers import Mention, find_mentions
 from .queries import plain_decimal
 from .relations import RelationError, decimal_factor, evaluate, stated
 from .units import CURRENCIES, convert_factor, dimension, unit_problem

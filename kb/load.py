@@ -134,7 +134,7 @@ class _Fields:
         value = self.raw(key, required)
         if value is None:
             return None
-        parsed = to_decimal(value)
+        parsed = parse_decimal(value)
         if parsed is None:
             self.problem(f"{key} {value!r} is not a number", key)
         return parsed
@@ -193,7 +193,7 @@ class _Fields:
         return sub if sub.ok else None
 
 
-def to_decimal(value: Any) -> Decimal | None:
+def parse_decimal(value: Any) -> Decimal | None:
     """Read a YAML number (or numeric string) exactly as written, never via binary rounding."""
     if isinstance(value, bool):
         return None

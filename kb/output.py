@@ -14,7 +14,7 @@ FORMATS = ("table", "json", "nl", "csv")
 CELL_WIDTH = 60  # display columns a table cell may take before it is cut with …
 
 
-def render(listing: Listing, fmt: str) -> str:
+def format_listing(listing: Listing, fmt: str) -> str:
     """A listing in one of FORMATS, ending with a newline unless it is empty."""
     if fmt == "json":
         return json_text(listing.rows)

@@ -95,10 +95,10 @@ def quantity_view(node: URIRef, q: Quantity, time: TimeSpec | None) -> QuantityV
         amount=figure(node, "rdf:object", dec(q.amount), q.unit),
         lower=fig("kb:lowerBound", lower), upper=fig("kb:upperBound", upper),
         precision=fig("kb:precision", q.precision), unit=q.unit, bound=q.bound,
-        bound_text=BOUND_TEXT[q.bound], time=time_text(time))
+        bound_text=BOUND_TEXT[q.bound], time=describe_time(time))
 
 
-def time_text(t: TimeSpec | None) -> str:
+def describe_time(t: TimeSpec | None) -> str:
     """A time qualifier in words: 'over 2022 (2022 年)', 'as of 2025-06 (本年 6 月)'."""
     if t is None:
         return "no time stated"

@@ -8,13 +8,13 @@ from pathlib import Path
 
 from rdflib import Dataset
 
-from .check import Report, run_checks
 from .consistency import run as run_consistency
 from .graph import KbGraph, add_findings, build_graph
 from .iris import Iris
 from .load import load_lenient
 from .model import Collection
 from .timing import stage
+from .validate import Report, run_checks
 
 
 @dataclass

@@ -20,14 +20,14 @@ from markupsafe import escape
 from rdflib import Dataset, Graph
 
 from kb.build import build
-from kb.check import Report
 from kb.claimdata import OFFLINE_CONTEXT
 from kb.cli import cli
 from kb.findings import Finding, Side
 from kb.graph import add_findings, build_graph
 from kb.load import load
 from kb.pipeline import Checked, check
-from kb.sitecheck import check_site
+from kb.siteverify import verify_site
+from kb.validate import Report
 
 XSS = FIXTURES / "site-xss"
 REQUIRED = ("claimReviewed", "reviewRating", "url", "author", "datePublished", "itemReviewed")
@@ -110,7 +110,7 @@ def test_seed_site_has_every_page_type_and_passes_its_check(seed_site):
         assert (out / "source" / ident / "text.txt").read_text("utf-8") == source.text
     for f in checked.report.findings:
         assert (out / "finding" / f.id / "index.html").is_file(), f.id
-    assert check_site(checked, out) == []
+    assert verify_site(checked, out) == []
 
 
 def test_claim_page_shows_the_claim_its_review_and_its_data(seed_site):
@@ -453,13 +453,13 @@ def test_findings_pages_show_each_finding_with_its_arithmetic(findings_site):
     claim = (out / "claim/byd-revenue/index.html").read_text("utf-8")
     for ident in ("revenue-contradiction", "revenue-vs-10k", "tesla-above-byd"):
         assert f'href="../../finding/{ident}/"' in claim
-    assert check_site(checked, out) == []
+    assert verify_site(checked, out) == []
 
 
 def test_tampered_finding_figure_is_reported(findings_site):
     out, checked = findings_site
     edit(out / "finding/revenue-contradiction/index.html", ">1.4150208 ×<", ">1.5 ×<")
-    assert [str(p) for p in check_site(checked, out)] == [
+    assert [str(p) for p in verify_site(checked, out)] == [
         "finding/revenue-contradiction/index.html: finding revenue-contradiction: factor (high) "
         "shows '1.5 ×', the graph has '1.4150208 ×'"]
 

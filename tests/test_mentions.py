@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from kb.numbers import find_mentions
+from kb.mentions import find_mentions
 
 D = Decimal
 

@@ -260,7 +260,7 @@ def _tree(root: Path) -> _Tree:
     return _Tree(files, dirs)
 
 
-def check_site(checked: Checked, site: str | Path,
+def verify_site(checked: Checked, site: str | Path,
                written: Mapping[str, bytes | int] | None = None) -> list[Problem]:
     """Every way the built site in `site` differs from the knowledge base, one problem each.
 
