@@ -164,6 +164,8 @@ def claims(store: Store, filters: ClaimFilter | None = None, sort: str = "id",
     key, descending = sort.removeprefix("-"), sort.startswith("-")
     if key not in SORT_KEYS:
         raise UsageError(f"cannot sort by '{key}'; choose one of: {', '.join(SORT_KEYS)}")
+    for option, kind, ident in filters.ids():
+        require_id_form(store, kind, ident, option)
     index = store.claim_index()
     rows = index.rows(filters) if index is not None else graph_rows(store, filters)
     rows.sort(key=lambda r: r["id"])
@@ -219,6 +221,15 @@ def check_ids(store: Store, given: list[tuple[str, str, str]]) -> None:
             raise UnknownId(kind, ident, known, option)
 
 
+def require_id_form(store: Store, kind: str, ident: str, option: str | None = None) -> None:
+    """Raise UnknownId for an id the loader would refuse: no store holds it, and it must not
+    reach a store as an IRI (a space or a quote is not allowed in one)."""
+    from .model import ID_PATTERN
+
+    if not ID_PATTERN.fullmatch(ident):
+        raise UnknownId(kind, ident, known_ids(store, kind), option)
+
+
 def known_ids(store: Store, kind: str) -> list[str]:
     """Every id of one kind (claim, entity, property, source) in the store."""
     rows = store.select("instances", **{"class": Iri(ID_CLASSES[kind])})
@@ -231,6 +242,7 @@ def known_ids(store: Store, kind: str) -> list[str]:
 
 def show(store: Store, ident: str) -> dict[str, Any]:
     """Everything about one claim: the claim, its review, evidence, findings and relations."""
+    require_id_form(store, "claim", ident)
     base, claim = store.base, store.iri("claim", ident)
     rows = store.select("claim_detail", claim=claim)
     if not rows:
@@ -284,6 +296,8 @@ def findings(store: Store, kind: str | None = None, claim: str | None = None,
     """Findings (by default those that do not hold), each with the ids it involves."""
     if kind is not None and kind not in FINDING_KINDS:
         raise UsageError(f"finding kind '{kind}' is not one of: {', '.join(FINDING_KINDS)}")
+    if claim is not None:
+        require_id_form(store, "claim", claim, "--claim")
     base = store.base
     rows = store.select(
         "findings",
@@ -356,8 +370,24 @@ def stats(store: Store) -> Listing:
     return Listing("counts", STATS_COLUMNS, rows, STATS_COLUMNS)
 
 
-def query(store: Store, text: str, bindings: dict | None = None):
-    """Run any SPARQL text: a Listing for SELECT, else the Answer (ASK, CONSTRUCT)."""
+class FederatedQuery(UsageError):
+    """A query with a SERVICE clause, which would send requests to other servers."""
+
+
+def query(store: Store, text: str, bindings: dict | None = None,
+          allow_service: bool = False):
+    """Run any SPARQL text: a Listing for SELECT, else the Answer (ASK, CONSTRUCT).
+
+    A SERVICE clause makes the store (or the server) fetch from the URL it names, so it runs
+    only with allow_service: a query from a file must not make requests nobody asked for.
+    """
+    if not allow_service and "service" in text.lower():
+        from .stores.sparql import uses_service
+
+        if uses_service(text):
+            raise FederatedQuery("the query has a SERVICE clause, which sends a request to "
+                                 "another server; pass --allow-service to run federated "
+                                 "queries")
     answer = store.query(text, bindings).normalised()
     if answer.form != "select":
         return answer
