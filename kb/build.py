@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,12 +92,11 @@ def _build(root: Path, out: Path, allow_removals: bool) -> BuildResult:
         with replace_dir(out) as staging:
             files = _write_site(root, checked, staging, taken, store_failed)
     except OSError as exc:
-        raise _output_failed(out, exc) from None
+        raise _output_failed(out, exc.strerror or str(exc), exc.filename) from None
     except WorkerFailed as exc:
-        if "Error" in str(exc) and "Errno" in str(exc):  # an OSError in a worker
-            raise OutputFailed(f"{out}: the new site could not be written beside it: {exc}; "
-                               f"nothing was replaced: the previous {out} is untouched") \
-                from None
+        # A worker's OSError arrives as its text: "OSError: [Errno 28] No space left on device"
+        if m := re.match(r"\w*Error: \[Errno \d+\] ([^:']+)(?:: '(.*)')?$", str(exc)):
+            raise _output_failed(out, m.group(1), m.group(2)) from None
         raise
     if store_failed:
         raise StoreNotUpdated(f"published {out}, but the store was not updated: "
@@ -196,11 +196,12 @@ def _some(ids: list[str], shown: int = 10) -> str:
     return ", ".join(ids[:shown]) + more
 
 
-def _output_failed(out: Path, exc: OSError) -> OutputFailed:
-    """A write error as one line naming the file (or the folder being written)."""
-    where = display_path(exc.filename) if exc.filename else f"the new site beside {out}"
-    return OutputFailed(f"{where}: {exc.strerror or exc}; nothing was replaced: the previous "
-                        f"{out} is untouched")
+def _output_failed(out: Path, reason: str, filename: str | None) -> OutputFailed:
+    """A write error as one line naming the output folder and the file, if known."""
+    name = f" ({display_path(filename)})" if filename else ""
+    return OutputFailed(f"{out}: cannot write the new site{name}: {reason}; nothing was "
+                        f"replaced, the previous {out} is untouched; free space or fix the "
+                        f"folder {display_path(str(out.resolve().parent))}, then build again")
 
 
 def _start_store(root: Path, checked: Checked, nquads: Path,
