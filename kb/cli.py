@@ -320,7 +320,9 @@ def _decimal_in_unit_range(ctx, param, value):
     except InvalidOperation:
         number = None
     if number is None or not number.is_finite() or not 0 <= number <= 1:
-        raise click.BadParameter(f"'{value}' is not a number in [0, 1]")
+        from .errors import quoted
+
+        raise click.BadParameter(f"{quoted(value)} is not a number in [0, 1]")
     return number
 
 
@@ -339,7 +341,9 @@ def _time_range(ctx, param, value):
 
 def _sort_key(ctx, param, value):
     if value.removeprefix("-") not in SORT_CHOICES:
-        raise click.BadParameter(f"'{value}' is not one of {', '.join(SORT_CHOICES)} "
+        from .errors import quoted
+
+        raise click.BadParameter(f"{quoted(value)} is not one of {', '.join(SORT_CHOICES)} "
                                  "(prefix '-' to sort descending)")
     return value
 

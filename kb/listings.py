@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from .errors import UsageError
+from .errors import UsageError, quoted
 from .queries import NS, Iri, Lit, boolean, date_literal, decimal, iri_text, slug_term
 from .stores import Store
 from .verdicts import LABELS
@@ -66,7 +66,7 @@ class UnknownId(UsageError):
                   if k not in close][:3 - len(close)]
         hint = (f"; did you mean {' or '.join(repr(c) for c in close)}?" if close
                 else f"; kb {LISTERS[kind]} lists them")
-        super().__init__(f"no {kind} '{ident}'{hint}")
+        super().__init__(f"no {kind} {quoted(ident)}{hint}")
 
 
 LISTERS = {"claim": "claims", "entity": "entities", "property": "claims --json",
@@ -164,8 +164,8 @@ def claims(store: Store, filters: ClaimFilter | None = None, sort: str = "id",
     key, descending = sort.removeprefix("-"), sort.startswith("-")
     if key not in SORT_KEYS:
         raise UsageError(f"cannot sort by '{key}'; choose one of: {', '.join(SORT_KEYS)}")
-    for option, kind, ident in filters.ids():
-        require_id_form(store, kind, ident, option)
+    if not all(well_formed(ident) for _, _, ident in filters.ids()):
+        check_ids(store, filters.ids())  # names the first unknown id, as for an empty result
     index = store.claim_index()
     rows = index.rows(filters) if index is not None else graph_rows(store, filters)
     rows.sort(key=lambda r: r["id"])
@@ -221,13 +221,12 @@ def check_ids(store: Store, given: list[tuple[str, str, str]]) -> None:
             raise UnknownId(kind, ident, known, option)
 
 
-def require_id_form(store: Store, kind: str, ident: str, option: str | None = None) -> None:
-    """Raise UnknownId for an id the loader would refuse: no store holds it, and it must not
-    reach a store as an IRI (a space or a quote is not allowed in one)."""
+def well_formed(ident: str) -> bool:
+    """Could ident be an id? One the loader refuses is in no store, and must not reach one as
+    an IRI (a space or a quote is not allowed in one)."""
     from .model import ID_PATTERN
 
-    if not ID_PATTERN.fullmatch(ident):
-        raise UnknownId(kind, ident, known_ids(store, kind), option)
+    return ID_PATTERN.fullmatch(ident) is not None
 
 
 def known_ids(store: Store, kind: str) -> list[str]:
@@ -242,7 +241,8 @@ def known_ids(store: Store, kind: str) -> list[str]:
 
 def show(store: Store, ident: str) -> dict[str, Any]:
     """Everything about one claim: the claim, its review, evidence, findings and relations."""
-    require_id_form(store, "claim", ident)
+    if not well_formed(ident):
+        raise UnknownId("claim", ident, known_ids(store, "claim"))
     base, claim = store.base, store.iri("claim", ident)
     rows = store.select("claim_detail", claim=claim)
     if not rows:
@@ -296,8 +296,8 @@ def findings(store: Store, kind: str | None = None, claim: str | None = None,
     """Findings (by default those that do not hold), each with the ids it involves."""
     if kind is not None and kind not in FINDING_KINDS:
         raise UsageError(f"finding kind '{kind}' is not one of: {', '.join(FINDING_KINDS)}")
-    if claim is not None:
-        require_id_form(store, "claim", claim, "--claim")
+    if claim and not well_formed(claim):
+        check_ids(store, [("--claim", "claim", claim)])
     base = store.base
     rows = store.select(
         "findings",

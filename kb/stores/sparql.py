@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass
 
+from ..errors import quoted
 from ..oxterms import from_ox
 from ..queries import Blank, Iri, Lit, Term, query_text
 from . import Answer, Bindings, Store, StoreError
@@ -175,15 +176,15 @@ class SparqlStore(Store):
 def check_url(url: str) -> None:
     """Raise StoreError unless url is an http(s) URL that urllib can send a request to."""
     if not url.startswith(("http://", "https://")):
-        raise StoreError(f"endpoint '{url}' is not an http:// or https:// URL")
+        raise StoreError(f"endpoint {quoted(url)} is not an http:// or https:// URL")
     try:
         parts = urllib.parse.urlsplit(url)
         parts.port  # noqa: B018  (a port that is not a number raises here, not mid-request)
     except ValueError as exc:
-        raise StoreError(f"endpoint '{url}' is not a valid URL: {exc}") from None
+        raise StoreError(f"endpoint {quoted(url)} is not a valid URL: {exc}") from None
     if not parts.hostname or any(ord(ch) <= 0x20 or ch == "\x7f" for ch in url):
-        raise StoreError(f"endpoint '{url}' is not a valid URL: it needs a host name and no "
-                         "spaces or control characters")
+        raise StoreError(f"endpoint {quoted(url)} is not a valid URL: it needs a host name "
+                         "and no spaces or control characters")
 
 
 def _with_query(url: str, params: dict[str, str]) -> str:
