@@ -13,7 +13,8 @@ A key that lists many claims also holds their rows in a few pages (idx:page "[[r
 read instead of one literal per claim. Each claim node carries its row, confidence and time,
 for the range filters. The rows are the graph queries' own answers (listings.graph_rows),
 taken when the store is built, so the index says nothing the graph does not; a test compares
-both on every filter.
+both on every filter. The index is a database kept beside the Oxigraph store (in its folder):
+the store builds it through the write hook and opens it with OxigraphStore.beside.
 """
 
 from __future__ import annotations
@@ -25,11 +26,18 @@ from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from itertools import product
+from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
+
 from .listings import CLAIM_COLUMNS, ClaimFilter, graph_rows
+from .oxterms import to_ox
 from .queries import XSD, Iri, Lit, boolean, date_literal, decimal
-from .stores import Store
+from .stores.base import Store
+from .stores.oxigraph import OxigraphStore
+
+NAME = "claim-index"  # the database's folder, beside the store's
 
 IX = "urn:kb:claim-index#"
 LISTS, PAGE, ROW, CONFIDENCE, START, END = (
@@ -96,6 +104,27 @@ def triples(store: Store) -> Iterator[Triple]:
         if len(texts) >= PAGE_MIN:
             for start in range(0, len(texts), PAGE_SIZE):
                 yield name, PAGE, Lit("[" + ",".join(texts[start:start + PAGE_SIZE]) + "]")
+
+
+def write(store: OxigraphStore, folder: Path) -> None:
+    """Build the claim index of a store into a new database (the store's Hooks.beside)."""
+    index = ox.Store(str(folder))
+    graph = ox.DefaultGraph()
+    made: dict = {}  # keys and predicates recur on every claim: convert each term once
+
+    def term(t):
+        hit = made.get(t)
+        if hit is None:
+            hit = made[t] = to_ox(t)
+        return hit
+
+    index.bulk_extend(ox.Quad(term(s), term(p), to_ox(o), graph) for s, p, o in triples(store))
+    index.flush()
+
+
+def index_of(store: Store) -> ClaimIndex | None:
+    """The claim index kept beside a store, if it keeps one (only the Oxigraph store does)."""
+    return ClaimIndex(store.beside(NAME)) if isinstance(store, OxigraphStore) else None
 
 
 def encode(row: dict[str, Any]) -> str:

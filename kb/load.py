@@ -14,10 +14,10 @@ from .choices import DEFAULT_STORE, STORE_KINDS
 from .errors import LoadError, Origin, Problem
 from .model import (
     BOUND_KINDS,
+    CONFIG_KEYS,
     DOCUMENT_KINDS,
     ENTITY_KINDS,
     ID_PATTERN,
-    VERDICTS,
     Claim,
     Collection,
     Config,
@@ -34,6 +34,7 @@ from .model import (
     TimeSpec,
     parse_time_text,
 )
+from .verdicts import VERDICTS
 from .yamlfile import MarkedYAMLError, YamlMap, YamlSeq, parse_yaml
 
 SOURCES_DIR = "sources"
@@ -353,8 +354,7 @@ class Loader:
         path = self.root / "collection.yaml"
         node = self._read(path)
         f = _Fields(node, str(path), "collection", self.sink)
-        f.check_keys(("title", "description", "base", "site_url", "license", "license_url",
-                      "store", "endpoint", "reviewers"))
+        f.check_keys(CONFIG_KEYS)
         base = f.text("base") or "https://kb.example.org/"
         if not base.endswith("/"):
             f.problem(f"base '{base}' must end with '/'", "base")

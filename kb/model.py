@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal
 
@@ -15,7 +15,6 @@ from .errors import Origin
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 
 BOUND_KINDS = ("exact", "approximately", "at-least", "more-than", "at-most", "less-than", "range")
-VERDICTS = ("accurate", "mostly-accurate", "misleading", "inaccurate", "unverifiable")
 DOCUMENT_KINDS = (
     "annual-report",
     "filing",
@@ -118,6 +117,10 @@ class Config:
     endpoint: str | None = None  # SPARQL endpoint of the sparql store
     reviewers: dict[str, Reviewer] = field(default_factory=dict)
     origin: Origin | None = None
+
+
+# The keys collection.yaml may hold: Config's fields, but where each was read from.
+CONFIG_KEYS = tuple(f.name for f in fields(Config) if f.name != "origin")
 
 
 @dataclass(frozen=True)

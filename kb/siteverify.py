@@ -31,9 +31,10 @@ from urllib.parse import unquote, urlsplit
 import pyoxigraph as ox
 from lxml import etree
 
+from .choices import EXPORT_FORMATS
 from .claimdata import offline
 from .errors import KbError, Origin, Problem, ProblemsError
-from .export import FORMATS, claim_files, download_files
+from .export import RDF_FORMATS, claim_files, download_files
 from .figures import FIGURE_PROPS, FigureProp, display, lexical
 from .graph import prefixes
 from .layout import (
@@ -602,7 +603,7 @@ def _from_root(path: str) -> str:
 # sets mean isomorphic graphs.
 
 Quad = tuple[str, str, str, str]
-_RDF_FORMATS = {"trig": "trig", "ttl": "turtle", "nq": "nquads", "jsonld": "jsonld"}
+_RDF_BY_EXT = {EXPORT_FORMATS[fmt].ext: fmt for fmt in RDF_FORMATS}
 
 
 def expected_downloads(kb: _Kb, written: Mapping[str, bytes | int] | None
@@ -611,7 +612,7 @@ def expected_downloads(kb: _Kb, written: Mapping[str, bytes | int] | None
     if written is None:
         made = {**download_files(kb.c, kb.graph), **claim_files(kb.c, kb.graph)}
         return {path: text.encode("utf-8") for path, text in made.items()}
-    paths = [download_path(ext) for ext, _ in FORMATS.values()]
+    paths = [download_path(about.ext) for about in EXPORT_FORMATS.values()]
     paths.append(ONTOLOGY_PATH)
     paths += [claim_data_path(ident, fmt) for ident in kb.nodes("claim") for fmt in CLAIM_DATA]
     return {path: written[path] for path in paths if path in written}
@@ -647,10 +648,10 @@ def _missing(path: str) -> Problem:
 def _difference(path: str, got: str, want: str) -> Iterator[Problem]:
     """Say how a download that differs from the graph's differs."""
     ext = path.rsplit(".", 1)[-1]
-    if ext not in _RDF_FORMATS:
+    if ext not in _RDF_BY_EXT:
         yield _problem(path, "differs from the claims table the graph gives")
         return
-    fmt = _RDF_FORMATS[ext]
+    fmt = _RDF_BY_EXT[ext]
     try:
         found = _canonical(got, fmt)
     except (SyntaxError, ValueError) as exc:
@@ -665,14 +666,10 @@ def _difference(path: str, got: str, want: str) -> Iterator[Problem]:
                        f"statement(s) missing, {len(extra)} extra; e.g. {example}")
 
 
-_OX_FORMATS = {"trig": ox.RdfFormat.TRIG, "nquads": ox.RdfFormat.N_QUADS,
-               "jsonld": ox.RdfFormat.JSON_LD, "turtle": ox.RdfFormat.TURTLE}
-
-
 def _canonical(text: str, fmt: str) -> set[Quad]:
     """The quads of an RDF text as N-Quads terms; SyntaxError if it does not parse."""
     return {(str(q.subject), str(q.predicate), str(q.object), str(q.graph_name))
-            for q in ox.parse(input=text.encode("utf-8"), format=_OX_FORMATS[fmt])}
+            for q in ox.parse(input=text.encode("utf-8"), format=RDF_FORMATS[fmt])}
 
 
 def _read(root: Path, rel: str) -> str | None:

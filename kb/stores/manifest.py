@@ -16,6 +16,8 @@ from contextlib import suppress
 from pathlib import Path
 from typing import NamedTuple
 
+from ..atomic import write_file
+
 FORMAT = 2
 CACHE_DIR = ".kb"  # inside the claims folder, ignored by git (.gitignore lists .kb/)
 STORE_NAME = "oxigraph"
@@ -154,8 +156,6 @@ def _remember_stats(claims_dir: Path, manifest: dict, current: Snapshot,
                     touched: list[str]) -> None:
     """Record new stat results of files touched but not changed (and of folders), so they are
     not hashed or read again."""
-    from ..atomic import write_file
-
     for rel in touched:
         manifest["files"][rel][:2] = list(current.files[rel])
     manifest["folders"] = dict(sorted(current.folders.items()))

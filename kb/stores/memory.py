@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 
 from ..queries import RDF_LANG_STRING, XSD, Blank, Iri, Lit, Term, prepared
-from . import Answer, Bindings, Store, StoreError, build_graph
+from .base import Answer, Bindings, Store, StoreError
 
 
 class MemoryStore(Store):
@@ -19,12 +17,6 @@ class MemoryStore(Store):
         self.dataset = dataset
         self._base = base
         self.problem_count = len(problems or ())
-
-    @classmethod
-    def from_claims(cls, claims_dir: Path) -> MemoryStore:
-        """Load and graph a claims folder."""
-        collection, graph, problems = build_graph(claims_dir)
-        return cls(graph.dataset(), collection.config.base, problems)
 
     @property
     def base(self) -> str:

@@ -12,8 +12,9 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from ..connect import rebuild_hooks
 from ..parallel import die_with_parent
-from . import StoreError
+from .base import StoreError
 from .manifest import read_manifest, stale_reason
 from .oxigraph import rebuild
 
@@ -53,7 +54,7 @@ def _main(argv: list[str]) -> int:
     try:
         reason = stale_reason(claims_dir, read_manifest(claims_dir))
         if reason is not None:
-            rebuild(claims_dir, reason, config=config, nquads=nquads)
+            rebuild(claims_dir, reason, rebuild_hooks(), config=config, nquads=nquads)
     except (OSError, RuntimeError, ValueError, StoreError) as exc:
         print(f"{type(exc).__name__}: {exc} (loading {nquads})", file=sys.stderr)
         return 1

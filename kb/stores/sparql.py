@@ -19,9 +19,11 @@ from collections.abc import Callable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass
 
+import pyoxigraph as ox
+
 from ..oxterms import from_ox
 from ..queries import Blank, Iri, Lit, Term, query_text
-from . import Answer, Bindings, Store, StoreError
+from .base import Answer, Bindings, Store, StoreError
 
 BATCH_TRIPLES = 500  # Virtuoso rejects very large INSERT DATA requests
 TIMEOUT = 60.0
@@ -307,9 +309,6 @@ def _term(binding: dict | None) -> Term | None:
 
 def parse_triples(data: bytes, fmt: str) -> list[tuple[Term, Term, Term]]:
     """An RDF document (a CONSTRUCT answer) as triples of kb terms, parsed by pyoxigraph."""
-    import pyoxigraph as ox
-
-
     formats = {"nt": ox.RdfFormat.N_TRIPLES, "ttl": ox.RdfFormat.TURTLE,
                "rdf": ox.RdfFormat.RDF_XML}
     try:
