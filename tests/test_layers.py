@@ -33,7 +33,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("query", ("kb.listings", "kb.claimindex", "kb.output", "kb.connect")),
     ("site", ("kb.export", "kb.pages", "kb.render", "kb.searchindex", "kb.siteverify",
               "kb.serve")),
-    ("build", ("kb.stores.rebuild", "kb.build")),
+    ("build", ("kb.rebuild", "kb.build")),
     ("cli", ("kb.cli", "kb.__main__")),
 ]
 LAYER_OF = {module: i for i, (_, modules) in enumerate(LAYERS) for module in modules}

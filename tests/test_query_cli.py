@@ -12,7 +12,6 @@ from click.testing import CliRunner
 from conftest import edit
 from storekit import oxigraph_store_of, with_findings
 
-from kb import cli as cli_module
 from kb.cli import cli
 
 

@@ -455,7 +455,7 @@ def test_memory_store_reports_syntax_errors(mini):
 
 
 def test_a_store_rebuilt_beside_a_build_says_why_it_failed(mini, tmp_path):
-    from kb.stores.rebuild import start_rebuild
+    from kb.rebuild import start_rebuild
 
     config = {"store": "oxigraph", "endpoint": None, "base": "https://kb.example.org/"}
     wait = start_rebuild(mini, tmp_path / "no-such-export.nq", config)
@@ -470,9 +470,9 @@ def test_the_store_process_imports_this_kb_not_one_in_the_current_folder(
         mini, tmp_path, monkeypatch):
     from kb.graph import build_graph
     from kb.load import load
+    from kb.rebuild import start_rebuild
     from kb.stores.manifest import code_stamp, read_manifest
     from kb.stores.oxigraph import config_settings
-    from kb.stores.rebuild import start_rebuild
 
     decoy = tmp_path / "elsewhere"
     (decoy / "kb").mkdir(parents=True)
