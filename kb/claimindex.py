@@ -33,7 +33,7 @@ import pyoxigraph as ox
 
 from .listings import CLAIM_COLUMNS, ClaimFilter, graph_rows
 from .oxterms import to_ox
-from .queries import XSD, Iri, Lit, boolean, date_literal, decimal
+from .queries import XSD, Iri, Lit, Term, boolean, date_literal, decimal, text_of
 from .stores.base import Store
 from .stores.oxigraph import OxigraphStore
 
@@ -152,7 +152,7 @@ class ClaimIndex:
     def rows(self, filters: ClaimFilter) -> list[dict[str, Any]]:
         """The listing rows of the claims that pass the filters (unsorted)."""
         listed, timed = filters.bindings(self.index)  # validates the verdict
-        bindings = {"key": key(filters)}
+        bindings: dict[str, Term] = {"key": key(filters)}
         ranged = filters.time is not None or listed["min_confidence"] is not None \
             or listed["max_confidence"] is not None
         if ranged:
@@ -165,10 +165,10 @@ class ClaimIndex:
         else:
             pages = self.index.column("claim_pages", "page", bindings)
             if pages:
-                return decode_rows(page.value[1:-1] for page in pages)
+                return decode_rows(text_of(page)[1:-1] for page in pages)
         texts = self.index.column("claim_index_ranges" if ranged else "claim_index", "row",
                                   bindings)
-        return decode_rows(text.value for text in texts)
+        return decode_rows(text_of(text) for text in texts)
 
 
 def decode_rows(texts: Iterable[str]) -> list[dict[str, Any]]:

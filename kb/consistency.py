@@ -83,7 +83,10 @@ def run(c: Collection, prior: Iterable[Problem], load_problems: Iterable[Problem
               *verdict_problems(claims, evidence)]
     findings: list[Finding] = []
     for outcome in relation_outcomes(c, claims, evidence, broken):
-        (findings if isinstance(outcome, Finding) else errors).append(outcome)
+        if isinstance(outcome, Finding):
+            findings.append(outcome)
+        else:
+            errors.append(outcome)
     findings += contradictions(c, claims) + evidence_conflicts(c, claims, evidence)
     findings.sort(key=lambda f: (list(FINDING_KINDS).index(f.kind), f.id))
     return Outcome(errors, findings)
@@ -187,7 +190,8 @@ def _mismatch(claim: Claim, readings: list[_Reading], problem) -> Problem:
         return problem("lower", f"the quote says {m.number} ({_plain(best.lower)}–"
                                 f"{_plain(best.upper)}) but lower/upper are {_plain(q.lower)}–"
                                 f"{_plain(q.upper)}; fix lower and upper")
-    if m.bound == "range" and best.lower <= target <= best.upper:
+    if (m.bound == "range" and best.lower is not None and best.upper is not None
+            and best.lower <= target <= best.upper):
         return problem("amount", f"the quote says {m.number} ({_plain(best.lower)}–"
                                  f"{_plain(best.upper)}) but bound is {q.bound}; set bound: range, "
                                  f"lower: {_plain(best.lower)}, upper: {_plain(best.upper)}")
@@ -205,7 +209,8 @@ def _distance(value: Fraction, target: Fraction) -> Fraction:
 def _bounds_problems(claim: Claim, r: _Reading, problem) -> Iterable[Problem]:
     q = claim.quantity
     lower, upper = q.implied_bounds()
-    if q.bound == "range" and Fraction(q.amount) != (r.lower + r.upper) / 2:
+    if (q.bound == "range" and r.lower is not None and r.upper is not None
+            and Fraction(q.amount) != (r.lower + r.upper) / 2):
         yield problem("amount", f"the quote says {r.mention.number} ({_plain(r.lower)}–"
                                 f"{_plain(r.upper)}) but amount is {_plain(q.amount)}; set amount "
                                 f"to the midpoint {_plain((r.lower + r.upper) / 2)}")

@@ -17,7 +17,17 @@ from typing import Any, NamedTuple, Protocol
 from .choices import SORT_KEYS
 from .errors import UsageError
 from .findings import KINDS as FINDING_KINDS
-from .queries import NS, Iri, Lit, boolean, date_literal, decimal, iri_text, slug_term
+from .queries import (
+    NS,
+    Iri,
+    Lit,
+    boolean,
+    date_literal,
+    decimal,
+    iri_text,
+    slug_term,
+    text_of,
+)
 from .stores.base import Store
 from .verdicts import VERDICTS
 
@@ -193,7 +203,7 @@ def graph_rows(store: Store, filters: ClaimFilter) -> list[dict[str, Any]]:
             continue
         r = values(row, base)
         r.update(times.get(row["claim"], {}))
-        r["id"] = iri_text(row["claim"].value, base)
+        r["id"] = iri_text(text_of(row["claim"]), base)
         r["time"] = time_text(r.get("time_start"), r.get("time_end"))
         rows.append({c: r.get(c) for c in CLAIM_COLUMNS})
     return rows
@@ -301,7 +311,7 @@ def findings(store: Store, kind: str | None = None, claim: str | None = None,
         ident = r["finding"]
         if ident not in by_id:
             by_id[ident] = {c: r.get(c) for c in FINDING_COLUMNS}
-            by_id[ident].update(id=ident, involves=[], kind=kinds.get(row["kind"].value))
+            by_id[ident].update(id=ident, involves=[], kind=kinds.get(text_of(row["kind"])))
         by_id[ident]["involves"].append(r["involves"])
     out = []
     for ident in sorted(by_id):

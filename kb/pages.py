@@ -6,6 +6,7 @@ graph holds (kb.graph.dec), so the site check can compare the page with the grap
 
 from __future__ import annotations
 
+import builtins
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -145,12 +146,12 @@ class ClaimView:
     chart_note: str = ""
     jsonld: Markup | None = None
 
-    @property
+    @builtins.property  # the field `property` above shadows the builtin here
     def verdict_rank(self) -> int:
         """The verdict's place on the scale, for sorting (0 = accurate)."""
         return VERDICTS.index(self.verdict)
 
-    @property
+    @builtins.property  # the field `property` above shadows the builtin here
     def entity_ids(self) -> list[str]:
         """The entities the claim is about, subject first."""
         return [e.id for e in (self.subject, self.compared_with, *self.about) if e is not None]
@@ -302,9 +303,9 @@ def build_site(c: Collection, findings: list[Finding], built: str) -> Site:
     evidence_by_entity: dict[str, list[EvidenceView]] = {}
     evidence_by_document: dict[str, list[EvidenceView]] = {}
     for ev in evidence.values():
-        for ident in dict.fromkeys((ev.statement.subject, ev.statement.compared_with)):
-            if ident:
-                evidence_by_entity.setdefault(ident, []).append(ev)
+        for about in dict.fromkeys((ev.statement.subject, ev.statement.compared_with)):
+            if about:
+                evidence_by_entity.setdefault(about, []).append(ev)
         evidence_by_document.setdefault(ev.document.id, []).append(ev)
     ignored_by_source: dict[str, list[IgnoredMention]] = {}
     for m in c.ignored:
@@ -456,7 +457,8 @@ def _entity_view(iris: Iris, e: Entity, mine: list[ClaimView],
 
 def _source_view(iris: Iris, s: Source, claims: list[ClaimView],
                  ignored: list[IgnoredMention]) -> SourceView:
-    spans = [(cv.claim.start, cv.claim.end, cv, None) for cv in claims]
+    spans: list[tuple[int, int, ClaimView | None, IgnoredMention | None]] = [
+        (cv.claim.start, cv.claim.end, cv, None) for cv in claims]
     spans += [(m.start, m.end, None, m) for m in ignored]
     return SourceView(id=s.id, iri=str(iris.source(s.id)), url=f"source/{s.id}/", source=s,
                       segments=annotate(s.text, spans), claims=claims,

@@ -26,6 +26,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import pyoxigraph as ox
@@ -190,9 +191,11 @@ class _Kb:
         self.index: dict[str, dict[str, list]] = {}
         self.typed: dict[str, set[str]] = {}
         for q in self.graph.quads:
+            if isinstance(q.subject, ox.Triple):  # kb.graph makes no RDF-star statements
+                continue
             s, p, o = q.subject.value, q.predicate.value, q.object
             self.index.setdefault(s, {}).setdefault(p, []).append(o)
-            if p == RDF_TYPE:
+            if p == RDF_TYPE and isinstance(o, ox.NamedNode):
                 self.typed.setdefault(o.value, set()).add(s)
         self.counts: dict[str, int] | None = None
         self.figures: dict[tuple[str, str], tuple[str, str] | tuple[()]] = {}
@@ -252,7 +255,8 @@ class _Tree:
 
 
 def _tree(root: Path) -> _Tree:
-    files, dirs = set(), {"."}
+    files: set[str] = set()
+    dirs = {"."}
     for folder, subdirs, names in os.walk(root):
         rel = os.path.relpath(folder, root).replace(os.sep, "/")
         prefix = "" if rel == "." else rel + "/"
@@ -476,7 +480,7 @@ def claim_review_problems(kb: _Kb, path: str, doc, context: bool = True) -> Iter
         yield _problem(path, f"JSON-LD @context is {doc.get('@context')!r}, not "
                        "'https://schema.org' (the one Google reads)")
     for fields in REQUIRED_FIELDS:
-        value = doc
+        value: Any = doc
         for name in fields:
             value = value.get(name) if isinstance(value, dict) else None
         if value in (None, "", [], {}):

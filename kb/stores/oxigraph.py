@@ -128,7 +128,7 @@ class OxigraphStore(Store):
         return self._open().dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(name))
 
     def close(self) -> None:
-        self._opened: ox.Store | None = None
+        self._opened = None
 
 
 def answer_from_ox(result) -> Answer:
@@ -160,16 +160,16 @@ def answer_from_ox(result) -> Answer:
 def open_fresh(claims_dir: Path, hooks: Hooks, notify: Notify | None = None) -> OxigraphStore:
     """Open the store of a claims folder, rebuilding it first if a claims file changed."""
     manifest = read_manifest(claims_dir)
-    reason = stale_reason(claims_dir, manifest) if claims_dir.is_dir() else None
-    if manifest is None and not claims_dir.is_dir():
-        raise StoreError(f"{claims_dir}: claims folder not found; pass --claims DIR")
-    if reason is not None:
-        manifest = rebuild(claims_dir, reason, hooks, notify=notify)
-    recover = None
-    if reason is None and claims_dir.is_dir():
-        # A damaged store (a disk error, a killed copy) is a cache: build it again, once.
-        recover = _once(lambda why: rebuild(claims_dir, why, hooks, notify=notify,
-                                            force=True))
+    if not claims_dir.is_dir():
+        if manifest is None:
+            raise StoreError(f"{claims_dir}: claims folder not found; pass --claims DIR")
+        return OxigraphStore(store_dir(claims_dir), manifest)  # all there is: answer from it
+    reason = stale_reason(claims_dir, manifest)
+    if manifest is None or reason is not None:
+        manifest = rebuild(claims_dir, reason or "there is no store yet", hooks, notify=notify)
+        return OxigraphStore(store_dir(claims_dir), manifest)
+    # A damaged store (a disk error, a killed copy) is a cache: build it again, once.
+    recover = _once(lambda why: rebuild(claims_dir, why, hooks, notify=notify, force=True))
     return OxigraphStore(store_dir(claims_dir), manifest, recover=recover)
 
 
@@ -193,7 +193,7 @@ def rebuild(claims_dir: Path, reason: str, hooks: Hooks, graph=None,
     with _lock(claims_dir):
         # Another process may have rebuilt it while this one waited for the lock.
         manifest = read_manifest(claims_dir)
-        if not force and stale_reason(claims_dir, manifest) is None:
+        if not force and manifest is not None and stale_reason(claims_dir, manifest) is None:
             return manifest
         if notify:
             notify(f"updating the oxigraph store ({reason})")

@@ -15,7 +15,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 
@@ -88,7 +88,7 @@ class SparqlStore(Store):
         return self._query(query_text(name), bindings).normalised().records()
 
     def _query(self, text: str, bindings: Bindings | None,
-               dataset: list[tuple[str, str]] = ()) -> Answer:
+               dataset: Sequence[tuple[str, str]] = ()) -> Answer:
         params = [("query", with_values(text, bindings or {})), *dataset]
         body = urllib.parse.urlencode(params).encode()
         graph_form = query_form(text) in ("CONSTRUCT", "DESCRIBE")
@@ -223,11 +223,10 @@ class _Scan:
             elif ch in "{}":
                 yield self.i, ch
                 self.i += 1
-            elif ch.isalpha():
-                m = re.match(r"[A-Za-z_]+", text[self.i:])
+            elif m := re.match(r"[A-Za-z_]+", text[self.i:]):
                 yield self.i, m.group(0).upper()
                 self.i += len(m.group(0))
-            else:
+            else:  # punctuation, or a letter outside ASCII (which no keyword starts with)
                 self.i += 1
 
 
