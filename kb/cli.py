@@ -1,7 +1,7 @@
 """The kb command line: a thin click layer over the library.
 
-The library layers that import rdflib, pyoxigraph, YAML or jinja2 (the pipeline, the stores,
-the listings, the build) are imported inside the commands that use them, so that `kb --help`
+The modules that import rdflib, pyoxigraph, YAML, jinja2 or an http server (the pipeline, the
+stores, the build, kb serve) are imported inside the commands that use them, so that `kb --help`
 and a query on a fresh store start in milliseconds; tests/test_store.py checks what they load.
 Everything else is imported here.
 """
@@ -29,10 +29,8 @@ from .listings import findings as list_findings
 from .listings import query as run_query
 from .listings import show as show_claim
 from .listings import stats as count
-from .model import parse_time_text
 from .output import claim_text, format_listing, json_text, triples_text
 from .queries import Iri, Lit, boolean, decimal
-from .serve import make_server
 from .timing import peak_rss_mb, reset, stages
 from .verdicts import VERDICTS
 
@@ -236,6 +234,8 @@ def _write_timings(path: Path, total: float) -> None:
 @domain_errors
 def serve(site_dir: Path, port: int, host: str):
     """Serve the built site over http for a local preview; Ctrl-C stops it."""
+    from .serve import make_server
+
     server = make_server(site_dir, host, port)
     click.echo(f"serving {site_dir} at {server.url} (Ctrl-C to stop)", err=True)
     try:
@@ -311,6 +311,9 @@ def _time_range(ctx, param, value):
     """A date or period (2022, 2025-06, 2025-06-30 or START/END) as (first day, last day)."""
     if value is None:
         return None
+    # Here, not at the top: kb.model makes a dozen dataclasses (10 ms) that only --time needs.
+    from .model import parse_time_text
+
     try:
         spec = parse_time_text(value, "period")
     except ValueError as exc:

@@ -23,6 +23,7 @@ CACHE_DIR = ".kb"  # inside the claims folder, ignored by git (.gitignore lists 
 STORE_NAME = "oxigraph"
 MANIFEST_NAME = "manifest.json"
 CONFIG_FILE = "collection.yaml"
+NO_STORE = "there is no store yet"  # the stale reason of a folder without a store
 
 Stat = tuple[int, int]  # (size, mtime_ns)
 
@@ -133,7 +134,7 @@ def read_manifest(claims_dir: Path) -> dict | None:
 def stale_reason(claims_dir: Path, manifest: dict | None) -> str | None:
     """Why the store must be rebuilt, or None if it matches the claims folder."""
     if manifest is None:
-        return "there is no store yet"
+        return NO_STORE
     if manifest.get("code") != code_stamp():
         return "kb itself changed"
     known: dict[str, list] = manifest.get("files", {})

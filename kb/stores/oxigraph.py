@@ -25,6 +25,7 @@ from .base import Answer, Bindings, Store, StoreError
 from .manifest import (
     CACHE_DIR,
     MANIFEST_NAME,
+    NO_STORE,
     build_manifest,
     read_manifest,
     snapshot,
@@ -166,7 +167,7 @@ def open_fresh(claims_dir: Path, hooks: Hooks, notify: Notify | None = None) -> 
         return OxigraphStore(store_dir(claims_dir), manifest)  # all there is: answer from it
     reason = stale_reason(claims_dir, manifest)
     if manifest is None or reason is not None:
-        manifest = rebuild(claims_dir, reason or "there is no store yet", hooks, notify=notify)
+        manifest = rebuild(claims_dir, reason or NO_STORE, hooks, notify=notify)
         return OxigraphStore(store_dir(claims_dir), manifest)
     # A damaged store (a disk error, a killed copy) is a cache: build it again, once.
     recover = _once(lambda why: rebuild(claims_dir, why, hooks, notify=notify, force=True))
