@@ -14,6 +14,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from rdflib import RDF, RDFS, Graph, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import SH
+
+from kb.findings import KINDS
+from kb.graph import VERDICT_TERMS
+from kb.verdicts import VERDICTS
+from kb.vocab import KB
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "kb"
@@ -159,3 +167,17 @@ def test_the_module_map_names_every_module_once():
     assert sorted(named) == sorted(MODULES), (
         f"missing: {sorted(set(MODULES) - set(named))}; "
         f"not modules: {sorted(set(named) - set(MODULES))}")
+
+
+# -- one definition per list: the vocabulary files name what the code defines -----------------
+
+
+def test_the_vocabulary_files_name_the_verdicts_and_finding_kinds_the_code_defines():
+    ontology = Graph().parse(PACKAGE / "data" / "ontology.ttl")
+    assert set(ontology.subjects(RDF.type, KB.Verdict)) == set(VERDICT_TERMS.values())
+    assert set(ontology.subjects(RDFS.subClassOf, KB.Finding)) == {
+        URIRef(KB + kind.term) for kind in KINDS.values()}
+    shapes = Graph().parse(PACKAGE / "data" / "shapes.ttl")
+    [allowed] = [Collection(shapes, choices) for shape in shapes.subjects(SH.path, KB.verdict)
+                 for choices in shapes.objects(shape, SH["in"])]
+    assert list(allowed) == [VERDICT_TERMS[v] for v in VERDICTS]
