@@ -15,13 +15,13 @@ from .export import write_rdf, write_table
 from .layout import SITE_MARKER, download_path, page_path
 from .parallel import WorkerFailed, start_forked
 from .pipeline import Checked, check
+from .rebuild import start_rebuild
 from .render import build_date, render_site, source_date_epoch, stamp
 from .searchindex import start_index
 from .siteverify import SiteCheckFailed, verify_site
-from .stores import StoreError
+from .stores.base import StoreError
 from .stores.manifest import Taken, read_manifest, settle, stale_reason, take
 from .stores.oxigraph import config_settings
-from .stores.rebuild import start_rebuild
 from .timing import stage
 
 

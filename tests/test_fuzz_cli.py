@@ -28,9 +28,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import kb.cli
-from kb.cli import FINDING_CHOICES, SORT_CHOICES, VERDICT_CHOICES, cli
+from kb.choices import SORT_KEYS as SORT_CHOICES
+from kb.cli import cli
 from kb.errors import quoted
+from kb.findings import KINDS
+from kb.verdicts import VERDICTS as VERDICT_CHOICES
 
+FINDING_CHOICES = tuple(KINDS)
 EXAMPLES = int(os.environ.get("KB_FUZZ_EXAMPLES", "1000"))
 SPARQL_EXAMPLES = int(os.environ.get("KB_FUZZ_SPARQL_EXAMPLES", "300"))
 TIME_BOUND = 10.0  # seconds per command; the seed answers in well under one
@@ -47,15 +51,13 @@ DATASETS = {"memory": FIXTURES / "mini", "oxigraph": SEED, "sparql": SEED}
 @pytest.fixture(scope="module")
 def stores(tmp_path_factory):
     """The memory and oxigraph stores, opened once, handed out by --store."""
-    from kb.stores.memory import MemoryStore
-    from kb.stores.oxigraph import open_fresh
+    from kb.connect import open_kb
 
-    copies = {}
+    opened = {}
     for kind in ("memory", "oxigraph"):
-        copies[kind] = tmp_path_factory.mktemp(f"fuzz-{kind}") / "claims"
-        shutil.copytree(DATASETS[kind], copies[kind], ignore=shutil.ignore_patterns(".kb"))
-    opened = {"memory": MemoryStore.from_claims(copies["memory"]),
-              "oxigraph": open_fresh(copies["oxigraph"])}
+        copy = tmp_path_factory.mktemp(f"fuzz-{kind}") / "claims"
+        shutil.copytree(DATASETS[kind], copy, ignore=shutil.ignore_patterns(".kb"))
+        opened[kind] = open_kb(copy, kind)
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(kb.cli, "_open_store", lambda claims, kind, endpoint: opened[kind])
         yield opened

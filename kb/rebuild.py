@@ -1,7 +1,8 @@
 """Rebuild the oxigraph store beside a build, in a process of its own.
 
 Kept apart from kb.stores.oxigraph, which every query imports: starting processes needs
-modules (subprocess, ctypes) that a query must not pay for.
+modules (subprocess, ctypes) that a query must not pay for. It lives above the stores, beside
+kb.build, because the rebuild takes its hooks from kb.connect.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from ..parallel import die_with_parent
-from . import StoreError
-from .manifest import Taken, read_manifest, stale_reason, take, taken_from_json, taken_json
-from .oxigraph import rebuild
+from .connect import rebuild_hooks
+from .parallel import die_with_parent
+from .stores.base import StoreError
+from .stores.manifest import Taken, read_manifest, stale_reason, take, taken_from_json, taken_json
+from .stores.oxigraph import rebuild
 
 
 def start_rebuild(claims_dir: Path, nquads: Path, config: dict,
@@ -35,12 +37,12 @@ def start_rebuild(claims_dir: Path, nquads: Path, config: dict,
     fd, sent = tempfile.mkstemp(prefix="kb-store-taken-", suffix=".json")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(taken_json(taken or take(claims_dir)))
-    cmd = [sys.executable, "-m", "kb.stores.rebuild", str(claims_dir.resolve()),
+    cmd = [sys.executable, "-m", "kb.rebuild", str(claims_dir.resolve()),
            str(nquads.resolve()), json.dumps(config), sent]
     # Run from the folder that holds this kb, so that `-m` imports this very kb and not one in
     # the current folder (a checkout beside an installed kb): the store's code stamp must be
     # the one the next query computes.
-    home = Path(__file__).resolve().parent.parent.parent
+    home = Path(__file__).resolve().parent.parent
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                             cwd=home, preexec_fn=die_with_parent)
 
@@ -60,14 +62,14 @@ def start_rebuild(claims_dir: Path, nquads: Path, config: dict,
 
 
 def _main(argv: list[str]) -> int:
-    """python -m kb.stores.rebuild CLAIMS_DIR NQUADS CONFIG_JSON TAKEN_FILE: refresh from an
-    export."""
+    """python -m kb.rebuild CLAIMS_DIR NQUADS CONFIG_JSON TAKEN_FILE: refresh from an export."""
     claims_dir, nquads, config = Path(argv[0]), Path(argv[1]), json.loads(argv[2])
     try:
         taken = taken_from_json(Path(argv[3]).read_text(encoding="utf-8"))
         reason = stale_reason(claims_dir, read_manifest(claims_dir))
         if reason is not None:
-            rebuild(claims_dir, reason, config=config, nquads=nquads, taken=taken)
+            rebuild(claims_dir, reason, rebuild_hooks(), config=config, nquads=nquads,
+                    taken=taken)
     except OSError as exc:  # the parent reports the last line: make it the reason, named
         where = f": {exc.filename}" if exc.filename else f" (loading {nquads})"
         print(f"{exc.strerror or exc}{where}", file=sys.stderr)
