@@ -112,6 +112,7 @@ def exclusive(target: Path, command: str) -> Iterator[None]:
     """Hold the lock of target (a hidden file beside it, removed after) while command writes
     it, or raise Busy at once: two builds into one folder would delete each other's staging
     folders."""
+    import errno
     import fcntl
 
     target = target.resolve()
@@ -120,8 +121,13 @@ def exclusive(target: Path, command: str) -> Iterator[None]:
     while True:
         fh = open(path, "a+", encoding="utf-8")  # noqa: SIM115  (closed below)
         try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            # A POSIX record lock, not flock: the build's forked workers do not inherit it, so
+            # it ends with the build itself, even when a kill leaves a worker alive a moment.
+            fcntl.lockf(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EACCES, errno.EAGAIN):
+                fh.close()
+                raise
             fh.seek(0)
             pid = fh.read().strip()
             fh.close()

@@ -336,3 +336,26 @@ def test_a1_the_exchange_swaps_two_folders_in_one_step(tmp_path):
     assert ((a / "f").read_text(), (b / "f").read_text()) == ("b", "a")
     with pytest.raises(FileNotFoundError):
         atomic.exchange(a, tmp_path / "missing")
+
+
+def test_u2_a_killed_build_leaves_no_lock_even_while_a_worker_lives_on(tmp_path):
+    import sys
+
+    from kb.atomic import exclusive
+
+    out, forked = tmp_path / "_site", tmp_path / "forked"
+    code = f"""
+import os, time
+from pathlib import Path
+from kb.atomic import exclusive
+with exclusive(Path({str(out)!r}), "kb build"):
+    if os.fork() == 0:  # a worker, as the build forks them, outliving its parent a while
+        time.sleep(5)
+        os._exit(0)
+    Path({str(forked)!r}).write_text("forked")
+    os._exit(9)  # killed while it holds the lock
+"""
+    subprocess.run([sys.executable, "-c", code], timeout=60, check=False)
+    assert forked.exists()
+    with exclusive(out, "kb build"):  # at once, not once the worker is gone
+        pass

@@ -549,7 +549,8 @@ def test_killed_build_leaves_the_previous_site_intact(seed, tmp_path):
     proc.wait()
     assert tree(out) == before  # the old site, whole
     assert staging is not None and staging.exists()  # the half-written one, aside
-    assert invoke("build", "--claims", str(mini), "--out", str(out)).exit_code == 0
+    again = invoke("build", "--claims", str(mini), "--out", str(out))
+    assert again.exit_code == 0, again.output
     assert not list(tmp_path.glob(".site.*")), "the next build cleans up what the kill left"
 
 
