@@ -8,11 +8,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from conftest import FIXTURES, edit, line_of
+from helpers import invoke, run_kb
 from rdflib import RDF, Literal
 
-from kb.cli import cli
 from kb.iris import Iris
 from kb.pipeline import check as run_pipeline
 from kb.vocab import KB
@@ -45,9 +44,7 @@ def cons(tmp_path: Path) -> Path:
 
 
 def run(folder: Path, *args: str):
-    result = CliRunner().invoke(cli, ["check", "--claims", str(folder), *args])
-    assert "Traceback" not in result.output
-    return result
+    return run_kb("check", "--claims", str(folder), *args)
 
 
 def lines(result) -> list[str]:
@@ -329,8 +326,7 @@ def test_structural_error_is_not_echoed_by_consistency_checks(cons):
 # -- kb mentions -----------------------------------------------------------------------------------
 
 def test_mentions_of_a_source_say_what_covers_them(cons):
-    result = CliRunner().invoke(cli, ["mentions", "--claims", str(cons), "consistency-article",
-                                      "--json"])
+    result = invoke("mentions", "--claims", str(cons), "consistency-article", "--json")
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
     assert [(r["number"], r["covered_by"]) for r in rows] == [
@@ -352,7 +348,7 @@ def test_mentions_of_a_source_say_what_covers_them(cons):
 
 
 def test_mentions_of_a_file_as_a_table(cons):
-    result = CliRunner().invoke(cli, ["mentions", str(cons / TEXT)])
+    result = invoke("mentions", str(cons / TEXT))
     assert result.exit_code == 0
     header, _, *rows = result.stdout.splitlines()
     assert header.split() == ["line", "num_start", "num_end", "number", "kind", "value", "unit",
@@ -363,13 +359,13 @@ def test_mentions_of_a_file_as_a_table(cons):
 
 def test_mentions_uncovered_only(cons):
     (cons / SOURCE / "ignored.yaml").write_text("[]\n", encoding="utf-8")
-    result = CliRunner().invoke(cli, ["mentions", "--claims", str(cons), "consistency-article",
-                                      "--uncovered", "--json"])
+    result = invoke("mentions", "--claims", str(cons), "consistency-article", "--uncovered",
+                    "--json")
     assert [r["number"] for r in json.loads(result.stdout)] == ["78"]
 
 
 def test_mentions_of_an_unknown_source_is_bad_usage(cons):
-    result = CliRunner().invoke(cli, ["mentions", "--claims", str(cons), "no-such-source"])
+    result = run_kb("mentions", "--claims", str(cons), "no-such-source")
     assert result.exit_code == 2
     assert "'no-such-source' is neither a file nor a source of" in result.output
 
