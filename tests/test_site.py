@@ -14,7 +14,7 @@ from pathlib import Path
 
 import html5lib
 import pytest
-from conftest import FIXTURES, ROOT, edit, line_of
+from conftest import FIXTURES, edit, line_of
 from helpers import invoke, run_kb
 from markupsafe import escape
 from rdflib import Dataset, Graph
@@ -46,16 +46,6 @@ def jsonld(path: Path) -> list[dict]:
     doc = parse(path)
     return [json.loads(s.text) for s in doc.iter("script")
             if s.get("type") == "application/ld+json"]
-
-
-@pytest.fixture(scope="module")
-def seed_site(tmp_path_factory) -> tuple[Path, Checked]:
-    """The seed collection built once for this module (kb.build.build runs the site check)."""
-    claims = tmp_path_factory.mktemp("seed") / "claims"
-    shutil.copytree(ROOT / "claims", claims)
-    out = claims.parent / "site"
-    result = build(claims, out)
-    return out, result.checked
 
 
 @pytest.fixture(scope="module")

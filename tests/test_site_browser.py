@@ -6,13 +6,12 @@ audit for WCAG 2.1 AA, and fits a 360 px phone; search answers Chinese and Engli
 
 from __future__ import annotations
 
-import shutil
 import threading
 from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from conftest import FIXTURES, ROOT
+from conftest import FIXTURES
 from playwright.sync_api import sync_playwright
 
 from kb.build import build
@@ -33,13 +32,10 @@ def serve(folder: Path):
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    """The seed site, built and served on 127.0.0.1 for this module."""
-    claims = tmp_path_factory.mktemp("seed") / "claims"
-    shutil.copytree(ROOT / "claims", claims)
-    result = build(claims, claims.parent / "site")
-    server = serve(result.out)
-    yield server.url, result.checked
+def site(seed_site):
+    """The session's seed site, served on 127.0.0.1 for this module."""
+    server = serve(seed_site.out)
+    yield server.url, seed_site.checked
     server.shutdown()
     server.server_close()
 
