@@ -81,9 +81,14 @@ def line_of(path: Path, needle: str, nth: int = 1) -> int:
     return hits[nth - 1]
 
 
+def _needs_mark(request, mark: str, what: str) -> None:
+    """Fail a test that uses what without the mark that lets the fast subset leave it out."""
+    assert request.node.get_closest_marker(mark), (
+        f"{request.node.nodeid} {what}: mark it @pytest.mark.{mark}")
+
+
 @pytest.fixture(scope="session")
-def oxigraph_server(tmp_path_factory):
-    """A real Oxigraph server for the session (tests/servers.py starts and stops it)."""
+def _oxigraph_server(tmp_path_factory):
     from servers import oxigraph
 
     with oxigraph(tmp_path_factory.mktemp("oxigraph-server")) as server:
@@ -91,9 +96,22 @@ def oxigraph_server(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def virtuoso_server(tmp_path_factory):
-    """A real Virtuoso for the session (tests/servers.py starts and stops it)."""
+def _virtuoso_server(tmp_path_factory):
     from servers import virtuoso
 
     with virtuoso(tmp_path_factory.mktemp("virtuoso")) as server:
         yield server
+
+
+@pytest.fixture
+def oxigraph_server(request, _oxigraph_server):
+    """A real Oxigraph server, started once a session (tests/servers.py starts and stops it)."""
+    _needs_mark(request, "server", "starts an Oxigraph server")
+    return _oxigraph_server
+
+
+@pytest.fixture
+def virtuoso_server(request, _virtuoso_server):
+    """A real Virtuoso, started once a session (tests/servers.py starts and stops it)."""
+    _needs_mark(request, "server", "starts Virtuoso")
+    return _virtuoso_server

