@@ -287,7 +287,7 @@ def test_inaccurate_claim_that_its_evidence_supports(cons):
 @pytest.mark.parametrize("expression,message", [
     ("dojo-compute == dojo-d1-count *",
      "malformed expression: expected a number, an id or '(', found the end at column 32; fix "
-     "the expression (the syntax is in README.md, relations.yaml)"),
+     "the expression (the syntax is in docs/claims-format.md, relations.yaml)"),
     ("spacex-valuation-cny == spacex-valuation-usd",
      "the two sides have different dimensions: CNY ([currency_CNY]) and USD ([currency_USD]) at "
      "column 22; currencies convert only through a stated rate: multiply or divide by one, "
