@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -93,7 +94,9 @@ def run_kb(*args: str, input: str | None = None) -> Ran:
     The current directory and environment (monkeypatch.chdir/setenv) carry over.
     """
     assert KB_SCRIPT.is_file(), f"{KB_SCRIPT} is missing; run pip install -e '.[test]'"
+    # With its bytecode cache, as an installed kb runs: without it each run compiles kb anew.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     proc = subprocess.run([str(KB_SCRIPT), *args], input=input, capture_output=True, text=True,
-                          encoding="utf-8", timeout=300)
+                          encoding="utf-8", env=env, timeout=300)
     assert "Traceback" not in proc.stderr, proc.stderr
     return Ran(proc.returncode, proc.stdout, proc.stderr)

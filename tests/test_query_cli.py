@@ -8,7 +8,7 @@ import json
 import shutil
 
 import pytest
-from conftest import edit
+from conftest import FIXTURES, edit
 from helpers import invoke, run_kb
 from storekit import oxigraph_store_of, with_findings
 
@@ -25,20 +25,32 @@ def kb(claims, *args: str, exit_code: int = 0, input: str | None = None):
     return result
 
 
-@pytest.fixture(autouse=True)
-def warm_store(request, mini):
-    """Build the default (oxigraph) store up front, so outputs hold no "updating" notice
-    (mini_ox builds its own, with test findings)."""
-    if "mini_ox" not in request.fixturenames:
-        assert kb(mini, "stats").exit_code == 0
+@pytest.fixture(scope="module")
+def warm_mini(tmp_path_factory):
+    """The mini collection with its default (oxigraph) store built, once for the module."""
+    claims = tmp_path_factory.mktemp("warm") / "claims"
+    shutil.copytree(FIXTURES / "mini", claims)
+    assert kb(claims, "stats").exit_code == 0
+    return claims
 
 
 @pytest.fixture
-def mini_ox(mini):
+def mini(tmp_path, warm_mini):
+    """A copy of the mini collection and its up-to-date store, so outputs hold no "updating"
+    notice (the store's manifest finds the copied files' hashes unchanged)."""
+    dest = tmp_path / "claims"
+    shutil.copytree(warm_mini, dest)
+    return dest
+
+
+@pytest.fixture
+def mini_ox(tmp_path):
     """The mini collection in an oxigraph store that also holds three test findings."""
-    collection, dataset = with_findings(mini)
-    oxigraph_store_of(mini, collection, dataset).close()
-    return mini
+    claims = tmp_path / "claims"
+    shutil.copytree(FIXTURES / "mini", claims)
+    collection, dataset = with_findings(claims)
+    oxigraph_store_of(claims, collection, dataset).close()
+    return claims
 
 
 CLAIMS_TABLE = """\

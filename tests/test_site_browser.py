@@ -6,6 +6,7 @@ audit for WCAG 2.1 AA, and fits a 360 px phone; search answers Chinese and Engli
 
 from __future__ import annotations
 
+import shutil
 import threading
 from pathlib import Path
 
@@ -167,7 +168,9 @@ def test_print_stylesheet_hides_navigation(site, browser):
 
 
 def test_markup_in_quotes_never_runs(browser, tmp_path):
-    result = build(FIXTURES / "site-xss", tmp_path / "site")
+    xss = tmp_path / "claims"  # a copy: the build writes its query store beside the claims
+    shutil.copytree(FIXTURES / "site-xss", xss)
+    result = build(xss, tmp_path / "site")
     server = serve(result.out)
     try:
         for path in ("claim/tesla-revenue-xss/", "source/xss-article/", ""):
