@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from conftest import edit, line_of
-from helpers import run_kb
+from helpers import invoke, run_kb
 
 CLAIMS = Path("sources/mini-article/claims.yaml")
 
@@ -28,7 +28,7 @@ def broken(folder: Path, old: str, new: str, path: Path = CLAIMS) -> list[str]:
 
 
 def test_clean_fixture_passes(mini):
-    result = run_check(mini)
+    result = invoke("check", "--claims", str(mini))
     assert result.exit_code == 0, result.output
     assert errors(result) == []
 

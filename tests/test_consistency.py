@@ -62,7 +62,7 @@ def at(path: Path, needle: str, nth: int = 1) -> str:
 # -- clean fixture: findings only ----------------------------------------------------------------
 
 def test_findings_are_printed_after_errors_and_exit_0(cons):
-    result = run(cons)
+    result = invoke("check", "--claims", str(cons))
     assert result.exit_code == 0, result.output
     assert lines(result) == FINDINGS
     assert "kb check: no errors, 4 finding(s)" in result.stderr
@@ -73,14 +73,14 @@ def test_strict_makes_findings_exit_1(cons):
 
 
 def test_all_also_lists_relations_that_hold(cons):
-    result = run(cons, "--all")
+    result = invoke("check", "--claims", str(cons), "--all")
     assert "finding relation spacex-cny-usd-rate: 2.6 trillion CNY ÷ ≈358.6 billion USD = " \
            "6.77–7.78 CNY/USD vs 7.25 CNY/USD: holds" in lines(result)
     assert len(lines(result)) == 6
 
 
 def test_json_report_has_errors_and_findings(cons):
-    result = run(cons, "--json")
+    result = invoke("check", "--claims", str(cons), "--json")
     assert result.exit_code == 0
     report = json.loads(result.stdout)
     assert report["ok"] is True and report["errors"] == []
