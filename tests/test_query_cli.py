@@ -12,8 +12,6 @@ from conftest import FIXTURES, edit
 from helpers import invoke, run_kb
 from storekit import oxigraph_store_of, with_findings
 
-from kb import cli as cli_module
-
 
 def kb(claims, *args: str, exit_code: int = 0, input: str | None = None):
     """kb ARGS --claims CLAIMS: in this process if it should succeed, else the real script."""
@@ -134,7 +132,7 @@ def test_empty_result_says_so_and_exits_1(mini):
      "Error: Invalid value for '--source': no source 'zzz'; kb stats lists them"),
     (["--verdict", "wrong"],
      "Error: Invalid value for '--verdict': 'wrong' is not one of 'accurate', "
-     "'mostly-accurate', 'misleading', 'inaccurate', 'unverifiable'."),
+     "'mostly-accurate', 'unverifiable', 'misleading', 'inaccurate'."),
     (["--min-confidence", "2"], "Error: Invalid value for '--min-confidence': '2' is not a "
                                 "number in [0, 1]"),
     (["--max-confidence", "x"], "Error: Invalid value for '--max-confidence': 'x' is not a "
@@ -366,14 +364,3 @@ def test_missing_claims_folder(tmp_path):
     result = run_kb("claims", "--claims", str(tmp_path / "nowhere"))
     assert result.exit_code == 1
     assert result.output == f"{tmp_path / 'nowhere'}: claims folder not found; pass --claims DIR\n"
-
-
-def test_cli_choices_match_the_library():
-    from kb.listings import FINDING_KINDS, SORT_KEYS
-    from kb.model import VERDICTS
-    from kb.stores import STORES
-
-    assert cli_module.STORE_KINDS == STORES
-    assert set(cli_module.VERDICT_CHOICES) == set(VERDICTS)
-    assert cli_module.SORT_CHOICES == SORT_KEYS
-    assert tuple(FINDING_KINDS) == cli_module.FINDING_CHOICES
