@@ -42,7 +42,7 @@ from .intervals import (
     interval_decimals,
     quantity_interval,
 )
-from .mentions import Mention, find_mentions
+from .mentions import MEASURED_KINDS, Mention, find_mentions
 from .model import Claim, Collection, Evidence, Quantity, Statement, TimeSpec
 from .queries import plain_decimal
 from .relations import RelationError, decimal_factor, evaluate, stated
@@ -110,7 +110,7 @@ class _Reading:
 
 
 def _reading(m: Mention, unit: str) -> _Reading:
-    factor, ok = _unit_factor(m.unit if m.kind == "quantity" else None, unit)
+    factor, ok = _unit_factor(m.unit if m.kind in MEASURED_KINDS else None, unit)
 
     def conv(x):
         return None if x is None else Fraction(x) * factor
@@ -179,7 +179,7 @@ def _mismatch(claim: Claim, readings: list[_Reading], problem) -> Problem:
         m = wrong_unit[0].mention
         return problem("unit", f"the quote says {m.text} ({m.unit}) but unit is {q.unit}; fix "
                                "unit (currencies convert only through a stated rate)")
-    quantities = [r for r in readings if r.mention.kind == "quantity" and r.unit_ok] or readings
+    quantities = [r for r in readings if r.mention.kind in MEASURED_KINDS and r.unit_ok] or readings
     best = min(quantities, key=lambda r: _distance(r.value, target))
     m = best.mention
     if q.bound == "range" and m.bound == "range":
@@ -338,8 +338,8 @@ def _despace(text: str) -> str:
 
 
 def _mention_summary(m: Mention) -> str:
-    if m.kind != "quantity":
-        return f"{m.kind} {_plain(m.value)}"
+    if m.kind not in MEASURED_KINDS:
+        return f"{m.kind} {m.iso or _plain(m.value)}"
     unit = f" {m.unit}" if m.unit not in _NEUTRAL_UNITS else ""
     bound = "" if m.bound == "exact" else f", {_bound_words(m.bound)}"
     if m.bound == "range":
