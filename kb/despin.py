@@ -128,9 +128,9 @@ def parse_lexicon(data: object, origin: str) -> tuple[Entry, ...]:
         confidence = item.get("confidence", 1)
         if not isinstance(confidence, (int, float)) or not 0 <= confidence <= 1:
             raise KbError(f"{where} ({item['spun']}): confidence must be a number from 0 to 1")
+        rules = {k: _compile(item, k, where) for k in _CONTEXT_KEYS}
         out.append(Entry(item["spun"], "" if delete else original, float(confidence), delete,
-                         *(_compile(item, k, where) for k in _CONTEXT_KEYS),
-                         note=str(item.get("note", ""))))
+                         note=str(item.get("note", "")), **rules))
     return tuple(out)
 
 

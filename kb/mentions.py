@@ -80,7 +80,8 @@ NOT_NUMBERS = (
     "两岸", "两会", "丢三落四", "五湖四海", "二手", "三维", "八卦", "不三不四", "三番五次", "万物",
     "万岁", "零部件", "零件", "零售", "零食", "零星", "第一性", "第三方", "[一二三四]是", "未几",
     "几乎", "一些", "一样", "一起", "一直", "一定", "一般", "一旦", "一度", "一边", "一切", "一同",
-    "一致", "一方面", "一带一路", "几何", "如一", "百公里(?=加速|油耗|电耗|能耗|耗)", "(?<![百千万]分)之一", "一体",
+    "一致", "一方面", "一带一路", "几何", "如一", "(?<![百千万]分)之一", "一体",
+    "百公里(?=加速|油耗|电耗|能耗|耗)",
     # weekdays are names of days, not quantities
     "(?:周|星期|礼拜)[一二三四五六日天末]",
 )
@@ -118,7 +119,7 @@ _UNIT_WORDS = (
     ("个月", "month"), ("个星期", "week"), ("个小时", "hour"), ("星期", "week"), ("小时", "hour"),
     ("分钟", "minute"), ("季度", "quarter"), ("年代", "decade"), ("周岁", "age"), ("岁", "age"),
     ("年", "year"), ("月", "month"), ("天", "day"), ("日", "day"), ("号", "day"), ("周", "week"),
-    ("秒", "second"), ("成", "tenth"), ("点", "point"),
+    ("秒", "second"), ("成", "tenth"), ("点", "point"), ("摄氏度", "degC"), ("℃", "degC"),
     *((w, "count") for w in ("个", "颗", "次", "家", "块", "处", "台", "辆", "架", "枚", "名", "位",
                              "座", "条", "项", "款", "发", "人", "只", "张", "份", "件", "代", "股",
                              "户", "所", "套", "部", "种", "例", "起", "批", "笔", "艘", "场",
@@ -149,7 +150,7 @@ DIMENSIONS = {
     "percentage_point": "ratio difference", "basis_point": "ratio difference",
     "count": "count", "index_point": "index level", "FLOPS": "computing rate",
     "m": "length", "kg": "mass", "W": "power", "kWh": "energy", "Wh": "energy", "Hz": "frequency",
-    "B": "information", "mAh": "charge",
+    "B": "information", "mAh": "charge", "degC": "temperature",
     **{u: "time" for u in ("year", "month", "week", "day", "hour", "minute", "second",
                            "quarter", "decade")},
 }
@@ -176,7 +177,7 @@ _CLOCK = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?(?!\d)")
 _CURRENCY_SIGNS = {"US$": "USD", "$": "USD", "¥": "CNY", "￥": "CNY", "€": "EUR", "HK$": "HKD",
                    "NT$": "TWD"}
 _SIGN_RE = re.compile(r"(US\$|HK\$|NT\$|\$|¥|￥|€)" + _SP + r"(?=\d)")
-_MINUS_RE = re.compile(r"(?:[-−﹣]|负" + _SP
+_MINUS_RE = re.compile(r"(?:[-−﹣]|(?:负|零下)" + _SP
                        + r")(?=[0-9零〇一二两三四五六七八九十百千万亿]|百分之)")
 _PLUS_RE = re.compile(r"[+＋](?=\d)")
 
@@ -189,9 +190,10 @@ _PAIR = re.compile("([一二三四五六七八])([二两三四五六七八九])"
 _CN = re.compile(r"(?P<pre>第|上(?=[百千万亿])|数(?=[十百千万亿])|百分之|千分之)?"
                  r"(?P<cn>[" + _CN_CHARS + r"]+)"
                  r"(?:点(?P<frac>[零〇一二三四五六七八九]+)(?![十百千])(?P<fscale>万亿|亿|万)?)?")
-_MORE = re.compile(_SP + "[多余](?!万|亿|少)")
+_MORE = re.compile(_SP + "[多余](?!少)")
+_MORE_SCALE = re.compile(_SP + "[多余](万亿|亿|万)")
 # Where a number may start: a digit, a sign, a Chinese numeral or 第/上/数/半/负.
-_CANDIDATE = re.compile("[0-9$¥￥€第上下数半过负+＋−﹣\\-" + _CN_CHARS + "]|US\\$|HK\\$|NT\\$")
+_CANDIDATE = re.compile("零下|[0-9$¥￥€第上下数半过负+＋−﹣\\-" + _CN_CHARS + "]|US\\$|HK\\$|NT\\$")
 _ORDINAL_ARABIC = re.compile(r"第" + _SP + r"(?=\d)")
 _PERCENT_OF_ARABIC = re.compile(r"(百分之|千分之)" + _SP + r"(?=\d)")
 _HALF = re.compile(r"(?P<pre>过|一)?半(?=(?P<unit>年|个月|个小时|小时|天|个世纪)?)")
@@ -223,6 +225,7 @@ _BETWEEN = re.compile(_SP + "之间")
 _RELATIVE = re.compile(_SP + "(?:以前|之前|前)")
 _COHORT = re.compile(r"(?P<d>\d{2}|[〇零一二三四五六七八九]{2})" + _SP + r"后(?![面来续期者台端])")
 _CLAUSE_END = re.compile(r"[。！？!?；;\n,，、]")
+_SENTENCE_END = re.compile(r"[。！？!?；;\n]")
 _MONEY_WORDS = re.compile("营收|收入|利润|融资|估值|市值|投资|资产|销售额|成交额|金额|资金|"
                           "GDP|产值|总额|价格|售价|成本|花费|支出|预算|财政|税收|营业额|净利|亏损|"
                           "薪|工资|增加值|开支|市场规模|补贴|罚款|存款|贷款|负债|现金")
@@ -344,18 +347,25 @@ def _infer_currency(text: str, mentions: list[Mention]) -> list[Mention]:
     for m in mentions:
         if m.kind == "quantity" and m.unit is None and m.scale in ("万", "亿", "万亿", "千亿",
                                                                     "百亿", "十亿", "千万", "百万"):
-            a = max((e.end() for e in _CLAUSE_END.finditer(text, 0, m.num_start)), default=0)
-            end = _CLAUSE_END.search(text, m.num_end)
-            b = end.start() if end else len(text)
-            after = text[m.end:m.end + 1] if m.end < len(text) else ""
+            a, b = _around(text, m, _CLAUSE_END)
+            sa, sb = _around(text, m, _SENTENCE_END)
+            after = text[m.end:m.end + 8].lstrip(" \t\u00a0\u3000")[:1]
             noun_follows = "\u4e00" <= after <= "\u9fff" and after != "的"
-            currencies = [o.unit for o in mentions if a <= o.num_start < b and o.unit
-                          and DIMENSIONS.get(o.unit) == "currency"]
+            currencies = sorted(((o.num_start < a or o.num_start >= b), o.unit) for o in mentions
+                                if sa <= o.num_start < sb and o.unit
+                                and DIMENSIONS.get(o.unit) == "currency")
             if not noun_follows and (currencies or _MONEY_WORDS.search(text, a, m.num_start)):
-                unit = currencies[0] if currencies else "CNY"
+                unit = currencies[0][1] if currencies else "CNY"
                 m = replace(m, unit=unit, dimension="currency", unit_inferred=True)
         out.append(m)
     return out
+
+
+def _around(text: str, m: Mention, ends: re.Pattern) -> tuple[int, int]:
+    """The clause or sentence holding a mention, as (start, end)."""
+    a = max((e.end() for e in ends.finditer(text, 0, m.num_start)), default=0)
+    end = ends.search(text, m.num_end)
+    return a, end.start() if end else len(text)
 
 
 # -- cores: the number itself ----------------------------------------------------------------------
@@ -402,7 +412,7 @@ def _core_at(text: str, pos: int, blocked: set[int]) -> tuple[_Core | None, int]
 
 def _sign_ok(text: str, pos: int) -> bool:
     """A minus sign, not a hyphen between two things (a range, an identifier)."""
-    prev = text[pos - 1] if pos else ""
+    prev = text[pos - 1] if pos else " "
     return not (prev.isalnum() and prev.isascii()) and prev not in "%％‰)-_" \
         and not ("\u4e00" <= prev <= "\u9fff" and text[pos] in "-−﹣"
                  and prev in _CN_CHARS + "元倍")
@@ -491,8 +501,9 @@ def _date_at(text: str, pos: int) -> _Core | None:
             return _date_core(pos, m.end(), Decimal(y), f"{y:04d}-{mo:02d}-{d:02d}")
         return None
     if m := _DECADE.match(text, pos):
-        d = m.group("d") if m.group("d").isdigit() else str(_year(m.group("d")))
-        year = int(d) if len(d) == 4 else int(d) + (2000 if int(d) < 30 else 1900)
+        digits = m.group("d") if m.group("d").isdigit() else str(_year(m.group("d")))
+        year = int(digits)
+        year += 0 if len(digits) == 4 else 2000 if year < 30 else 1900
         return _date_core(pos, m.end(), Decimal(year), f"{year}s")
     m = _DATE.match(text, pos)
     if not m or m.end() == pos:
@@ -688,6 +699,12 @@ def _chinese(text: str, m: re.Match, blocked: set[int]) -> _Core | None:
             core.unit_text = pre
         return core
     more = _MORE.match(text, end)
+    if more and lo == hi and (big := _MORE_SCALE.match(text, end)):  # 一千多万: 1000 多 万
+        mult = 10 ** _SCALES[big.group(1)]
+        core = _Core(start, big.end(), Decimal(lo * mult), Decimal(place * mult),
+                     bound="more-than", lower=Decimal(lo * mult),
+                     upper=Decimal((lo + place) * mult), scale=big.group(1))
+        return core
     unit = _UNIT_RE.match(text, more.end() if more else end)
     word = unit.group(1) if unit else ""
     if word == "号" and not text[:start].rstrip().endswith("月"):
