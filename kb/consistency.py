@@ -544,13 +544,25 @@ def mentions_of(root: str | Path, target: str) -> tuple[list[dict], bool]:
 
     Returns (records, whether target was a source). UsageError if it is neither.
     """
+    if Path(target).is_file():
+        return mention_records(find_mentions(read_target_text(root, target))), False
+    c = _collection_with(root, target)
+    return mention_records(coverage(c, target, find_mentions(c.sources[target].text))), True
+
+
+def read_target_text(root: str | Path, target: str) -> str:
+    """The text of a file, or of a source of the collection; UsageError if it is neither."""
     path = Path(target)
     if path.is_file():
         try:
-            text = path.read_text(encoding="utf-8")
+            return path.read_text(encoding="utf-8")
         except UnicodeDecodeError as exc:
             raise KbError(f"{target}: not UTF-8 text ({exc.reason})") from None
-        return mention_records(find_mentions(text)), False
+    return _collection_with(root, target).sources[target].text
+
+
+def _collection_with(root: str | Path, target: str) -> Collection:
+    """The collection, which must hold the source `target`; UsageError if it does not."""
     from .load import load_lenient
 
     c, _ = load_lenient(root)
@@ -558,7 +570,7 @@ def mentions_of(root: str | Path, target: str) -> tuple[list[dict], bool]:
         known = ", ".join(sorted(c.sources)) or "none"
         raise UsageError(f"'{target}' is neither a file nor a source of {root} (sources: "
                          f"{known})")
-    return mention_records(coverage(c, target, find_mentions(c.sources[target].text))), True
+    return c
 
 
 def mention_records(items: Iterable[Covered | Mention]) -> list[dict]:

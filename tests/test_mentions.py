@@ -414,3 +414,200 @@ def test_heldout_news_sentences_are_read_with_the_right_value_and_bound():
                           .read_text(encoding="utf-8"))
     right, expected, found, wrong = heldout_score(rows)
     assert right / expected >= 0.95 and wrong / found <= 0.05, (right, expected, found, wrong)
+
+
+# -- de-spinning with an offset map -------------------------------------------------------------
+
+def test_normalised_offsets_map_back_to_the_raw_text():
+    from kb.despin import normalise
+
+    raw = "开云官网约 300 万东谈主,营收 56 亿好意思元"
+    norm = normalise(raw)
+    assert norm.text == "约 300 万人,营收 56 亿美元"
+    # every span of the standard text maps to the raw span that reads the same once de-spun
+    for word in ("300 万人", "56 亿美元", "人", "美元", "约"):
+        i = norm.text.index(word)
+        a, b = norm.raw_start(i), norm.raw_end(i + len(word))
+        assert normalise(raw[a:b]).text == word, (word, raw[a:b])
+    assert [(s.spun, s.original, s.deleted) for s in norm.swaps] == [
+        ("开云官网", "", True), ("东谈主", "人", False), ("好意思元", "美元", False)]
+
+
+@pytest.mark.parametrize("raw,standard", [
+    ("宁德期间出品", "宁德时代出品"),  # CATL
+    ("在大选期间", "在大选期间"),  # a real "during"
+    ("以干法电极为期间卖点", "以干法电极为技术卖点"),
+    ("天然能一铲挖空", "虽然能一铲挖空"),
+    ("这天然是有打击的", "这当然是有打击的"),
+    ("天然气价格", "天然气价格"),
+    ("不好意思,来晚了", "不好意思,来晚了"),
+    ("省略 6000 万", "大约 6000 万"),
+    ("省略了细节", "省略了细节"),  # omitted: not before a number
+    ("１２３．５", "123.5"),  # full-width digits
+])
+def test_the_lexicon_context_rules(raw, standard):
+    from kb.despin import normalise
+
+    assert normalise(raw).text == standard
+
+
+def test_a_bad_lexicon_entry_is_a_one_line_error():
+    from kb.despin import parse_lexicon
+    from kb.errors import KbError
+
+    with pytest.raises(KbError) as exc:
+        parse_lexicon([{"spun": "东谈主", "original": "人"}, {"spun": "x", "original": "y",
+                                                           "after": "("}], "lex.yaml")
+    assert str(exc.value) == ("lex.yaml: entry 2: after is not a valid regular expression "
+                              "(missing ), unterminated subpattern at position 0); fix the pattern")
+
+
+def test_kb_normalize_prints_the_text_or_the_map(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from kb.cli import cli
+
+    path = tmp_path / "a.txt"
+    path.write_text("员工 5 东谈主", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["normalize", str(path)])
+    assert (result.exit_code, result.stdout) == (0, "员工 5 人")
+    result = CliRunner().invoke(cli, ["normalize", str(path), "--json"])
+    assert json.loads(result.stdout) == {"text": "员工 5 人", "swaps": [
+        {"raw_start": 5, "raw_end": 8, "norm_start": 5, "norm_end": 6, "spun": "东谈主",
+         "original": "人", "confidence": 1.0, "deleted": False}]}
+
+
+# -- kb new ---------------------------------------------------------------------------------------
+
+ARTICLE = ("新能源车企发布财报\n"
+           "2023年三季度,公司营收约为 56.2 亿好意思元,同比增长-3.4%。\n"
+           "搭载骁龙888芯片的车机售价 2999 元起。")
+
+
+def _kb(*args):
+    from click.testing import CliRunner
+
+    from kb.cli import cli
+
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def test_kb_new_writes_a_source_whose_drafts_kb_check_reports(mini, tmp_path):
+    import hashlib
+
+    from kb.yamlfile import parse_yaml
+
+    article = tmp_path / "article.txt"
+    article.write_text(ARTICLE, encoding="utf-8")
+    result = _kb("new", "--claims", mini, "demo", "--text", article, "--title", "财报",
+                 "--publisher", "示例网", "--url", "https://example.com/a", "--published",
+                 "2024-11-01")
+    assert result.exit_code == 0, result.output
+    folder = mini / "sources" / "demo"
+    assert sorted(p.name for p in folder.iterdir()) == ["claims.yaml", "ignored.yaml",
+                                                        "source.yaml", "text.txt"]
+    assert (folder / "text.txt").read_bytes() == article.read_bytes()
+    source = parse_yaml((folder / "source.yaml").read_text(encoding="utf-8"))
+    assert source["sha256"] == hashlib.sha256(article.read_bytes()).hexdigest()
+    drafts = parse_yaml((folder / "claims.yaml").read_text(encoding="utf-8"))
+    got = [(d["quote"], ARTICLE[d["start"]:d["end"]], d["amount"], d["unit"], d["bound"],
+            d.get("time")) for d in drafts]
+    q3 = {"period": "2023-07/2023-09", "phrase": "2023年三季度"}
+    assert got == [
+        ("2023年三季度", "2023年三季度", 2023, "year", "exact", q3),
+        ("约为 56.2 亿好意思元", "约为 56.2 亿好意思元", 5620000000, "USD", "approximately", q3),
+        ("-3.4%", "-3.4%", -3.4, "percent", "exact", q3),
+        ("2999 元起", "2999 元起", 2999, "CNY", "at-least", None)]
+    ignored = parse_yaml((folder / "ignored.yaml").read_text(encoding="utf-8"))
+    at = ARTICLE.index("骁龙888")
+    assert ignored == [{"text": "骁龙888", "start": at, "end": at + 5,
+                        "reason": "Look-alike: a chip model number, part of a product name."}]
+
+    result = _kb("check", "--claims", mini)
+    claims_file = folder / "claims.yaml"
+    todo = ("draft claim from kb new: fill in subject, property, statement, confidence, review, "
+            "then delete the 'draft' line; or move its mention to ignored.yaml with a reason")
+    lines = [line for line in result.stdout.splitlines() if "demo-" in line]
+    assert lines == [f"{claims_file}:{n}: claim demo-{k:03d}: {todo}"
+                     for k, n in ((1, 7), (2, 24), (3, 41), (4, 58))]
+    assert result.exit_code == 1
+
+    # a reviewer completes draft 2: its error goes, the others stay
+    text = claims_file.read_text(encoding="utf-8")
+    block = text.split("- id: demo-002\n")[1].split("\n\n")[0]
+    done = (block.split("\n", 1)[1]
+            .replace("statement: null", "statement: Revenue was about US$5.62 billion.")
+            .replace("subject: null", "subject: tesla")
+            .replace("property: null", "property: total-revenue")
+            .replace("confidence: null", "confidence: 0.5")
+            .replace("review: null", "review: {verdict: unverifiable, explanation: Not checked "
+                     "yet., reviewer: tester, date: 2026-12-02}"))
+    claims_file.write_text(text.replace(block, done), encoding="utf-8")
+    result = _kb("check", "--claims", mini)
+    assert [line.split(": ")[1] for line in result.stdout.splitlines() if "demo-" in line] == [
+        "claim demo-001", "claim demo-003", "claim demo-004"]
+
+
+def test_kb_new_never_overwrites_a_source(mini, tmp_path):
+    article = tmp_path / "article.txt"
+    article.write_text(ARTICLE, encoding="utf-8")
+    before = (mini / "sources" / "mini-article" / "text.txt").read_bytes()
+    result = _kb("new", "--claims", mini, "mini-article", "--text", article)
+    assert result.exit_code == 1
+    folder = mini / "sources" / "mini-article"
+    assert result.output == (f"Error: {folder}: source 'mini-article' already exists; kb new "
+                             "never overwrites a source, choose another id\n")
+    assert (folder / "text.txt").read_bytes() == before
+    assert not list((mini / "sources").glob(".*"))  # no staging folder left behind
+
+
+@pytest.mark.parametrize("ident,content,message", [
+    ("Bad_Id", "x", "source id 'Bad_Id' is not a valid id; use lowercase letters, digits and "
+                    "single hyphens, starting with a letter"),
+    ("latin", b"\xff\xfe", "{path}: not UTF-8 text (invalid start byte); convert it to UTF-8"),
+])
+def test_kb_new_refuses_bad_input_and_writes_nothing(mini, tmp_path, ident, content, message):
+    article = tmp_path / "article.txt"
+    if isinstance(content, bytes):
+        article.write_bytes(content)
+    else:
+        article.write_text(content, encoding="utf-8")
+    result = _kb("new", "--claims", mini, ident, "--text", article)
+    assert (result.exit_code, result.output) == (1, f"Error: {message.format(path=article)}\n")
+    assert sorted(p.name for p in (mini / "sources").iterdir()) == ["mini-article"]
+
+
+def test_kb_new_on_the_seed_prefills_what_the_curated_claims_state(tmp_path):
+    """Every curated claim of the seed has a draft inside its quote with its amount and bound."""
+    from fractions import Fraction
+    from pathlib import Path
+
+    from kb.load import load
+    from kb.newsource import SourceInfo, new_source
+    from kb.units import convert_factor
+    from kb.yamlfile import parse_yaml
+
+    seed = Path(__file__).resolve().parent.parent / "claims"
+    (tmp_path / "c").mkdir()
+    src = seed / "sources" / "tesla-dojo-commentary"
+    folder = new_source(tmp_path / "c", "seed", src / "text.txt", SourceInfo())
+    drafts = parse_yaml((folder / "claims.yaml").read_text(encoding="utf-8"))
+    curated = load(seed).claims.values()
+
+    def agrees(d, claim):
+        q = claim.quantity
+        if d["amount"] is None or not (claim.start <= d["start"] < claim.end):
+            return False
+        if d["unit"] in (None, "count", q.unit) or q.unit.startswith(f"{d['unit']}/"):
+            # as the quote check reads them: a bare count (100 亿亿次) takes the claim's unit,
+            # and 10 美元 is a claim in USD/kg ("每公斤 … 10 美元")
+            factor = 1
+        else:
+            factor = convert_factor(d["unit"], q.unit)
+        return (Fraction(str(d["amount"])) * factor, d["bound"]) == (Fraction(q.amount), q.bound)
+
+    missing = sorted(c.id for c in curated if not any(agrees(d, c) for d in drafts))
+    assert missing == [], missing
+    assert len(drafts) >= len(curated)
