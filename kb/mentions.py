@@ -226,6 +226,8 @@ _RELATIVE = re.compile(_SP + "(?:以前|之前|前)")
 _COHORT = re.compile(r"(?P<d>\d{2}|[〇零一二三四五六七八九]{2})" + _SP + r"后(?![面来续期者台端])")
 _CLAUSE_END = re.compile(r"[。！？!?；;\n,，、]")
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]")
+_MONEY_WORD_REACH = 30  # characters before an amount where a money word makes it money
+_INFERRED_SCALES = ("万", "亿", "万亿", "千亿", "百亿", "十亿", "千万", "百万")
 _MONEY_WORDS = re.compile("营收|收入|利润|融资|估值|市值|投资|资产|销售额|成交额|金额|资金|"
                           "GDP|产值|总额|价格|售价|成本|花费|支出|预算|财政|税收|营业额|净利|亏损|"
                           "薪|工资|增加值|开支|市场规模|补贴|罚款|存款|贷款|负债|现金")
@@ -338,34 +340,42 @@ def _blocked_positions(text: str) -> set[int]:
 
 
 def _infer_currency(text: str, mentions: list[Mention]) -> list[Mention]:
-    """A scaled amount with no unit in a money clause takes the clause's currency.
+    """A scaled amount with no unit in a money clause takes the sentence's currency.
 
     '5.6万亿' after 'GDP总量为' is CNY (inferred); '500 万 用户' counts users: a noun right after
-    the amount says what it counts, so no currency is inferred.
+    the amount says what it counts, so no currency is inferred. A currency stated in the same
+    clause wins over one elsewhere in the sentence.
     """
+    clauses = [e.start() for e in _CLAUSE_END.finditer(text)]
+    sentences = [e.start() for e in _SENTENCE_END.finditer(text)]
+    money = [o for o in mentions if o.unit and DIMENSIONS.get(o.unit) == "currency"]
+    money_at = [o.num_start for o in money]
     out = []
     for m in mentions:
-        if m.kind == "quantity" and m.unit is None and m.scale in ("万", "亿", "万亿", "千亿",
-                                                                    "百亿", "十亿", "千万", "百万"):
-            a, b = _around(text, m, _CLAUSE_END)
-            sa, sb = _around(text, m, _SENTENCE_END)
+        if m.kind == "quantity" and m.unit is None and m.scale in _INFERRED_SCALES:
+            a, b = _around(clauses, m, len(text))
+            sa, sb = _around(sentences, m, len(text))
             after = text[m.end:m.end + 8].lstrip(" \t\u00a0\u3000")[:1]
             noun_follows = "\u4e00" <= after <= "\u9fff" and after != "的"
-            currencies = sorted(((o.num_start < a or o.num_start >= b), o.unit) for o in mentions
-                                if sa <= o.num_start < sb and o.unit
-                                and DIMENSIONS.get(o.unit) == "currency")
-            if not noun_follows and (currencies or _MONEY_WORDS.search(text, a, m.num_start)):
-                unit = currencies[0][1] if currencies else "CNY"
-                m = replace(m, unit=unit, dimension="currency", unit_inferred=True)
+            # the first currency stated in the clause, else the first in the sentence
+            in_clause = bisect.bisect_left(money_at, a)
+            in_sentence = bisect.bisect_left(money_at, sa)
+            unit = (money[in_clause].unit if in_clause < len(money) and money_at[in_clause] < b
+                    else money[in_sentence].unit if in_sentence < len(money)
+                    and money_at[in_sentence] < sb else None)
+            window = max(a, m.num_start - _MONEY_WORD_REACH)
+            if not noun_follows and (unit or _MONEY_WORDS.search(text, window, m.num_start)):
+                m = replace(m, unit=unit or "CNY", dimension="currency", unit_inferred=True)
         out.append(m)
     return out
 
 
-def _around(text: str, m: Mention, ends: re.Pattern) -> tuple[int, int]:
-    """The clause or sentence holding a mention, as (start, end)."""
-    a = max((e.end() for e in ends.finditer(text, 0, m.num_start)), default=0)
-    end = ends.search(text, m.num_end)
-    return a, end.start() if end else len(text)
+def _around(ends: list[int], m: Mention, size: int) -> tuple[int, int]:
+    """The clause or sentence holding a mention, as (start, end), given where they end."""
+    k = bisect.bisect_left(ends, m.num_start)
+    a = ends[k - 1] + 1 if k else 0
+    k = bisect.bisect_left(ends, m.num_end)
+    return a, ends[k] if k < len(ends) else size
 
 
 # -- cores: the number itself ----------------------------------------------------------------------
