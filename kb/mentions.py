@@ -81,7 +81,9 @@ NOT_NUMBERS = (
     "万岁", "零部件", "零件", "零售", "零食", "零星", "第一性", "第三方", "[一二三四]是", "未几",
     "几乎", "一些", "一样", "一起", "一直", "一定", "一般", "一旦", "一度", "一边", "一切", "一同",
     "一致", "一方面", "一带一路", "几何", "如一", "(?<![百千万]分)之一", "一体",
-    "百公里(?=加速|油耗|电耗|能耗|耗)",
+    "百公里(?=加速|油耗|电耗|能耗|耗)", "成千上万", "成百上千", "千家万户", "三农",
+    "[一二三四五]线(?=城市|品牌|球员|员工|工人|人员)", "一线", "一把手",
+    "(?:五一|六一|七一|八一|十一)(?=假|长假|小长假|黄金周|节|劳动节|儿童节|建党|建军|国庆|期间)",
     # weekdays are names of days, not quantities
     "(?:周|星期|礼拜)[一二三四五六日天末]",
 )
@@ -100,6 +102,10 @@ LOOKALIKES = (
     (r"(?:长征|神舟|嫦娥|天舟|天宫|天问|猎鹰|风云|北斗)" + _SP
      + r"(?:[0-9]+|[一二三四五六七八九十]+)(?:" + _SP + r"号)?",
      "a rocket or spacecraft name"),
+    (r"(?:世界|中国|全球|财富|民企|制造业|服务业)?" + _SP + r"\d+" + _SP + r"强(?!度|烈|大|化)",
+     "the name of a ranking list (世界500强)"),
+    (r"(?:二十|七)国集团|十[三四五]五(?=规划|期间|时期|计划|末|初)|双(?:十一|十二|11|12)",
+     "a name written with a number (G20, the 14th five-year plan, Singles' Day)"),
     (r"(?:iPhone|Mate|Galaxy|小米|红米|荣耀|Pixel)" + _SP + r"[0-9]+(?:" + _SP
      + r"(?:Pro|Max|Ultra|Plus|S|e))*", "a phone model name"),
 )
@@ -120,6 +126,7 @@ _UNIT_WORDS = (
     ("分钟", "minute"), ("季度", "quarter"), ("年代", "decade"), ("周岁", "age"), ("岁", "age"),
     ("年", "year"), ("月", "month"), ("天", "day"), ("日", "day"), ("号", "day"), ("周", "week"),
     ("秒", "second"), ("成", "tenth"), ("点", "point"), ("摄氏度", "degC"), ("℃", "degC"),
+    ("人次", "count"), ("万人次", "count"),
     *((w, "count") for w in ("个", "颗", "次", "家", "块", "处", "台", "辆", "架", "枚", "名", "位",
                              "座", "条", "项", "款", "发", "人", "只", "张", "份", "件", "代", "股",
                              "户", "所", "套", "部", "种", "例", "起", "批", "笔", "艘", "场",
@@ -174,6 +181,8 @@ _RANGE_SEP = re.compile(_SP + r"(?:-|–|—|~|～|〜|到|至)" + _SP)
 _SLASH_SEP = re.compile(_SP + r"/" + _SP)
 _ISO_DATE = re.compile(r"(?P<y>\d{4})([-/.])(?P<m>\d{1,2})\2(?P<d>\d{1,2})(?!\d)")
 _CLOCK = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?(?!\d)")
+_CN_CLOCK = re.compile(r"(?P<h>[01]?\d|2[0-4])[ ]?时(?:[ ]?(?P<mi>[0-5]?\d)[ ]?分)?"
+                       r"(?![间代期候刻])")
 _CURRENCY_SIGNS = {"US$": "USD", "$": "USD", "¥": "CNY", "￥": "CNY", "€": "EUR", "HK$": "HKD",
                    "NT$": "TWD"}
 _SIGN_RE = re.compile(r"(US\$|HK\$|NT\$|\$|¥|￥|€)" + _SP + r"(?=\d)")
@@ -196,6 +205,8 @@ _MORE_SCALE = re.compile(_SP + "[多余](万亿|亿|万)")
 _CANDIDATE = re.compile("零下|[0-9$¥￥€第上下数半过负+＋−﹣\\-" + _CN_CHARS + "]|US\\$|HK\\$|NT\\$")
 _ORDINAL_ARABIC = re.compile(r"第" + _SP + r"(?=\d)")
 _PERCENT_OF_ARABIC = re.compile(r"(百分之|千分之)" + _SP + r"(?=\d)")
+_FRACTION = re.compile(r"(?P<den>\d+|[一二两三四五六七八九十]+)" + _SP + r"分之" + _SP
+                       + r"(?P<num>\d+|[一二两三四五六七八九十]+)")
 _HALF = re.compile(r"(?P<pre>过|一)?半(?=(?P<unit>年|个月|个小时|小时|天|个世纪)?)")
 
 _PREFIX_WORDS = {
@@ -386,6 +397,8 @@ def _core_at(text: str, pos: int, blocked: set[int]) -> tuple[_Core | None, int]
         return date, date.num_end
     if m := _COHORT.match(text, pos):
         return _cohort(text, m, pos)
+    if (m := _FRACTION.match(text, pos)) and (core := _fraction(m)) is not None:
+        return core, m.end()
     ch = text[pos]
     if ch.isascii() and ch.isdigit():
         return _arabic_at(text, pos)
@@ -451,6 +464,19 @@ def _cohort(text: str, m: re.Match, pos: int) -> tuple[_Core | None, int]:
     return core, m.end()
 
 
+def _fraction(m: re.Match) -> _Core | None:
+    """三分之一, 4分之3: a ratio (1/3), its precision one unit of the last decimal shown."""
+    try:
+        den = int(m.group("den")) if m.group("den").isdigit() else _cn_parse(m.group("den"), 1)[0]
+        num = int(m.group("num")) if m.group("num").isdigit() else _cn_parse(m.group("num"), 1)[0]
+    except ValueError:
+        return None
+    if den == 0 or num > den:
+        return None
+    value = (Decimal(num) / Decimal(den)).quantize(Decimal("0.0001"))
+    return _Core(m.start(), m.end(), value, Decimal("0.0001"), unit="ratio", unit_text="分之")
+
+
 def _half(text: str, m: re.Match) -> tuple[_Core | None, int]:
     """半年 (0.5 year), 一半 (50 percent), 过半 (more than 50 percent)."""
     pre = m.group("pre")
@@ -476,10 +502,12 @@ _QUARTER = r"(?:第" + _SP + r")?(?P<q>[一二三四1-4])" + _SP + r"(?:季度|�
 _DATE = re.compile(
     r"(?:(?P<y>\d{4}|" + _CN_D + r"{4})" + _SP + r"年" + _SP + r"(?:" + _QUARTER
     + r"|(?P<h>[上下])半年|(?P<m>" + _MONTH + r")" + _SP + r"月份?(?:" + _SP + r"(?P<d>" + _DAY
-    + r")" + _SP + r"[日号])?|(?P<e>底|末|初|中)(?!期|国|级|学|文|心|央|间|旬)|(?P<qq>Q[1-4]))?"
-    r"|(?P<m2>" + _MONTH + r")" + _SP + r"月份?(?:" + _SP + r"(?P<d2>" + _DAY + r")" + _SP
-    + r"[日号])?"
-    r"|(?P<q2>(?:第" + _SP + r")?[一二三四1-4])" + _SP + r"季度"
+    + r")" + _SP + r"[日号])?|(?P<mr>" + _MONTH + r")" + _SP + r"(?:-|–|—|~|～|至|到)" + _SP
+    + r"(?P<mr2>" + _MONTH + r")" + _SP + r"月份?|(?P<e>底|末|初|中)(?!期|国|级|学|文|心|央|间|旬)"
+    + r"|(?P<qq>Q[1-4]))?"
+    r"|(?P<m2>" + _MONTH + r")(?:" + _SP + r"(?:-|–|—|~|～|至|到)" + _SP + r"(?P<m3>" + _MONTH
+    + r"))?" + _SP + r"月份?(?:" + _SP + r"(?P<d2>" + _DAY + r")" + _SP + r"[日号])?"
+    r"|(?P<q2>(?:第" + _SP + r")?[一二三四1-4])" + _SP + r"(?:季度|季报)"
     r"|(?P<h2>[上下])半年)"
     r"(?P<since>" + _SP + r"以来)?")
 _DECADE = re.compile(r"(?P<d>\d{2}|\d{4}|" + _CN_D + r"{2})" + _SP + r"年代")
@@ -533,6 +561,8 @@ def _date_at(text: str, pos: int) -> _Core | None:
             iso += f"-{_cn_int(g['m']):02d}"
             if g["d"]:
                 iso += f"-{_cn_int(g['d']):02d}"
+        elif g["mr"]:
+            iso = f"{iso}-{_cn_int(g['mr']):02d}/{iso}-{_cn_int(g['mr2']):02d}"
         elif g["e"]:
             iso += f"-{_YEAR_END[g['e']]}"
         value = Decimal(year)
@@ -543,7 +573,9 @@ def _date_at(text: str, pos: int) -> _Core | None:
         if re.match("个|多", text[m.end("m2"):m.end("m2") + 1]):
             return None
         iso, value = f"--{month:02d}", Decimal(month)
-        if g["d2"]:
+        if g["m3"]:
+            iso += f"/--{_cn_int(g['m3']):02d}"
+        elif g["d2"]:
             iso += f"-{_cn_int(g['d2']):02d}"
         elif not g["m2"].isdigit() and len(g["m2"]) == 1 and g["m2"] not in "一二三四五六七八九":
             return None
@@ -559,7 +591,7 @@ def _date_at(text: str, pos: int) -> _Core | None:
     if g["y"] and len(iso) == 4:
         core.num_end = m.end("y")  # 2022 年: the number is the year, 年 is its unit word
     elif g["m2"] and not g["d2"]:
-        core.num_end = m.end("m2")
+        core.num_end = m.end("m3") if g["m3"] else m.end("m2")
     core.start, core.num_start = pos, pos
     if g["since"]:
         core.num_end = min(core.num_end, end)
@@ -587,6 +619,9 @@ def _arabic_at(text: str, pos: int) -> tuple[_Core | None, int]:
         digits = re.findall(r"\d+", m.group())
         return _Core(pos, m.end(), Decimal(digits[0]), Decimal(1), kind="date",
                      iso="T" + m.group()), m.end()
+    if m := _CN_CLOCK.match(text, pos):  # 9时30分
+        iso = f"T{int(m.group('h')):02d}" + (f":{int(m.group('mi')):02d}" if m.group("mi") else "")
+        return _date_core(pos, m.end(), Decimal(m.group("h")), iso), m.end()
     first = _arabic_number(text, pos)
     if first is None:
         return None, _skip_identifier(text, pos)
@@ -719,9 +754,12 @@ def _chinese(text: str, m: re.Match, blocked: set[int]) -> _Core | None:
     word = unit.group(1) if unit else ""
     if word == "号" and not text[:start].rstrip().endswith("月"):
         return None  # 猎鹰九号: a name
-    if cn == "一" and pre != "第" and not (_UNIT_CODES.get(word) in _TIME_UNITS and word != "号") \
-            and word not in ("成", "倍", "岁", "周岁"):
-        return None  # the indefinite or idiomatic 一
+    code = _UNIT_CODES.get(word)
+    if _MONTHS_MORE.match(text, end):
+        code = "month"  # 一个多月
+    if cn == "一" and pre != "第" and code in (None, "count", "point", "day") \
+            and not (code == "day" and word != "号"):
+        return None  # the indefinite or idiomatic 一 (一个, 一点, 一号), or 一 before a noun
     if cn in "十百千万亿" and not pre and not unit:
         return None
     if set(cn) <= set("几"):
@@ -903,6 +941,8 @@ def _decorate(text: str, core: _Core, floor: int) -> Mention | None:
         lower = value
     if bound in ("less-than", "at-most") and upper is None:
         upper = value
+    if kind == "date" and core.iso is None:
+        core.iso = _unit_date_iso(unit_text, value)
     if kind not in MEASURED_KINDS:
         unit = None
     if unit in BASE_UNITS:  # 1.2 EFLOPS is 1.2e18 FLOPS
@@ -924,6 +964,15 @@ def _mention(text: str, core: _Core, start: int, end: int, kind: str, value: Dec
     return Mention(start, end, core.num_start, core.num_end, text[start:end],
                    text[core.num_start:core.num_end], kind, value, bound, lower, upper,
                    precision, unit, unit_text, iso=core.iso, scale=core.scale, dimension=dim)
+
+
+def _unit_date_iso(unit_text: str, value: Decimal) -> str | None:
+    """2022 年 → 2022, 6 月 → --06, 15 日 → ---15 (ISO 8601 with the unknown parts left out)."""
+    if value != value.to_integral_value():
+        return None
+    n = int(value)
+    return {"年": f"{n:04d}", "月": f"--{n:02d}", "日": f"---{n:02d}",
+            "号": f"---{n:02d}"}.get(unit_text)
 
 
 def _point_unit(text: str, core: _Core) -> str:
