@@ -534,7 +534,8 @@ def finding_record(f: Finding) -> dict:
 
 
 MENTION_FIELDS = ("line", "start", "end", "num_start", "num_end", "text", "number", "kind",
-                  "value", "unit", "bound", "lower", "upper", "precision", "covered_by")
+                  "value", "iso", "unit", "unit_inferred", "dimension", "scale", "bound", "lower",
+                  "upper", "precision", "covered_by")
 MENTION_TABLE = ("line", "num_start", "num_end", "number", "kind", "value", "unit", "bound",
                  "lower", "upper", "covered_by")
 
@@ -580,6 +581,8 @@ def mention_records(items: Iterable[Covered | Mention]) -> list[dict]:
         m, by = (item.mention, item.by) if isinstance(item, Covered) else (item, None)
         out.append({"line": m.line, "start": m.start, "end": m.end, "num_start": m.num_start,
                     "num_end": m.num_end, "text": m.text, "number": m.number, "kind": m.kind,
-                    "value": m.value, "unit": m.unit, "bound": m.bound, "lower": m.lower,
+                    "value": m.value, "iso": m.iso, "unit": m.unit,
+                    "unit_inferred": m.unit_inferred, "dimension": m.dimension, "scale": m.scale,
+                    "bound": m.bound, "lower": m.lower,
                     "upper": m.upper, "precision": m.precision, "covered_by": by})
     return out

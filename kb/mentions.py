@@ -2,54 +2,21 @@
 
 Used twice: to read the numbers in a claim's quote (which must agree with the claim's amount)
 and to list every number in a source text (each must be covered by a claim or an ignored
-mention).
+mention). docs/mentions.md is the full reference; in short:
 
-What counts as a numeric mention
---------------------------------
-1. Every number written with Arabic digits: 78, 814.62, 1,000, 60%, 7nm, 2025-10-24, 03:14.
-   Not: digits inside an identifier that starts with a Latin letter or is glued to letters
-   that are not a unit (A100, D1, H100, AI6, 5G).
-2. A Chinese numeral when it expresses a quantity, an ordinal or a date: 三, 五年, 两家, 六大块,
-   十几个, 上千次, 百亿, 百万, 千元, 第三次, 二季度. Not:
-   - the numeral 一 on its own, which is usually the indefinite article or part of a word
-     (一霎, 一部分, 一次次, 一个算力极强的…, 独一). It counts only as an ordinal (第一) or before a
-     unit of time (一年内, 一个月前);
-   - a bare 十/百/千/万/亿 unless a unit or measure word follows (千元, 十年) or 上/数 precedes
-     (上千); 几 unless it is part of a numeral (十几, 几十);
-   - a numeral before 号, which names a thing (猎鹰一号, 猎鹰九号), unless a month precedes it;
-   - the words and idioms in NOT_NUMBERS (三星, 三元锂, 百孔千疮, 第一性, 十分, 万一, 未几 …).
-3. A section number glued to the start of a line: a digit run at the start of a line that
-   begins with 0 (01马, 02爆炸) is section 01, 02 (kind "label"); its first two digits are the
-   section number and any digits after them start a new mention ("0320 亿" is section 03 and
-   then "20 亿").
-
-Each mention has a kind: "quantity" (amounts, counts, durations, ratios), "date" (a year
-followed by 年, a month 1-12 followed by 月, a day, an ISO date, a clock time, a quarter, or a
-span of time followed by 前/后), "ordinal" (第N) or "label" (section numbers, N 号).
-
-Reading a mention
------------------
-- Scales are resolved: 万 1e4, 亿 1e8, 万亿 1e12, 亿亿 1e16, 千万 1e7, 百万 1e6, 十亿 1e9, also
-  thousand/million/billion/trillion. "814.62 亿" → 81462000000.
-- precision is the value of one unit in the last stated digit: 814.62 亿 → 1e6, 176 亿 → 1e8,
-  6000 万 → 1e4, 3 到 4 倍 → 1, 百亿 → 1e10.
-- unit: the unit the text writes after the number: 好意思元/美元 → USD, 元/人民币 → CNY,
-  % → percent (60% has value 60), 倍 → ratio, 吨 → t, 公斤 → kg, nm, KWh → kWh, Exa-FLOPS →
-  EFLOPS, 年 → year (a duration), measure words (个, 次, 块, 颗 …) → count; None when nothing
-  follows. The value is in that unit ("100 Exa-FLOPS" has value 100, unit EFLOPS).
-- bound, lower, upper (the bound kinds of kb.model):
-  approximately  约 约合 大约 大概 省略 (spun 大约) 近 将近 接近 before; 左右 上下 险阻 (spun 上下)
-                 前后 after
-  more-than      超 超过 逾 多于 高于 before; 开外 有余 出头 after; N 多/余 ("50 多亿" = more than
-                 5e9 and below 6e9: upper is one unit of the last non-zero digit above)
-  at-least       不低于 不少于 至少 起码 最少 before; 以上 after; 上千/上万 (lower = the value)
-  less-than      不到 不足 少于 低于 未满 before
-  at-most        不超过 不高于 至多 最多 before; 以内 之内 以下 after
-  range          "1500-2800 万", "3 到 4 倍", "200 亿到 300 亿" (a scale or unit written once
-                 applies to both ends), 十几 (11-19), 数十 (20-90), 三四 (3-4),
-                 "千元区间" (the bracket 1000-10000); value is the midpoint
-  A multi-character bound word may stand up to four Chinese characters before the number
-  ("至少整合了六大块"); 约/超/近/逾 must be next to it (spaces and 在/为/达/只须/仅 allowed).
+- The text is de-spun first (kb.despin: 东谈主 → 人, 好意思元 → 美元 …) and the mentions are
+  read on the standard text, then anchored back to exact code-point offsets of the raw text.
+- A mention is one phrase: bound words, the number (Arabic or Chinese numerals, scale words,
+  多/余, a range), the unit. Dates are one mention with an ISO value (2023年三季度 → 2023-Q3,
+  2022年6月份 → 2022-06, 一九九八年三月五日 → 1998-03-05, 上半年 → H1); cohorts (80后 → 1980s)
+  likewise. Weekdays, idioms and look-alikes (骁龙888, 富时一百, 长征五号) are not mentions;
+  `find_lookalikes` lists the look-alikes with their reason.
+- Each mention has a kind (KINDS), a value in base units (1.2 EFLOPS → 1.2e18 FLOPS, 7nm →
+  7e-9 m; a range's midpoint, with lower and upper), a bound (kb.model's bound kinds), the
+  precision of its last stated digit, a unit with its dimension, the scale word as written,
+  and whether the unit was inferred from the sentence (5.6万亿 in a GDP sentence → CNY).
+- The forms are tables (units, scale words, bound words, look-alikes, not-numbers): a new form
+  is usually a new row.
 
 Offsets are Unicode code points, end exclusive. `start`/`end` span the whole mention (bound
 words, number, unit); `num_start`/`num_end` span the number itself (digits, scale words, 多,

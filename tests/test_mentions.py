@@ -197,7 +197,8 @@ def test_records_for_programs_have_both_spans():
     assert record == {
         "line": 1, "start": 4, "end": 16, "num_start": 4, "num_end": 12,
         "text": "814.62 亿好意思元", "number": "814.62 亿", "kind": "quantity",
-        "value": D("81462000000"), "unit": "USD", "bound": "exact", "lower": None,
+        "value": D("81462000000"), "iso": None, "unit": "USD", "unit_inferred": False,
+        "dimension": "currency", "scale": "亿", "bound": "exact", "lower": None,
         "upper": None, "precision": D("1000000"), "covered_by": None,
     }
 
