@@ -48,7 +48,8 @@ NOT_NUMBERS = (
     "万岁", "零部件", "零件", "零售", "零食", "零星", "第一性", "第三方", "[一二三四]是", "未几",
     "几乎", "一些", "一样", "一起", "一直", "一定", "一般", "一旦", "一度", "一边", "一切", "一同",
     "一致", "一方面", "一带一路", "几何", "如一", "(?<![百千万]分)之一", "一体",
-    "百公里(?=加速|油耗|电耗|能耗|耗)", "成千上万", "成百上千", "千家万户", "三农",
+    "百公里(?=加速|油耗|电耗|能耗|耗)", "十之八九", "[一二三四五]氧化", "二维", "三角", "四季(?!度)",
+    "五金", "八成(?=是|会|要|就)", "成千上万", "成百上千", "千家万户", "三农",
     "[一二三四五]线(?=城市|品牌|球员|员工|工人|人员)", "一线", "一把手",
     "(?:五一|六一|七一|八一|十一)(?=假|长假|小长假|黄金周|节|劳动节|儿童节|建党|建军|国庆|期间)",
     # weekdays are names of days, not quantities
@@ -162,7 +163,7 @@ _CN_DIGITS = {"零": 0, "〇": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三":
 _CN_SMALL = {"十": 10, "百": 100, "千": 1000}
 _CN_BIG = (("亿", 10**8), ("万", 10**4))
 _CN_CHARS = "".join(_CN_DIGITS) + "十百千万亿几"
-_PAIR = re.compile("([一二三四五六七八])([二两三四五六七八九])")
+_PAIR = re.compile("([一二两三四五六七八])([二两三四五六七八九])")
 _CN = re.compile(r"(?P<pre>第|上(?=[百千万亿])|数(?=[十百千万亿])|百分之|千分之)?"
                  r"(?P<cn>[" + _CN_CHARS + r"]+)"
                  r"(?:点(?P<frac>[零〇一二三四五六七八九]+)(?![十百千])(?P<fscale>万亿|亿|万)?)?")
@@ -770,7 +771,8 @@ def _cn_value(cn: str, few: tuple[int, int]) -> tuple[int, int, int] | None:
     low_text, high_text = cn, cn
     if pair := _PAIR.search(cn):
         a, b = pair.group(1), pair.group(2)
-        if _CN_DIGITS[b] == _CN_DIGITS[a] + 1:
+        # 三四, 两三, 七八十: neighbours; 三五 (three to five) is the one customary wider pair
+        if _CN_DIGITS[b] == _CN_DIGITS[a] + 1 or a + b == "三五":
             low_text = cn[:pair.start()] + a + cn[pair.end():]
             high_text = cn[:pair.start()] + b + cn[pair.end():]
     try:

@@ -335,6 +335,15 @@ NEWS = {
                     upper="9000000000")],
     "一个人": [],
     "一点点": [],
+    "两三天": [Q("两三", "2.5", "day", bound="range", lower="2", upper="3", kind="duration")],
+    "三五年": [Q("三五", "4", "year", bound="range", lower="3", upper="5", kind="duration")],
+    "一九三五年": [T("一九三五", "1935")],
+    "二氧化碳排放约50万吨": [Q("50万", "5e8", "kg", bound="approximately")],
+    "扫二维码": [],
+    "十之八九": [],
+    # other spinners' dialects: 操纵 for 左右, 跨越 for 超过
+    "售价 500 元操纵": [Q("500", "500", "CNY", bound="approximately")],
+    "营收跨越 300 亿元": [Q("300 亿", "3e10", "CNY", bound="more-than", lower="3e10")],
 }
 
 
@@ -469,6 +478,10 @@ def test_normalised_offsets_map_back_to_the_raw_text():
     ("省略 6000 万", "大约 6000 万"),
     ("省略了细节", "省略了细节"),  # omitted: not before a number
     ("１２３．５", "123.5"),  # full-width digits
+    ("500元操纵", "500元左右"),
+    ("操纵市场", "操纵市场"),  # to manipulate: not after a number
+    ("跨越 300 亿", "超过 300 亿"),
+    ("跨越式发展", "跨越式发展"),
 ])
 def test_the_lexicon_context_rules(raw, standard):
     from kb.despin import normalise
