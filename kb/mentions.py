@@ -169,8 +169,9 @@ _CN = re.compile(r"(?P<pre>第|上(?=[百千万亿])|数(?=[十百千万亿])|�
                  r"(?:点(?P<frac>[零〇一二三四五六七八九]+)(?![十百千])(?P<fscale>万亿|亿|万)?)?")
 _MORE = re.compile(_SP + "[多余](?!少)")
 _MORE_SCALE = re.compile(_SP + "[多余](万亿|亿|万)")
-# Where a number may start: a digit, a sign, a Chinese numeral or 第/上/数/半/负.
-_CANDIDATE = re.compile("零下|[0-9$¥￥€第上下数半过负+＋−﹣\\-" + _CN_CHARS + "]|US\\$|HK\\$|NT\\$")
+# Where a number may start: a digit, a sign, a Chinese numeral or 第/上/数/半/负/前 (前三季度).
+_CANDIDATE = re.compile("零下|前(?=[一二三1-3]个?季度)|[0-9$¥￥€第上下数半过负+＋−﹣\\-" + _CN_CHARS
+                        + "]|US\\$|HK\\$|NT\\$")
 _ORDINAL_ARABIC = re.compile(r"第" + _SP + r"(?=\d)")
 _PERCENT_OF_ARABIC = re.compile(r"(百分之|千分之)" + _SP + r"(?=\d)")
 _FRACTION = re.compile(r"(?P<den>\d+|[一二两三四五六七八九十]+)" + _SP + r"分之" + _SP
@@ -468,7 +469,8 @@ _DAY = (r"(?:3[01]|[12]\d|0?[1-9]|三十一?|二十[一二三四五六七八九]
         r"|[一二三四五六七八九])")
 _QUARTER = r"(?:第" + _SP + r")?(?P<q>[一二三四1-4])" + _SP + r"(?:季度|季)"
 _DATE = re.compile(
-    r"(?:(?P<y>\d{4}|" + _CN_D + r"{4})" + _SP + r"年" + _SP + r"(?:" + _QUARTER
+    r"(?:(?P<y>\d{4}|" + _CN_D + r"{4})" + _SP + r"(?:财年|年)" + _SP + r"(?:" + _QUARTER
+    + r"|前(?P<fq>[一二三1-3])" + _SP + r"(?:个)?季度"
     + r"|(?P<h>[上下])半年|(?P<m>" + _MONTH + r")" + _SP + r"月份?(?:" + _SP + r"(?P<d>" + _DAY
     + r")" + _SP + r"[日号])?|(?P<mr>" + _MONTH + r")" + _SP + r"(?:-|–|—|~|～|至|到)" + _SP
     + r"(?P<mr2>" + _MONTH + r")" + _SP + r"月份?|(?P<e>底|末|初|中)(?!期|国|级|学|文|心|央|间|旬)"
@@ -476,7 +478,8 @@ _DATE = re.compile(
     r"|(?P<m2>" + _MONTH + r")(?:" + _SP + r"(?:-|–|—|~|～|至|到)" + _SP + r"(?P<m3>" + _MONTH
     + r"))?" + _SP + r"月份?(?:" + _SP + r"(?P<d2>" + _DAY + r")" + _SP + r"[日号])?"
     r"|(?P<q2>(?:第" + _SP + r")?[一二三四1-4])" + _SP + r"(?:季度|季报)"
-    r"|(?P<h2>[上下])半年)"
+    r"|(?P<h2>[上下])半年"
+    r"|前(?P<fq2>[一二三1-3])" + _SP + r"(?:个)?季度)"
     r"(?P<since>" + _SP + r"以来)?")
 _DECADE = re.compile(r"(?P<d>\d{2}|\d{4}|" + _CN_D + r"{2})" + _SP + r"年代")
 _YEAR_END = {"底": "12", "末": "12", "初": "01", "中": "06"}
@@ -523,6 +526,8 @@ def _date_at(text: str, pos: int) -> _Core | None:
         if g["q"] or g["qq"]:
             q = g["q"] or g["qq"][1]
             iso += f"-Q{_cn_int(q)}"
+        elif g["fq"]:
+            iso = f"{iso}-Q1/{iso}-Q{_cn_int(g['fq'])}"
         elif g["h"]:
             iso += "-H1" if g["h"] == "上" else "-H2"
         elif g["m"]:
@@ -550,6 +555,8 @@ def _date_at(text: str, pos: int) -> _Core | None:
     elif g["q2"]:
         q = _cn_int(g["q2"].lstrip("第").strip())
         iso, value = f"Q{q}", Decimal(q)
+    elif g["fq2"]:
+        iso, value = f"Q1/Q{_cn_int(g['fq2'])}", Decimal(_cn_int(g["fq2"]))
     elif g["h2"]:
         iso, value = ("H1" if g["h2"] == "上" else "H2"), Decimal(1 if g["h2"] == "上" else 2)
     else:
@@ -910,6 +917,10 @@ def _decorate(text: str, core: _Core, floor: int) -> Mention | None:
         lower = value
     if bound in ("less-than", "at-most") and upper is None:
         upper = value
+    if unit_text == "年" and bound == "range" and lower is not None and upper is not None \
+            and 1000 <= lower < upper <= 2200 and lower == int(lower) and upper == int(upper):
+        kind, core.iso, value = "date", f"{int(lower)}/{int(upper)}", lower  # 2020-2025年
+        bound, lower, upper = "exact", None, None
     if kind == "date" and core.iso is None:
         core.iso = _unit_date_iso(unit_text, value)
     if kind not in MEASURED_KINDS:
