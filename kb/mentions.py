@@ -726,6 +726,8 @@ def _chinese(text: str, m: re.Match, blocked: set[int]) -> _Core | None:
                      upper=Decimal((lo + place) * mult), scale=big.group(1))
         return core
     unit = _UNIT_RE.match(text, more.end() if more else end)
+    if not unit and not more and text.startswith("来", end):
+        unit = _UNIT_RE.match(text, end + 1)  # 十来年: about ten years
     word = unit.group(1) if unit else ""
     if word == "号" and not text[:start].rstrip().endswith("月"):
         return None  # 猎鹰九号: a name
@@ -864,6 +866,9 @@ def _decorate(text: str, core: _Core, floor: int) -> Mention | None:
     pos, unit, unit_text, kind = core.num_end, core.unit, core.unit_text, core.kind
     bound, lower, upper, value = core.bound, core.lower, core.upper, core.value
     precision = core.precision
+    if unit is None and bound == "exact" and text.startswith("来", pos) \
+            and _UNIT_RE.match(text, pos + 1):
+        bound, pos = "approximately", pos + 1  # 十来年, 20来个: about
     if unit is None:
         if m := _MONTHS_MORE.match(text, pos):
             unit_text, unit, pos = m.group(), _UNIT_CODES[m.group(1)], m.end()
