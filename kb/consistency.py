@@ -581,7 +581,10 @@ def mention_records(items: Iterable[Covered | Mention]) -> list[dict]:
         m, by = (item.mention, item.by) if isinstance(item, Covered) else (item, None)
         out.append({"line": m.line, "start": m.start, "end": m.end, "num_start": m.num_start,
                     "num_end": m.num_end, "text": m.text, "number": m.number, "kind": m.kind,
-                    "value": m.value, "iso": m.iso, "unit": m.unit,
+                    # a date's or cohort's value is its ISO text (2023-Q3); Mention.value keeps
+                    # the year as a number for the quote checks
+                    "value": m.iso if m.iso and m.kind in ("date", "cohort") else m.value,
+                    "iso": m.iso, "unit": m.unit,
                     "unit_inferred": m.unit_inferred, "dimension": m.dimension, "scale": m.scale,
                     "bound": m.bound, "lower": m.lower,
                     "upper": m.upper, "precision": m.precision, "covered_by": by})

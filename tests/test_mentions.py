@@ -656,3 +656,16 @@ def test_kb_new_on_the_seed_prefills_what_the_curated_claims_state(tmp_path):
     missing = sorted(c.id for c in curated if not any(agrees(d, c) for d in drafts))
     assert missing == [], missing
     assert len(drafts) >= len(curated)
+
+
+def test_kb_mentions_gives_a_date_its_iso_value(tmp_path):
+    import json
+
+    path = tmp_path / "a.txt"
+    path.write_text("2023年三季度营收 5 亿元,80后占四成", encoding="utf-8")
+    result = _kb("mentions", path, "--json")
+    assert result.exit_code == 0, result.output
+    rows = [(r["number"], r["kind"], r["value"], r["unit"]) for r in json.loads(result.stdout)]
+    assert rows == [("2023年三季度", "date", "2023-Q3", None), ("5 亿", "quantity", 500000000,
+                                                                "CNY"),
+                    ("80后", "cohort", "1980s", None), ("四", "quantity", 40, "percent")]
