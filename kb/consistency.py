@@ -42,7 +42,7 @@ from .intervals import (
     interval_decimals,
     quantity_interval,
 )
-from .mentions import MEASURED_KINDS, Mention, find_mentions
+from .mentions import ISO_KINDS, MEASURED_KINDS, Mention, find_mentions
 from .model import Claim, Collection, Evidence, Quantity, Statement, TimeSpec
 from .queries import plain_decimal
 from .relations import RelationError, decimal_factor, evaluate, stated
@@ -583,7 +583,7 @@ def mention_records(items: Iterable[Covered | Mention]) -> list[dict]:
                     "num_end": m.num_end, "text": m.text, "number": m.number, "kind": m.kind,
                     # a date's or cohort's value is its ISO text (2023-Q3); Mention.value keeps
                     # the year as a number for the quote checks
-                    "value": m.iso if m.iso and m.kind in ("date", "cohort") else m.value,
+                    "value": m.iso if m.iso and m.kind in ISO_KINDS else m.value,
                     "iso": m.iso, "unit": m.unit,
                     "unit_inferred": m.unit_inferred, "dimension": m.dimension, "scale": m.scale,
                     "bound": m.bound, "lower": m.lower,

@@ -34,6 +34,7 @@ from .despin import normalise
 
 KINDS = ("quantity", "duration", "date", "ordinal", "cohort", "label")
 MEASURED_KINDS = ("quantity", "duration")  # kinds whose value is an amount in a unit
+ISO_KINDS = ("date", "cohort")  # kinds whose value is written as ISO text (Mention.iso)
 
 _SP = r"[ \t\u00a0\u3000]*"
 
