@@ -187,10 +187,10 @@ _PREFIX_WORDS = {
     "at-most": ("不超过", "不高于", "至多", "最多"),
 }
 _PREFIX_SINGLE = {"约": "approximately", "約": "approximately", "近": "approximately",
-                  "超": "more-than", "逾": "more-than"}
+                  "超": "more-than", "逾": "more-than", "破": "more-than"}
 # Words that make a single-character bound word part of another word (契约, 纽约, 最近).
 _SINGLE_BLOCKERS = {"约": "契节公条签预制邀相婚大纽履违特合和隐简集规", "近": "最附临将接靠",
-                    "超": "高"}
+                    "超": "高", "破": "打攻突击爆残"}
 _FILLER = re.compile("(?:在|为|是|达|有|只需|只要|只有|仅|每桶|每股|每吨)?" + _SP + "$")
 _NO_GAP = ("多于", "高于", "少于", "低于")
 _SUFFIX = re.compile(_SP + "(左右|上下|前后|及以内|以内|之内|及以下|以下|及以上|以上|开外|有余|出头"

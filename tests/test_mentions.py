@@ -342,6 +342,8 @@ NEWS = {
     "扫二维码": [],
     "十之八九": [],
     "2020-2025年": [T("2020-2025", "2020/2025")],
+    "销量破百万台": [Q("百万", "1000000", "count", bound="more-than", lower="1000000")],
+    "打破 3 项纪录": [Q("3", "3", "count")],
     "十来年": [Q("十", "10", "year", bound="approximately", kind="duration")],
     "20来个人": [Q("20", "20", "count", bound="approximately")],
     "1%至2%之间": [Q("1%至2", "1.5", "percent", bound="range", lower="1", upper="2")],
