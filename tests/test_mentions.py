@@ -627,7 +627,8 @@ def test_kb_new_refuses_bad_input_and_writes_nothing(mini, tmp_path, ident, cont
 
 
 def test_kb_new_on_the_seed_prefills_what_the_curated_claims_state(tmp_path):
-    """Every curated claim of the seed has a draft inside its quote with its amount and bound."""
+    """Every curated claim of the seed has a draft inside its quote with its amount, bound,
+    precision and stated lower/upper (in the claim's unit)."""
     from fractions import Fraction
     from pathlib import Path
 
@@ -653,7 +654,18 @@ def test_kb_new_on_the_seed_prefills_what_the_curated_claims_state(tmp_path):
             factor = 1
         else:
             factor = convert_factor(d["unit"], q.unit)
-        return (Fraction(str(d["amount"])) * factor, d["bound"]) == (Fraction(q.amount), q.bound)
+        def conv(key):
+            return None if d.get(key) is None else Fraction(str(d[key])) * factor
+
+        def frac(x):
+            return None if x is None else Fraction(x)
+
+        # lower/upper only where the curated claim states them (an at-least claim may leave
+        # its lower implicit)
+        return ((conv("amount"), d["bound"], conv("precision"))
+                == (Fraction(q.amount), q.bound, frac(q.precision))
+                and (q.lower is None or conv("lower") == Fraction(q.lower))
+                and (q.upper is None or conv("upper") == Fraction(q.upper)))
 
     missing = sorted(c.id for c in curated if not any(agrees(d, c) for d in drafts))
     assert missing == [], missing
