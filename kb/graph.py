@@ -21,6 +21,7 @@ from .iris import Iris
 from .model import Claim, Collection, Evidence, IgnoredMention, Quantity, Statement, TimeSpec
 from .queries import decimal_text
 from .terms import to_rdflib
+from .tiers import tier
 from .verdicts import LABELS
 from .vocab import KB, OA, SCHEMA, WD
 
@@ -45,16 +46,12 @@ VERDICT_RATINGS = {verdict: (LABELS[verdict], value) for verdict, value in
                    (("accurate", 5), ("mostly-accurate", 4), ("unverifiable", 3),
                     ("misleading", 2), ("inaccurate", 1))}
 DOCUMENT_TERMS = {
-    "annual-report": KB.AnnualReport,
     "filing": KB.Filing,
-    "financial-release": KB.FinancialRelease,
-    "official-statement": KB.OfficialStatement,
-    "transcript": KB.Transcript,
-    "index-publication": KB.IndexPublication,
-    "datasheet": KB.Datasheet,
-    "launch-record": KB.LaunchRecord,
-    "news-report": KB.NewsReport,
-    "reference": KB.Reference,
+    "statistics": KB.OfficialStatistics,
+    "statement": KB.OriginalStatement,
+    "news": KB.NewsReport,
+    "aggregator": KB.Aggregator,
+    "other": KB.OtherDocument,
 }
 ENTITY_TYPES = {
     "organization": SCHEMA.Organization,
@@ -314,6 +311,11 @@ class _Builder:
             add(g, n, SCHEMA.datePublished, partial_date(doc.date))
         add(g, n, SCHEMA.url, doc.url)
         add(g, n, KB.documentKind, DOCUMENT_TERMS[doc.kind])
+        # The tier is also on the kind (ontology); on the document it makes queries one hop.
+        add(g, n, KB.reliabilityTier, integer(tier(doc.kind)))
+        add(g, n, KB.retrieved, typed(doc.retrieved, XSD_DATE))
+        if doc.archive_url:
+            add(g, n, SCHEMA.archivedAt, doc.archive_url)
         if doc.notes:
             add(g, n, KB.note, text(doc.notes, "en"))
 

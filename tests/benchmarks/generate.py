@@ -266,7 +266,7 @@ class Generator:
                     f"    title: {yaml_text(f'{entity[1]} annual report {year}')}",
                     f"    publisher: {yaml_text(entity[1])}", f"    date: {year + 1}-03",
                     f"    url: https://example.org/reports/{entity[0]}/{year}",
-                    "    kind: annual-report"]
+                    "    kind: filing", "    retrieved: 2026-11-28"]
             statements += [
                 f"  - id: {ident}", f"    document: {doc}",
                 f"    quote: {yaml_text(f'{prop[1].capitalize()} {year}: {truth} {prop[5]}')}",
