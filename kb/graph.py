@@ -472,7 +472,7 @@ class _Builder:
 def finding_quads(iris: Iris, findings: list[Finding], claims: set[str]) -> list:
     """The report graph: the check report node and one node per finding, as quads."""
     kinds = {"relation": KB.RelationFinding, "contradiction": KB.Contradiction,
-             "evidence-conflict": KB.EvidenceConflict}
+             "evidence-conflict": KB.EvidenceConflict, "weakly-sourced": KB.WeaklySourced}
     g = node(iris.report_graph())
     quads: list = []
 
@@ -496,7 +496,9 @@ def finding_quads(iris: Iris, findings: list[Finding], claims: set[str]) -> list
             add(n, PROV.wasDerivedFrom, iris.source(f.source))
         for side, lo, hi, unit in (("left", KB.leftLower, KB.leftUpper, KB.leftUnit),
                                    ("right", KB.rightLower, KB.rightUpper, KB.rightUnit)):
-            s: Side = getattr(f, side)
+            s: Side | None = getattr(f, side)
+            if s is None:
+                continue
             if s.lower is not None:
                 add(n, lo, decimal(s.lower))
             if s.upper is not None:

@@ -33,7 +33,7 @@ FINDING_COLUMNS = ("id", "kind", "holds", "message", "involves", "relation", "so
                    "right_lower", "right_upper", "right_unit")
 FINDING_TABLE = ("id", "kind", "holds", "involves", "message")
 FINDING_KINDS = {"relation": "RelationFinding", "contradiction": "Contradiction",
-                 "evidence-conflict": "EvidenceConflict"}
+                 "evidence-conflict": "EvidenceConflict", "weakly-sourced": "WeaklySourced"}
 ENTITY_COLUMNS = ("id", "label", "labels", "kind", "wikidata", "description", "claims")
 ENTITY_TABLE = ("id", "label", "kind", "wikidata", "claims")
 STATS_COLUMNS = ("by", "key", "count")

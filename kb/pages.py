@@ -47,9 +47,10 @@ BOUND_TEXT = {"exact": "exactly", "approximately": "approximately", "at-least": 
               "more-than": "more than", "at-most": "at most", "less-than": "less than",
               "range": "a range"}
 FINDING_KINDS = {"relation": "Relation", "contradiction": "Contradiction",
-                 "evidence-conflict": "Evidence conflict"}
+                 "evidence-conflict": "Evidence conflict", "weakly-sourced": "Weakly sourced"}
 FAILING_SECTIONS = (("relation", "Relations that do not hold"), ("contradiction", "Contradictions"),
-                    ("evidence-conflict", "Evidence conflicts"))
+                    ("evidence-conflict", "Evidence conflicts"),
+                    ("weakly-sourced", "Verdicts on weak sources"))
 CONTEXT_CHARS = 90  # code points of the source shown either side of a quote on its claim page
 
 @dataclass(frozen=True)
@@ -182,8 +183,8 @@ class FindingView:
     finding: Finding
     kind_label: str
     holds: Figure
-    left: SideView
-    right: SideView
+    left: SideView | None  # None: the finding compares no numbers (weakly-sourced)
+    right: SideView | None
     factor_low: Figure | None
     factor_high: Figure | None
     involves: list[tuple[str, str, str]]  # (kind, id, url relative to the root)
@@ -399,7 +400,9 @@ def _bar(label: str, st: Statement, css: str) -> Bar:
 def _finding_view(c: Collection, iris: Iris, f: Finding) -> FindingView:
     node = iris.finding(f.id)
 
-    def side(s: Side, lo: str, hi: str) -> SideView:
+    def side(s: Side | None, lo: str, hi: str) -> SideView | None:
+        if s is None:
+            return None
         return SideView(
             text=s.text,
             lower=None if s.lower is None else figure(node, lo, dec(s.lower), s.unit),
