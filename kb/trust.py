@@ -28,7 +28,7 @@ from .errors import Problem
 from .expr import references
 from .findings import Finding
 from .mentions import Mention, find_mentions
-from .model import Claim, Collection, Evidence, Statement
+from .model import Claim, Collection, Evidence, Review, Statement
 from .tiers import STRONG_TIERS, tier
 
 # A claim whose verdict rests only on tier 3-4 documents: the knowledge base cannot be surer
@@ -61,6 +61,13 @@ def run(c: Collection, claims: dict[str, Claim], evidence: dict[str, Evidence],
     return errors, weak
 
 
+def review(claim: Claim) -> Review:
+    """A loaded claim's review (the loader drops a claim whose review fails to load)."""
+    if claim.review is None:
+        raise ValueError(f"claim {claim.id} has no review")
+    return claim.review
+
+
 # -- 1. sourcing -----------------------------------------------------------------------------------
 
 def weakly_sourced(c: Collection, claims: dict[str, Claim],
@@ -68,10 +75,13 @@ def weakly_sourced(c: Collection, claims: dict[str, Claim],
     """A finding for each claim rated other than unverifiable with no tier 1-2 document."""
     out = []
     for claim in claims.values():
-        if claim.review.verdict == "unverifiable":
+        if review(claim).verdict == "unverifiable":
             continue
-        docs = sorted({evidence[e].document for e in claim.review.evidence
-                       if e in evidence and evidence[e].document in c.documents})
+        ids = review(claim).evidence
+        cited = [evidence[e] for e in ids if e in evidence]
+        if len(cited) < len(ids) or any(ev.document not in c.documents for ev in cited):
+            continue  # evidence or a document that failed to load has its own error
+        docs = sorted({ev.document for ev in cited})
         tiers = {d: tier(c.documents[d].kind) for d in docs}
         if any(t in STRONG_TIERS for t in tiers.values()):
             continue
@@ -79,10 +89,10 @@ def weakly_sourced(c: Collection, claims: dict[str, Claim],
                  else "no evidence document")
         out.append(Finding(
             id=f"weakly-sourced-{claim.id}", kind="weakly-sourced", holds=False,
-            message=f"{claim.id} is rated {claim.review.verdict} on {rests}; no document of "
+            message=f"{claim.id} is rated {review(claim).verdict} on {rests}; no document of "
                     f"tier 1 or 2 supports the verdict, so its confidence is capped at "
                     f"{WEAK_CAP}",
-            involves=(claim.id, *(e for e in claim.review.evidence if e in evidence)),
+            involves=(claim.id, *(e for e in review(claim).evidence if e in evidence)),
             source=claim.source))
     return out
 
@@ -107,12 +117,12 @@ def finding_problems(claims: dict[str, Claim], findings: list[Finding]) -> Itera
             continue
         for ident in f.involves:
             claim = claims.get(ident)
-            if claim is None or claim.review.verdict not in BOUND_BY_FINDINGS:
+            if claim is None or review(claim).verdict not in BOUND_BY_FINDINGS:
                 continue
-            if _names(claim.review.explanation, f.id):
+            if _names(review(claim).explanation, f.id):
                 continue
-            yield Problem(claim.review.line_of("verdict"), "claim", claim.id,
-                          f"verdict {claim.review.verdict}, but {f.kind} finding {f.id} fails "
+            yield Problem(review(claim).line_of("verdict"), "claim", claim.id,
+                          f"verdict {review(claim).verdict}, but {f.kind} finding {f.id} fails "
                           "against it; change the verdict, or name the finding in the "
                           "explanation and say why it does not apply")
 
@@ -131,14 +141,14 @@ def verdict_pair_problems(claims: dict[str, Claim], agree: Agree) -> Iterable[Pr
         groups[(claim.subject, claim.property, claim.compared_with)].append(claim)
     for group in groups.values():
         for a, b in combinations(sorted(group, key=lambda x: x.id), 2):
-            va, vb = a.review.verdict, b.review.verdict
+            va, vb = review(a).verdict, review(b).verdict
             if VERDICT_CLASSES[va] == VERDICT_CLASSES[vb] or not agree(a, b):
                 continue
             for me, other in ((a, b), (b, a)):
-                if not _names(me.review.explanation, other.id):
-                    yield Problem(me.review.line_of("verdict"), "claim", me.id,
-                                  f"verdict {me.review.verdict}, but {other.id} states the same "
-                                  f"quantity and is rated {other.review.verdict}; make the "
+                if not _names(review(me).explanation, other.id):
+                    yield Problem(review(me).line_of("verdict"), "claim", me.id,
+                                  f"verdict {review(me).verdict}, but {other.id} states the same "
+                                  f"quantity and is rated {review(other).verdict}; make the "
                                   f"verdicts agree, or name {other.id} in the explanation and "
                                   "say why they differ")
 
@@ -157,15 +167,24 @@ def figure_problems(c: Collection, claims: dict[str, Claim], evidence: dict[str,
         for ident in references(rel.expression):
             relations_of[ident].append(rel)
     common = _common_numbers(c)
+    ids = {*c.claims, *c.evidence, *c.relations, *c.documents, *(f.id for f in findings)}
     for claim in claims.values():
         known = sorted(common | _claim_numbers(c, claim, evidence, claims, by_claim[claim.id],
                                                relations_of[claim.id]))
-        for m in find_mentions(claim.review.explanation):
+        for m in find_mentions(_without_ids(review(claim).explanation, ids)):
             if not _sourced(m, known):
-                yield Problem(claim.review.line_of("explanation"), "claim", claim.id,
+                yield Problem(review(claim).line_of("explanation"), "claim", claim.id,
                               f"the explanation states {m.text!r}, a figure found in no "
                               "evidence statement, claim or relation of this claim; cite the "
                               "evidence that carries it, or remove it")
+
+
+_SLUG = re.compile(r"(?<![\w-])[a-z][a-z0-9]*(?:-[a-z0-9]+)+(?![\w-])")
+
+
+def _without_ids(text: str, ids: set[str]) -> str:
+    """The text with the knowledge base's ids blanked: the digits of an id are not figures."""
+    return _SLUG.sub(lambda m: " " * len(m[0]) if m[0] in ids else m[0], text)
 
 
 def _common_numbers(c: Collection) -> set[float]:
@@ -185,7 +204,7 @@ def _claim_numbers(c: Collection, claim: Claim, evidence: dict[str, Evidence],
     statements: dict[str, Statement] = {**evidence, **claims}
     out = _statement_numbers(claim) | _text_numbers(claim.quote, claim.normalised,
                                                     claim.statement)
-    cited = [evidence[e] for e in claim.review.evidence if e in evidence]
+    cited: list[Statement] = [evidence[e] for e in review(claim).evidence if e in evidence]
     for f in findings:
         for side in (f.left, f.right):
             if side is not None:
