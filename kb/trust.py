@@ -14,6 +14,8 @@ own findings (docs/rating-method.md states them for readers).
    (and their documents), a relation or finding that involves the claim, an entity's name or
    the article's date, or be one arithmetic step (sum, difference, product, quotient,
    percentage) from two such numbers, to the precision the explanation writes it.
+5. Confidence (error): claims with the same verdict that rest on the same evidence statements
+   carry the same confidence: a confidence measures the evidence, not the reviewer's mood.
 """
 
 from __future__ import annotations
@@ -57,7 +59,8 @@ def run(c: Collection, claims: dict[str, Claim], evidence: dict[str, Evidence],
     weak = weakly_sourced(c, claims, evidence)
     errors = [*cap_problems(claims, weak), *finding_problems(claims, findings),
               *verdict_pair_problems(claims, agree), *figure_problems(c, claims, evidence,
-                                                                       findings)]
+                                                                       findings),
+              *confidence_problems(claims)]
     return errors, weak
 
 
@@ -270,3 +273,21 @@ def _reachable(x: float, tol: float, known: list[float]) -> bool:
                       or abs(x - 100 * (a / b - 1)) <= tol):
                 return True
     return False
+
+
+# -- 5. the same evidence, the same confidence -----------------------------------------------------
+
+def confidence_problems(claims: dict[str, Claim]) -> Iterable[Problem]:
+    """Claims with one verdict on one set of evidence statements share one confidence."""
+    groups: dict[tuple, list[Claim]] = defaultdict(list)
+    for claim in claims.values():
+        if review(claim).evidence:
+            groups[(review(claim).verdict, frozenset(review(claim).evidence))].append(claim)
+    for group in groups.values():
+        first, *rest = sorted(group, key=lambda x: x.id)
+        for claim in rest:
+            if claim.confidence != first.confidence:
+                yield Problem(claim.line_of("confidence"), "claim", claim.id,
+                              f"confidence {claim.confidence}, but {first.id} has the same "
+                              f"verdict on the same evidence with confidence {first.confidence}; "
+                              "give both the same confidence (docs/rating-method.md)")

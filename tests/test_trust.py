@@ -261,6 +261,22 @@ def test_figures_of_other_claims_and_one_step_from_them_need_a_relation(mini):
     assert errors(result) == [], result.stdout
 
 
+# -- rule 5: the same evidence, the same confidence ----------------------------------------------
+
+def test_same_verdict_on_the_same_evidence_needs_the_same_confidence(mini):
+    add_sentence(mini, "去年营收约 810 亿好意思元。", SECOND_CLAIM, "约 810 亿好意思元")
+    edit(mini / CLAIMS, "verdict: misleading", "verdict: accurate")
+    edit(mini / CLAIMS, "confidence: 0.3", "confidence: 0.9")
+    edit(mini / CLAIMS, "Rated without looking.", "The 10-K gives $81,462 million.")
+    result = run(mini)
+    assert errors(result) == [
+        f"{at(mini, CLAIMS, 'confidence: 0.9', 2)}: claim tesla-revenue-again: confidence 0.9, "
+        "but tesla-revenue-2022 has the same verdict on the same evidence with confidence 0.95; "
+        "give both the same confidence (docs/rating-method.md)"], result.stdout
+    edit(mini / CLAIMS, "confidence: 0.9", "confidence: 0.95")
+    assert errors(run(mini)) == []
+
+
 # -- the published method --------------------------------------------------------------------------
 
 def test_rating_method_defines_every_verdict_and_tier_as_the_code_does():
