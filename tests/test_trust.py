@@ -273,7 +273,7 @@ def test_same_verdict_on_the_same_evidence_needs_the_same_confidence(mini):
         f"{at(mini, CLAIMS, 'confidence: 0.9', 2)}: claim tesla-revenue-again: confidence 0.9, "
         "but tesla-revenue-2022 has the same verdict on the same evidence with confidence 0.95; "
         "give both the same confidence (docs/rating-method.md)"], result.stdout
-    edit(mini / CLAIMS, "confidence: 0.9", "confidence: 0.95")
+    edit(mini / CLAIMS, "confidence: 0.9\n", "confidence: 0.95\n")
     assert errors(run(mini)) == []
 
 
