@@ -21,6 +21,21 @@ STRONG_TIERS = (1, 2)
 
 TIER_LABELS = {1: "primary", 2: "reputable news", 3: "secondary", 4: "other"}
 
+# What each kind is, for readers (the site's method page; docs/evidence.md says more).
+DEFINITIONS = {
+    "filing": "The original publisher's own filing or release, on its own site or a "
+              "regulator's (a 10-K on SEC EDGAR, a results release, an index publisher's release).",
+    "statistics": "Official statistics: a statistics office, central bank, regulator or audit "
+                  "office.",
+    "statement": "The statement itself: a transcript or video of the speaker, or the speaker's "
+                 "own post.",
+    "news": "A reputable news organisation, with editors and a corrections policy, on its own "
+            "site or as licensed wire copy.",
+    "aggregator": "A secondary aggregator, repost, mirror or data aggregator: someone else's "
+                  "copy or summary of the figure.",
+    "other": "Anything else: a personal page, a blog, a content farm, an undated topic page.",
+}
+
 
 def tier(kind: str) -> int:
     """The reliability tier of a document kind (1 strongest, 4 weakest)."""

@@ -287,3 +287,23 @@ def test_rating_method_defines_every_verdict_and_tier_as_the_code_does():
     evidence = (ROOT / "docs/evidence.md").read_text(encoding="utf-8")
     for kind, (tier, _) in KINDS.items():
         assert f"`{kind}`" in evidence and f"tier {tier}" in evidence.lower(), kind
+
+
+def test_site_shows_a_badge_on_every_evidence_item_and_publishes_the_method(mini, tmp_path):
+    edit(mini / EVIDENCE, "    retrieved: 2026-11-28\n",
+         "    retrieved: 2026-11-28\n    archive_url: https://web.archive.org/web/2026/x\n")
+    out = tmp_path / "site"
+    result = CliRunner().invoke(cli, ["build", "--claims", str(mini), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    badge = ('<span class="source-badge tier-1"><a href="../../method/#tiers">Tier 1</a> · '
+             'Filing or release</span> <span class="muted">retrieved 2026-11-28 · '
+             '<a href="https://web.archive.org/web/2026/x">archived copy</a></span>')
+    claim = (out / "claim/tesla-revenue-2022/index.html").read_text(encoding="utf-8")
+    assert badge in claim
+    assert '<a class="method-link" href="../../method/#accurate">what this means</a>' in claim
+    evidence = (out / "evidence/index.html").read_text(encoding="utf-8")
+    assert badge.replace("../../", "../") in evidence
+    method = (out / "method/index.html").read_text(encoding="utf-8")
+    for verdict, text in DEFINITIONS.items():
+        assert f'<dt id="{verdict}">{LABELS[verdict]}' in method and text in method, verdict
+    assert '<h2 id="tiers">' in method
