@@ -79,13 +79,16 @@ def run(c: Collection, prior: Iterable[Problem], load_problems: Iterable[Problem
               if ("claim", k) not in broken and not unit_problem(v.quantity.unit)}
     evidence = {k: v for k, v in c.evidence.items()
                 if ("evidence", k) not in broken and not unit_problem(v.quantity.unit)}
+    verdict_errors = list(verdict_problems(claims, evidence))
     errors = [*quote_problems(c, claims, mentions), *coverage_problems(c, mentions, broken_files),
-              *verdict_problems(claims, evidence)]
+              *verdict_errors]
     findings: list[Finding] = []
     for outcome in relation_outcomes(c, claims, evidence, broken):
         (findings if isinstance(outcome, Finding) else errors).append(outcome)
     findings += contradictions(c, claims) + evidence_conflicts(c, claims, evidence)
-    trust_errors, weak = run_trust(c, claims, evidence, findings, agree)
+    # A verdict already reported wrong is not reported again by the verdict-discipline rules.
+    wrong = {p.ident for p in verdict_errors}
+    trust_errors, weak = run_trust(c, claims, evidence, findings, agree, wrong)
     errors += trust_errors
     findings += weak
     findings.sort(key=lambda f: (FINDING_ORDER.index(f.kind), f.id))

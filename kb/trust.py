@@ -50,17 +50,21 @@ Agree = Callable[[Statement, Statement], bool]
 
 
 def run(c: Collection, claims: dict[str, Claim], evidence: dict[str, Evidence],
-        findings: list[Finding], agree: Agree) -> tuple[list[Problem], list[Finding]]:
-    """The errors and weakly-sourced findings of the four rules.
+        findings: list[Finding], agree: Agree,
+        wrong: set[str] | frozenset[str] = frozenset()) -> tuple[list[Problem], list[Finding]]:
+    """The errors and weakly-sourced findings of the five rules.
 
     agree(a, b): whether two claims are about the same subject, property and time and their
     intervals overlap (kb/consistency.py decides; this module only applies the rules).
+    wrong: claims whose verdict already has an error (band, evidence): rules 2, 3 and 5, which
+    judge the verdict again, leave them out.
     """
     weak = weakly_sourced(c, claims, evidence)
-    errors = [*cap_problems(claims, weak), *finding_problems(claims, findings),
-              *verdict_pair_problems(claims, agree), *figure_problems(c, claims, evidence,
-                                                                       findings),
-              *confidence_problems(claims)]
+    rated = {k: v for k, v in claims.items() if k not in wrong}
+    errors = [*cap_problems(claims, weak), *finding_problems(rated, findings),
+              *verdict_pair_problems(rated, agree), *figure_problems(c, claims, evidence,
+                                                                      findings),
+              *confidence_problems(rated)]
     return errors, weak
 
 
