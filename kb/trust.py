@@ -13,9 +13,11 @@ own findings (docs/rating-method.md states them for readers).
 4. Figures (error): every number an explanation states must come from the claim, its evidence
    (and their documents), a relation or finding that involves the claim, an entity's name or
    the article's date, or be one arithmetic step (sum, difference, product, quotient,
-   percentage) from two such numbers, to the precision the explanation writes it.
-5. Confidence (error): claims with the same verdict that rest on the same evidence statements
-   carry the same confidence: a confidence measures the evidence, not the reviewer's mood.
+   percentage) from two such numbers, to the precision the explanation writes it; a bare
+   number (no unit, no scale word) may stand for a value in thousands to trillions.
+5. Confidence (error): claims rated accurate, mostly accurate or inaccurate on the same
+   evidence statements carry the same confidence: a confidence measures the evidence, not the
+   reviewer's mood.
 """
 
 from __future__ import annotations
@@ -34,8 +36,9 @@ from .model import Claim, Collection, Evidence, Review, Statement
 from .tiers import STRONG_TIERS, tier
 
 # A claim whose verdict rests only on tier 3-4 documents: the knowledge base cannot be surer
-# than this that it is true (an accurate verdict, band 0.80-1.00, is then impossible).
-WEAK_CAP = Decimal("0.70")
+# than this that it is true. It is the floor of the accurate band: weak sources still let a
+# reviewer say a figure matches what was found, but only with the least confidence that allows.
+WEAK_CAP = Decimal("0.80")
 
 # Verdicts a finding against the claim makes suspect: they say the figure holds or is unknown.
 BOUND_BY_FINDINGS = ("accurate", "mostly-accurate", "unverifiable")
@@ -45,6 +48,9 @@ BINDING_KINDS = ("relation", "contradiction", "evidence-conflict")
 # Verdicts two claims of one premise may share: they differ only in degree within a class.
 VERDICT_CLASSES = {"accurate": "holds", "mostly-accurate": "holds", "misleading": "misleading",
                    "inaccurate": "false", "unverifiable": "unknown"}
+
+# Verdicts whose confidence the evidence alone sets (rule 5).
+SAME_EVIDENCE_VERDICTS = ("accurate", "mostly-accurate", "inaccurate")
 
 Agree = Callable[[Statement, Statement], bool]
 
@@ -251,10 +257,18 @@ def _text_numbers(*texts: str) -> set[float]:
     return out
 
 
+# A bare number in a sum of billions ("19.34 + 22.49 = $41.8 billion") leaves its scale to the
+# context: such a number may stand for a known value in thousands, millions, billions, trillions.
+_SCALES = (1.0, 1e3, 1e6, 1e9, 1e12)
+
+
 def _sourced(m: Mention, known: list[float]) -> bool:
     """Whether a mention's value (each end of a range) is a known number or one step from two."""
     values = [m.lower, m.upper] if m.bound == "range" and m.lower is not None else [m.value]
-    return all(_reachable(float(v), _tolerance(m, v), known) for v in values if v is not None)
+    scales = _SCALES if m.unit is None and m.precision is not None and m.precision <= 1 \
+        else (1.0,)
+    return all(any(_reachable(float(v) * k, _tolerance(m, v) * k, known) for k in scales)
+               for v in values if v is not None)
 
 
 def _tolerance(m: Mention, value: Decimal) -> float:
@@ -285,7 +299,9 @@ def confidence_problems(claims: dict[str, Claim]) -> Iterable[Problem]:
     """Claims with one verdict on one set of evidence statements share one confidence."""
     groups: dict[tuple, list[Claim]] = defaultdict(list)
     for claim in claims.values():
-        if review(claim).evidence:
+        # Only verdicts that say the evidence matches or refutes the claim: for unverifiable and
+        # misleading ones the same evidence can bear on two claims in opposite directions.
+        if review(claim).evidence and review(claim).verdict in SAME_EVIDENCE_VERDICTS:
             groups[(review(claim).verdict, frozenset(review(claim).evidence))].append(claim)
     for group in groups.values():
         first, *rest = sorted(group, key=lambda x: x.id)
