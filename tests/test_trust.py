@@ -306,3 +306,16 @@ def test_site_shows_a_badge_on_every_evidence_item_and_publishes_the_method(mini
     for verdict, text in DEFINITIONS.items():
         assert f'<dt id="{verdict}">{LABELS[verdict]}' in method and text in method, verdict
     assert '<h2 id="tiers">' in method
+
+
+def test_seed_passes_every_rule_with_its_findings_answered():
+    """kb check on the seed: no rule violation; every weakly-sourced claim within the cap."""
+    checked = run_pipeline(ROOT / "claims")
+    assert [str(p) for p in checked.report.errors] == []
+    weak = [f for f in checked.report.findings if f.kind == "weakly-sourced"]
+    claims = checked.collection.claims
+    assert weak and all(claims[f.involves[0]].confidence <= WEAK_CAP for f in weak)
+    kinds = {d.kind for d in checked.collection.documents.values()}
+    assert kinds <= set(DOCUMENT_KINDS)
+    titles = " ".join(d.title + d.url for d in checked.collection.documents.values())
+    assert "THIS IS A TEST" not in titles and "webflow.io" not in titles
