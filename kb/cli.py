@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from .choices import STORE_KINDS
+from .choices import FINDING_KINDS, STORE_KINDS
 
 DEFAULT_CLAIMS = "claims"
 DEFAULT_OUT = "_site"
@@ -244,7 +244,7 @@ def serve(site_dir: Path, port: int, host: str):
 # against kb.model.VERDICTS, kb.listings.SORT_KEYS and FINDING_KINDS.
 VERDICT_CHOICES = ("accurate", "mostly-accurate", "misleading", "inaccurate", "unverifiable")
 SORT_CHOICES = ("id", "source", "subject", "property", "amount", "confidence", "verdict", "time")
-FINDING_CHOICES = ("relation", "contradiction", "evidence-conflict")
+FINDING_CHOICES = FINDING_KINDS
 OUTPUT_FLAGS = (
     ("table", "Print an aligned table (the default on a terminal)."),
     ("json", "Print a JSON array of objects."),

@@ -9,8 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-# The one list of finding kinds, in the order reports list them.
-KINDS = ("relation", "contradiction", "evidence-conflict", "weakly-sourced")
+from .choices import FINDING_KINDS as KINDS  # noqa: F401  (the one list, kept in choices.py)
 
 
 @dataclass(frozen=True)
