@@ -8,8 +8,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
-from .choices import FINDING_KINDS as KINDS  # noqa: F401  (the one list, kept in choices.py)
+
+class Kind(NamedTuple):
+    """How one kind of finding is named in the graph and on the pages."""
+
+    term: str  # its class in the kb: vocabulary
+    label: str  # one finding of the kind, on its page
+    failing: str  # the findings page's heading for those that do not hold
+
+
+# In the order reports and pages list them.
+KINDS: dict[str, Kind] = {
+    "relation": Kind("RelationFinding", "Relation", "Relations that do not hold"),
+    "contradiction": Kind("Contradiction", "Contradiction", "Contradictions"),
+    "evidence-conflict": Kind("EvidenceConflict", "Evidence conflict", "Evidence conflicts"),
+    "weakly-sourced": Kind("WeaklySourced", "Weakly sourced", "Verdicts on weak sources"),
+}
 
 
 @dataclass(frozen=True)

@@ -19,29 +19,19 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from .choices import EXPORT_FORMATS
 from .claimdata import data_feed
 from .errors import UsageError
-from .export import FORMATS
 from .layout import FEED_PATH, ONTOLOGY_PATH, STATIC_DIR, download_path, page_path
 from .model import Collection
-from .pages import VERDICT_ICONS, Download, Site, build_site
+from .pages import Download, Site, build_site
 from .parallel import map_chunks
 from .pipeline import Checked
 from .tiers import DEFINITIONS as KIND_DEFINITIONS
 from .tiers import TIER_LABELS, kind_label, tier
 from .trust import WEAK_CAP
-from .verdicts import BANDS, DEFINITIONS, LABELS
+from .verdicts import BANDS, DEFINITIONS, ICONS, LABELS, VERDICTS
 from .vocab import NS
-
-FORMAT_NAMES = {"trig": "TriG", "turtle": "Turtle", "nquads": "N-Quads", "jsonld": "JSON-LD",
-                "csv": "CSV"}
-DOWNLOAD_TEXT = {
-    "trig": "The whole knowledge base with its named graphs (one per source, shared, report).",
-    "turtle": "The whole knowledge base as one graph.",
-    "nquads": "The named graphs as sorted N-Quads, one statement per line.",
-    "jsonld": "The named graphs as JSON-LD.",
-    "csv": "One row per claim: triple, bounds, time, confidence, verdict, anchor, evidence.",
-}
 
 
 def templates_root() -> Path:
@@ -58,7 +48,7 @@ def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(str(templates_root() / "templates")),
                       autoescape=True, undefined=StrictUndefined, trim_blocks=True,
                       lstrip_blocks=True, keep_trailing_newline=True)
-    env.globals["icons"] = VERDICT_ICONS
+    env.globals["icons"] = ICONS
     env.globals["kb_namespace"] = NS
     env.globals["tier_of"] = tier
     env.globals["kind_label"] = kind_label
@@ -177,7 +167,7 @@ def render_site(checked: Checked, built: str) -> Rendered:
 def method_view() -> dict[str, Any]:
     """What the methodology page shows: the verdicts with their bands, the evidence tiers."""
     verdicts = [{"id": v, "label": LABELS[v], "definition": DEFINITIONS[v],
-                 "low": BANDS[v][0], "high": BANDS[v][1]} for v in DEFINITIONS]
+                 "low": BANDS[v][0], "high": BANDS[v][1]} for v in VERDICTS]
     kinds = [{"kind": k, "tier": tier(k), "label": kind_label(k),
               "definition": KIND_DEFINITIONS[k]} for k in KIND_DEFINITIONS]
     return {"verdicts": verdicts, "kinds": kinds, "cap": WEAK_CAP}
@@ -185,7 +175,7 @@ def method_view() -> dict[str, Any]:
 
 def download_list(sizes: Mapping[str, int]) -> list[Download]:
     """The open-data files for the data page, with their sizes, picked from any files' sizes."""
-    by_path = {download_path(ext): (fmt, media) for fmt, (ext, media) in FORMATS.items()}
+    by_path = {download_path(about.ext): about for about in EXPORT_FORMATS.values()}
     items = []
     for path, size in sorted(sizes.items()):
         if path == ONTOLOGY_PATH:
@@ -196,8 +186,8 @@ def download_list(sizes: Mapping[str, int]) -> list[Download]:
                                   size, "Every review as a schema.org ClaimReview in one "
                                   "DataFeed, the form fact-check aggregators accept."))
         elif path in by_path:
-            fmt, media = by_path[path]
-            items.append(Download(path, FORMAT_NAMES[fmt], media, size, DOWNLOAD_TEXT[fmt]))
+            about = by_path[path]
+            items.append(Download(path, about.name, about.media, size, about.text))
     return items
 
 
