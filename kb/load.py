@@ -15,7 +15,6 @@ from .errors import LoadError, Origin, Problem
 from .model import (
     BOUND_KINDS,
     CONFIG_KEYS,
-    DOCUMENT_KINDS,
     ENTITY_KINDS,
     ID_PATTERN,
     Claim,
@@ -34,6 +33,7 @@ from .model import (
     TimeSpec,
     parse_time_text,
 )
+from .tiers import DOCUMENT_KINDS
 from .verdicts import VERDICTS
 from .yamlfile import MarkedYAMLError, YamlMap, YamlSeq, parse_yaml
 
@@ -401,18 +401,23 @@ class Loader:
         return value
 
     def _document(self, f: _Fields) -> Document | None:
-        f.check_keys(("id", "title", "publisher", "date", "url", "kind", "notes"))
+        f.check_keys(("id", "title", "publisher", "date", "url", "kind", "retrieved",
+                      "archive_url", "notes"))
         ident = f.ident_field()
         unique = self._unique("document", ident, f)
-        title, publisher, url = f.text("title"), f.text("publisher"), f.text("url")
+        title, publisher = f.text("title"), f.text("publisher")
+        url, archive = f.text("url"), f.text("archive_url", False)
         day, kind = self._partial_date(f, "date"), f.choice("kind", DOCUMENT_KINDS)
-        if url and not url.startswith(("http://", "https://")):
-            f.problem(f"url '{url}' must start with http:// or https://", "url")
+        retrieved = f.day("retrieved")
+        bad = [(key, value) for key, value in (("url", url), ("archive_url", archive))
+               if value and not value.startswith(("http://", "https://"))]
+        for key, value in bad:
+            f.problem(f"{key} '{value}' must start with http:// or https://", key)
+        if (bad or not unique or ident is None or title is None or publisher is None
+                or url is None or kind is None or retrieved is None):
             return None
-        if (not unique or ident is None or title is None or publisher is None or url is None
-                or kind is None):
-            return None
-        return Document(ident, title, publisher, day, url, kind, f.origin, f.text("notes", False))
+        return Document(ident, title, publisher, day, url, kind, f.origin, f.text("notes", False),
+                        retrieved.isoformat(), archive)
 
     @staticmethod
     def _partial_date(f: _Fields, key: str) -> str | None:
@@ -479,11 +484,22 @@ class Loader:
             return None
         return Evidence(**parts, document=document, quote=quote, note=f.text("note", False))
 
+    # What a reviewer must fill in before a draft written by `kb new` is a claim.
+    DRAFT_FIELDS = ("subject", "property", "amount", "unit", "statement", "confidence", "review")
+
     def _claim(self, f: _Fields, source: Source) -> Claim | None:
         f.check_keys((*self._STATEMENT_KEYS, "quote", "start", "end", "normalised",
-                      "statement", "confidence", "review", "about"))
+                      "statement", "confidence", "review", "about", "draft"))
         ident = f.ident_field()
         unique = self._unique("claim", ident, f)
+        if "draft" in f.node:
+            # One line per draft, not one per empty field: the draft is unfinished as a whole.
+            missing = [k for k in self.DRAFT_FIELDS if f.node.get(k) is None]
+            todo = (f"fill in {', '.join(missing)}, then delete the 'draft' line" if missing
+                    else "delete the 'draft' line once it is reviewed")
+            f.problem(f"draft claim from kb new: {todo}; or move its mention to ignored.yaml "
+                      "with a reason", "draft")
+            return None
         parts = self._statement_parts(f, ident)
         quote, start, end = f.text("quote"), f.integer("start"), f.integer("end")
         normalised, statement = f.text("normalised"), f.text("statement")
