@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from .model import ID_PATTERN
 
 DRAFT_NOTE = ("kb new: fill in subject, property, statement, confidence and review, check the "
               "rest, then delete this line")
+_PUBLISHED = re.compile(r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])(T\d{2}:\d{2}(:\d{2})?)?")
 _LABEL_REASON = "A section number or designation (N 号), not a quantity."
 
 
@@ -52,6 +54,9 @@ def new_source(root: str | Path, source_id: str, text_file: str | Path,
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise KbError(f"{text_file}: not UTF-8 text ({exc.reason}); convert it to UTF-8") from None
+    if info.published and not _PUBLISHED.fullmatch(info.published):
+        raise KbError(f"--date '{info.published}' is not a date; write 2025-10-24 or "
+                      "2025-10-24T03:14:00")
     if info.url and not info.url.startswith(("http://", "https://")):
         raise KbError(f"--url '{info.url}' must start with http:// or https://")
     sources = Path(root) / SOURCES_DIR

@@ -547,8 +547,8 @@ def test_kb_new_writes_a_source_whose_drafts_kb_check_reports(mini, tmp_path):
 
     article = tmp_path / "article.txt"
     article.write_text(ARTICLE, encoding="utf-8")
-    result = _kb("new", "--claims", mini, "demo", "--text", article, "--title", "财报",
-                 "--publisher", "示例网", "--url", "https://example.com/a", "--published",
+    result = _kb("new", "--claims", mini, article, "--id", "demo", "--title", "财报",
+                 "--publisher", "示例网", "--url", "https://example.com/a", "--date",
                  "2024-11-01")
     assert result.exit_code == 0, result.output
     folder = mini / "sources" / "demo"
@@ -557,6 +557,8 @@ def test_kb_new_writes_a_source_whose_drafts_kb_check_reports(mini, tmp_path):
     assert (folder / "text.txt").read_bytes() == article.read_bytes()
     source = parse_yaml((folder / "source.yaml").read_text(encoding="utf-8"))
     assert source["sha256"] == hashlib.sha256(article.read_bytes()).hexdigest()
+    assert [source[k] for k in ("title", "publisher", "url", "published")] == [
+        "财报", "示例网", "https://example.com/a", "2024-11-01"]
     drafts = parse_yaml((folder / "claims.yaml").read_text(encoding="utf-8"))
     got = [(d["quote"], ARTICLE[d["start"]:d["end"]], d["amount"], d["unit"], d["bound"],
             d.get("time")) for d in drafts]
@@ -596,11 +598,37 @@ def test_kb_new_writes_a_source_whose_drafts_kb_check_reports(mini, tmp_path):
         "claim demo-001", "claim demo-003", "claim demo-004"]
 
 
+def test_kb_new_lists_the_look_alikes_it_recognised_as_ignored_mentions(mini, tmp_path):
+    """Model numbers, index names, rockets, ranking lists: each an ignored mention with its
+    reason, in the form the loader reads, so the draft loads."""
+    from kb.load import load_lenient
+
+    text = ("富时一百指数收涨,搭载天玑9300的手机与 iPhone 15 Pro 同台,长征五号发射成功,"
+            "公司跻身世界500强。")
+    article = tmp_path / "look.txt"
+    article.write_text(text, encoding="utf-8")
+    result = _kb("new", "--claims", mini, article, "--id", "look", "--date", "2024-05-01",
+                 "--title", "看", "--publisher", "示例网")
+    assert result.exit_code == 0, result.output
+    collection, problems = load_lenient(mini)
+    got = [(m.text, text[m.start:m.end], m.reason) for m in collection.ignored
+           if m.source == "look"]
+    assert got == [
+        ("富时一百", "富时一百", "Look-alike: an index name written with a number."),
+        ("天玑9300", "天玑9300", "Look-alike: a chip model number, part of a product name."),
+        ("iPhone 15 Pro", "iPhone 15 Pro", "Look-alike: a phone model name."),
+        ("长征五号", "长征五号", "Look-alike: a rocket or spacecraft name."),
+        ("世界500强", "世界500强", "Look-alike: the name of a ranking list (世界500强)."),
+    ], got
+    assert "look" in collection.sources
+    assert [str(p) for p in problems if "look" in str(p)] == []
+
+
 def test_kb_new_never_overwrites_a_source(mini, tmp_path):
     article = tmp_path / "article.txt"
     article.write_text(ARTICLE, encoding="utf-8")
     before = (mini / "sources" / "mini-article" / "text.txt").read_bytes()
-    result = _kb("new", "--claims", mini, "mini-article", "--text", article, exit_code=1)
+    result = _kb("new", "--claims", mini, article, "--id", "mini-article", exit_code=1)
     assert result.exit_code == 1
     folder = mini / "sources" / "mini-article"
     assert result.output == (f"Error: {folder}: source 'mini-article' already exists; kb new "
@@ -609,18 +637,22 @@ def test_kb_new_never_overwrites_a_source(mini, tmp_path):
     assert not list((mini / "sources").glob(".*"))  # no staging folder left behind
 
 
-@pytest.mark.parametrize("ident,content,message", [
-    ("Bad_Id", "x", "source id 'Bad_Id' is not a valid id; use lowercase letters, digits and "
-                    "single hyphens, starting with a letter"),
-    ("latin", b"\xff\xfe", "{path}: not UTF-8 text (invalid start byte); convert it to UTF-8"),
+@pytest.mark.parametrize("ident,content,extra,message", [
+    ("Bad_Id", "x", (), "source id 'Bad_Id' is not a valid id; use lowercase letters, digits "
+                        "and single hyphens, starting with a letter"),
+    ("latin", b"\xff\xfe", (), "{path}: not UTF-8 text (invalid start byte); convert it to "
+                                "UTF-8"),
+    ("dated", "x", ("--date", "24/10/2025"), "--date '24/10/2025' is not a date; write "
+                                              "2025-10-24 or 2025-10-24T03:14:00"),
 ])
-def test_kb_new_refuses_bad_input_and_writes_nothing(mini, tmp_path, ident, content, message):
+def test_kb_new_refuses_bad_input_and_writes_nothing(mini, tmp_path, ident, content, extra,
+                                                     message):
     article = tmp_path / "article.txt"
     if isinstance(content, bytes):
         article.write_bytes(content)
     else:
         article.write_text(content, encoding="utf-8")
-    result = _kb("new", "--claims", mini, ident, "--text", article, exit_code=1)
+    result = _kb("new", "--claims", mini, article, "--id", ident, *extra, exit_code=1)
     assert (result.exit_code, result.output) == (1, f"Error: {message.format(path=article)}\n")
     assert sorted(p.name for p in (mini / "sources").iterdir()) == ["mini-article"]
 
