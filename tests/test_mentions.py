@@ -100,13 +100,13 @@ TABLE = {
     "一万五": [M("一万五", "15000")],
     "一百零五": [M("一百零五", "105")],
     "曩昔一年内": [M("一", "1", unit="year", kind="duration")],
-    "一个月前的财报会议": [M("一", "1", kind="date")],
+    "一个月前的财报会议": [M("一", "-1", kind="relative-date")],
     "在第三次辐射时": [M("第三", "3", kind="ordinal")],
     "第五代 FSD 芯片": [M("第五", "5", kind="ordinal")],
     "SpaceX 名列第一": [M("第一", "1", kind="ordinal")],
     # dates
     "收入最高的 2022 年": [M("2022", "2022", kind="date")],
-    "本年 6 月 发布": [M("6", "6", kind="date")],
+    "本年 6 月 发布": [M("本年 6 月", "0", kind="relative-date")],
     "2023 年二季度": [M("2023 年二季度", "2023", kind="date")],
     "二〇二五年": [M("二〇二五", "2025", kind="date")],
     "发布日期:2025-10-24 03:14": [
@@ -198,9 +198,9 @@ def test_records_for_programs_have_both_spans():
     assert record == {
         "line": 1, "start": 4, "end": 16, "num_start": 4, "num_end": 12,
         "text": "814.62 亿好意思元", "number": "814.62 亿", "kind": "quantity",
-        "value": D("81462000000"), "iso": None, "unit": "USD", "unit_inferred": False,
-        "dimension": "currency", "scale": "亿", "bound": "exact", "lower": None,
-        "upper": None, "precision": D("1000000"), "covered_by": None,
+        "value": D("81462000000"), "iso": None, "offset": None, "unit": "USD",
+        "unit_inferred": False, "dimension": "currency", "scale": "亿", "bound": "exact",
+        "lower": None, "upper": None, "precision": D("1000000"), "covered_by": None,
     }
 
 
@@ -222,6 +222,8 @@ def T(number, iso, bound="exact", kind="date"):
 def news_row(m):
     if m.kind in ("date", "cohort"):
         return (m.number, m.kind, m.iso, m.bound)
+    if m.kind == "relative-date":  # as read with no published date: the offset, the part
+        return (m.number, m.kind, f"{m.offset}{m.within}", m.bound)
 
     def d(x):
         return None if x is None else x.normalize()
@@ -287,7 +289,7 @@ NEWS = {
     "1300 多万东说念主": [Q("1300 多万", "13000000", "count", bound="more-than", lower="13000000",
                               upper="14000000")],
     "出生率 6.39‰": [Q("6.39", "6.39", "permille")],
-    "今年 35 岁": [Q("35", "35", "year", kind="duration")],
+    "今年 35 岁": [T("今年", "P0Y", kind="relative-date"), Q("35", "35", "year", kind="duration")],
     "六十五周岁以上": [Q("六十五", "65", "year", bound="at-least", lower="65", kind="duration")],
     "收于 3056 点": [Q("3056", "3056", "index_point")],
     "下午三点开会": [T("三", None)],
@@ -322,7 +324,7 @@ NEWS = {
     "2024年1-10月": [T("2024年1-10月", "2024-01/2024-10")],
     "1至10月": [T("1至10", "--01/--10")],
     "三季报显示": [T("三季报", "Q3")],
-    "本月15日": [T("15", "---15")],
+    "本月15日": [T("本月15日", "P0M-15", kind="relative-date")],
     "上午9时30分": [T("9时30分", "T09:30")],
     "三分之一的用户": [Q("三分之一", "0.3333", "ratio")],
     "4分之3": [Q("4分之3", "0.75", "ratio")],
@@ -439,12 +441,14 @@ def _matches(m, e, text):
         return False
     if m.kind in ("date", "cohort"):
         value = m.iso
+    elif m.kind == "relative-date":
+        value = f"{m.offset}{m.within}"
     elif m.bound == "range":
         value = f"{m.lower.normalize():f}..{m.upper.normalize():f}"
     else:
         value = f"{m.value.normalize():f}"
     want = str(e["value"])
-    if e["kind"] not in ("date", "cohort") and ".." not in want:
+    if e["kind"] not in ("date", "cohort", "relative-date") and ".." not in want:
         want = f"{D(want).normalize():f}"
     return (m.kind, value, m.bound, m.unit) == (e["kind"], want, e["bound"], e["unit"])
 
