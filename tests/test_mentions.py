@@ -718,3 +718,92 @@ def test_kb_mentions_gives_a_date_its_iso_value(tmp_path):
     assert rows == [("2023年三季度", "date", "2023-Q3", None), ("5 亿", "quantity", 500000000,
                                                                 "CNY"),
                     ("80后", "cohort", "1980s", None), ("四", "quantity", 40, "percent")]
+
+
+# -- relative time words --------------------------------------------------------------------------
+
+RELATIVE = {  # text: [(number, offset+within, resolved from 2025-10-24, bound)]
+    "今年营收": [("今年", "P0Y", "2025", "exact")],
+    "本年度预算": [("本年度", "P0Y", "2025", "exact")],
+    "去年同期": [("去年", "-P1Y", "2024", "exact")],
+    "客岁底试制得手": [("客岁底", "-P1Y-12", "2024-12", "exact")],  # spun 去年底
+    "比上年增加": [("上年", "-P1Y", "2024", "exact")],
+    "前年三季度": [("前年三季度", "-P2Y-Q3", "2023-Q3", "exact")],
+    "大前年": [("大前年", "-P3Y", "2022", "exact")],
+    "明年上半年": [("明年上半年", "P1Y-H1", "2026-H1", "exact")],
+    "本年 6 月发布": [("本年 6 月", "P0Y-06", "2025-06", "exact")],
+    "今年前三季度": [("今年前三季度", "P0Y-Q1/-Q3", "2025-Q1/2025-Q3", "exact")],
+    "今年以来收益": [("今年", "P0Y", "2025", "at-least")],
+    "上季度": [("上季度", "-P1Q", "2025-Q3", "exact")],
+    "上月出货": [("上月", "-P1M", "2025-09", "exact")],
+    "上个月": [("上个月", "-P1M", "2025-09", "exact")],
+    "本月15日": [("本月15日", "P0M-15", "2025-10-15", "exact")],
+    "下月上市": [("下月", "P1M", "2025-11", "exact")],
+    "上周五": [("上周", "-P1W", "2025-W42", "exact")],
+    "下周": [("下周", "P1W", "2025-W44", "exact")],
+    "昨天": [("昨天", "-P1D", "2025-10-23", "exact")],
+    "一个月前的财报会议": [("一", "-P1M", "2025-09", "exact")],
+    "三年前": [("三", "-P3Y", "2022", "exact")],
+    "3 天前": [("3", "-P3D", "2025-10-21", "exact")],
+    # not relative to the text's date: anaphoric (thereafter, that year, the next year) or vague
+    "尔后他离开了公司": [], "此后": [], "随后": [], "当年": [], "次年": [], "近日": [],
+    "日前": [], "近年来": [],
+    # the words inside other words
+    "如今年轻人": [], "登上月球": [], "建成后年产值": [], "上周期": [], "今日头条": [],
+    "过去年份": [],
+}
+
+
+@pytest.mark.parametrize("text", list(RELATIVE))
+def test_relative_time_words_are_relative_dates(text):
+    got = [(m.number, f"{m.offset}{m.within}", m.iso, m.bound)
+           for m in find_mentions(text, "2025-10-24T03:14:00") if m.kind == "relative-date"]
+    assert got == RELATIVE[text], f"{text}: got {got}"
+    assert [m.iso for m in find_mentions(text) if m.kind == "relative-date"] == [
+        None for _ in RELATIVE[text]]  # no published date, nothing to resolve from
+
+
+@pytest.mark.parametrize("offset,within,published,iso", [
+    ("-P1M", "", "2025-01-10", "2024-12"),
+    ("-P1Q", "", "2025-02-01", "2024-Q4"),
+    ("-P1W", "", "2026-01-05", "2026-W01"),
+    ("-P1W", "", "2025-01-03", "2024-W52"),
+    ("-P1D", "", "2024-03-01", "2024-02-29"),
+    ("-P1Y", "-Q1/-Q3", "2025-10-24", "2024-Q1/2024-Q3"),
+    ("-P1Y", "", "not a date", None),
+])
+def test_relative_dates_resolve_across_period_boundaries(offset, within, published, iso):
+    from kb.mentions import resolve_relative
+
+    assert resolve_relative(offset, within, published) == iso
+
+
+def test_the_seed_covers_every_relative_time_word():
+    """Each relative time word of the seed is a claim's time or an ignored mention with a
+    reason: kb mentions --uncovered lists none of them."""
+    import json
+
+    result = _kb("mentions", "tesla-dojo-commentary", "--json")
+    rows = [(r["number"], r["value"], r["covered_by"]) for r in json.loads(result.stdout)
+            if r["kind"] == "relative-date"]
+    assert [r for r in rows if not r[2]] == []
+    assert sorted({(n, v) for n, v, _ in rows}) == [
+        ("一", "2025-09"), ("客岁", "2024"), ("客岁底", "2024-12"), ("本年", "2025"),
+        ("本年 3 月", "2025-03"), ("本年 6 月", "2025-06"), ("本年 7 月", "2025-07")]
+    result = _kb("mentions", "tesla-dojo-commentary", "--uncovered")
+    assert result.stdout.splitlines()[2:] == []
+
+
+def test_kb_new_resolves_relative_dates_from_the_published_date(mini, tmp_path):
+    from kb.yamlfile import parse_yaml
+
+    article = tmp_path / "rel.txt"
+    article.write_text("去年营收 5 亿元。", encoding="utf-8")
+    result = _kb("new", "--claims", mini, article, "--id", "rel", "--date", "2025-10-24")
+    assert result.exit_code == 0, result.output
+    text = (mini / "sources" / "rel" / "claims.yaml").read_text(encoding="utf-8")
+    drafts = parse_yaml(text)
+    assert [(d["quote"], d["amount"], d["unit"], d.get("time")) for d in drafts] == [
+        ("去年", 2024, "year", {"period": "2024", "phrase": "去年"}),
+        ("5 亿元", 500000000, "CNY", {"period": "2024", "phrase": "去年"})]
+    assert "# relative-date 2024 (-P1Y from the published date)" in text
