@@ -496,6 +496,14 @@ def test_normalised_offsets_map_back_to_the_raw_text():
     ("操纵市场", "操纵市场"),  # to manipulate: not after a number
     ("跨越 300 亿", "超过 300 亿"),
     ("跨越式发展", "跨越式发展"),
+    # a second spinner, seen with its original (docs/mentions.md, "Where the entries come from")
+    ("信任有许多弹吉他的友人都同样", "相信有许多弹吉他的友人都同样"),
+    ("我信任你", "我信任你"),  # trust: standard
+    ("伴奏与声编配思绪", "伴奏和声编配思绪"),
+    ("与声音有关", "与声音有关"),
+    # an injected SEO title is deleted, the copied story kept
+    ("科普一下hg118.app(2022已更新(今日/今日头条)\n2001年,李宏文",
+     "科普一下hg118.app\n2001年,李宏文"),
 ])
 def test_the_lexicon_context_rules(raw, standard):
     from kb.despin import normalise
