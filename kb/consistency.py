@@ -603,8 +603,10 @@ def mention_records(items: Iterable[Covered | Mention]) -> list[dict]:
         out.append({"line": m.line, "start": m.start, "end": m.end, "num_start": m.num_start,
                     "num_end": m.num_end, "text": m.text, "number": m.number, "kind": m.kind,
                     # a date's or cohort's value is its ISO text (2023-Q3); Mention.value keeps
-                    # the year as a number for the quote checks
-                    "value": m.iso if m.iso and m.kind in ISO_KINDS else m.value,
+                    # the year as a number for the quote checks. A relative date with no
+                    # published date to resolve it from shows its offset (去年 → -P1Y).
+                    "value": m.iso if m.iso and m.kind in ISO_KINDS
+                    else f"{m.offset}{m.within}" if m.offset else m.value,
                     "iso": m.iso, "offset": m.offset, "unit": m.unit,
                     "unit_inferred": m.unit_inferred, "dimension": m.dimension, "scale": m.scale,
                     "bound": m.bound, "lower": m.lower,

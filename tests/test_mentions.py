@@ -802,6 +802,18 @@ def test_the_seed_covers_every_relative_time_word():
     assert result.stdout.splitlines()[2:] == []
 
 
+def test_kb_mentions_on_a_file_shows_a_relative_dates_offset(tmp_path):
+    import json
+
+    path = tmp_path / "a.txt"
+    path.write_text("去年营收 5 亿元,本年上半年 3 亿元", encoding="utf-8")
+    result = _kb("mentions", path, "--json")
+    assert [(r["number"], r["kind"], r["value"], r["offset"]) for r in json.loads(result.stdout)
+            if r["kind"] == "relative-date"] == [
+        ("去年", "relative-date", "-P1Y", "-P1Y"),
+        ("本年上半年", "relative-date", "P0Y-H1", "P0Y")]
+
+
 def test_kb_new_resolves_relative_dates_from_the_published_date(mini, tmp_path):
     from kb.yamlfile import parse_yaml
 
