@@ -143,19 +143,23 @@ class Count:
     label: str
     count: int
     css: str
+    href: str = ""  # where the bar leads: the claims it counts
 
 
 def bar_chart(counts: list[Count], group: str, title: str) -> Markup:
     """Horizontal bars with their counts, e.g. claims by verdict, as inline SVG."""
     longest = max((len(c.label) for c in counts), default=0)
-    label_w = min(300, max(100, round(7.4 * longest) + 16))  # ~7.4 units per 14px character
+    # ~11.5 units per character of the 22px labels a phone gets (site.css), so that they stay
+    # legible when the chart shrinks to a third of its width, and still fit
+    label_w = min(300, max(100, round(11.5 * longest) + 16))
     row = 28
     height = row * len(counts) + 8
     top = max((c.count for c in counts), default=0) or 1
     span = WIDTH - label_w - 60
     summary = "; ".join(f"{c.label}: {c.count}" for c in counts)
+    role = "group" if any(c.href for c in counts) else "img"  # an image cannot hold links
     parts = [
-        f'<svg class="chart bar-chart" viewBox="0 0 {WIDTH} {height}" role="img" '
+        f'<svg class="chart bar-chart" viewBox="0 0 {WIDTH} {height}" role="{role}" '
         f'aria-labelledby="{group}-title {group}-desc">',
         f'<title id="{group}-title">{escape(title)}</title>',
         f'<desc id="{group}-desc">{escape(summary)}</desc>',
@@ -163,6 +167,7 @@ def bar_chart(counts: list[Count], group: str, title: str) -> Markup:
     for i, c in enumerate(counts):
         y = 4 + i * row
         w = round(span * c.count / top, 2)
+        parts.append(f'<a href="{escape(c.href)}">' if c.href else "")
         parts.append(f'<g class="bar {escape(c.css)}">')
         parts.append(f'<text class="label" x="{label_w - 8}" y="{y + 18}" text-anchor="end">'
                      f'{escape(c.label)}</text>')
@@ -170,6 +175,7 @@ def bar_chart(counts: list[Count], group: str, title: str) -> Markup:
         parts.append(f'<text class="count" id="count-{group}-{escape(c.key)}" '
                      f'x="{label_w + max(w, 1) + 6}" y="{y + 18}">{c.count}</text>')
         parts.append("</g>")
+        parts.append("</a>" if c.href else "")
     parts.append("</svg>")
     return Markup("".join(parts))
 

@@ -499,13 +499,15 @@ class Loader:
         r = f.sub("review")
         if r is None:
             return None
-        r.check_keys(("verdict", "explanation", "reviewer", "date", "evidence"))
+        r.check_keys(("verdict", "explanation", "correction", "reviewer", "date", "evidence"))
         verdict, explanation = r.choice("verdict", VERDICTS), r.text("explanation")
+        correction = r.text("correction", required=False)
         reviewer, day = r.ident_field("reviewer"), r.day("date")
         evidence = r.string_list("evidence")
         if None in (verdict, explanation, reviewer, day):
             return None
-        return Review(verdict, explanation, reviewer, day, evidence, r.origin, r.lines())
+        return Review(verdict, explanation, reviewer, day, evidence, r.origin, r.lines(),
+                      correction=correction)
 
     def _relation(self, f: _Fields, source: Source) -> Relation | None:
         f.check_keys(("id", "expression", "description"))

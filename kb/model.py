@@ -229,6 +229,7 @@ class Review(Located):
     evidence: tuple[str, ...]
     origin: Origin
     lines: dict[str, int] = field(default_factory=dict, compare=False)
+    correction: str | None = None  # what is true instead, for a wrong or misleading claim
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from .claimdata import data_feed
 from .errors import UsageError
 from .export import FORMATS
+from .figures import prose
 from .layout import FEED_PATH, ONTOLOGY_PATH, STATIC_DIR, download_path, page_path
 from .model import Collection
 from .pages import VERDICT_ICONS, Download, Site, build_site
@@ -55,6 +56,7 @@ def environment() -> Environment:
                       autoescape=True, undefined=StrictUndefined, trim_blocks=True,
                       lstrip_blocks=True, keep_trailing_newline=True)
     env.globals["icons"] = VERDICT_ICONS
+    env.filters["prose"] = prose
     env.globals["kb_namespace"] = NS
     return env
 

@@ -23,6 +23,10 @@ LABELS = {
     "inaccurate": "Inaccurate",
 }
 
+# Verdicts whose claim is wrong or misleads as worded: pages never repeat such a claim as a
+# headline, they lead with the verdict and what is true instead. Worst first.
+CORRECTED = ("inaccurate", "misleading")
+
 # Verdicts that rest on evidence: they must cite at least one evidence statement.
 NEEDS_EVIDENCE = ("accurate", "mostly-accurate", "inaccurate")
 
@@ -31,3 +35,14 @@ def in_band(verdict: str, confidence: Decimal) -> bool:
     """Whether a confidence lies in the band its verdict allows."""
     low, high = BANDS[verdict]
     return low <= confidence <= high
+
+
+def review_headline(verdict: str, statement: str, correction: str | None) -> str:
+    """A review's headline, verdict first: 'Inaccurate: Tesla's highest-revenue year was 2024,
+    not 2022.' A wrong claim without a correction is quoted, never stated as fact."""
+    label = LABELS[verdict]
+    if correction:
+        return f"{label}: {correction}"
+    if verdict in CORRECTED:
+        return f"{label} claim: “{statement.rstrip('.')}”"
+    return f"{label}: {statement}"
