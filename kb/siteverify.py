@@ -34,7 +34,7 @@ from lxml import etree
 from .claimdata import offline
 from .errors import KbError, Origin, Problem, ProblemsError
 from .export import FORMATS, claim_files, download_files
-from .figures import FIGURE_PROPS, FigureProp, display, lexical
+from .figures import FIGURE_PROPS, FigureProp, display, lexical, prose
 from .graph import prefixes
 from .layout import (
     CLAIM_DATA,
@@ -99,6 +99,8 @@ class Page:
     counts: dict[str, str] = field(default_factory=dict)
     jsonld: list[str] = field(default_factory=list)
     articles: list[tuple[str, str, list[Mark]]] = field(default_factory=list)
+    title: str = ""
+    h1: list[str] = field(default_factory=list)
 
 
 _LINK_ATTRS = {"a": "href", "link": "href", "script": "src", "img": "src", "form": "action",
@@ -115,7 +117,7 @@ _IGNORED_HTML_ERRORS = frozenset({"DTD_ID_REDEFINED"})
 # the site check.
 _IDS = etree.XPath("//@id")
 _COUNTS = etree.XPath("//*[starts-with(@id, 'count-')]")
-_TAGS = (*_LINK_ATTRS, "data", "div")
+_TAGS = (*_LINK_ATTRS, "data", "div", "title", "h1")
 
 
 def read_page(path: str, data: bytes) -> Page:
@@ -141,6 +143,10 @@ def read_page(path: str, data: bytes) -> Page:
         if tag == "data" and get("data-prop"):
             page.figures.append({"node": get("data-node", ""), "prop": get("data-prop"),
                                  "value": get("value", ""), "text": _text(el)})
+        elif tag == "title" and not page.title:  # the head's; an SVG's <title> comes later
+            page.title = _text(el)
+        elif tag == "h1":
+            page.h1.append(_text(el).strip())
         elif tag == "script" and get("type") == "application/ld+json":
             page.jsonld.append(el.text or "")
         elif tag == "div" and "article-text" in get("class", "").split():
@@ -304,6 +310,7 @@ def _check_pages(kb: _Kb, root: Path, paths: Sequence[str]) -> tuple[list[Proble
         problems += count_problems(kb, page)
         problems += jsonld_problems(kb, page)
         problems += article_problems(kb, page)
+        problems += headline_problems(kb, page)
         linked.append(Page(page.path, ids=page.ids, links=sorted(set(page.links))))
     return problems, linked
 
@@ -441,6 +448,26 @@ def _counts(kb: _Kb) -> dict[str, int]:
                                   if kb.value(f, str(KB.holds)) == "false")
         kb.counts = dict(out)
     return kb.counts
+
+
+def headline_problems(kb: _Kb, page: Page) -> Iterator[Problem]:
+    """A claim page's title and single H1 are its review's headline (verdict first, then what
+    is true instead), so a wrong claim is never the headline of its own page."""
+    parts = page.path.split("/")
+    if len(parts) != 3 or parts[0] != "claim":
+        return
+    node = str(kb.iris.claim(parts[1]))
+    review = kb.value(node, str(SCHEMA.review))
+    want = kb.value(review, str(SCHEMA.headline)) if review else None
+    if want is None:
+        return  # a claim page without a claim is reported by the inventory
+    want = prose(want)
+    if page.h1 != [want]:
+        yield _problem(page.path, f"H1 is {page.h1!r}, the review's headline is {want!r}",
+                       "claim", parts[1])
+    if not page.title.startswith(want):
+        yield _problem(page.path, f"title is {page.title!r}, it must start with the review's "
+                       f"headline {want!r}", "claim", parts[1])
 
 
 def jsonld_problems(kb: _Kb, page: Page) -> Iterator[Problem]:
