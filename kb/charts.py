@@ -98,7 +98,9 @@ def interval_chart(bars: list[Bar], unit: str, ident: str) -> Markup:
     axis = _Axis([v for b in bars for v in (b.lo, b.hi, b.amount)])
     height = AXIS_H + ROW_H * len(bars) + 8
     scale = "logarithmic" if axis.log else "linear"
-    title = f"Claimed interval against the evidence, in {unit} ({scale} scale)"
+    # a pure number has no unit to name: "in dimensionless" is not English
+    unit_name = "plain numbers" if unit == "dimensionless" else unit
+    title = f"Claimed interval against the evidence, in {unit_name} ({scale} scale)"
     parts = [
         f'<svg class="chart interval-chart" viewBox="0 0 {WIDTH} {height}" role="img" '
         f'aria-labelledby="{ident}-title {ident}-desc">',
@@ -130,7 +132,7 @@ def interval_chart(bars: list[Bar], unit: str, ident: str) -> Markup:
         parts.append(f'<circle class="amount" cx="{axis.x(bar.amount)}" cy="{mid}" r="4"/>')
         parts.append("</g>")
     parts.append(f'<text class="scale-note" x="{axis.x0}" y="{base + 38}">'
-                 f'{escape(unit)}{", log scale" if axis.log else ""}</text>')
+                 f'{escape(unit_name)}{", log scale" if axis.log else ""}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 
