@@ -250,6 +250,16 @@ class EntityView:
     evidence: list[EvidenceView]
     verdicts: list[tuple[str, str, int]]  # (slug, label, count) for verdicts present
 
+    @property
+    def claim_count(self) -> int:
+        """How many claims are about the entity (for ordering the entity index)."""
+        return len(self.claims)
+
+    @property
+    def worst_first(self) -> list[tuple[str, str, int]]:
+        """The verdicts present, worst first."""
+        return sorted(self.verdicts, key=lambda v: WORST_FIRST.index(v[0]))
+
 
 @dataclass
 class Segment:

@@ -16,6 +16,8 @@ from functools import cache
 from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import urlsplit
+from xml.sax.saxutils import escape
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
@@ -23,7 +25,17 @@ from .claimdata import data_feed
 from .errors import UsageError
 from .export import FORMATS
 from .figures import prose
-from .layout import FEED_PATH, ONTOLOGY_PATH, STATIC_DIR, download_path, page_path
+from .layout import (
+    FEED_PATH,
+    NOT_FOUND_PAGE,
+    ONTOLOGY_PATH,
+    ROBOTS_PATH,
+    SITEMAP_PATH,
+    STATIC_DIR,
+    UNLISTED_PAGES,
+    download_path,
+    page_path,
+)
 from .model import Collection
 from .pages import VERDICT_ICONS, Download, Site, build_site
 from .parallel import map_chunks
@@ -57,6 +69,7 @@ def environment() -> Environment:
                       lstrip_blocks=True, keep_trailing_newline=True)
     env.globals["icons"] = VERDICT_ICONS
     env.filters["prose"] = prose
+    env.globals["page_url"] = page_url
     env.globals["kb_namespace"] = NS
     return env
 
@@ -95,6 +108,7 @@ class PageJob:
     template: str
     section: str
     context: dict[str, Any] = field(default_factory=dict)
+    root: str | None = None  # links' prefix; by default relative to the page's folder
 
 
 @dataclass
@@ -114,7 +128,7 @@ class Rendered:
 
     def render(self, job: PageJob) -> bytes:
         """One page's HTML."""
-        root = "../" * job.path.count("/")
+        root = job.root if job.root is not None else "../" * job.path.count("/")
         return environment().get_template(job.template).render(
             site=self.site, cfg=self.site.collection.config, root=root, home=root or "./",
             path=job.path, section=job.section, **job.context).encode("utf-8")
@@ -151,7 +165,9 @@ def render_site(checked: Checked, built: str) -> Rendered:
              PageJob("evidence/index.html", "evidence.html", "evidence"),
              PageJob("data/index.html", "data.html", "data"),
              PageJob("vocabulary/index.html", "vocabulary.html", "data"),
-             PageJob("search/index.html", "search.html", "search")]
+             PageJob("search/index.html", "search.html", "search"),
+             PageJob("entity/index.html", "entities.html", "entities"),
+             PageJob(NOT_FOUND_PAGE, "404.html", "", root=root_path(c.config.site_url))]
     pages += [PageJob(page_path("claim", cv.id), "claim.html", "claims", {"cv": cv})
               for cv in site.claims]
     pages += [PageJob(page_path("entity", ev.id), "entity.html", "entities", {"ent": ev})
@@ -164,8 +180,34 @@ def render_site(checked: Checked, built: str) -> Rendered:
     for sv in site.sources:
         out[sv.text_file] = sv.source.text.encode("utf-8")
     out[FEED_PATH] = feed_text.encode("utf-8")
+    out[SITEMAP_PATH] = sitemap(c.config.site_url, [job.path for job in pages]).encode("utf-8")
+    out[ROBOTS_PATH] = robots(c.config.site_url).encode("utf-8")
     out.update(static_files())
     return Rendered(site, pages, out)
+
+
+def root_path(site_url: str) -> str:
+    """The path the site is served under ('/' or '/kb/'), for pages served at any address."""
+    path = urlsplit(site_url).path or "/"
+    return path if path.endswith("/") else path + "/"
+
+
+def page_url(site_url: str, path: str) -> str:
+    """A page's public address: the canonical URL its <link rel=canonical> names."""
+    return site_url + path.removesuffix("index.html")
+
+
+def sitemap(site_url: str, paths: Sequence[str]) -> str:
+    """sitemap.xml: every page a search engine should index, by its canonical URL."""
+    locs = sorted(page_url(site_url, p) for p in paths if p not in UNLISTED_PAGES)
+    body = "".join(f"<url><loc>{escape(loc)}</loc></url>\n" for loc in locs)
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + body + "</urlset>\n")
+
+
+def robots(site_url: str) -> str:
+    """robots.txt: everything may be crawled; where the sitemap is."""
+    return f"User-agent: *\nAllow: /\nSitemap: {site_url}{SITEMAP_PATH}\n"
 
 
 def download_list(sizes: Mapping[str, int]) -> list[Download]:

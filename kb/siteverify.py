@@ -42,7 +42,10 @@ from .layout import (
     FIXED_PAGES,
     ONTOLOGY_PATH,
     PAGE_KINDS,
+    ROBOTS_PATH,
     SEARCH_DIR,
+    SITEMAP_PATH,
+    UNLISTED_PAGES,
     claim_data_path,
     download_path,
     page_path,
@@ -101,6 +104,7 @@ class Page:
     articles: list[tuple[str, str, list[Mark]]] = field(default_factory=list)
     title: str = ""
     h1: list[str] = field(default_factory=list)
+    canonical: str | None = None
 
 
 _LINK_ATTRS = {"a": "href", "link": "href", "script": "src", "img": "src", "form": "action",
@@ -139,7 +143,10 @@ def read_page(path: str, data: bytes) -> Page:
     for el in root.iter(*_TAGS):
         tag, get = el.tag, el.get
         if (attr := _LINK_ATTRS.get(tag)) and (link := get(attr)) is not None:
-            page.links.append(link)
+            if tag == "link" and get("rel") == "canonical":
+                page.canonical = link  # the page's public address, not a link to check here
+            else:
+                page.links.append(link)
         if tag == "data" and get("data-prop"):
             page.figures.append({"node": get("data-node", ""), "prop": get("data-prop"),
                                  "value": get("value", ""), "text": _text(el)})
@@ -293,8 +300,10 @@ def verify_site(checked: Checked, site: str | Path,
     for found, linked in map_chunks(lambda chunk: _check_pages(kb, root, chunk), html):
         problems += found
         pages.update((page.path, page) for page in linked)
+    base = urlsplit(kb.c.config.site_url).path or "/"
     for page in pages.values():
-        problems += link_problems(tree, page, pages)
+        problems += link_problems(tree, page, pages, base)
+    problems += crawl_problems(kb, root, set(html))
     problems += download_problems(kb, root, written)
     return sorted(dict.fromkeys(problems))
 
@@ -311,6 +320,7 @@ def _check_pages(kb: _Kb, root: Path, paths: Sequence[str]) -> tuple[list[Proble
         problems += jsonld_problems(kb, page)
         problems += article_problems(kb, page)
         problems += headline_problems(kb, page)
+        problems += canonical_problems(kb, page)
         linked.append(Page(page.path, ids=page.ids, links=sorted(set(page.links))))
     return problems, linked
 
@@ -578,8 +588,11 @@ def _mark_problems(kb: _Kb, path: str, mark: Mark) -> Iterator[Problem]:
                        mark.claim)
 
 
-def link_problems(tree: _Tree, page: Page, pages: dict[str, Page]) -> Iterator[Problem]:
-    """Every internal link and #fragment must resolve inside the site."""
+def link_problems(tree: _Tree, page: Page, pages: dict[str, Page], base: str = "/"
+                  ) -> Iterator[Problem]:
+    """Every internal link and #fragment must resolve inside the site. A link from the site's
+    root path (/static/site.css, on the 404 page, which is served at any address) resolves from
+    the site's root when the site is served under `base`."""
     folder = posixpath.dirname(page.path)
     depth = folder.count("/") + 1 if folder else 0
     for href in sorted(set(page.links)):
@@ -587,6 +600,15 @@ def link_problems(tree: _Tree, page: Page, pages: dict[str, Page]) -> Iterator[P
         if external:
             continue  # an external link: shown, never fetched
         target = page.path
+        if path.startswith("/"):
+            if not path.startswith(base):
+                yield _problem(page.path, f"broken link {href!r}: it leads outside the site, "
+                               f"which is served under {base}")
+                continue
+            path = "./" + path[len(base):]
+            folder_of_link = ""
+        else:
+            folder_of_link = folder
         if path:
             # Pages at one depth share their links (../../static/site.css): resolve each
             # (depth, link) once when the link climbs to the root, else from this folder.
@@ -594,7 +616,7 @@ def link_problems(tree: _Tree, page: Page, pages: dict[str, Page]) -> Iterator[P
             if path.startswith(up) and not path.startswith("../", len(up)):
                 joined = _from_root(path[len(up):])
             else:
-                joined = posixpath.normpath(posixpath.join(folder, path))
+                joined = posixpath.normpath(posixpath.join(folder_of_link, path))
             if joined.startswith("../") or joined == "..":
                 yield _problem(page.path, f"broken link {href!r}: it leads outside the site")
                 continue
@@ -607,6 +629,57 @@ def link_problems(tree: _Tree, page: Page, pages: dict[str, Page]) -> Iterator[P
         if fragment and target in pages and pages[target].ids[fragment] == 0:
             yield _problem(page.path, f"broken link {href!r}: {target} has no element with id "
                            f"'{fragment}'")
+
+
+def canonical_problems(kb: _Kb, page: Page) -> Iterator[Problem]:
+    """A page's canonical URL is its address under site_url, and on a claim page it is the
+    url its ClaimReview gives, so a deployment cannot publish reviews pointing elsewhere."""
+    if page.path in UNLISTED_PAGES:
+        return
+    want = kb.c.config.site_url + page.path.removesuffix("index.html")
+    if page.canonical != want:
+        yield _problem(page.path, f"canonical URL is {page.canonical!r}, the page's address is "
+                       f"{want!r} (site_url + path)")
+    parts = page.path.split("/")
+    if len(parts) == 3 and parts[0] == "claim":
+        review = kb.value(str(kb.iris.claim(parts[1])), str(SCHEMA.review))
+        url = kb.value(review, str(SCHEMA.url)) if review else None
+        if url is not None and url != page.canonical:
+            yield _problem(page.path, f"canonical URL {page.canonical!r} is not the "
+                           f"ClaimReview's url {url!r}", "claim", parts[1])
+
+
+def crawl_problems(kb: _Kb, root: Path, html: set[str]) -> Iterator[Problem]:
+    """sitemap.xml lists exactly the site's pages by their canonical URLs, and robots.txt
+    names it."""
+    site_url = kb.c.config.site_url
+    text = _read(root, SITEMAP_PATH)
+    if text is None:
+        yield _problem(SITEMAP_PATH, "missing: the sitemap")
+    else:
+        try:
+            tree = etree.fromstring(text.encode("utf-8"))
+        except etree.XMLSyntaxError as exc:
+            yield _problem(SITEMAP_PATH, f"does not parse as XML: {exc}")
+            tree = None
+        if tree is not None:
+            ns = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+            listed = Counter(el.text for el in tree.iter(f"{ns}loc"))
+            want = {site_url + p.removesuffix("index.html") for p in html
+                    if p not in UNLISTED_PAGES}
+            for loc in sorted(want - set(listed)):
+                yield _problem(SITEMAP_PATH, f"does not list the page {loc}")
+            for loc in sorted(set(listed) - want):
+                yield _problem(SITEMAP_PATH, f"lists {loc}, which is not a page of the site")
+            for loc, n in sorted(listed.items()):
+                if n > 1:
+                    yield _problem(SITEMAP_PATH, f"lists {loc} {n} times")
+    robots = _read(root, ROBOTS_PATH)
+    line = f"Sitemap: {site_url}{SITEMAP_PATH}"
+    if robots is None:
+        yield _problem(ROBOTS_PATH, "missing: robots.txt")
+    elif line not in robots.splitlines():
+        yield _problem(ROBOTS_PATH, f"does not name the sitemap; it needs the line {line!r}")
 
 
 @functools.lru_cache(maxsize=65536)
