@@ -367,3 +367,101 @@ def test_a_verdict_tag_opens_its_review_in_place_by_keyboard(served, browser):
     page.keyboard.press("Escape")
     assert not popover.is_visible()
     page.close()
+
+
+@pytest.mark.browser
+def test_anchor_highlights_its_passage_below_the_sticky_bar(served, browser):
+    origin, checked = served
+    claim = checked.collection.claims["tesla-highest-revenue-year"]
+    page = browser.new_page()
+    page.goto(f"{origin}source/{claim.source}/#claim-{claim.id}")
+    page.wait_for_load_state("networkidle")
+    mark = page.locator(f"#claim-{claim.id}")
+    assert mark.evaluate("el => getComputedStyle(el).outlineStyle") == "solid"
+    bar = page.locator(".reader-bar").bounding_box()
+    assert mark.bounding_box()["y"] >= bar["y"] + bar["height"], "hidden under the sticky bar"
+    page.close()
+
+
+# -- the rest: dark mode, 404, entity index, sitemap and robots -----------------------------------
+
+
+WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path", ["", "claim/tesla-highest-revenue-year/",
+                                  "source/tesla-dojo-commentary/", "findings/", "entity/",
+                                  "404.html"])
+def test_dark_mode_keeps_every_contrast(served, browser, path):
+    from axe_playwright_python.sync_playwright import Axe
+
+    origin, _ = served
+    page = browser.new_page(color_scheme="dark")
+    page.goto(origin + path)
+    page.wait_for_load_state("networkidle")
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background != "rgb(255, 255, 255)"
+    violations = [f"{v['id']}: {[n['target'] for n in v['nodes']][:3]}"
+                  for v in Axe().run(page, options=WCAG_AA).response["violations"]]
+    assert violations == []
+    page.close()
+
+
+@pytest.mark.browser
+def test_a_missing_address_gets_the_404_page_with_working_links(served, browser):
+    origin, _ = served
+    page = browser.new_page()
+    response = page.goto(f"{origin}claim/no-such-claim/")
+    assert response.status == 404
+    assert page.locator("h1").inner_text() == "Page not found"
+    assert page.evaluate("getComputedStyle(document.body).margin") == "0px", "styled"
+    page.get_by_role("link", name="Entities", exact=True).first.click()
+    assert page.url == f"{origin}entity/"
+    response = page.goto(f"{origin}static/")
+    assert response.status == 404, "no directory listing"
+    page.close()
+
+
+def test_entity_index_lists_every_entity_in_both_languages(seed):
+    out, checked = seed
+    text = text_of(page_tree(out / "entity" / "index.html").find(".//main"))
+    for e in checked.collection.entities.values():
+        assert e.label("en") in text
+        if "zh" in e.labels:
+            assert e.labels["zh"] in text
+
+
+def test_sitemap_lists_every_page_and_the_site_check_holds_it(seed, tmp_path):
+    out, checked = seed
+    site_url = checked.collection.config.site_url
+    sitemap = (out / "sitemap.xml").read_text("utf-8")
+    locs = re.findall(r"<loc>(.*?)</loc>", sitemap)
+    assert f"{site_url}claim/tesla-highest-revenue-year/" in locs
+    assert f"{site_url}404.html" not in locs
+    assert len(locs) == len(set(locs)) == sum(
+        1 for p in out.rglob("index.html") if "pagefind" not in p.parts) - 1  # not search/
+    assert f"Sitemap: {site_url}sitemap.xml" in (out / "robots.txt").read_text("utf-8")
+    site = tmp_path / "site"
+    shutil.copytree(out, site)
+    gone = f"{site_url}claim/tesla-highest-revenue-year/"
+    edit(site / "sitemap.xml", f"<url><loc>{gone}</loc></url>\n", "")
+    assert [str(p) for p in verify_site(checked, site)] == [
+        f"sitemap.xml: does not list the page {gone}"]
+
+
+def test_a_canonical_url_that_is_not_the_claimreview_url_fails_the_site_check(seed, tmp_path):
+    out, checked = seed
+    site = tmp_path / "site"
+    shutil.copytree(out, site)
+    site_url = checked.collection.config.site_url
+    page = site / "claim" / "tesla-revenue-2022" / "index.html"
+    edit(page, f'<link rel="canonical" href="{site_url}claim/tesla-revenue-2022/">',
+         '<link rel="canonical" href="https://elsewhere.example/claim/tesla-revenue-2022/">')
+    assert [str(p) for p in verify_site(checked, site)] == [
+        "claim/tesla-revenue-2022/index.html: canonical URL is "
+        "'https://elsewhere.example/claim/tesla-revenue-2022/', the page's address is "
+        f"'{site_url}claim/tesla-revenue-2022/' (site_url + path)",
+        "claim/tesla-revenue-2022/index.html: claim tesla-revenue-2022: canonical URL "
+        "'https://elsewhere.example/claim/tesla-revenue-2022/' is not the ClaimReview's url "
+        f"'{site_url}claim/tesla-revenue-2022/'"]
