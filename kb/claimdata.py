@@ -14,7 +14,6 @@ from .graph import VERDICT_RATINGS, KbGraph, site_url
 from .iris import Iris
 from .layout import FEED_PATH
 from .model import Claim, Collection
-from .verdicts import review_headline
 
 SCHEMA_CONTEXT = "https://schema.org"
 # rdflib would fetch https://schema.org to expand the pages' context; this inline one maps the
@@ -63,7 +62,7 @@ def claim_review(c: Collection, claim: Claim) -> dict[str, Any]:
         "@type": "ClaimReview",
         "@id": str(Iris.part(node, "review")),
         "url": str(site_url(c, "claim", claim.id)),
-        "headline": review_headline(review.verdict, claim.statement, review.correction),
+        "headline": claim.headline,
         "claimReviewed": claim.statement,
         "reviewBody": review.explanation,
         "datePublished": review.date.isoformat(),

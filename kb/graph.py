@@ -21,7 +21,7 @@ from .iris import Iris
 from .model import Claim, Collection, Evidence, IgnoredMention, Quantity, Statement, TimeSpec
 from .queries import decimal_text
 from .terms import to_rdflib
-from .verdicts import LABELS, review_headline
+from .verdicts import LABELS
 from .vocab import KB, OA, SCHEMA, WD
 
 BOUND_TERMS = {
@@ -431,8 +431,7 @@ class _Builder:
         add(g, rnode, SCHEMA.claimReviewed, text(claim.statement, "en"))
         add(g, rnode, SCHEMA.reviewBody, text(review.explanation, "en"))
         # The headline pages and shares lead with: the verdict and, for a wrong claim, the fix.
-        add(g, rnode, SCHEMA.headline, text(review_headline(
-            review.verdict, claim.statement, review.correction), "en"))
+        add(g, rnode, SCHEMA.headline, text(claim.headline, "en"))
         add(g, rnode, SCHEMA.author, self.iris.reviewer(review.reviewer))
         add(g, rnode, SCHEMA.datePublished, typed(review.date.isoformat(), XSD_DATE))
         add(g, rnode, SCHEMA.url, site_url(self.c, "claim", claim.id))

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from .choices import DEFAULT_STORE
 from .errors import Origin
+from .verdicts import review_headline
 
 # Ids become IRI path segments and file names, so they are kept to a safe, stable alphabet.
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
@@ -245,6 +246,13 @@ class Claim(Statement):
     confidence: Decimal = Decimal("0.5")
     review: Review | None = None
     about: tuple[str, ...] = ()
+
+    @property
+    def headline(self) -> str:
+        """Its review's headline, verdict first (see verdicts.review_headline)."""
+        if self.review is None:
+            return self.statement
+        return review_headline(self.review.verdict, self.statement, self.review.correction)
 
 
 @dataclass(frozen=True)

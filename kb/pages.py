@@ -10,7 +10,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache
+from functools import cache, cached_property
 from pathlib import PurePath
 
 from markupsafe import Markup
@@ -38,7 +38,7 @@ from .model import (
     Statement,
     TimeSpec,
 )
-from .verdicts import BANDS, CORRECTED, LABELS, review_headline
+from .verdicts import BANDS, CORRECTED, LABELS
 from .vocab import KB
 
 VERDICT_ORDER = ("accurate", "mostly-accurate", "misleading", "inaccurate", "unverifiable")
@@ -123,7 +123,7 @@ class EvidenceView:
     anchor: str
     cited_by: list[ClaimView] = field(default_factory=list)
 
-    @property
+    @cached_property
     def quote_row(self) -> tuple[str, list[tuple[str, bool]]] | None:
         """A quote that is a table row ('Total revenues$97,690 $96,773 $81,462') as its label
         and cells, the cell this statement reads marked; None for a quote in prose."""
@@ -161,22 +161,23 @@ class ClaimView:
     chart_note: str = ""
     jsonld: Markup | None = None
 
-    @property
+    @cached_property
     def conclusion(self) -> str:
         """The review's first sentence: its conclusion in one line."""
-        return prose(sentence(self.claim.review.explanation))
+        review = self.claim.review
+        return prose(sentence(review.explanation)) if review else ""
 
     @property
     def verdict_rank(self) -> int:
         """The verdict's place for sorting, worst first (0 = inaccurate)."""
         return WORST_FIRST.index(self.verdict)
 
-    @property
+    @cached_property
     def corrected(self) -> bool:
         """Whether the claim is wrong or misleading as worded (pages lead with its correction)."""
         return self.verdict in CORRECTED
 
-    @property
+    @cached_property
     def findings_against(self) -> list[FindingView]:
         """Failing findings that tell against this claim: all of them, unless its review finds
         it right, when only its conflict with its own evidence does (the rest are the fault
@@ -184,7 +185,7 @@ class ClaimView:
         return [f for f in self.findings if not f.finding.holds
                 and (not self.upheld or f.finding.kind == "evidence-conflict")]
 
-    @property
+    @cached_property
     def findings_involving(self) -> list[FindingView]:
         """The other findings about this claim: checks that hold, and failing ones that, by its
         review, tell against another claim."""
@@ -195,7 +196,7 @@ class ClaimView:
         """The other claims of a finding that its failure points at (not found right)."""
         return [o for o in fv.claims if o.id != self.id and not o.upheld]
 
-    @property
+    @cached_property
     def upheld(self) -> bool:
         """Whether the review finds the claim right (accurate or mostly accurate)."""
         return self.verdict in ("accurate", "mostly-accurate")
@@ -431,7 +432,7 @@ def _claim_view(c: Collection, iris: Iris, claim: Claim,
         confidence=figure(node, "kb:confidence", dec(claim.confidence)),
         quantity=quantity_view(node, claim.quantity, claim.time),
         reviewer_name=c.config.reviewers[review.reviewer].name,
-        headline=prose(review_headline(review.verdict, claim.statement, review.correction)),
+        headline=prose(claim.headline),
         context_before=before.rsplit("\n", 1)[-1], context_after=after.split("\n", 1)[0],
         triple=f"entity:{claim.subject} property:{claim.property} {dec(claim.quantity.amount)}",
         evidence=[evidence[e] for e in review.evidence if e in evidence],

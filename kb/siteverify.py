@@ -661,8 +661,7 @@ def crawl_problems(kb: _Kb, root: Path, html: set[str]) -> Iterator[Problem]:
             tree = etree.fromstring(text.encode("utf-8"))
         except etree.XMLSyntaxError as exc:
             yield _problem(SITEMAP_PATH, f"does not parse as XML: {exc}")
-            tree = None
-        if tree is not None:
+        else:
             ns = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
             listed = Counter(el.text for el in tree.iter(f"{ns}loc"))
             want = {site_url + p.removesuffix("index.html") for p in html
