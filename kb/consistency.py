@@ -9,7 +9,7 @@ Errors (the knowledge base must not be published):
   unit and precision (kb/mentions.py reads them);
 - coverage: every numeric mention of a source text lies inside a claim's quote or an ignored
   mention (see `coverage_problems` for the exact rule);
-- verdicts: the confidence lies in the verdict's band (kb/verdicts.py); accurate, mostly
+- verdicts: the confidence lies in the verdict's band (kb.verdicts); accurate, mostly
   accurate and inaccurate cite evidence; an accurate claim overlaps every comparable evidence
   statement it cites; an inaccurate one is refuted by at least one of them;
 - relations that cannot be evaluated (malformed, unknown unit, mixed dimensions, division by
@@ -33,6 +33,7 @@ from pathlib import Path
 
 from .errors import KbError, Origin, Problem, UsageError
 from .expr import references
+from .findings import KINDS as FINDING_KINDS
 from .findings import Finding, Side
 from .intervals import (
     Interval,
@@ -42,6 +43,7 @@ from .intervals import (
     interval_decimals,
     quantity_interval,
 )
+from .load import load_lenient
 from .mentions import Mention, find_mentions
 from .model import Claim, Collection, Evidence, Quantity, Statement, TimeSpec
 from .queries import plain_decimal
@@ -51,7 +53,6 @@ from .verdicts import BANDS, NEEDS_EVIDENCE, in_band
 
 # Units the text may write that say nothing about the claim's dimension (measure words).
 _NEUTRAL_UNITS = (None, "count")
-FINDING_ORDER = ("relation", "contradiction", "evidence-conflict")
 
 
 @dataclass(frozen=True)
@@ -82,9 +83,12 @@ def run(c: Collection, prior: Iterable[Problem], load_problems: Iterable[Problem
               *verdict_problems(claims, evidence)]
     findings: list[Finding] = []
     for outcome in relation_outcomes(c, claims, evidence, broken):
-        (findings if isinstance(outcome, Finding) else errors).append(outcome)
+        if isinstance(outcome, Finding):
+            findings.append(outcome)
+        else:
+            errors.append(outcome)
     findings += contradictions(c, claims) + evidence_conflicts(c, claims, evidence)
-    findings.sort(key=lambda f: (FINDING_ORDER.index(f.kind), f.id))
+    findings.sort(key=lambda f: (list(FINDING_KINDS).index(f.kind), f.id))
     return Outcome(errors, findings)
 
 
@@ -186,7 +190,8 @@ def _mismatch(claim: Claim, readings: list[_Reading], problem) -> Problem:
         return problem("lower", f"the quote says {m.number} ({_plain(best.lower)}–"
                                 f"{_plain(best.upper)}) but lower/upper are {_plain(q.lower)}–"
                                 f"{_plain(q.upper)}; fix lower and upper")
-    if m.bound == "range" and best.lower <= target <= best.upper:
+    if (m.bound == "range" and best.lower is not None and best.upper is not None
+            and best.lower <= target <= best.upper):
         return problem("amount", f"the quote says {m.number} ({_plain(best.lower)}–"
                                  f"{_plain(best.upper)}) but bound is {q.bound}; set bound: range, "
                                  f"lower: {_plain(best.lower)}, upper: {_plain(best.upper)}")
@@ -204,7 +209,8 @@ def _distance(value: Fraction, target: Fraction) -> Fraction:
 def _bounds_problems(claim: Claim, r: _Reading, problem) -> Iterable[Problem]:
     q = claim.quantity
     lower, upper = q.implied_bounds()
-    if q.bound == "range" and Fraction(q.amount) != (r.lower + r.upper) / 2:
+    if (q.bound == "range" and r.lower is not None and r.upper is not None
+            and Fraction(q.amount) != (r.lower + r.upper) / 2):
         yield problem("amount", f"the quote says {r.mention.number} ({_plain(r.lower)}–"
                                 f"{_plain(r.upper)}) but amount is {_plain(q.amount)}; set amount "
                                 f"to the midpoint {_plain((r.lower + r.upper) / 2)}")
@@ -389,9 +395,8 @@ def verdict_problems(claims: dict[str, Claim],
         if 0 <= claim.confidence <= 1 and not in_band(verdict, claim.confidence):
             low, high = BANDS[verdict]
             yield Problem(claim.line_of("confidence"), "claim", claim.id,
-                          f"verdict {verdict} needs a confidence from {low} to {high} "
-                          f"(kb/verdicts.py), found {claim.confidence}; change the verdict or "
-                          "the confidence")
+                          f"verdict {verdict} needs a confidence from {low} to {high}, found "
+                          f"{claim.confidence}; change the verdict or the confidence")
         if verdict in NEEDS_EVIDENCE and not review.evidence:
             yield Problem(review.line_of("verdict"), "claim", claim.id,
                           f"verdict {verdict} needs evidence, but review.evidence is empty; cite "
@@ -551,8 +556,6 @@ def mentions_of(root: str | Path, target: str) -> tuple[list[dict], bool]:
         except UnicodeDecodeError as exc:
             raise KbError(f"{target}: not UTF-8 text ({exc.reason})") from None
         return mention_records(find_mentions(text)), False
-    from .load import load_lenient
-
     c, _ = load_lenient(root)
     if target not in c.sources:
         known = ", ".join(sorted(c.sources)) or "none"

@@ -120,8 +120,11 @@ def _tokens(text: str) -> list[_Tok]:
         m = _TOKEN.match(text, pos)
         if not m:
             raise ExprError(f"unexpected character {text[pos]!r}", pos + 1)
-        if m.lastgroup != "space":
-            out.append(_Tok(m.lastgroup, m.group(), pos + 1))
+        kind = m.lastgroup
+        if kind is None:  # every alternative of _TOKEN is a named group
+            raise ExprError(f"unexpected character {text[pos]!r}", pos + 1)
+        if kind != "space":
+            out.append(_Tok(kind, m.group(), pos + 1))
         pos = m.end()
     out.append(_Tok("end", "", len(text) + 1))
     return out
@@ -183,6 +186,7 @@ class _Parser:
         if tok.kind == "number":
             unit = self.unit()
             return Num(Fraction(tok.text), unit, tok.text, tok.column)
+        node: Node
         if tok.kind == "ident":
             node = Ref(tok.text, tok.column)
         elif tok.text == "(":

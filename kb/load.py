@@ -14,10 +14,10 @@ from .choices import DEFAULT_STORE, STORE_KINDS
 from .errors import LoadError, Origin, Problem
 from .model import (
     BOUND_KINDS,
+    CONFIG_KEYS,
     DOCUMENT_KINDS,
     ENTITY_KINDS,
     ID_PATTERN,
-    VERDICTS,
     Claim,
     Collection,
     Config,
@@ -34,6 +34,7 @@ from .model import (
     TimeSpec,
     parse_time_text,
 )
+from .verdicts import VERDICTS
 from .yamlfile import MarkedYAMLError, YamlMap, YamlSeq, parse_yaml
 
 SOURCES_DIR = "sources"
@@ -353,8 +354,7 @@ class Loader:
         path = self.root / "collection.yaml"
         node = self._read(path)
         f = _Fields(node, str(path), "collection", self.sink)
-        f.check_keys(("title", "description", "base", "site_url", "license", "license_url",
-                      "store", "endpoint", "reviewers"))
+        f.check_keys(CONFIG_KEYS)
         base = f.text("base") or "https://kb.example.org/"
         if not base.endswith("/"):
             f.problem(f"base '{base}' must end with '/'", "base")
@@ -379,7 +379,7 @@ class Loader:
         unique = self._unique("entity", ident, f)
         labels, kind = f.labels(), f.choice("kind", ENTITY_KINDS)
         wikidata = self._wikidata(f, "Q")
-        if not unique or not labels or kind is None:
+        if not unique or ident is None or not labels or kind is None:
             return None
         return Entity(ident, labels, kind, wikidata, f.text("description", False), f.origin)
 
@@ -389,7 +389,7 @@ class Loader:
         unique = self._unique("property", ident, f)
         labels, description, dimension = f.labels(), f.text("description"), f.text("dimension")
         wikidata = self._wikidata(f, "P")
-        if not unique or not (labels and description and dimension):
+        if not unique or ident is None or not labels or not description or not dimension:
             return None
         return PropertyDef(ident, labels, description, dimension, wikidata, f.origin)
 
@@ -409,7 +409,8 @@ class Loader:
         if url and not url.startswith(("http://", "https://")):
             f.problem(f"url '{url}' must start with http:// or https://", "url")
             return None
-        if not unique or None in (title, publisher, url, kind):
+        if (not unique or ident is None or title is None or publisher is None or url is None
+                or kind is None):
             return None
         return Document(ident, title, publisher, day, url, kind, f.origin, f.text("notes", False))
 
@@ -437,7 +438,7 @@ class Loader:
         if bound == "range" and (lower is None or upper is None):
             f.problem("a range needs both 'lower' and 'upper'; add them", "bound")
             return None
-        if None in (amount, unit, bound):
+        if amount is None or unit is None or bound is None:
             return None
         return Quantity(amount, unit, bound, lower, upper, precision)
 
@@ -487,7 +488,8 @@ class Loader:
         quote, start, end = f.text("quote"), f.integer("start"), f.integer("end")
         normalised, statement = f.text("normalised"), f.text("statement")
         confidence, review = f.decimal("confidence"), self._review(f)
-        if parts is None or None in (quote, start, end, normalised, statement, confidence):
+        if (parts is None or quote is None or start is None or end is None or normalised is None
+                or statement is None or confidence is None):
             return None
         if review is None or not unique:
             return None
@@ -504,7 +506,7 @@ class Loader:
         correction = r.text("correction", required=False)
         reviewer, day = r.ident_field("reviewer"), r.day("date")
         evidence = r.string_list("evidence")
-        if None in (verdict, explanation, reviewer, day):
+        if verdict is None or explanation is None or reviewer is None or day is None:
             return None
         return Review(verdict, explanation, reviewer, day, evidence, r.origin, r.lines(),
                       correction=correction)
@@ -514,7 +516,7 @@ class Loader:
         ident = f.ident_field()
         unique = self._unique("relation", ident, f)
         expression, description = f.text("expression"), f.text("description")
-        if not unique or expression is None or description is None:
+        if not unique or ident is None or expression is None or description is None:
             return None
         return Relation(ident, source.id, expression, description, f.origin)
 
@@ -522,7 +524,7 @@ class Loader:
         f.check_keys(("text", "start", "end", "reason"))
         text, reason = f.text("text"), f.text("reason")
         start, end = f.integer("start"), f.integer("end")
-        if None in (text, start, end, reason):
+        if text is None or start is None or end is None or reason is None:
             return None
         return IgnoredMention(source.id, start, end, text, reason, f.origin)
 
@@ -542,7 +544,8 @@ class Loader:
         title, publisher = f.text("title"), f.text("publisher")
         published, language = f.text("published"), f.text("language")
         text_name, sha = f.text("text"), f.text("sha256")
-        if None in (title, publisher, published, language, text_name, sha):
+        if (title is None or publisher is None or published is None or language is None
+                or text_name is None or sha is None):
             return None
         text_path = folder / text_name
         try:

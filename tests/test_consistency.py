@@ -246,8 +246,7 @@ def test_confidence_outside_the_verdict_band(cons):
     result = run(cons)
     assert errors(result) == [
         f"{at(path, 'confidence: 0.5')}: claim tesla-revenue-2022: verdict accurate needs a "
-        "confidence from 0.80 to 1.00 (kb/verdicts.py), found 0.5; change the verdict or the "
-        "confidence"]
+        "confidence from 0.80 to 1.00, found 0.5; change the verdict or the confidence"]
 
 
 def test_inaccurate_without_evidence(cons):

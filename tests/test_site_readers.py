@@ -22,13 +22,12 @@ from kb.build import build
 from kb.figures import chance_text
 from kb.serve import make_server
 from kb.siteverify import verify_site
-from kb.verdicts import CORRECTED, LABELS
+from kb.verdicts import CORRECTED, LABELS, WORST_FIRST
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--no-first-run"]
 PHONE = {"width": 375, "height": 800}
-WORST_FIRST = ("inaccurate", "misleading", "unverifiable", "mostly-accurate", "accurate")
 
 
 @pytest.fixture(scope="module")
