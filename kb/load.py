@@ -539,8 +539,8 @@ class Loader:
             f.problem(f"folder name '{folder.name}' is not a valid id; rename it to start with a "
                       "letter and use lowercase letters, digits and single hyphens")
             return None
-        f.check_keys(("title", "publisher", "url", "published", "language", "notes", "text",
-                      "sha256"))
+        f.check_keys(("title", "title_en", "summary", "publisher", "url", "published", "language",
+                      "notes", "text", "sha256"))
         title, publisher = f.text("title"), f.text("publisher")
         published, language = f.text("published"), f.text("language")
         text_name, sha = f.text("text"), f.text("sha256")
@@ -563,7 +563,8 @@ class Loader:
                       "verbatim text (or, if the source itself changed, re-anchor every claim and "
                       "update sha256)", "sha256")
         return Source(folder.name, title, publisher, f.text("url", False), published, language,
-                      f.string_list("notes"), str(text_path), sha, text, f.origin, f.lines())
+                      f.string_list("notes"), str(text_path), sha, text, f.origin, f.lines(),
+                      title_en=f.text("title_en", False), summary=f.text("summary", False))
 
 
 def load_lenient(root: str | Path) -> tuple[Collection, list[Problem]]:

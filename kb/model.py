@@ -151,6 +151,8 @@ class Source(Located):
     text: str
     origin: Origin
     lines: dict[str, int] = field(default_factory=dict, compare=False)
+    title_en: str | None = None  # an English gloss of a title in another language
+    summary: str | None = None  # what the article argues, in English, in a sentence or two
 
 
 @dataclass(frozen=True)

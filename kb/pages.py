@@ -154,6 +154,20 @@ class ClaimView:
     chart_note: str = ""
     jsonld: Markup | None = None
 
+    def citation(self, site_title: str, site_url: str) -> dict[str, str]:
+        """How to cite the review: APA 7 and BibTeX, from its reviewer, date and headline."""
+        review = self.claim.review
+        day = review.date if review else None
+        url = site_url + self.url
+        when = f"{day.year}, {day:%B} {day.day}" if day else "n.d."
+        apa = f"{self.reviewer_name}. ({when}). {self.headline} [Fact check]. {site_title}. {url}"
+        fields = {"author": f"{{{bibtex(self.reviewer_name)}}}", "title": bibtex(self.headline),
+                  "howpublished": bibtex(site_title), "year": str(day.year) if day else "",
+                  "url": url,
+                  "note": "Fact check"}
+        body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields.items() if v)
+        return {"apa": apa, "bibtex": f"@misc{{kb-{self.id},\n{body}\n}}"}
+
     @cached_property
     def conclusion(self) -> str:
         """The review's first sentence: its conclusion in one line."""
@@ -554,6 +568,14 @@ TITLE_CHARS = 110
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"(])")
 _CELL = r"[$¥€£]?\(?[\d,]+(?:\.\d+)?\)?%?"
 _ROW = re.compile(rf"^(.*?\D)\s*({_CELL}(?:\s+{_CELL})+)$")
+
+
+_BIBTEX_SPECIAL = {c: "\\" + c for c in "$%&#_{}"}
+
+
+def bibtex(text: str) -> str:
+    """Text safe in a BibTeX field: TeX's special characters escaped (US\\$506)."""
+    return "".join(_BIBTEX_SPECIAL.get(c, c) for c in text)
 
 
 def sentence(text: str) -> str:

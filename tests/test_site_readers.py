@@ -464,3 +464,38 @@ def test_a_canonical_url_that_is_not_the_claimreview_url_fails_the_site_check(se
         "claim/tesla-revenue-2022/index.html: claim tesla-revenue-2022: canonical URL "
         "'https://elsewhere.example/claim/tesla-revenue-2022/' is not the ClaimReview's url "
         f"'{site_url}claim/tesla-revenue-2022/'"]
+
+
+def test_shares_carry_the_verdict_first_headline(seed):
+    out, checked = seed
+    claim = checked.collection.claims["tesla-highest-revenue-year"]
+    tree = page_tree(out / "claim" / claim.id / "index.html")
+    og = {m.get("property"): m.get("content") for m in tree.iter("meta") if m.get("property")}
+    assert og["og:title"] == "Inaccurate: Tesla's highest-revenue year was 2024, not 2022."
+    assert og["og:description"].startswith(og["og:title"])
+    assert og["og:url"] == f"{checked.collection.config.site_url}claim/{claim.id}/"
+    assert og["og:type"] == "article"
+
+
+def test_the_article_page_glosses_its_title_and_sums_it_up(seed):
+    out, checked = seed
+    source = checked.collection.sources["tesla-dojo-commentary"]
+    tree = page_tree(out / "source" / source.id / "index.html")
+    text = text_of(tree.find(".//main"))
+    assert f"In English: “{source.title_en}”" in text
+    assert source.summary.split()[0] in text
+    assert text.index(source.title_en) < text.index("What this article gets wrong")
+
+
+def test_a_review_can_be_cited_in_apa_and_bibtex(seed):
+    out, checked = seed
+    claim = checked.collection.claims["tesla-cumulative-revenue"]
+    tree = page_tree(out / "claim" / claim.id / "index.html")
+    apa = text_of(tree.find(".//p[@class='cite-apa']"))
+    url = f"{checked.collection.config.site_url}claim/{claim.id}/"
+    assert apa == ("APA: kb fact-check desk. (2026, November 28). Inaccurate: Tesla's revenue "
+                   "to date was about US$506 billion, not more than US$600 billion. [Fact "
+                   f"check]. {checked.collection.config.title}. {url}")
+    bib = "".join(tree.find(".//pre[@class='cite-bibtex']").itertext())
+    assert bib.startswith(f"@misc{{kb-{claim.id},\n")
+    assert "US\\$506 billion" in bib and f"url = {{{url}}}" in bib
