@@ -76,6 +76,8 @@ def claim_review(c: Collection, claim: Claim) -> dict[str, Any]:
             "alternateName": name,
         },
         "itemReviewed": {"@id": str(node), "@type": "Claim", "appearance": appearance,
+                         "firstAppearance": {"@id": appearance["@id"]},
+                         "datePublished": source.published,
                          "author": appearance["publisher"]},
     }
     if review.evidence:

@@ -499,3 +499,15 @@ def test_a_review_can_be_cited_in_apa_and_bibtex(seed):
     bib = "".join(tree.find(".//pre[@class='cite-bibtex']").itertext())
     assert bib.startswith(f"@misc{{kb-{claim.id},\n")
     assert "US\\$506 billion" in bib and f"url = {{{url}}}" in bib
+
+
+def test_claimreview_names_when_and_where_the_claim_first_appeared(seed):
+    import json
+
+    out, checked = seed
+    source = checked.collection.sources["tesla-dojo-commentary"]
+    tree = page_tree(out / "claim" / "tesla-highest-revenue-year" / "index.html")
+    [script] = [s for s in tree.iter("script") if s.get("type") == "application/ld+json"]
+    item = json.loads(script.text)["itemReviewed"]
+    assert item["datePublished"] == source.published
+    assert item["firstAppearance"] == {"@id": item["appearance"]["@id"]}
