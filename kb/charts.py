@@ -150,7 +150,10 @@ class Count:
 
 def bar_chart(counts: list[Count], group: str, title: str) -> Markup:
     """Horizontal bars with their counts, e.g. claims by verdict, as inline SVG."""
-    longest = max((len(c.label) for c in counts), default=0)
+    # a label's parenthetical ("Dojo (Tesla supercomputer)") is left to the page it links to,
+    # so that labels fit beside their bars at a phone's larger type
+    shown = {c.key: c.label.split(" (", 1)[0] for c in counts}
+    longest = max((len(text) for text in shown.values()), default=0)
     # ~11.5 units per character of the 22px labels a phone gets (site.css), so that they stay
     # legible when the chart shrinks to a third of its width, and still fit
     label_w = min(300, max(100, round(11.5 * longest) + 16))
@@ -169,10 +172,11 @@ def bar_chart(counts: list[Count], group: str, title: str) -> Markup:
     for i, c in enumerate(counts):
         y = 4 + i * row
         w = round(span * c.count / top, 2)
-        parts.append(f'<a href="{escape(c.href)}">' if c.href else "")
+        parts.append(f'<a href="{escape(c.href)}" aria-label="{escape(c.label)}: {c.count}">'
+                     if c.href else "")
         parts.append(f'<g class="bar {escape(c.css)}">')
         parts.append(f'<text class="label" x="{label_w - 8}" y="{y + 18}" text-anchor="end">'
-                     f'{escape(c.label)}</text>')
+                     f'{escape(shown[c.key])}</text>')
         parts.append(f'<rect x="{label_w}" y="{y + 4}" width="{max(w, 1)}" height="18" rx="2"/>')
         parts.append(f'<text class="count" id="count-{group}-{escape(c.key)}" '
                      f'x="{label_w + max(w, 1) + 6}" y="{y + 18}">{c.count}</text>')

@@ -207,6 +207,11 @@ def test_chart_labels_stay_legible_on_a_phone(served, browser):
     heights = page.evaluate("""() => [...document.querySelectorAll('svg.bar-chart text.label')]
         .map(t => t.getBoundingClientRect().height)""")
     assert heights and min(heights) >= 10, f"chart labels {min(heights):.1f}px tall"
+    clipped = page.evaluate("""() => [...document.querySelectorAll('svg.bar-chart text.label')]
+        .filter(t => t.getBoundingClientRect().left
+                     < t.ownerSVGElement.getBoundingClientRect().left)
+        .map(t => t.textContent)""")
+    assert clipped == [], f"labels cut off at the chart's left edge: {clipped}"
     page.close()
 
 
