@@ -516,3 +516,34 @@ def test_claimreview_names_when_and_where_the_claim_first_appeared(seed):
     item = json.loads(script.text)["itemReviewed"]
     assert item["datePublished"] == source.published
     assert item["firstAppearance"] == {"@id": item["appearance"]["@id"]}
+
+
+PAGE_KINDS = {"overview": "", "claim": "claim/tesla-highest-revenue-year/",
+              "source": "source/tesla-dojo-commentary/", "entity": "entity/tesla/",
+              "entities": "entity/", "finding": "finding/dojo-a100-count-vs-exapod/",
+              "findings": "findings/", "evidence": "evidence/", "data": "data/",
+              "vocabulary": "vocabulary/", "search": "search/?q=特斯拉", "404": "404.html"}
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("kind", PAGE_KINDS)
+def test_every_page_type_is_clean_and_accessible_on_a_375px_phone(served, browser, kind):
+    from axe_playwright_python.sync_playwright import Axe
+
+    origin, _ = served
+    page = browser.new_page(viewport=PHONE)
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(f"{m.type}: {m.text}")
+            if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.goto(origin + PAGE_KINDS[kind])
+    page.wait_for_load_state("networkidle")
+    if kind == "search":
+        page.wait_for_function(
+            "document.getElementById('search-status').textContent.includes('result')")
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    violations = [f"{v['id']}: {[n['target'] for n in v['nodes']][:3]}"
+                  for v in Axe().run(page, options=WCAG_AA).response["violations"]]
+    assert violations == []
+    assert problems == []
+    page.close()
