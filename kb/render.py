@@ -26,7 +26,9 @@ from .claimdata import data_feed
 from .errors import UsageError
 from .figures import prose
 from .layout import (
+    ATOM_PATH,
     FEED_PATH,
+    JSON_FEED_PATH,
     NOT_FOUND_PAGE,
     ONTOLOGY_PATH,
     ROBOTS_PATH,
@@ -37,7 +39,7 @@ from .layout import (
     page_path,
 )
 from .model import Collection
-from .pages import Download, Site, build_site
+from .pages import ClaimView, Download, Site, build_site
 from .parallel import map_chunks
 from .pipeline import Checked
 from .verdicts import ICONS
@@ -173,6 +175,9 @@ def render_site(checked: Checked, built: str) -> Rendered:
     out[FEED_PATH] = feed_text.encode("utf-8")
     out[SITEMAP_PATH] = sitemap(c.config.site_url, [job.path for job in pages]).encode("utf-8")
     out[ROBOTS_PATH] = robots(c.config.site_url).encode("utf-8")
+    out[ATOM_PATH] = atom_feed(site).encode("utf-8")
+    out[JSON_FEED_PATH] = (json.dumps(json_feed(site), ensure_ascii=False, indent=1) + "\n"
+                           ).encode("utf-8")
     out.update(static_files())
     return Rendered(site, pages, out)
 
@@ -199,6 +204,53 @@ def sitemap(site_url: str, paths: Sequence[str]) -> str:
 def robots(site_url: str) -> str:
     """robots.txt: everything may be crawled; where the sitemap is."""
     return f"User-agent: *\nAllow: /\nSitemap: {site_url}{SITEMAP_PATH}\n"
+
+
+def feed_items(site: Site) -> list[ClaimView]:
+    """The reviews a feed lists: newest first, then worst first, then by id."""
+    return sorted(site.claims, key=lambda cv: (-cv.claim.review.date.toordinal()
+                                               if cv.claim.review else 0,
+                                               cv.verdict_rank, cv.id))
+
+
+def atom_feed(site: Site) -> str:
+    """The reviews as Atom: each entry titled with its verdict-first headline."""
+    cfg = site.collection.config
+    entries = []
+    for cv in feed_items(site):
+        review = cv.claim.review
+        day = review.date.isoformat() if review else site.built
+        url = page_url(cfg.site_url, cv.url)
+        entries.append(
+            f"<entry><id>{escape(url)}</id><title>{escape(cv.headline)}</title>"
+            f'<link rel="alternate" type="text/html" href="{escape(url)}"/>'
+            f"<updated>{day}T00:00:00Z</updated>"
+            f"<author><name>{escape(cv.reviewer_name)}</name></author>"
+            f"<summary>{escape(cv.conclusion)}</summary></entry>\n")
+    return ('<?xml version="1.0" encoding="utf-8"?>\n'
+            '<feed xmlns="http://www.w3.org/2005/Atom">\n'
+            f"<id>{escape(cfg.site_url)}{ATOM_PATH}</id><title>{escape(cfg.title)}</title>\n"
+            f'<link rel="self" href="{escape(cfg.site_url)}{ATOM_PATH}"/>'
+            f'<link rel="alternate" type="text/html" href="{escape(cfg.site_url)}"/>\n'
+            f"<updated>{site.built}T00:00:00Z</updated>\n" + "".join(entries) + "</feed>\n")
+
+
+def json_feed(site: Site) -> dict[str, Any]:
+    """The reviews as a JSON Feed 1.1 (https://jsonfeed.org/version/1.1)."""
+    cfg = site.collection.config
+    items = []
+    for cv in feed_items(site):
+        review = cv.claim.review
+        url = page_url(cfg.site_url, cv.url)
+        items.append({"id": url, "url": url, "title": cv.headline, "summary": cv.conclusion,
+                      "content_text": review.explanation if review else "",
+                      "date_published": f"{review.date.isoformat() if review else site.built}"
+                                        "T00:00:00Z",
+                      "authors": [{"name": cv.reviewer_name}],
+                      "tags": [cv.verdict_label]})
+    return {"version": "https://jsonfeed.org/version/1.1", "title": cfg.title,
+            "home_page_url": cfg.site_url, "feed_url": f"{cfg.site_url}{JSON_FEED_PATH}",
+            "language": "en", "items": items}
 
 
 def download_list(sizes: Mapping[str, int]) -> list[Download]:

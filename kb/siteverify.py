@@ -39,9 +39,11 @@ from .export import RDF_FORMATS, claim_files, download_files
 from .figures import FIGURE_PROPS, FigureProp, display, lexical, prose
 from .graph import prefixes
 from .layout import (
+    ATOM_PATH,
     CLAIM_DATA,
     FEED_PATH,
     FIXED_PAGES,
+    JSON_FEED_PATH,
     ONTOLOGY_PATH,
     PAGE_KINDS,
     ROBOTS_PATH,
@@ -309,6 +311,7 @@ def verify_site(checked: Checked, site: str | Path,
     for page in pages.values():
         problems += link_problems(tree, page, pages, base)
     problems += crawl_problems(kb, root, set(html))
+    problems += review_feed_problems(kb, root)
     problems += download_problems(kb, root, written)
     return sorted(dict.fromkeys(problems))
 
@@ -684,6 +687,52 @@ def crawl_problems(kb: _Kb, root: Path, html: set[str]) -> Iterator[Problem]:
         yield _problem(ROBOTS_PATH, "missing: robots.txt")
     elif line not in robots.splitlines():
         yield _problem(ROBOTS_PATH, f"does not name the sitemap; it needs the line {line!r}")
+
+
+def review_feed_problems(kb: _Kb, root: Path) -> Iterator[Problem]:
+    """The Atom feed and the JSON Feed list every review once, by its page's address, titled
+    with the headline the graph gives its review."""
+    want: dict[str, str] = {}
+    for ident in kb.nodes("claim"):
+        review = kb.value(str(kb.iris.claim(ident)), str(SCHEMA.review))
+        url = kb.value(review, str(SCHEMA.url)) if review is not None else None
+        if review is not None and url is not None:
+            want[url] = prose(kb.value(review, str(SCHEMA.headline)) or "")
+    feeds: dict[str, list[tuple[str, str]]] = {}
+    atom = _read(root, ATOM_PATH)
+    if atom is None:
+        yield _problem(ATOM_PATH, "missing: the Atom feed of reviews")
+    else:
+        try:
+            tree = etree.fromstring(atom.encode("utf-8"))
+        except etree.XMLSyntaxError as exc:
+            yield _problem(ATOM_PATH, f"does not parse as XML: {exc}")
+        else:
+            ns = "{http://www.w3.org/2005/Atom}"
+            feeds[ATOM_PATH] = [(e.findtext(f"{ns}id") or "", e.findtext(f"{ns}title") or "")
+                                for e in tree.iter(f"{ns}entry")]
+    text = _read(root, JSON_FEED_PATH)
+    if text is None:
+        yield _problem(JSON_FEED_PATH, "missing: the JSON Feed of reviews")
+    else:
+        try:
+            items = json.loads(text).get("items") or []
+            feeds[JSON_FEED_PATH] = [(str(i.get("url")), str(i.get("title"))) for i in items]
+        except (json.JSONDecodeError, AttributeError) as exc:
+            yield _problem(JSON_FEED_PATH, f"is not a JSON Feed: {exc}")
+    for path, entries in feeds.items():
+        listed = Counter(url for url, _ in entries)
+        for url in sorted(set(want) - set(listed)):
+            yield _problem(path, f"does not list the review at {url}")
+        for url, n in sorted(listed.items()):
+            if url not in want:
+                yield _problem(path, f"lists {url}, which is not a review of the site")
+            elif n > 1:
+                yield _problem(path, f"lists the review at {url} {n} times")
+        for url, title in entries:
+            if url in want and title != want[url]:
+                yield _problem(path, f"titles the review at {url} {title!r}, the graph's "
+                               f"headline is {want[url]!r}")
 
 
 @functools.lru_cache(maxsize=65536)

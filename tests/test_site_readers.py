@@ -547,3 +547,28 @@ def test_every_page_type_is_clean_and_accessible_on_a_375px_phone(served, browse
     assert violations == []
     assert problems == []
     page.close()
+
+
+def test_feeds_list_every_review_and_the_site_check_holds_them(seed, tmp_path):
+    import json
+
+    out, checked = seed
+    site_url = checked.collection.config.site_url
+    claims = checked.collection.claims
+    atom = (out / "reviews.atom").read_text("utf-8")
+    ids = re.findall(r"<entry><id>(.*?)</id>", atom)
+    assert sorted(ids) == sorted(f"{site_url}claim/{i}/" for i in claims)
+    items = json.loads((out / "reviews.json").read_text("utf-8"))["items"]
+    assert {i["url"] for i in items} == set(ids)
+    first = items[0]
+    assert first["title"].startswith(first["tags"][0] + ":")
+    site = tmp_path / "site"
+    shutil.copytree(out, site)
+    url = f"{site_url}claim/tesla-highest-revenue-year/"
+    edit(site / "reviews.atom",
+         "<title>Inaccurate: Tesla's highest-revenue year was 2024, not 2022.</title>",
+         "<title>2022 was Tesla's highest-revenue year.</title>")
+    assert [str(p) for p in verify_site(checked, site)] == [
+        f"reviews.atom: titles the review at {url} \"2022 was Tesla's highest-revenue year.\", "
+        "the graph's headline is \"Inaccurate: Tesla's highest-revenue year was 2024, not "
+        "2022.\""]
