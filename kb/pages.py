@@ -19,7 +19,7 @@ from rdflib import OWL, RDF, RDFS, Literal, URIRef
 
 from .charts import Bar, Count, bar_chart, interval_chart, to_float
 from .claimdata import claim_review, script_json
-from .export import ontology_graph
+from .export import CSV_COLUMNS, CSV_DICTIONARY, ontology_graph
 from .expr import references
 from .figures import FIGURE_PROPS, chance_text, display, lexical, prose, quantity_text
 from .findings import KINDS, Finding, Side
@@ -339,6 +339,11 @@ class Site:
     terms: list[Term]
     properties: list[PropertyDef]
     downloads: list[Download] = field(default_factory=list)
+
+    @property
+    def csv_dictionary(self) -> dict[str, str]:
+        """The CSV's columns and what each holds, in the CSV's order."""
+        return {column: CSV_DICTIONARY[column] for column in CSV_COLUMNS}
 
     @property
     def errors(self) -> list[ClaimView]:

@@ -572,3 +572,18 @@ def test_feeds_list_every_review_and_the_site_check_holds_them(seed, tmp_path):
         f"reviews.atom: titles the review at {url} \"2022 was Tesla's highest-revenue year.\", "
         "the graph's headline is \"Inaccurate: Tesla's highest-revenue year was 2024, not "
         "2022.\""]
+
+
+def test_the_data_page_explains_every_column_of_the_csv(seed):
+    import csv
+
+    out, _ = seed
+    with (out / "data" / "kb.csv").open(encoding="utf-8", newline="") as f:
+        header = next(csv.reader(f))
+    tree = page_tree(out / "data" / "index.html")
+    [dictionary] = [dl for dl in tree.iter("dl")
+                    if dl.getprevious() is not None and dl.getprevious().tag == "p"
+                    and "One row per claim" in text_of(dl.getprevious())]
+    columns = [text_of(dt) for dt in dictionary.findall("dt")]
+    assert columns == header
+    assert all(text_of(dd) for dd in dictionary.findall("dd"))
