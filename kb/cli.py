@@ -165,6 +165,64 @@ def mentions(claims_dir: Path, target: str, as_json: bool, uncovered: bool):
     click.echo(f"kb mentions: {len(rows)} mention(s)", err=True)
 
 
+@cli.command()
+@claims_option
+@click.argument("target", metavar="FILE-or-SOURCE-ID")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print JSON: the normalised text and the offset map back to the raw text.")
+@click.option("--keep-brands", is_flag=True,
+              help="Keep brand strings injected into spun pages (deleted by default).")
+@domain_errors
+def normalize(claims_dir: Path, target: str, as_json: bool, keep_brands: bool):
+    """Print the de-spun text of a file or a source (东谈主 → 人, 好意思元 → 美元 …).
+
+    The lexicon is kb/data/despin.yaml. With --json, each swap is listed with its raw and
+    normalised offsets (code points, end exclusive); text between swaps is unchanged.
+    """
+    from .consistency import read_target_text
+    from .despin import normalise
+    from .errors import UsageError
+    from .output import json_text
+
+    try:
+        raw = read_target_text(claims_dir, target)
+    except UsageError as exc:
+        raise click.BadParameter(str(exc), param_hint="FILE-or-SOURCE-ID") from None
+    norm = normalise(raw, delete=not keep_brands)
+    if as_json:
+        click.echo(json_text({"text": norm.text, "swaps": norm.offset_map()}), nl=False)
+    else:
+        click.echo(norm.text, nl=False)
+    click.echo(f"kb normalize: {len(norm.swaps)} swap(s)", err=True)
+
+
+@cli.command("new")
+@claims_option
+@click.argument("source_id", metavar="SOURCE-ID")
+@click.option("--text", "text_file", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The article's text (UTF-8), stored verbatim as text.txt.")
+@click.option("--title", help="The article's title.")
+@click.option("--publisher", help="Who published it.")
+@click.option("--url", help="Where it was published (http:// or https://).")
+@click.option("--published", metavar="DATE", help="When it was published: 2025-10-24 or "
+              "2025-10-24T03:14:00.")
+@click.option("--language", default="zh", show_default=True, help="The text's language code.")
+@domain_errors
+def new_source_command(claims_dir: Path, source_id: str, text_file: Path, title, publisher,
+                       url, published, language):
+    """Start a new source: its text, source.yaml, and one draft claim per numeric mention.
+
+    Writes claims/sources/SOURCE-ID/ whole or not at all and never overwrites a source. `kb
+    check` reports each draft claim until a reviewer completes it (docs/mentions.md).
+    """
+    from .newsource import SourceInfo, new_source
+
+    folder = new_source(claims_dir, source_id, text_file,
+                        SourceInfo(title, publisher, url, published, language))
+    click.echo(f"kb new: wrote {folder}")
+
+
 # ---------------------------------------------------------------- export and build
 
 

@@ -44,7 +44,7 @@ from .intervals import (
     quantity_interval,
 )
 from .load import load_lenient
-from .mentions import Mention, find_mentions
+from .mentions import ISO_KINDS, MEASURED_KINDS, Mention, find_mentions
 from .model import Claim, Collection, Evidence, Quantity, Statement, TimeSpec
 from .queries import plain_decimal
 from .relations import RelationError, decimal_factor, evaluate, stated
@@ -114,7 +114,7 @@ class _Reading:
 
 
 def _reading(m: Mention, unit: str) -> _Reading:
-    factor, ok = _unit_factor(m.unit if m.kind == "quantity" else None, unit)
+    factor, ok = _unit_factor(m.unit if m.kind in MEASURED_KINDS else None, unit)
 
     def conv(x):
         return None if x is None else Fraction(x) * factor
@@ -183,7 +183,7 @@ def _mismatch(claim: Claim, readings: list[_Reading], problem) -> Problem:
         m = wrong_unit[0].mention
         return problem("unit", f"the quote says {m.text} ({m.unit}) but unit is {q.unit}; fix "
                                "unit (currencies convert only through a stated rate)")
-    quantities = [r for r in readings if r.mention.kind == "quantity" and r.unit_ok] or readings
+    quantities = [r for r in readings if r.mention.kind in MEASURED_KINDS and r.unit_ok] or readings
     best = min(quantities, key=lambda r: _distance(r.value, target))
     m = best.mention
     if q.bound == "range" and m.bound == "range":
@@ -344,8 +344,8 @@ def _despace(text: str) -> str:
 
 
 def _mention_summary(m: Mention) -> str:
-    if m.kind != "quantity":
-        return f"{m.kind} {_plain(m.value)}"
+    if m.kind not in MEASURED_KINDS:
+        return f"{m.kind} {m.iso or _plain(m.value)}"
     unit = f" {m.unit}" if m.unit not in _NEUTRAL_UNITS else ""
     bound = "" if m.bound == "exact" else f", {_bound_words(m.bound)}"
     if m.bound == "range":
@@ -539,7 +539,8 @@ def finding_record(f: Finding) -> dict:
 
 
 MENTION_FIELDS = ("line", "start", "end", "num_start", "num_end", "text", "number", "kind",
-                  "value", "unit", "bound", "lower", "upper", "precision", "covered_by")
+                  "value", "iso", "unit", "unit_inferred", "dimension", "scale", "bound", "lower",
+                  "upper", "precision", "covered_by")
 MENTION_TABLE = ("line", "num_start", "num_end", "number", "kind", "value", "unit", "bound",
                  "lower", "upper", "covered_by")
 
@@ -549,19 +550,31 @@ def mentions_of(root: str | Path, target: str) -> tuple[list[dict], bool]:
 
     Returns (records, whether target was a source). UsageError if it is neither.
     """
+    if Path(target).is_file():
+        return mention_records(find_mentions(read_target_text(root, target))), False
+    c = _collection_with(root, target)
+    return mention_records(coverage(c, target, find_mentions(c.sources[target].text))), True
+
+
+def read_target_text(root: str | Path, target: str) -> str:
+    """The text of a file, or of a source of the collection; UsageError if it is neither."""
     path = Path(target)
     if path.is_file():
         try:
-            text = path.read_text(encoding="utf-8")
+            return path.read_text(encoding="utf-8")
         except UnicodeDecodeError as exc:
             raise KbError(f"{target}: not UTF-8 text ({exc.reason})") from None
-        return mention_records(find_mentions(text)), False
+    return _collection_with(root, target).sources[target].text
+
+
+def _collection_with(root: str | Path, target: str) -> Collection:
+    """The collection, which must hold the source `target`; UsageError if it does not."""
     c, _ = load_lenient(root)
     if target not in c.sources:
         known = ", ".join(sorted(c.sources)) or "none"
         raise UsageError(f"'{target}' is neither a file nor a source of {root} (sources: "
                          f"{known})")
-    return mention_records(coverage(c, target, find_mentions(c.sources[target].text))), True
+    return c
 
 
 def mention_records(items: Iterable[Covered | Mention]) -> list[dict]:
@@ -571,6 +584,11 @@ def mention_records(items: Iterable[Covered | Mention]) -> list[dict]:
         m, by = (item.mention, item.by) if isinstance(item, Covered) else (item, None)
         out.append({"line": m.line, "start": m.start, "end": m.end, "num_start": m.num_start,
                     "num_end": m.num_end, "text": m.text, "number": m.number, "kind": m.kind,
-                    "value": m.value, "unit": m.unit, "bound": m.bound, "lower": m.lower,
+                    # a date's or cohort's value is its ISO text (2023-Q3); Mention.value keeps
+                    # the year as a number for the quote checks
+                    "value": m.iso if m.iso and m.kind in ISO_KINDS else m.value,
+                    "iso": m.iso, "unit": m.unit,
+                    "unit_inferred": m.unit_inferred, "dimension": m.dimension, "scale": m.scale,
+                    "bound": m.bound, "lower": m.lower,
                     "upper": m.upper, "precision": m.precision, "covered_by": by})
     return out

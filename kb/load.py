@@ -479,11 +479,22 @@ class Loader:
             return None
         return Evidence(**parts, document=document, quote=quote, note=f.text("note", False))
 
+    # What a reviewer must fill in before a draft written by `kb new` is a claim.
+    DRAFT_FIELDS = ("subject", "property", "amount", "unit", "statement", "confidence", "review")
+
     def _claim(self, f: _Fields, source: Source) -> Claim | None:
         f.check_keys((*self._STATEMENT_KEYS, "quote", "start", "end", "normalised",
-                      "statement", "confidence", "review", "about"))
+                      "statement", "confidence", "review", "about", "draft"))
         ident = f.ident_field()
         unique = self._unique("claim", ident, f)
+        if "draft" in f.node:
+            # One line per draft, not one per empty field: the draft is unfinished as a whole.
+            missing = [k for k in self.DRAFT_FIELDS if f.node.get(k) is None]
+            todo = (f"fill in {', '.join(missing)}, then delete the 'draft' line" if missing
+                    else "delete the 'draft' line once it is reviewed")
+            f.problem(f"draft claim from kb new: {todo}; or move its mention to ignored.yaml "
+                      "with a reason", "draft")
+            return None
         parts = self._statement_parts(f, ident)
         quote, start, end = f.text("quote"), f.integer("start"), f.integer("end")
         normalised, statement = f.text("normalised"), f.text("statement")

@@ -15,6 +15,11 @@ _DEFINITIONS = (
     "FLOP = [computation]",
     "FLOPS = FLOP / second",
     "ratio = []",
+    # A change of a percentage is not a percentage of it: 2 个百分点 is not 2 %. Each is its own
+    # dimension so that a claim in one never silently compares with a mention in the other.
+    "percentage_point = [percentage_point]",
+    "basis_point = 0.01 * percentage_point",
+    "index_point = [index_point]",
 )
 
 

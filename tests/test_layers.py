@@ -30,10 +30,10 @@ PACKAGE = ROOT / "kb"
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("foundation", ("kb", "kb.errors", "kb.choices", "kb.verdicts", "kb.findings", "kb.layout",
                     "kb.timing", "kb.atomic", "kb.parallel")),
-    ("model", ("kb.model", "kb.yamlfile", "kb.expr", "kb.units", "kb.mentions", "kb.intervals",
-               "kb.relations")),
+    ("model", ("kb.model", "kb.yamlfile", "kb.expr", "kb.units", "kb.despin", "kb.mentions",
+               "kb.intervals", "kb.relations")),
     ("terms", ("kb.vocab", "kb.iris", "kb.terms", "kb.queries", "kb.oxterms")),
-    ("load", ("kb.load",)),
+    ("load", ("kb.load", "kb.newsource")),
     ("graph", ("kb.graph", "kb.claimdata", "kb.figures", "kb.charts")),
     ("check", ("kb.shacl", "kb.consistency", "kb.validate", "kb.pipeline")),
     ("stores", ("kb.stores.base", "kb.stores.manifest", "kb.stores.memory",
