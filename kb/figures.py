@@ -142,8 +142,11 @@ def chance_text(value: Decimal) -> str:
 
 
 _POWER = re.compile(r"10\^(-?\d+)")
+_NEGATIVE = re.compile(r"(?<![\w\-–])-(?=\d)")  # a hyphen starting a number, not in 2008-2012
 
 
 def prose(text: str) -> str:
-    """Authored text as pages show it: caret powers as superscripts (10^20 -> 10²⁰)."""
-    return _POWER.sub(lambda m: "10" + m.group(1).translate(_SUPERSCRIPT), text)
+    """Text as pages show it: caret powers as superscripts (10^20 -> 10²⁰), and a hyphen that
+    makes a number negative as a true minus sign (-10.3 -> −10.3)."""
+    text = _POWER.sub(lambda m: "10" + m.group(1).translate(_SUPERSCRIPT), text)
+    return _NEGATIVE.sub(MINUS, text)

@@ -289,6 +289,8 @@ def test_numbers_are_written_for_people(seed):
         assert "10^" not in text, path
         if path.parent.name != "vocabulary":  # there it names a dimension, not a unit shown
             assert "dimensionless" not in text, path
+        assert not re.search(r"(^|[\s(=])-\d", text), (path, re.search(r".{30}[\s(=]-\d.{10}",
+                                                                          text))
         for fig in body.iter("data"):
             shown = "".join(fig.itertext())
             assert not re.search(r"(^|\s)-\d", shown), (path, shown)  # U+2212, not a hyphen
