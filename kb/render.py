@@ -42,7 +42,10 @@ from .model import Collection
 from .pages import ClaimView, Download, Site, build_site
 from .parallel import map_chunks
 from .pipeline import Checked
-from .verdicts import ICONS
+from .tiers import DEFINITIONS as KIND_DEFINITIONS
+from .tiers import TIER_LABELS, kind_label, tier
+from .trust import WEAK_CAP
+from .verdicts import BANDS, DEFINITIONS, ICONS, LABELS, VERDICTS
 from .vocab import NS
 
 
@@ -64,6 +67,9 @@ def environment() -> Environment:
     env.filters["prose"] = prose
     env.globals["page_url"] = page_url
     env.globals["kb_namespace"] = NS
+    env.globals["tier_of"] = tier
+    env.globals["kind_label"] = kind_label
+    env.globals["tier_labels"] = TIER_LABELS
     return env
 
 
@@ -158,6 +164,7 @@ def render_site(checked: Checked, built: str) -> Rendered:
              PageJob("evidence/index.html", "evidence.html", "evidence"),
              PageJob("data/index.html", "data.html", "data"),
              PageJob("vocabulary/index.html", "vocabulary.html", "data"),
+             PageJob("method/index.html", "method.html", "method", {"method": method_view()}),
              PageJob("search/index.html", "search.html", "search"),
              PageJob("entity/index.html", "entities.html", "entities"),
              PageJob(NOT_FOUND_PAGE, "404.html", "", root=root_path(c.config.site_url))]
@@ -251,6 +258,15 @@ def json_feed(site: Site) -> dict[str, Any]:
     return {"version": "https://jsonfeed.org/version/1.1", "title": cfg.title,
             "home_page_url": cfg.site_url, "feed_url": f"{cfg.site_url}{JSON_FEED_PATH}",
             "language": "en", "items": items}
+
+
+def method_view() -> dict[str, Any]:
+    """What the methodology page shows: the verdicts with their bands, the evidence tiers."""
+    verdicts = [{"id": v, "label": LABELS[v], "definition": DEFINITIONS[v],
+                 "low": BANDS[v][0], "high": BANDS[v][1]} for v in VERDICTS]
+    kinds = [{"kind": k, "tier": tier(k), "label": kind_label(k),
+              "definition": KIND_DEFINITIONS[k]} for k in KIND_DEFINITIONS]
+    return {"verdicts": verdicts, "kinds": kinds, "cap": WEAK_CAP}
 
 
 def download_list(sizes: Mapping[str, int]) -> list[Download]:
