@@ -187,10 +187,10 @@ class ClaimView:
     @cached_property
     def findings_against(self) -> list[FindingView]:
         """Failing findings that tell against this claim: all of them, unless its review finds
-        it right, when only its conflict with its own evidence does (the rest are the fault
-        of the other claims involved)."""
+        it right, when only those that involve no other claim do (a conflict with its own
+        evidence, weak sources); the rest are the fault of the other claims involved."""
         return [f for f in self.findings if not f.finding.holds
-                and (not self.upheld or f.finding.kind == "evidence-conflict")]
+                and (not self.upheld or all(o.id == self.id for o in f.claims))]
 
     @cached_property
     def findings_involving(self) -> list[FindingView]:
@@ -543,13 +543,19 @@ def _link_related(c: Collection, claims: list[ClaimView], by_id: dict[str, Claim
         cv.related = [by_id[i] for i in sorted(related, key=order.__getitem__)]
 
 
+# The kinds that compare values, which two findings can do alike (the first shown); a finding
+# of another kind (weakly-sourced) says something else about the same statements.
+COMPARING_KINDS = {"relation": 0, "evidence-conflict": 1, "contradiction": 2}
+
+
 def merge_duplicates(findings: list[FindingView]) -> None:
     """Findings that compare the same statements with the same outcome say one thing: the
     first (a relation, which has a description, before a generated conflict) is shown, the
     others are listed under it."""
-    rank = {"relation": 0, "evidence-conflict": 1, "contradiction": 2}
     first: dict[tuple[frozenset[str], bool], FindingView] = {}
-    for fv in sorted(findings, key=lambda f: (rank.get(f.finding.kind, 3), f.id)):
+    for fv in sorted(findings, key=lambda f: (COMPARING_KINDS.get(f.finding.kind, 9), f.id)):
+        if fv.finding.kind not in COMPARING_KINDS:
+            continue
         key = (frozenset(fv.finding.involves), fv.finding.holds)
         if key in first:
             fv.duplicate_of = first[key]
