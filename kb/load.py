@@ -15,7 +15,6 @@ from .errors import LoadError, Origin, Problem
 from .model import (
     BOUND_KINDS,
     CONFIG_KEYS,
-    DOCUMENT_KINDS,
     ENTITY_KINDS,
     ID_PATTERN,
     Claim,
@@ -34,6 +33,7 @@ from .model import (
     TimeSpec,
     parse_time_text,
 )
+from .tiers import DOCUMENT_KINDS
 from .verdicts import VERDICTS
 from .yamlfile import MarkedYAMLError, YamlMap, YamlSeq, parse_yaml
 
@@ -401,18 +401,23 @@ class Loader:
         return value
 
     def _document(self, f: _Fields) -> Document | None:
-        f.check_keys(("id", "title", "publisher", "date", "url", "kind", "notes"))
+        f.check_keys(("id", "title", "publisher", "date", "url", "kind", "retrieved",
+                      "archive_url", "notes"))
         ident = f.ident_field()
         unique = self._unique("document", ident, f)
-        title, publisher, url = f.text("title"), f.text("publisher"), f.text("url")
+        title, publisher = f.text("title"), f.text("publisher")
+        url, archive = f.text("url"), f.text("archive_url", False)
         day, kind = self._partial_date(f, "date"), f.choice("kind", DOCUMENT_KINDS)
-        if url and not url.startswith(("http://", "https://")):
-            f.problem(f"url '{url}' must start with http:// or https://", "url")
+        retrieved = f.day("retrieved")
+        bad = [(key, value) for key, value in (("url", url), ("archive_url", archive))
+               if value and not value.startswith(("http://", "https://"))]
+        for key, value in bad:
+            f.problem(f"{key} '{value}' must start with http:// or https://", key)
+        if (bad or not unique or ident is None or title is None or publisher is None
+                or url is None or kind is None or retrieved is None):
             return None
-        if (not unique or ident is None or title is None or publisher is None or url is None
-                or kind is None):
-            return None
-        return Document(ident, title, publisher, day, url, kind, f.origin, f.text("notes", False))
+        return Document(ident, title, publisher, day, url, kind, f.origin, f.text("notes", False),
+                        retrieved.isoformat(), archive)
 
     @staticmethod
     def _partial_date(f: _Fields, key: str) -> str | None:
