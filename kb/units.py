@@ -1,7 +1,7 @@
 """The one unit registry: a small exact table of SI units, currencies and counts.
 
-It used to be pint, whose import and set-up cost more than a whole `kb check` of the seed
-spends on everything else (docs/perf-check.md). The table keeps pint's names, dimensions and
+It used to be pint, whose import and set-up cost about a quarter of a `kb check` of the seed
+(docs/benchmarks.md). The table keeps pint's names, dimensions and
 factors for every unit it lists (tests/test_units.py compares them with pint), so results and
 messages are what they were; the factors are exact Fractions instead of floats.
 """

@@ -225,7 +225,7 @@ def start_checks(c: Collection, load_problems: Iterable[Problem] = ()
 
     The consistency checks skip whatever already has a structural error, so one mistake is
     reported once, not again as each of its consequences. They start now, in a forked child,
-    and import their modules there (docs/perf-check.md): that work overlaps building the graph
+    and import their modules there (docs/benchmarks.md): that work overlaps building the graph
     and validating the shapes, trusting that the shapes find nothing; in the rare case they
     do, the consistency checks run again knowing those errors too.
     """

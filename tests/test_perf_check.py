@@ -1,4 +1,4 @@
-"""What keeps `kb check` quick to start (docs/perf-check.md): no pint, and the consistency
+"""What keeps `kb check` quick to start (docs/benchmarks.md): no pint, and the consistency
 checks' modules imported only in the forked child that runs them."""
 
 import os
