@@ -24,6 +24,6 @@ def _modules_after_check() -> tuple[str, str]:
 def test_kb_check_leaves_the_consistency_modules_to_its_child():
     out, err = _modules_after_check()
     assert "finding relation d1-ratio-vs-datasheets" in out
-    assert err == "kb check: no errors, 33 finding(s)\n"
+    assert err.startswith("kb check: no errors, "), err  # the check ran to its end
     assert out.endswith("LOADED []\n"), out
 
