@@ -98,7 +98,6 @@ def check(claims_dir: Path, as_json: bool, site_dir: Path | None, strict: bool,
     With --site DIR, each way the built site differs from the knowledge base is printed as
     DIR/PAGE: what differs.
     """
-    from .consistency import finding_record
     from .pipeline import check as run_check
 
     checked = run_check(claims_dir)
@@ -106,6 +105,10 @@ def check(claims_dir: Path, as_json: bool, site_dir: Path | None, strict: bool,
     site_problems = _site_problems(checked, site_dir) if site_dir and report.ok else []
     failing = [f for f in report.findings if not f.holds]
     if as_json:
+        # Imported here: without --json, kb check imports the consistency checks in its
+        # forked child only (see kb.validate.start_checks).
+        from .consistency import finding_record
+
         out = {"errors": [p.as_dict() for p in report.errors], "ok": report.ok,
                "findings": [finding_record(f) for f in report.findings]}
         if site_dir:

@@ -20,7 +20,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR
 from fractions import Fraction
-from typing import Any
 
 from .expr import (
     BinOp,
@@ -47,7 +46,15 @@ from .intervals import (
     to_decimal,
 )
 from .model import Quantity, Relation, Statement
-from .units import UnitError, factor_to_base, parse_unit, registry
+from .units import (
+    DIMENSIONLESS,
+    Unit,
+    UnitError,
+    factor_to_base,
+    is_dimensionless,
+    parse_unit,
+    unit_dimension,
+)
 
 OPERATORS = {"+": "+", "-": "−", "*": "×", "/": "÷"}
 COMPARISON_SYMBOLS = {"==": "=", "<": "<", "<=": "≤", ">": ">", ">=": "≥"}
@@ -67,7 +74,7 @@ class Value:
     """An evaluated sub-expression: its interval in base units, its unit, and how it reads."""
 
     interval: Interval
-    unit: Any  # a pint Unit (pint is imported on first use; see kb.units)
+    unit: Unit
     text: str
     precedence: int = 9  # of the operator at its top, for parentheses when shown
     code: str | None = None  # a unit code to show it in (from an id's unit or a conversion)
@@ -153,7 +160,7 @@ class _Env:
     def num(self, node: Num) -> Value:
         """A constant, in base units."""
         code = node.unit or ""
-        unit = _unit(code, node.column) if code else registry().dimensionless
+        unit = _unit(code, node.column) if code else DIMENSIONLESS
         if code:
             self.codes.append(code)
         factor = factor_to_base(code) if code else Fraction(1)
@@ -199,7 +206,7 @@ def _wrap(v: Value, prec: int) -> str:
     return f"({v.text})" if v.precedence < prec else v.text
 
 
-def _unit(code: str, column: int):
+def _unit(code: str, column: int) -> Unit:
     try:
         return parse_unit(code)
     except UnitError:
@@ -207,22 +214,20 @@ def _unit(code: str, column: int):
                             "count, ratio, FLOPS, t, kg or USD/kg") from None
 
 
-def _dims(unit) -> str:
-    dims = registry().get_dimensionality(unit)
-    return str(dims) if dims else "dimensionless"
+def _dims(unit: Unit) -> str:
+    return unit_dimension(unit)
 
 
 def _show_unit(v: Value) -> str:
     return v.code or _code_of(v.unit) or "a number"
 
 
-def _code_of(unit) -> str:
-    """A readable code for a compound pint unit, leaving out dimensionless factors."""
-    reg = registry()
+def _code_of(unit: Unit) -> str:
+    """A readable code for a compound unit, leaving out dimensionless factors."""
     up: list[str] = []
     down: list[str] = []
-    for name, exp in unit._units.items():
-        if not reg.get_dimensionality(name):
+    for name, exp in unit.items:
+        if is_dimensionless(name):
             continue
         part = name if abs(exp) == 1 else f"{name}**{abs(exp)}"
         (up if exp > 0 else down).append(part)

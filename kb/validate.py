@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from rdflib import RDF
 from rdflib.namespace import PROV
 
-from .consistency import run as run_consistency
 from .errors import Origin, Problem
 from .expr import references
 from .findings import Finding
@@ -20,7 +19,7 @@ from .shacl import validate
 from .units import unit_problem
 from .vocab import KB, SCHEMA
 
-ErrorCheck = Callable[[Collection, KbGraph], Iterable[Problem]]
+ModelCheck = Callable[[Collection], Iterable[Problem]]
 CLASS_COMPONENT = "http://www.w3.org/ns/shacl#ClassConstraintComponent"
 
 
@@ -36,7 +35,7 @@ class Report:
         return not self.errors
 
 
-def check_references(c: Collection, graph: KbGraph) -> Iterable[Problem]:
+def check_references(c: Collection) -> Iterable[Problem]:
     """Every id a claim, evidence statement or relation names must exist."""
     def missing(kind, obj, key, ident, known, where):
         if ident and ident not in known and (where[0], ident) not in c.broken:
@@ -81,7 +80,7 @@ def check_references(c: Collection, graph: KbGraph) -> Iterable[Problem]:
                               "(a binary minus needs spaces around it: a - b)")
 
 
-def check_anchors(c: Collection, graph: KbGraph) -> Iterable[Problem]:
+def check_anchors(c: Collection) -> Iterable[Problem]:
     """Every quote must be exactly at its offsets in the stored source text."""
     for claim in c.claims.values():
         yield from _anchor_problems(c, "claim", claim.id, claim.source, claim.quote,
@@ -118,7 +117,7 @@ def _occurrences(text: str, quote: str) -> Iterable[int]:
         i = text.find(quote, i + 1)
 
 
-def check_units(c: Collection, graph: KbGraph) -> Iterable[Problem]:
+def check_units(c: Collection) -> Iterable[Problem]:
     """Every unit must be known to the unit registry."""
     for kind, statements in (("claim", c.claims), ("evidence", c.evidence)):
         for st in statements.values():
@@ -160,7 +159,7 @@ def check_shapes(c: Collection, graph: KbGraph) -> Iterable[Problem]:
         return
     locator = _Locator(c)
     # sh:class restates dangling references, which check_references reports more clearly.
-    dangling = {(p.kind, p.ident) for p in check_references(c, graph)}
+    dangling = {(p.kind, p.ident) for p in check_references(c)}
     for r in results:
         message = r.message.replace("{value}", r.value if r.value is not None else "")
         origin, kind, ident = locator.locate(r.focus, r.path)
@@ -203,39 +202,60 @@ class _Locator:
 
 
 # The structural checks that read the model only; check_shapes, which reads the graph, runs
-# beside the consistency checks (see run_checks).
-MODEL_CHECKS: list[ErrorCheck] = [check_references, check_anchors, check_units]
+# beside the consistency checks (see start_checks).
+MODEL_CHECKS: list[ModelCheck] = [check_references, check_anchors, check_units]
 
 
-def run_model_checks(c: Collection, graph: KbGraph, load_problems: Iterable[Problem] = ()
-                     ) -> list[Problem]:
+def run_model_checks(c: Collection, load_problems: Iterable[Problem] = ()) -> list[Problem]:
     """The structural errors the model shows, with the loader's, once each, in file order."""
     problems: list[Problem] = list(load_problems)
     for check in MODEL_CHECKS:
-        problems.extend(check(c, graph))
+        problems.extend(check(c))
     return sorted(dict.fromkeys(problems))
 
 
 def run_checks(c: Collection, graph: KbGraph, load_problems: Iterable[Problem] = ()) -> Report:
-    """The structural errors, then the consistency checks' errors and findings (kb/consistency.py).
+    """The structural errors, then the consistency checks' errors and findings."""
+    return start_checks(c, load_problems)(graph)
+
+
+def start_checks(c: Collection, load_problems: Iterable[Problem] = ()
+                 ) -> Callable[[KbGraph], Report]:
+    """Start the checks before the graph is built; the returned finish(graph) gives the Report.
 
     The consistency checks skip whatever already has a structural error, so one mistake is
-    reported once, not again as each of its consequences. They run in a forked child while
-    this process validates the shapes, trusting that the shapes find nothing; in the rare case
-    they do, the consistency checks run again knowing those errors too.
+    reported once, not again as each of its consequences. They start now, in a forked child,
+    and import their modules there (docs/benchmarks.md): that work overlaps building the graph
+    and validating the shapes, trusting that the shapes find nothing; in the rare case they
+    do, the consistency checks run again knowing those errors too.
     """
     load_problems = list(load_problems)
-    errors = run_model_checks(c, graph, load_problems)
-    consistency = start_forked(lambda: run_consistency(c, errors, load_problems))
-    shape_errors = list(check_shapes(c, graph))
-    try:
-        outcome = consistency()
-    except WorkerFailed:
-        if not shape_errors:
-            raise
-        # What the shapes reject (bounds the wrong way round) can break the arithmetic.
-    if shape_errors:
-        errors = sorted(dict.fromkeys(errors + shape_errors))
-        outcome = run_consistency(c, errors, load_problems)
-    return Report(errors=sorted(dict.fromkeys(errors + outcome.errors)),
-                  findings=outcome.findings)
+    errors = run_model_checks(c, load_problems)
+    consistency = start_forked(lambda: _consistency(c, errors, load_problems))
+
+    def finish(graph: KbGraph) -> Report:
+        shape_errors = list(check_shapes(c, graph))
+        try:
+            found = consistency()
+        except WorkerFailed:
+            if not shape_errors:
+                raise
+            # What the shapes reject (bounds the wrong way round) can break the arithmetic.
+        all_errors = errors
+        if shape_errors:
+            all_errors = sorted(dict.fromkeys(errors + shape_errors))
+            found = _consistency(c, all_errors, load_problems)
+        return Report(errors=sorted(dict.fromkeys(all_errors + found[0])), findings=found[1])
+
+    return finish
+
+
+def _consistency(c: Collection, errors: list[Problem], load_problems: list[Problem]
+                 ) -> tuple[list[Problem], list[Finding]]:
+    # Imported here, in the child: the mention reader and the relation evaluator take about
+    # 50 ms to import, which kb check then spends beside the graph instead of before it. The
+    # result goes back as plain lists, so unpickling it imports nothing more in the parent.
+    from .consistency import run
+
+    outcome = run(c, errors, load_problems)
+    return outcome.errors, outcome.findings
