@@ -104,6 +104,21 @@ def parse_time_text(text: str, kind: str) -> TimeSpec:
 _PRECISIONS = ("year", "month", "day")
 
 
+def quote_hint(text: str, quote: str) -> str:
+    """How to fix a claim's offsets: where its quote occurs in the text, if anywhere."""
+    found = []
+    i = text.find(quote) if quote else -1
+    while i >= 0 and len(found) < 6:
+        found.append(i)
+        i = text.find(quote, i + 1)
+    if not found:
+        return "the quote does not occur in the text; copy it verbatim from the source"
+    if len(found) == 1:
+        return f"the quote occurs at {found[0]}-{found[0] + len(quote)}; fix start/end"
+    spots = ", ".join(f"{i}-{i + len(quote)}" for i in found[:5])
+    return f"the quote occurs at {spots}; set start/end to the one meant"
+
+
 @dataclass(frozen=True)
 class Config:
     """Collection-wide settings from claims/collection.yaml."""
