@@ -112,8 +112,9 @@ def decode_text(raw: bytes, fix: str) -> str:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[:exc.start].count(b"\n") + 1
-        raise FileProblem(line, f"not UTF-8 text ({exc.reason} at byte {exc.start}); save it "
-                                f"as UTF-8{fix}") from None
+        column = exc.start - raw.rfind(b"\n", 0, exc.start)
+        raise FileProblem(line, f"not UTF-8 text ({exc.reason} at byte {column} of the line); "
+                                f"save it as UTF-8{fix}") from None
     if found := forbidden_char(text):
         line, column, char = found
         raise FileProblem(line, f"control character {char} at column {column} is not allowed; "
@@ -365,16 +366,24 @@ def parse_decimal(value: Any) -> Decimal | None:
     return result if result.is_finite() else None
 
 
-def _items(node: Any, file: str, kind: str, sink: _Sink) -> Iterator[_Fields]:
-    """The entries of a YAML list file, each as located fields."""
+def _items(node: Any, file: str, kind: str, sink: _Sink,
+           misshapen: list[str]) -> Iterator[_Fields]:
+    """The entries of a YAML list, each as located fields.
+
+    A file whose list, or one of its entries, has the wrong shape is added to misshapen: what
+    it declares is unknown, so cross-file checks would only report consequences.
+    """
     if node is None:
         return
     if not isinstance(node, YamlSeq):
-        sink.add(Origin(file, 1), kind, "", f"expected a list of {kind} entries at the top level")
+        misshapen.append(file)
+        sink.add(Origin(file, getattr(node, "line", 1)), kind, "",
+                 f"expected a list of {kind} entries, found {show(node)}")
         return
     for i, item in enumerate(node):
-        line = node.item_lines[i]
-        yield _Fields(item, file, kind, sink, line)
+        if not isinstance(item, YamlMap):
+            misshapen.append(file)
+        yield _Fields(item, file, kind, sink, node.item_lines[i])
 
 
 def _parts(folder: Path, stem: str) -> list[Path]:
@@ -408,12 +417,15 @@ class Loader:
                 continue
             fields = _Fields(node, str(path), "evidence file", self.sink)
             if not fields.ok:
+                self.unreadable.append(str(path))
                 continue
             fields.check_keys(("documents", "statements"))
-            for f in _items(fields.node.get("documents"), str(path), "document", self.sink):
+            for f in _items(fields.node.get("documents"), str(path), "document", self.sink,
+                            self.unreadable):
                 if (doc := self._document(f)) is not None:
                     documents[doc.id] = doc
-            for f in _items(fields.node.get("statements"), str(path), "evidence", self.sink):
+            for f in _items(fields.node.get("statements"), str(path), "evidence", self.sink,
+                            self.unreadable):
                 if (ev := self._evidence(f)) is not None:
                     evidence[ev.id] = ev
         sources: dict[str, Source] = {}
@@ -470,7 +482,7 @@ class Loader:
         # The files of a source folder (claims, relations, ignored) are optional.
         node = self._read(path, optional=isinstance(name, Path))
         out = []
-        for fields in _items(node, str(path), kind, self.sink):
+        for fields in _items(node, str(path), kind, self.sink, self.unreadable):
             if fields.ok and (obj := build(fields)) is not None:
                 out.append(obj)
         return out
@@ -478,6 +490,10 @@ class Loader:
     def _unique(self, kind: str, ident: str | None, fields: _Fields) -> bool:
         """Record an id, reporting a duplicate; each kind of object has its own IRI space."""
         if ident is None:
+            raw = fields.node.get("id")
+            if isinstance(raw, str) and raw.strip():
+                # An id that is not valid: references to it are not reported again as unknown.
+                self.seen.setdefault((kind, raw.strip()), fields.origin)
             return False
         key = (kind, ident)
         if key in self.seen:
@@ -508,7 +524,8 @@ class Loader:
         if not base.endswith("/"):
             f.problem(f"base '{base}' must end with '/'", "base")
         reviewers = {}
-        for r in _items(f.node.get("reviewers"), str(path), "reviewer", self.sink):
+        for r in _items(f.node.get("reviewers"), str(path), "reviewer", self.sink,
+                        self.unreadable):
             r.check_keys(("id", "name", "url", "kind"))
             rid, name = r.ident_field(), r.text("name")
             kind = r.choice("kind", ("organization", "person"), default="organization")
@@ -670,6 +687,7 @@ class Loader:
         f.check_keys(("text", "start", "end", "reason"))
         text, reason = f.text("text"), f.text("reason")
         start, end = f.integer("start"), f.integer("end")
+        f.ident = f"{start}-{end}"  # an ignored mention's id (see IgnoredMention.id)
         if text is None or start is None or end is None or reason is None:
             return None
         if not _offsets_ok(f, source, text, start, end):
@@ -709,6 +727,9 @@ class Loader:
             return None
         f = _Fields(node, str(path), "source", self.sink)
         f.ident = shorten(folder.name)
+        if not f.ok:
+            self.unreadable.append(str(path))
+            return None
         if problem := id_problem(folder.name):
             f.problem(f"the folder name: {problem}; rename the folder")
             return None
