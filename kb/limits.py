@@ -35,6 +35,10 @@ MAX_DIGITS = 34
 MIN_EXPONENT = -30
 MAX_EXPONENT = 30
 
+# Numbers, ids, operators and parentheses in one relation's expression (the seed's longest has
+# 15): evaluating and showing a relation recurse over its tree.
+MAX_EXPR_TOKENS = 200
+
 # Characters of a value echoed in an error message; longer values are cut with "…".
 MAX_SHOWN_CHARS = 80
 

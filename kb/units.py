@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 from fractions import Fraction
 from functools import cache, lru_cache
 
@@ -16,6 +18,15 @@ _DEFINITIONS = (
     "FLOPS = FLOP / second",
     "ratio = []",
 )
+
+
+# A unit code is unit names joined by '/' or '*', each with an optional small power (m^2, s**-1):
+# pint would otherwise also evaluate arbitrary arithmetic (km**99999999), which can take long
+# or overflow.
+_NAME = r"[^\W\d_][\w%°µΩ]*|%|°[A-Za-z]?"
+_FACTOR = rf"(?:{_NAME})(?:\s*(?:\^|\*\*)\s*-?[1-4])?"
+_UNIT_CODE = re.compile(rf"{_FACTOR}(?:\s*[*/]\s*{_FACTOR})*")
+MAX_UNIT_CHARS = 40
 
 
 class UnitError(ValueError):
@@ -44,11 +55,18 @@ def parse_unit(code: str):
 
     if not code or not code.strip():
         raise UnitError("empty unit")
+    if len(code) > MAX_UNIT_CHARS or not _UNIT_CODE.fullmatch(code.strip()):
+        raise UnitError(f"unknown unit '{code[:MAX_UNIT_CHARS]}'")
+    reg = registry()
     try:
-        return registry().parse_units(code)
+        unit = reg.parse_units(code)
+        magnitude = reg.Quantity(1, unit).to_base_units().magnitude
     except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError,
-            AttributeError, TypeError, ValueError, SyntaxError) as exc:
+            AttributeError, TypeError, ValueError, SyntaxError, ArithmeticError) as exc:
         raise UnitError(f"unknown unit '{code}'") from exc
+    if not (isinstance(magnitude, (int, float)) and math.isfinite(magnitude) and magnitude):
+        raise UnitError(f"unknown unit '{code}'")  # yotta^4/yocto^4: beyond a float
+    return unit
 
 
 def unit_problem(code: str) -> str | None:
