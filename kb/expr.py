@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 from .limits import MAX_DEPTH, MAX_EXPR_TOKENS, number_problem, shorten
@@ -199,7 +199,11 @@ class _Parser:
     def atom(self) -> Node:
         tok = self.take()
         if tok.kind == "number":
-            if problem := number_problem(Decimal(tok.text)):
+            try:
+                problem = number_problem(Decimal(tok.text))
+            except InvalidOperation:  # an exponent beyond even Decimal's range
+                problem = "is out of range"
+            if problem:
                 raise ExprError(f"the number {shorten(tok.text)} {problem} (docs/limits.md)",
                                 tok.column)
             unit = self.unit()

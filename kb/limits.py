@@ -58,6 +58,12 @@ def number_problem(value: Decimal) -> str | None:
     return None
 
 
+_LINE_BREAKS = {ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t",
+                ord("\v"): "\\v", ord("\f"): "\\f", 0x85: "\\x85", 0x2028: "\\u2028",
+                0x2029: "\\u2029"}
+
+
 def shorten(text: str) -> str:
-    """Text cut to MAX_SHOWN_CHARS for an error message, with "…" where it was cut."""
+    """Text for a one-line error message: line breaks escaped, cut to MAX_SHOWN_CHARS with "…"."""
+    text = text[:MAX_SHOWN_CHARS * 2].translate(_LINE_BREAKS)
     return text if len(text) <= MAX_SHOWN_CHARS else text[:MAX_SHOWN_CHARS - 1] + "…"

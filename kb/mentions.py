@@ -110,8 +110,8 @@ _ASCII_UNIT_RE = re.compile(
 _PER_RE = re.compile(_SP + r"/" + _SP + r"(?P<per>KWh|kWh|kg|t|km|GB|W)(?![A-Za-z])")
 
 _SCALES = {"亿亿": 16, "万亿": 12, "千亿": 11, "百亿": 10, "十亿": 9, "千万": 7, "百万": 6,
-           "十万": 5, "亿": 8, "万": 4, "thousand": 3, "million": 6, "billion": 9, "trillion": 12,
-           "bn": 9}
+           "十万": 5, "亿": 8, "万": 4, "千": 3, "百": 2, "thousand": 3, "million": 6,
+           "billion": 9, "trillion": 12, "bn": 9}
 _SCALE = (_SP + r"(?P<scale>亿亿|万亿|千亿|百亿|十亿|千万|百万|十万|亿|万|千(?![克米瓦])|百(?!分)"
           r"|(?:thousand|million|billion|trillion|bn)(?![A-Za-z]))")
 _DIGITS = r"(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?"
@@ -130,6 +130,7 @@ _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四":
               "七": 7, "八": 8, "九": 9}
 _CN_SMALL = {"十": 10, "百": 100, "千": 1000}
 _CN_BIG = (("亿", 10**8), ("万", 10**4))
+_CN_MAX_CHARS = 40  # 九千九百九十九万九千九百九十九亿九千九百九十九万九千九百九十九 has 39
 _CN_CHARS = "".join(_CN_DIGITS) + "十百千万亿几"
 _PAIR = re.compile("([一二三四五六七八])([二两三四五六七八九])")
 _CN = re.compile(r"(?P<pre>第|上(?=[百千万亿])|数(?=[十百千万亿])|百分之)?"
@@ -402,6 +403,8 @@ def _cn_value(cn: str, few: tuple[int, int]) -> tuple[int, int, int] | None:
 
     Two neighbouring digits (三四, 一两, 三四万) are a range: 3-4, 1-2, 30000-40000.
     """
+    if len(cn) > _CN_MAX_CHARS:  # not a numeral but a run of them (亿亿亿…): parsing recurses
+        return None
     low_text, high_text = cn, cn
     if pair := _PAIR.search(cn):
         a, b = pair.group(1), pair.group(2)

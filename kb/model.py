@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from .choices import DEFAULT_STORE
 from .errors import Origin
+from .limits import shorten
 
 # Ids become IRI path segments and file names, so they are kept to a safe, stable alphabet.
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
@@ -89,7 +90,7 @@ def parse_time_text(text: str, kind: str) -> TimeSpec:
                         else min(a.precision, b.precision, key=_PRECISIONS.index), text)
     m = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", text)
     if not m:
-        raise ValueError(f"{text!r} is not a date like 2022, 2025-06 or 2025-06-30")
+        raise ValueError(f"'{shorten(text)}' is not a date like 2022, 2025-06 or 2025-06-30")
     year, month, day = int(m[1]), m[2], m[3]
     if month is None:
         return TimeSpec(kind, date(year, 1, 1), date(year, 12, 31), "year", text)

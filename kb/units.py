@@ -7,6 +7,8 @@ import re
 from fractions import Fraction
 from functools import cache, lru_cache
 
+from .limits import shorten
+
 # Currencies are separate dimensions so that CNY never silently converts to USD: a conversion
 # needs an exchange rate (CNY/USD) taken from a claim or from evidence.
 CURRENCIES = ("USD", "CNY", "TWD", "KRW", "EUR", "JPY", "HKD")
@@ -74,8 +76,8 @@ def unit_problem(code: str) -> str | None:
     try:
         parse_unit(code)
     except UnitError:
-        return (f"unknown unit '{code}'; use a unit such as USD, CNY, count, ratio, FLOPS, t, "
-                "kg, USD/kg or USD/kWh")
+        return (f"unknown unit '{shorten(code)}'; use a unit such as USD, CNY, count, ratio, "
+                "FLOPS, t, kg, USD/kg or USD/kWh")
     return None
 
 

@@ -42,7 +42,8 @@ def check_references(c: Collection, graph: KbGraph) -> Iterable[Problem]:
     def missing(kind, obj, key, ident, known, where):
         if ident and ident not in known and (where[0], ident) not in c.broken:
             return Problem(obj.line_of(key), kind, obj.id,
-                           f"unknown {where[0]} '{ident}'; add it to {where[1]} or fix the id")
+                           f"unknown {where[0]} '{shorten(ident)}'; add it to {where[1]} or fix "
+                           "the id")
         return None
 
     entity = ("entity", "entities.yaml")
@@ -70,8 +71,8 @@ def check_references(c: Collection, graph: KbGraph) -> Iterable[Problem]:
         for ident in review.evidence:
             if ident not in c.evidence and ("evidence", ident) not in c.broken:
                 yield Problem(review.line_of("evidence"), "claim", claim.id,
-                              f"unknown evidence '{ident}'; add it to claims/evidence/ or fix "
-                              "the id")
+                              f"unknown evidence '{shorten(ident)}'; add it to claims/evidence/ "
+                              "or fix the id")
     known = c.claims.keys() | c.evidence.keys() | {i for k, i in c.broken
                                                    if k in ("claim", "evidence")}
     for rel in c.relations.values():
