@@ -300,7 +300,20 @@ class _Fields:
         if not isinstance(value, YamlSeq):
             self.problem(f"field '{key}' must be a list", key)
             return ()
-        return tuple(str(v) for v in value)
+        if any(isinstance(v, (YamlMap, YamlSeq)) or v is None for v in value):
+            self.problem(f"field '{key}' must be a list of text, not of lists, mappings or "
+                         "empty items", key)
+            return ()
+        return tuple(str(v).strip() if isinstance(v, str) else show(v) for v in value)
+
+    def ident_list(self, key: str) -> tuple[str, ...]:
+        """A list of ids (or one id); each must be a valid id."""
+        idents = self.string_list(key)
+        for ident in idents:
+            if problem := id_problem(ident):
+                self.problem(f"in '{key}': {problem}", key)
+                return ()
+        return idents
 
     def labels(self, key: str = "label") -> dict[str, str]:
         value = self.raw(key, True)
@@ -660,7 +673,7 @@ class Loader:
             return None
         return Claim(**parts, source=source.id, quote=quote, start=start, end=end,
                      normalised=normalised, statement=statement, confidence=confidence,
-                     review=review, about=f.string_list("about"))
+                     review=review, about=f.ident_list("about"))
 
     def _review(self, f: _Fields) -> Review | None:
         r = f.sub("review")
@@ -669,7 +682,7 @@ class Loader:
         r.check_keys(("verdict", "explanation", "reviewer", "date", "evidence"))
         verdict, explanation = r.choice("verdict", VERDICTS), r.text("explanation")
         reviewer, day = r.ident_field("reviewer"), r.day("date")
-        evidence = r.string_list("evidence")
+        evidence = r.ident_list("evidence")
         if None in (verdict, explanation, reviewer, day):
             return None
         return Review(verdict, explanation, reviewer, day, evidence, r.origin, r.lines())
