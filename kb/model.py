@@ -107,7 +107,7 @@ _PRECISIONS = ("year", "month", "day")
 
 def quote_hint(text: str, quote: str) -> str:
     """How to fix a claim's offsets: where its quote occurs in the text, if anywhere."""
-    found = []
+    found: list[int] = []
     i = text.find(quote) if quote else -1
     while i >= 0 and len(found) < 6:
         found.append(i)

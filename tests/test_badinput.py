@@ -143,3 +143,13 @@ def test_long_comment_line_parses_in_linear_time(workdir: Path):
     result, seconds = run_kb(workdir, "check", "--claims", "claims")
     assert result.returncode == 0, result.stdout + result.stderr
     assert seconds < 10
+
+
+def test_export_refuses_a_url_no_serialisation_can_carry(workdir: Path):
+    """C7: the url that once passed kb check and crashed kb export --format turtle."""
+    case = next(c for c in CASES if c.name == "source-url-space-and-angle")
+    apply(workdir / "claims", case)
+    result, _ = run_kb(workdir, "export", "--claims", "claims", "--format", "turtle")
+    assert "Traceback" not in result.stdout + result.stderr
+    assert result.returncode == 1
+    assert case.expected in result.stdout + result.stderr
