@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import os
 import re
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -419,6 +420,7 @@ class Loader:
         if not self.root.is_dir():
             raise LoadError([Problem(Origin(str(self.root), 0), "", "",
                                      "claims folder not found; pass --claims DIR")])
+        self._folder_links()
         config = self._config()
         entities = {e.id: e for e in self._list("entities.yaml", "entity", self._entity)}
         properties = {p.id: p for p in self._list("properties.yaml", "property", self._property)}
@@ -446,7 +448,8 @@ class Loader:
         relations: dict[str, Relation] = {}
         ignored: list[IgnoredMention] = []
         source_root = self.root / SOURCES_DIR
-        for folder in sorted(p for p in source_root.glob("*") if p.is_dir()):
+        for folder in sorted(p for p in source_root.glob("*")
+                             if p.is_dir() and str(p) not in self.unreadable):
             source = self._source(folder)
             if source is None:
                 continue
@@ -470,6 +473,30 @@ class Loader:
                                                           evidence, claims, relations)),
             complete=not self.unreadable,
         )
+
+    def _folder_links(self) -> None:
+        """Report folder symlinks that lead out of the claims folder or loop back into it.
+
+        The loader reads only the files it names, but whatever walks the whole folder (the
+        store's manifest, a backup) would follow such a link out, or round a loop forever.
+        """
+        root = self.root.resolve()
+        for folder, subfolders, _ in os.walk(self.root):
+            subfolders[:] = [name for name in subfolders if not name.startswith(".")]
+            for name in subfolders:
+                path = Path(folder) / name
+                if not path.is_symlink():
+                    continue
+                real = path.resolve()
+                if not real.is_relative_to(root):
+                    problem = "leads out of the claims folder"
+                elif path.parent.resolve().is_relative_to(real):
+                    problem = "is a symlink loop (it links to a folder that contains it)"
+                else:
+                    continue
+                self.unreadable.append(str(path))
+                self.sink.add(Origin(str(path), 0), "", "", f"the folder {problem}; replace "
+                              "the link with the folder itself")
 
     @staticmethod
     def _loaded(entities, properties, documents, evidence, claims, relations) -> set:

@@ -637,6 +637,28 @@ CASES: list[Case] = [
         f"{C}evidence/loop.yaml: the file is a symlink loop; replace it with the file itself",
     ),
     Case(
+        "folder-symlink-loop",
+        "U7",
+        (("symlink", f"{SRC}/up", ".."),),
+        f"{C}{SRC}/up: the folder is a symlink loop (it links to a folder that contains it); "
+        "replace the link with the folder itself",
+        build=True,
+    ),
+    Case(
+        "source-folder-symlink-loop",
+        "U7",
+        (("symlink", "sources/loop", "."),),
+        f"{C}sources/loop: the folder is a symlink loop (it links to a folder that contains "
+        "it); replace the link with the folder itself",
+    ),
+    Case(
+        "folder-symlink-out",
+        "S1",
+        (("symlink", "evidence/etc", "/etc"),),
+        f"{C}evidence/etc: the folder leads out of the claims folder; replace the link with the "
+        "folder itself",
+    ),
+    Case(
         "evidence-a-folder",
         "U7",
         (("mkdir", "evidence/folder.yaml"),),
