@@ -159,6 +159,14 @@ class _Constructor(SafeConstructor):
 
 _Constructor.add_constructor("tag:yaml.org,2002:int", _Constructor.construct_core_int)  # type: ignore[type-var]
 _Constructor.add_constructor("tag:yaml.org,2002:float", _Constructor.construct_core_float)  # type: ignore[type-var]
+def _unsupported(self, node):
+    raise _limit(node, f"the tag {node.tag.replace('tag:yaml.org,2002:', '!!')} is not supported "
+                 "here; write plain text, numbers, lists and mappings")
+
+
+# Binary data, sets and ordered pairs would reach the claims as Python bytes, sets and tuples.
+for _tag in ("binary", "set", "omap", "pairs"):
+    _Constructor.add_constructor(f"tag:yaml.org,2002:{_tag}", _unsupported)
 _Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_core_timestamp)  # type: ignore[type-var]
 _Constructor.add_constructor("tag:yaml.org,2002:map", _Constructor.construct_located_map)  # type: ignore[type-var]
 _Constructor.add_constructor("tag:yaml.org,2002:seq", _Constructor.construct_located_seq)  # type: ignore[type-var]

@@ -602,6 +602,20 @@ CASES: list[Case] = [
         "2025-10-24",
     ),
     Case(
+        "binary-tag-in-properties",
+        "U5",
+        (("replace", "properties.yaml", "description: Revenue", "description: !!binary aGk= #"),),
+        f"{C}properties.yaml:3: the tag !!binary is not supported here; write plain text, "
+        "numbers, lists and mappings",
+    ),
+    Case(
+        "python-tag-in-claims",
+        "U5",
+        (("replace", CLAIMS, "unit: USD", "unit: !!python/object/apply:os.system [ls]"),),
+        f"{C}{CLAIMS}:10: YAML syntax error: could not determine a constructor for the tag "
+        "'tag:yaml.org,2002:python/object/apply:os.system'",
+    ),
+    Case(
         "entity-not-a-mapping",
         "U5 S2",
         (("write", "entities.yaml", "- root:x:0:0:root:/root:/bin/bash" + "x" * 500 + "\n"),),
