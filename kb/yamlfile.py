@@ -27,8 +27,8 @@ from yaml._yaml import CParser  # libyaml, bundled with PyYAML's wheels
 from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .limits import MAX_DEPTH, MAX_DIGITS, MAX_EXPANDED_SIZE, MAX_SCALAR_CHARS
-from .safefile import FORBIDDEN_CHARS
+from .limits import MAX_DEPTH, MAX_DIGITS, MAX_EXPANDED_SIZE, MAX_SCALAR_CHARS, shorten
+from .safefile import find_forbidden, forbidden_char
 
 MarkedYAMLError = yaml.MarkedYAMLError
 YAMLError = yaml.YAMLError
@@ -40,6 +40,10 @@ class YamlLimitError(ValueError):
     def __init__(self, line: int, message: str):
         super().__init__(message)
         self.line, self.message = line, message
+
+
+NESTED = (f"mappings and lists are nested more than {MAX_DEPTH} levels deep (docs/limits.md); "
+          "flatten them")
 
 
 def _limit(node: Node, message: str) -> YamlLimitError:
@@ -95,17 +99,27 @@ for _tag, _pattern, _first in _CORE:
 
 
 class _Constructor(SafeConstructor):
-    """Builds YamlMap and YamlSeq with their lines; refuses duplicate keys."""
+    """Builds YamlMap and YamlSeq with their lines; refuses duplicate keys and deep nesting."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth = 0  # of the mappings and lists being built
 
     def construct_scalar(self, node):
         value = super().construct_scalar(node)
         if len(value) > MAX_SCALAR_CHARS:
             raise _limit(node, f"a value of {len(value)} characters is longer than the limit of "
                          f"{MAX_SCALAR_CHARS} (docs/limits.md); shorten it")
-        if m := FORBIDDEN_CHARS.search(value):
+        # The file's text has been checked whole; only an escape (\0) adds a character.
+        if node.style == '"' and (m := find_forbidden(value)):
             raise _limit(node, f"a value holds the control character U+{ord(m.group()):04X}, "
                          "which is not allowed; remove it")
         return value
+
+    def enter(self, node: Node) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _limit(node, NESTED)
 
     def construct_core_int(self, node):
         text = self.construct_scalar(node)
@@ -136,6 +150,7 @@ class _Constructor(SafeConstructor):
         data.line = node.start_mark.line + 1
         data.key_lines = {}
         yield data
+        self.enter(node)
         for key_node, value_node in node.value:
             key = self.construct_object(key_node, deep=True)
             try:
@@ -145,25 +160,29 @@ class _Constructor(SafeConstructor):
                                        "found an unhashable key", key_node.start_mark) from None
             if key in data:
                 raise ConstructorError("while constructing a mapping", node.start_mark,
-                                       f"found duplicate key {key!r}", key_node.start_mark)
+                                       f"found duplicate key '{shorten(str(key))}'",
+                                       key_node.start_mark)
             data[key] = self.construct_object(value_node, deep=True)
             data.key_lines[key] = key_node.start_mark.line + 1
+        self.depth -= 1
 
     def construct_located_seq(self, node: SequenceNode):
         data = YamlSeq()
         data.line = node.start_mark.line + 1
         data.item_lines = [child.start_mark.line + 1 for child in node.value]
         yield data
+        self.enter(node)
         data.extend(self.construct_object(child, deep=True) for child in node.value)
+        self.depth -= 1
 
 
-_Constructor.add_constructor("tag:yaml.org,2002:int", _Constructor.construct_core_int)  # type: ignore[type-var]
-_Constructor.add_constructor("tag:yaml.org,2002:float", _Constructor.construct_core_float)  # type: ignore[type-var]
 def _unsupported(self, node):
     raise _limit(node, f"the tag {node.tag.replace('tag:yaml.org,2002:', '!!')} is not supported "
                  "here; write plain text, numbers, lists and mappings")
 
 
+_Constructor.add_constructor("tag:yaml.org,2002:int", _Constructor.construct_core_int)  # type: ignore[type-var]
+_Constructor.add_constructor("tag:yaml.org,2002:float", _Constructor.construct_core_float)  # type: ignore[type-var]
 # Binary data, sets and ordered pairs would reach the claims as Python bytes, sets and tuples.
 for _tag in ("binary", "set", "omap", "pairs"):
     _Constructor.add_constructor(f"tag:yaml.org,2002:{_tag}", _unsupported)
@@ -205,12 +224,15 @@ def _check_shape(root: Node) -> None:
         depth[key] = 1 + max((depth[id(c)] for c in children), default=0)
         size[key] = 1 + sum(size[id(c)] for c in children)
         if depth[key] > MAX_DEPTH:
-            raise _limit(node, f"mappings and lists are nested more than {MAX_DEPTH} levels deep "
-                         "(docs/limits.md); flatten them")
+            raise _limit(node, NESTED)
         if size[key] > MAX_EXPANDED_SIZE:
             raise _limit(node, "with its aliases (*name) expanded the document grows beyond "
                          f"{MAX_EXPANDED_SIZE} (docs/limits.md); write the values out instead "
                          "of repeating aliases")
+
+
+# An anchor (&name) starts a line or follows a space or a flow indicator; "R&D" is not one.
+_ANCHOR = re.compile(r"(?:^|[\s\[{,])&[^\s\[\]{},]", re.MULTILINE)
 
 
 def parse_yaml(text: str) -> Any:
@@ -219,12 +241,17 @@ def parse_yaml(text: str) -> Any:
     Raises MarkedYAMLError (or YAMLError) on a syntax error and YamlLimitError when the
     document exceeds a bound of kb/limits.py.
     """
+    if found := forbidden_char(text):
+        line, column, char = found
+        raise YamlLimitError(line, f"control character {char} at column {column} is not "
+                                   "allowed; remove it")
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
             return None
-        _check_shape(node)
+        if _ANCHOR.search(text):  # only an anchor can be aliased: otherwise nothing to expand
+            _check_shape(node)
         return loader.construct_document(node)
     finally:
         loader.dispose()

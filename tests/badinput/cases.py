@@ -93,7 +93,7 @@ CASES: list[Case] = [
                 "deep:\n" + "".join(" " * i + "a:\n" for i in range(1, 60)),
             ),
         ),
-        f"{C}collection.yaml:35: {NESTED}",
+        f"{C}collection.yaml:40: {NESTED}",
     ),
     # C2: NUL, other control characters and U+FFFE
     Case(
