@@ -2,4 +2,5 @@
 
 from .cli import main
 
-main()
+if __name__ == "__main__":  # importing the module (as tests/test_layers.py does) runs nothing
+    main()

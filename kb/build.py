@@ -14,12 +14,12 @@ from .export import write_rdf, write_table
 from .layout import SITE_MARKER, download_path
 from .parallel import start_forked
 from .pipeline import Checked, check
+from .rebuild import start_rebuild
 from .render import build_date, render_site, source_date_epoch, stamp
 from .searchindex import start_index
 from .siteverify import SiteCheckFailed, verify_site
 from .stores.manifest import read_manifest, stale_reason
 from .stores.oxigraph import config_settings
-from .stores.rebuild import start_rebuild
 from .timing import stage
 
 

@@ -77,8 +77,8 @@ class _Axis:
         """Round values for tick marks: powers of ten on a log axis, 1-2-5 steps otherwise."""
         if self.log:
             first, last = math.ceil(self.lo), math.floor(self.hi)
-            step = max(1, math.ceil((last - first + 1) / 6))
-            return [Decimal(10) ** k for k in range(first, last + 1, step)]
+            every = max(1, math.ceil((last - first + 1) / 6))
+            return [Decimal(10) ** k for k in range(first, last + 1, every)]
         raw = (self.hi - self.lo) / 4
         exponent = math.floor(math.log10(raw))
         step = next(Decimal(m).scaleb(exponent) for m in ("1", "2", "2.5", "5", "10")

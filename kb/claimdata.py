@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pyoxigraph as ox
 from markupsafe import Markup
 
 from .graph import VERDICT_RATINGS, KbGraph, site_url
@@ -26,9 +27,8 @@ def claim_slices(graph: KbGraph) -> dict[str, list]:
     prefix = str(graph.iris.claim(""))
     out: dict[str, list] = {}
     for q in graph.quads:
-        subject = q.subject.value
-        if subject.startswith(prefix):
-            out.setdefault(subject[len(prefix):].split("#", 1)[0], []).append(q)
+        if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(prefix):
+            out.setdefault(q.subject.value[len(prefix):].split("#", 1)[0], []).append(q)
     return out
 
 

@@ -13,7 +13,8 @@ A key that lists many claims also holds their rows in a few pages (idx:page "[[r
 read instead of one literal per claim. Each claim node carries its row, confidence and time,
 for the range filters. The rows are the graph queries' own answers (listings.graph_rows),
 taken when the store is built, so the index says nothing the graph does not; a test compares
-both on every filter.
+both on every filter. The index is a database kept beside the Oxigraph store (in its folder):
+the store builds it through the write hook and opens it with OxigraphStore.beside.
 """
 
 from __future__ import annotations
@@ -25,11 +26,18 @@ from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from itertools import product
+from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
+
 from .listings import CLAIM_COLUMNS, ClaimFilter, graph_rows
-from .queries import XSD, Iri, Lit, boolean, date_literal, decimal
-from .stores import Store
+from .oxterms import to_ox
+from .queries import XSD, Iri, Lit, Term, boolean, date_literal, decimal, text_of
+from .stores.base import Store
+from .stores.oxigraph import OxigraphStore
+
+NAME = "claim-index"  # the database's folder, beside the store's
 
 IX = "urn:kb:claim-index#"
 LISTS, PAGE, ROW, CONFIDENCE, START, END = (
@@ -98,6 +106,27 @@ def triples(store: Store) -> Iterator[Triple]:
                 yield name, PAGE, Lit("[" + ",".join(texts[start:start + PAGE_SIZE]) + "]")
 
 
+def write(store: OxigraphStore, folder: Path) -> None:
+    """Build the claim index of a store into a new database (the store's Hooks.beside)."""
+    index = ox.Store(str(folder))
+    graph = ox.DefaultGraph()
+    made: dict = {}  # keys and predicates recur on every claim: convert each term once
+
+    def term(t):
+        hit = made.get(t)
+        if hit is None:
+            hit = made[t] = to_ox(t)
+        return hit
+
+    index.bulk_extend(ox.Quad(term(s), term(p), to_ox(o), graph) for s, p, o in triples(store))
+    index.flush()
+
+
+def index_of(store: Store) -> ClaimIndex | None:
+    """The claim index kept beside a store, if it keeps one (only the Oxigraph store does)."""
+    return ClaimIndex(store.beside(NAME)) if isinstance(store, OxigraphStore) else None
+
+
 def encode(row: dict[str, Any]) -> str:
     """A listing row as a JSON array; decimals as JSON numbers spelled as Decimal spells them,
     so that they come back exactly."""
@@ -123,7 +152,7 @@ class ClaimIndex:
     def rows(self, filters: ClaimFilter) -> list[dict[str, Any]]:
         """The listing rows of the claims that pass the filters (unsorted)."""
         listed, timed = filters.bindings(self.index)  # validates the verdict
-        bindings = {"key": key(filters)}
+        bindings: dict[str, Term] = {"key": key(filters)}
         ranged = filters.time is not None or listed["min_confidence"] is not None \
             or listed["max_confidence"] is not None
         if ranged:
@@ -136,10 +165,10 @@ class ClaimIndex:
         else:
             pages = self.index.column("claim_pages", "page", bindings)
             if pages:
-                return decode_rows(page.value[1:-1] for page in pages)
+                return decode_rows(text_of(page)[1:-1] for page in pages)
         texts = self.index.column("claim_index_ranges" if ranged else "claim_index", "row",
                                   bindings)
-        return decode_rows(text.value for text in texts)
+        return decode_rows(text_of(text) for text in texts)
 
 
 def decode_rows(texts: Iterable[str]) -> list[dict[str, Any]]:

@@ -1,15 +1,38 @@
-"""The kb command line: a thin click layer over the library. Heavy imports happen per command."""
+"""The kb command line: a thin click layer over the library.
+
+The modules that import rdflib, pyoxigraph, YAML, jinja2 or an http server (the pipeline, the
+stores, the build, kb serve) are imported inside the commands that use them, so that `kb --help`
+and a query on a fresh store start in milliseconds; tests/test_store.py checks what they load.
+Everything else is imported here.
+"""
 
 from __future__ import annotations
 
 import functools
 import os
+import re
 import sys
+import time
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import click
 
-from .choices import STORE_KINDS
+from .atomic import write_file
+from .choices import EXPORT_FORMATS, LISTING_FORMATS, SORT_KEYS, STORE_KINDS
+from .errors import KbError, LoadError, ProblemsError, UsageError
+from .findings import KINDS as FINDING_KINDS
+from .listings import ClaimFilter, Listing, UnknownId, check_ids
+from .listings import claims as list_claims
+from .listings import entities as list_entities
+from .listings import findings as list_findings
+from .listings import query as run_query
+from .listings import show as show_claim
+from .listings import stats as count
+from .output import claim_text, format_listing, json_text, triples_text
+from .queries import Iri, Lit, boolean, decimal
+from .timing import peak_rss_mb, reset, stages
+from .verdicts import VERDICTS
 
 DEFAULT_CLAIMS = "claims"
 DEFAULT_OUT = "_site"
@@ -28,8 +51,6 @@ def domain_errors(func):
     """Turn domain exceptions into one clear line and exit status 1, never a traceback."""
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        from .errors import KbError, LoadError, ProblemsError
-
         try:
             return func(*args, **kwargs)
         except KbError as exc:
@@ -54,7 +75,7 @@ def cli():
     """
 
 
-# ---------------------------------------------------------------- checking (issues 2, 4, 5)
+# ---------------------------------------------------------------- checking
 
 
 @cli.command()
@@ -76,17 +97,14 @@ def check(claims_dir: Path, as_json: bool, site_dir: Path | None, strict: bool,
     With --site DIR, each way the built site differs from the knowledge base is printed as
     DIR/PAGE: what differs.
     """
+    from .consistency import finding_record
     from .pipeline import check as run_check
 
     checked = run_check(claims_dir)
     report = checked.report
     site_problems = _site_problems(checked, site_dir) if site_dir and report.ok else []
-    from .consistency import finding_record
-
     failing = [f for f in report.findings if not f.holds]
     if as_json:
-        from .output import json_text
-
         out = {"errors": [p.as_dict() for p in report.errors], "ok": report.ok,
                "findings": [finding_record(f) for f in report.findings]}
         if site_dir:
@@ -131,9 +149,6 @@ def mentions(claims_dir: Path, target: str, as_json: bool, uncovered: bool):
     its bound and unit words), value, unit, bound and, for a source, what covers it.
     """
     from .consistency import MENTION_FIELDS, MENTION_TABLE, mentions_of
-    from .errors import UsageError
-    from .listings import Listing
-    from .output import format_listing, json_text
 
     try:
         rows, is_source = mentions_of(claims_dir, target)
@@ -150,19 +165,76 @@ def mentions(claims_dir: Path, target: str, as_json: bool, uncovered: bool):
     click.echo(f"kb mentions: {len(rows)} mention(s)", err=True)
 
 
-# ---------------------------------------------------------------- export and build (issues 2, 5)
+@cli.command()
+@claims_option
+@click.argument("target", metavar="FILE-or-SOURCE-ID")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print JSON: the normalised text and the offset map back to the raw text.")
+@click.option("--keep-brands", is_flag=True,
+              help="Keep brand strings injected into spun pages (deleted by default).")
+@domain_errors
+def normalize(claims_dir: Path, target: str, as_json: bool, keep_brands: bool):
+    """Print the de-spun text of a file or a source (东谈主 → 人, 好意思元 → 美元 …).
+
+    The lexicon is kb/data/despin.yaml. With --json, each swap is listed with its raw and
+    normalised offsets (code points, end exclusive); text between swaps is unchanged.
+    """
+    from .consistency import read_target_text
+    from .despin import normalise
+    from .errors import UsageError
+    from .output import json_text
+
+    try:
+        raw = read_target_text(claims_dir, target)
+    except UsageError as exc:
+        raise click.BadParameter(str(exc), param_hint="FILE-or-SOURCE-ID") from None
+    norm = normalise(raw, delete=not keep_brands)
+    if as_json:
+        click.echo(json_text({"text": norm.text, "swaps": norm.offset_map()}), nl=False)
+    else:
+        click.echo(norm.text, nl=False)
+    click.echo(f"kb normalize: {len(norm.swaps)} swap(s)", err=True)
+
+
+@cli.command("new")
+@claims_option
+@click.argument("source_id", metavar="SOURCE-ID")
+@click.option("--text", "text_file", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The article's text (UTF-8), stored verbatim as text.txt.")
+@click.option("--title", help="The article's title.")
+@click.option("--publisher", help="Who published it.")
+@click.option("--url", help="Where it was published (http:// or https://).")
+@click.option("--published", metavar="DATE", help="When it was published: 2025-10-24 or "
+              "2025-10-24T03:14:00.")
+@click.option("--language", default="zh", show_default=True, help="The text's language code.")
+@domain_errors
+def new_source_command(claims_dir: Path, source_id: str, text_file: Path, title, publisher,
+                       url, published, language):
+    """Start a new source: its text, source.yaml, and one draft claim per numeric mention.
+
+    Writes claims/sources/SOURCE-ID/ whole or not at all and never overwrites a source. `kb
+    check` reports each draft claim until a reviewer completes it (docs/mentions.md).
+    """
+    from .newsource import SourceInfo, new_source
+
+    folder = new_source(claims_dir, source_id, text_file,
+                        SourceInfo(title, publisher, url, published, language))
+    click.echo(f"kb new: wrote {folder}")
+
+
+# ---------------------------------------------------------------- export and build
 
 
 @cli.command()
 @claims_option
-@click.option("--format", "fmt", type=click.Choice(["trig", "turtle", "nquads", "jsonld", "csv"]),
+@click.option("--format", "fmt", type=click.Choice(tuple(EXPORT_FORMATS)),
               default="trig", show_default=True, help="Serialisation to write.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to FILE (atomically) instead of standard output.")
 @domain_errors
 def export(claims_dir: Path, fmt: str, output: Path | None):
     """Export the whole knowledge base in one format."""
-    from .atomic import write_file
     from .build import CheckFailed
     from .export import serialize
     from .pipeline import check as run_check
@@ -187,10 +259,7 @@ def export(claims_dir: Path, fmt: str, output: Path | None):
 @domain_errors
 def build(claims_dir: Path, out: Path, timings: Path | None):
     """Load, graph and check the claims, then write the site and open data to --out."""
-    import time
-
     from .build import build as run_build
-    from .timing import reset
 
     reset()
     start = time.perf_counter()
@@ -205,15 +274,12 @@ def build(claims_dir: Path, out: Path, timings: Path | None):
 
 
 def _write_timings(path: Path, total: float) -> None:
-    from .atomic import write_file
-    from .output import json_text
-    from .timing import peak_rss_mb, stages
 
     write_file(path, json_text({"stages": stages(), "total_seconds": round(total, 3),
                                 "peak_rss_mb": peak_rss_mb()}))
 
 
-# ---------------------------------------------------------------- site (issue 5)
+# ---------------------------------------------------------------- site
 
 
 @cli.command()
@@ -238,19 +304,7 @@ def serve(site_dir: Path, port: int, host: str):
         server.server_close()
 
 
-# ---------------------------------------------------------------- queries and stores (issue 6)
-
-# Literal copies keep `kb --help` free of library imports; tests/test_query_cli.py checks them
-# against kb.model.VERDICTS, kb.listings.SORT_KEYS and FINDING_KINDS.
-VERDICT_CHOICES = ("accurate", "mostly-accurate", "misleading", "inaccurate", "unverifiable")
-SORT_CHOICES = ("id", "source", "subject", "property", "amount", "confidence", "verdict", "time")
-FINDING_CHOICES = ("relation", "contradiction", "evidence-conflict")
-OUTPUT_FLAGS = (
-    ("table", "Print an aligned table (the default on a terminal)."),
-    ("json", "Print a JSON array of objects."),
-    ("nl", "Print one JSON object per line (the default when piped)."),
-    ("csv", "Print CSV with a header row."),
-)
+# ---------------------------------------------------------------- queries and stores
 
 
 def store_options(func):
@@ -266,16 +320,16 @@ def store_options(func):
 
 def output_options(func):
     """The shared --table/--json/--nl/--csv options: how a listing is printed."""
-    for flag, text in reversed(OUTPUT_FLAGS):
+    for flag, text in reversed(LISTING_FORMATS.items()):
         func = click.option(f"--{flag}", "fmt", flag_value=flag, help=text)(func)
     return func
 
 
 def _open_store(claims_dir: Path, store_kind: str | None, endpoint: str | None):
     """Open the chosen store, saying on stderr when it is rebuilt or the claims have errors."""
-    from .stores import open_store, resolve
+    from .connect import open_kb
 
-    store = open_store(resolve(claims_dir, store_kind, endpoint), notify=_note)
+    store = open_kb(claims_dir, store_kind, endpoint, notify=_note)
     if store.problem_count:
         _note(f"warning: {store.problem_count} entr{'y' if store.problem_count == 1 else 'ies'}"
               f" of {claims_dir} could not be loaded and are left out; run kb check")
@@ -288,7 +342,6 @@ def _note(message: str) -> None:
 
 def _emit(listing, fmt: str | None, command: str, empty: str) -> None:
     """Print a listing; an empty one says so on stderr and exits 1 (like grep)."""
-    from .output import format_listing
 
     fmt = fmt or ("table" if sys.stdout.isatty() else "nl")
     if not listing.rows:
@@ -303,8 +356,6 @@ def _decimal_in_unit_range(ctx, param, value):
     """A confidence bound: a number in [0, 1], kept exact as a Decimal."""
     if value is None:
         return None
-    from decimal import Decimal, InvalidOperation
-
     try:
         number = Decimal(value)
     except InvalidOperation:
@@ -318,6 +369,7 @@ def _time_range(ctx, param, value):
     """A date or period (2022, 2025-06, 2025-06-30 or START/END) as (first day, last day)."""
     if value is None:
         return None
+    # Here, not at the top: kb.model makes a dozen dataclasses (10 ms) that only --time needs.
     from .model import parse_time_text
 
     try:
@@ -328,8 +380,8 @@ def _time_range(ctx, param, value):
 
 
 def _sort_key(ctx, param, value):
-    if value.removeprefix("-") not in SORT_CHOICES:
-        raise click.BadParameter(f"'{value}' is not one of {', '.join(SORT_CHOICES)} "
+    if value.removeprefix("-") not in SORT_KEYS:
+        raise click.BadParameter(f"'{value}' is not one of {', '.join(SORT_KEYS)} "
                                  "(prefix '-' to sort descending)")
     return value
 
@@ -351,8 +403,6 @@ def query(sparql: str, params, claims_dir: Path, store_kind, endpoint, fmt):
     The default graph is the union of the collection's named graphs. CONSTRUCT prints sorted
     N-Triples.
     """
-    from .listings import query as run_query
-    from .output import json_text, triples_text
 
     text = _query_text(sparql)
     bindings = {name: _param_term(name, value) for name, value in params}
@@ -386,10 +436,6 @@ def _query_text(sparql: str) -> str:
 
 def _param_term(name: str, value: str):
     """A --param value as an RDF term: <iri>, integer, decimal, true/false, else a string."""
-    import re
-
-    from .queries import Iri, Lit, boolean, decimal
-
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
         raise click.BadParameter(f"'{name}' is not a variable name", param_hint="'--param'")
     if value.startswith("<") and value.endswith(">"):
@@ -411,7 +457,7 @@ def _param_term(name: str, value: str):
 @cli.command()
 @click.option("--subject", metavar="ENTITY", help="Only claims about this entity id.")
 @click.option("--property", "prop", metavar="PROPERTY", help="Only claims of this property id.")
-@click.option("--verdict", type=click.Choice(VERDICT_CHOICES),
+@click.option("--verdict", type=click.Choice(VERDICTS),
               help="Only claims with this verdict.")
 @click.option("--min-confidence", callback=_decimal_in_unit_range, metavar="X",
               help="Only claims with confidence >= X.")
@@ -425,7 +471,7 @@ def _param_term(name: str, value: str):
               help="Only claims whose time overlaps WHEN: 2022, 2025-06, 2025-06-30 or "
                    "START/END.")
 @click.option("--sort", default="id", show_default=True, callback=_sort_key, metavar="KEY",
-              help=f"Sort by {', '.join(SORT_CHOICES)}; prefix '-' to sort descending.")
+              help=f"Sort by {', '.join(SORT_KEYS)}; prefix '-' to sort descending.")
 @click.option("--limit", type=click.IntRange(min=1), metavar="N", help="Show at most N claims.")
 @store_options
 @output_options
@@ -433,15 +479,14 @@ def _param_term(name: str, value: str):
 def claims(subject, prop, verdict, min_confidence, max_confidence, source, has_finding,
            time_range, sort, limit, claims_dir: Path, store_kind, endpoint, fmt):
     """List claims, filtered and sorted."""
-    from .listings import ClaimFilter, UnknownId
-    from .listings import claims as list_claims
+    from .claimindex import index_of
 
     filters = ClaimFilter(subject=subject, property=prop, source=source, verdict=verdict,
                           min_confidence=min_confidence, max_confidence=max_confidence,
                           time=time_range, has_finding=has_finding)
     store = _open_store(claims_dir, store_kind, endpoint)
     try:
-        listing = list_claims(store, filters, sort=sort, limit=limit)
+        listing = list_claims(store, filters, sort=sort, limit=limit, index=index_of(store))
     except UnknownId as exc:
         raise _unknown_filter(exc) from None
     _emit(listing, fmt, "claims", "no claims match these filters")
@@ -454,8 +499,6 @@ def claims(subject, prop, verdict, min_confidence, max_confidence, source, has_f
 @domain_errors
 def show(claim_id: str, as_json: bool, claims_dir: Path, store_kind, endpoint):
     """Show everything about one claim: the claim, its review, evidence, findings, relations."""
-    from .listings import show as show_claim
-    from .output import claim_text, json_text
 
     record = show_claim(_open_store(claims_dir, store_kind, endpoint), claim_id)
     click.echo(json_text(record) if as_json else claim_text(record), nl=False)
@@ -469,14 +512,13 @@ def show(claim_id: str, as_json: bool, claims_dir: Path, store_kind, endpoint):
 @domain_errors
 def entities(lang: str, claims_dir: Path, store_kind, endpoint, fmt):
     """List the entities claims are about, with how many claims concern each."""
-    from .listings import entities as list_entities
 
     listing = list_entities(_open_store(claims_dir, store_kind, endpoint), lang)
     _emit(listing, fmt, "entities", "the knowledge base has no entities")
 
 
 @cli.command()
-@click.option("--kind", type=click.Choice(FINDING_CHOICES), help="Only findings of this kind.")
+@click.option("--kind", type=click.Choice(tuple(FINDING_KINDS)), help="Only findings of this kind.")
 @click.option("--claim", "claim_id", metavar="ID", help="Only findings that involve this claim.")
 @click.option("--all", "include_holding", is_flag=True,
               help="Include evaluated relations that hold.")
@@ -486,8 +528,6 @@ def entities(lang: str, claims_dir: Path, store_kind, endpoint, fmt):
 def findings(kind, claim_id, include_holding: bool, claims_dir: Path, store_kind, endpoint,
              fmt):
     """List the findings: failed relations, contradictions and conflicts with evidence."""
-    from .listings import UnknownId, check_ids
-    from .listings import findings as list_findings
 
     store = _open_store(claims_dir, store_kind, endpoint)
     listing = list_findings(store, kind, claim_id, include_holding)
@@ -505,7 +545,6 @@ def findings(kind, claim_id, include_holding: bool, claims_dir: Path, store_kind
 @domain_errors
 def stats(claims_dir: Path, store_kind, endpoint, fmt):
     """Count claims by verdict, entity and source, and the knowledge base's totals."""
-    from .listings import stats as count
 
     _emit(count(_open_store(claims_dir, store_kind, endpoint)), fmt, "stats",
           "the knowledge base is empty")

@@ -9,7 +9,7 @@ Errors (the knowledge base must not be published):
   unit and precision (kb/mentions.py reads them);
 - coverage: every numeric mention of a source text lies inside a claim's quote or an ignored
   mention (see `coverage_problems` for the exact rule);
-- verdicts: the confidence lies in the verdict's band (kb/verdicts.py); accurate, mostly
+- verdicts: the confidence lies in the verdict's band (kb.verdicts); accurate, mostly
   accurate and inaccurate cite evidence; an accurate claim overlaps every comparable evidence
   statement it cites; an inaccurate one is refuted by at least one of them;
 - relations that cannot be evaluated (malformed, unknown unit, mixed dimensions, division by
@@ -33,6 +33,7 @@ from pathlib import Path
 
 from .errors import KbError, Origin, Problem, UsageError
 from .expr import references
+from .findings import KINDS as FINDING_KINDS
 from .findings import Finding, Side
 from .intervals import (
     Interval,
@@ -42,7 +43,8 @@ from .intervals import (
     interval_decimals,
     quantity_interval,
 )
-from .mentions import Mention, find_mentions
+from .load import load_lenient, read_text_file
+from .mentions import ISO_KINDS, MEASURED_KINDS, Mention, find_mentions
 from .model import Claim, Collection, Evidence, Quantity, Statement, TimeSpec
 from .queries import plain_decimal
 from .relations import RelationError, decimal_factor, evaluate, stated
@@ -51,7 +53,6 @@ from .verdicts import BANDS, NEEDS_EVIDENCE, in_band
 
 # Units the text may write that say nothing about the claim's dimension (measure words).
 _NEUTRAL_UNITS = (None, "count")
-FINDING_ORDER = ("relation", "contradiction", "evidence-conflict")
 
 
 @dataclass(frozen=True)
@@ -82,9 +83,12 @@ def run(c: Collection, prior: Iterable[Problem], load_problems: Iterable[Problem
               *verdict_problems(claims, evidence)]
     findings: list[Finding] = []
     for outcome in relation_outcomes(c, claims, evidence, broken):
-        (findings if isinstance(outcome, Finding) else errors).append(outcome)
+        if isinstance(outcome, Finding):
+            findings.append(outcome)
+        else:
+            errors.append(outcome)
     findings += contradictions(c, claims) + evidence_conflicts(c, claims, evidence)
-    findings.sort(key=lambda f: (FINDING_ORDER.index(f.kind), f.id))
+    findings.sort(key=lambda f: (list(FINDING_KINDS).index(f.kind), f.id))
     return Outcome(errors, findings)
 
 
@@ -110,7 +114,7 @@ class _Reading:
 
 
 def _reading(m: Mention, unit: str) -> _Reading:
-    factor, ok = _unit_factor(m.unit if m.kind == "quantity" else None, unit)
+    factor, ok = _unit_factor(m.unit if m.kind in MEASURED_KINDS else None, unit)
 
     def conv(x):
         return None if x is None else Fraction(x) * factor
@@ -179,14 +183,15 @@ def _mismatch(claim: Claim, readings: list[_Reading], problem) -> Problem:
         m = wrong_unit[0].mention
         return problem("unit", f"the quote says {m.text} ({m.unit}) but unit is {q.unit}; fix "
                                "unit (currencies convert only through a stated rate)")
-    quantities = [r for r in readings if r.mention.kind == "quantity" and r.unit_ok] or readings
+    quantities = [r for r in readings if r.mention.kind in MEASURED_KINDS and r.unit_ok] or readings
     best = min(quantities, key=lambda r: _distance(r.value, target))
     m = best.mention
     if q.bound == "range" and m.bound == "range":
         return problem("lower", f"the quote says {m.number} ({_plain(best.lower)}–"
                                 f"{_plain(best.upper)}) but lower/upper are {_plain(q.lower)}–"
                                 f"{_plain(q.upper)}; fix lower and upper")
-    if m.bound == "range" and best.lower <= target <= best.upper:
+    if (m.bound == "range" and best.lower is not None and best.upper is not None
+            and best.lower <= target <= best.upper):
         return problem("amount", f"the quote says {m.number} ({_plain(best.lower)}–"
                                  f"{_plain(best.upper)}) but bound is {q.bound}; set bound: range, "
                                  f"lower: {_plain(best.lower)}, upper: {_plain(best.upper)}")
@@ -204,7 +209,8 @@ def _distance(value: Fraction, target: Fraction) -> Fraction:
 def _bounds_problems(claim: Claim, r: _Reading, problem) -> Iterable[Problem]:
     q = claim.quantity
     lower, upper = q.implied_bounds()
-    if q.bound == "range" and Fraction(q.amount) != (r.lower + r.upper) / 2:
+    if (q.bound == "range" and r.lower is not None and r.upper is not None
+            and Fraction(q.amount) != (r.lower + r.upper) / 2):
         yield problem("amount", f"the quote says {r.mention.number} ({_plain(r.lower)}–"
                                 f"{_plain(r.upper)}) but amount is {_plain(q.amount)}; set amount "
                                 f"to the midpoint {_plain((r.lower + r.upper) / 2)}")
@@ -338,8 +344,8 @@ def _despace(text: str) -> str:
 
 
 def _mention_summary(m: Mention) -> str:
-    if m.kind != "quantity":
-        return f"{m.kind} {_plain(m.value)}"
+    if m.kind not in MEASURED_KINDS:
+        return f"{m.kind} {m.iso or _plain(m.value)}"
     unit = f" {m.unit}" if m.unit not in _NEUTRAL_UNITS else ""
     bound = "" if m.bound == "exact" else f", {_bound_words(m.bound)}"
     if m.bound == "range":
@@ -389,9 +395,8 @@ def verdict_problems(claims: dict[str, Claim],
         if 0 <= claim.confidence <= 1 and not in_band(verdict, claim.confidence):
             low, high = BANDS[verdict]
             yield Problem(claim.line_of("confidence"), "claim", claim.id,
-                          f"verdict {verdict} needs a confidence from {low} to {high} "
-                          f"(kb/verdicts.py), found {claim.confidence}; change the verdict or "
-                          "the confidence")
+                          f"verdict {verdict} needs a confidence from {low} to {high}, found "
+                          f"{claim.confidence}; change the verdict or the confidence")
         if verdict in NEEDS_EVIDENCE and not review.evidence:
             yield Problem(review.line_of("verdict"), "claim", claim.id,
                           f"verdict {verdict} needs evidence, but review.evidence is empty; cite "
@@ -534,7 +539,8 @@ def finding_record(f: Finding) -> dict:
 
 
 MENTION_FIELDS = ("line", "start", "end", "num_start", "num_end", "text", "number", "kind",
-                  "value", "unit", "bound", "lower", "upper", "precision", "covered_by")
+                  "value", "iso", "unit", "unit_inferred", "dimension", "scale", "bound", "lower",
+                  "upper", "precision", "covered_by")
 MENTION_TABLE = ("line", "num_start", "num_end", "number", "kind", "value", "unit", "bound",
                  "lower", "upper", "covered_by")
 
@@ -544,21 +550,31 @@ def mentions_of(root: str | Path, target: str) -> tuple[list[dict], bool]:
 
     Returns (records, whether target was a source). UsageError if it is neither.
     """
+    if Path(target).is_file():
+        return mention_records(find_mentions(read_target_text(root, target))), False
+    c = _collection_with(root, target)
+    return mention_records(coverage(c, target, find_mentions(c.sources[target].text))), True
+
+
+def read_target_text(root: str | Path, target: str) -> str:
+    """The text of a file, or of a source of the collection; UsageError if it is neither."""
     path = Path(target)
     if path.is_file():
         try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            raise KbError(f"{target}: not UTF-8 text ({exc.reason})") from None
-        return mention_records(find_mentions(text)), False
-    from .load import load_lenient
+            return read_text_file(path)[0]
+        except KbError as exc:
+            raise KbError(f"{target}{exc}") from None
+    return _collection_with(root, target).sources[target].text
 
+
+def _collection_with(root: str | Path, target: str) -> Collection:
+    """The collection, which must hold the source `target`; UsageError if it does not."""
     c, _ = load_lenient(root)
     if target not in c.sources:
         known = ", ".join(sorted(c.sources)) or "none"
         raise UsageError(f"'{target}' is neither a file nor a source of {root} (sources: "
                          f"{known})")
-    return mention_records(coverage(c, target, find_mentions(c.sources[target].text))), True
+    return c
 
 
 def mention_records(items: Iterable[Covered | Mention]) -> list[dict]:
@@ -568,6 +584,11 @@ def mention_records(items: Iterable[Covered | Mention]) -> list[dict]:
         m, by = (item.mention, item.by) if isinstance(item, Covered) else (item, None)
         out.append({"line": m.line, "start": m.start, "end": m.end, "num_start": m.num_start,
                     "num_end": m.num_end, "text": m.text, "number": m.number, "kind": m.kind,
-                    "value": m.value, "unit": m.unit, "bound": m.bound, "lower": m.lower,
+                    # a date's or cohort's value is its ISO text (2023-Q3); Mention.value keeps
+                    # the year as a number for the quote checks
+                    "value": m.iso if m.iso and m.kind in ISO_KINDS else m.value,
+                    "iso": m.iso, "unit": m.unit,
+                    "unit_inferred": m.unit_inferred, "dimension": m.dimension, "scale": m.scale,
+                    "bound": m.bound, "lower": m.lower,
                     "upper": m.upper, "precision": m.precision, "covered_by": by})
     return out

@@ -13,6 +13,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Graph
 
+from .choices import EXPORT_FORMATS
 from .claimdata import claim_slices
 from .graph import PREFIXES, KbGraph
 from .iris import Iris
@@ -21,15 +22,6 @@ from .model import Collection
 from .oxterms import from_ox
 from .queries import plain, query_text
 
-FORMATS = {
-    # name: (file extension, media type)
-    "trig": ("trig", "application/trig"),
-    "turtle": ("ttl", "text/turtle"),
-    "nquads": ("nq", "application/n-quads"),
-    "jsonld": ("jsonld", "application/ld+json"),
-    "csv": ("csv", "text/csv"),
-}
-
 CSV_COLUMNS = (
     "id", "source", "subject", "property", "compared_with", "amount", "unit", "bound", "lower",
     "upper", "precision", "time_kind", "time_start", "time_end", "time_phrase", "confidence",
@@ -37,7 +29,8 @@ CSV_COLUMNS = (
 )
 
 
-_OX_FORMATS = {"trig": ox.RdfFormat.TRIG, "turtle": ox.RdfFormat.TURTLE,
+# The export formats that are RDF, as Oxigraph names them (the others: csv).
+RDF_FORMATS = {"trig": ox.RdfFormat.TRIG, "turtle": ox.RdfFormat.TURTLE,
                "nquads": ox.RdfFormat.N_QUADS, "jsonld": ox.RdfFormat.JSON_LD}
 
 
@@ -46,10 +39,10 @@ def serialize(collection: Collection, graph: KbGraph, fmt: str,
     """The whole knowledge base (or some of its quads) in one format, as text."""
     if fmt == "csv":
         return claims_csv(collection, graph)
-    if fmt not in _OX_FORMATS:
-        raise ValueError(f"unknown format '{fmt}'; choose one of {', '.join(FORMATS)}")
+    if fmt not in RDF_FORMATS:
+        raise ValueError(f"unknown format '{fmt}'; choose one of {', '.join(EXPORT_FORMATS)}")
     # Turtle has no named graphs: it is the union of them all.
-    data = graph.serialize(_OX_FORMATS[fmt], quads, graphs=fmt != "turtle")
+    data = graph.serialize(RDF_FORMATS[fmt], quads, graphs=fmt != "turtle")
     return data.decode("utf-8")
 
 
@@ -74,7 +67,7 @@ def claims_csv(collection: Collection, graph: KbGraph) -> str:
 
 def write_table(collection: Collection, graph: KbGraph, folder: Path) -> dict[str, int]:
     """Write the CSV of claims and the vocabulary into folder; their sizes by path."""
-    texts = {download_path(FORMATS["csv"][0]): claims_csv(collection, graph),
+    texts = {download_path(EXPORT_FORMATS["csv"].ext): claims_csv(collection, graph),
              ONTOLOGY_PATH: ontology_text()}
     for rel, text in texts.items():
         (folder / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -87,12 +80,11 @@ def write_rdf(collection: Collection, graph: KbGraph, folder: Path) -> dict[str,
     their sizes by path. Serialisations stream to disk (the N-Quads alone are 200 bytes a quad)
     and use no store, so this may run in a forked child (see kb.build)."""
     sizes = {}
-    for fmt, (ext, _) in FORMATS.items():
-        if fmt in _OX_FORMATS:
-            path = folder / download_path(ext)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            graph.serialize(_OX_FORMATS[fmt], graphs=fmt != "turtle", output=path)
-            sizes[download_path(ext)] = path.stat().st_size
+    for fmt, rdf_format in RDF_FORMATS.items():
+        rel = download_path(EXPORT_FORMATS[fmt].ext)
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        graph.serialize(rdf_format, graphs=fmt != "turtle", output=folder / rel)
+        sizes[rel] = (folder / rel).stat().st_size
     for rel, text in claim_files(collection, graph).items():
         (folder / rel).parent.mkdir(parents=True, exist_ok=True)
         data = text.encode("utf-8")
@@ -103,8 +95,8 @@ def write_rdf(collection: Collection, graph: KbGraph, folder: Path) -> dict[str,
 
 def download_files(collection: Collection, graph: KbGraph) -> dict[str, str]:
     """The open-data downloads, by path relative to the site root."""
-    files = {download_path(ext): serialize(collection, graph, fmt)
-             for fmt, (ext, _) in FORMATS.items()}
+    files = {download_path(about.ext): serialize(collection, graph, fmt)
+             for fmt, about in EXPORT_FORMATS.items()}
     files[ONTOLOGY_PATH] = ontology_text()
     return files
 

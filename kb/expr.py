@@ -124,13 +124,16 @@ def _tokens(text: str) -> list[_Tok]:
         m = _TOKEN.match(text, pos)
         if not m:
             raise ExprError(f"unexpected character {text[pos]!r}", pos + 1)
-        if m.lastgroup != "space":
+        kind = m.lastgroup
+        if kind is None:  # every alternative of _TOKEN is a named group
+            raise ExprError(f"unexpected character {text[pos]!r}", pos + 1)
+        if kind != "space":
             if len(out) == MAX_EXPR_TOKENS:
                 # Evaluating and showing a relation recurse over its tree: keep it small.
                 raise ExprError(f"the expression has more than {MAX_EXPR_TOKENS} numbers, ids "
                                 "and operators (docs/limits.md); split it into several "
                                 "relations", pos + 1)
-            out.append(_Tok(m.lastgroup or "", m.group(), pos + 1))
+            out.append(_Tok(kind, m.group(), pos + 1))
         pos = m.end()
     out.append(_Tok("end", "", len(text) + 1))
     return out
@@ -208,8 +211,9 @@ class _Parser:
                                 tok.column)
             unit = self.unit()
             return Num(Fraction(tok.text), unit, tok.text, tok.column)
+        node: Node
         if tok.kind == "ident":
-            node: Node = Ref(tok.text, tok.column)
+            node = Ref(tok.text, tok.column)
         elif tok.text == "(":
             self.nest(tok)
             node = self.expr()

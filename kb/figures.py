@@ -76,8 +76,7 @@ def number_text(value: Decimal) -> str:
     """A number as people read it: 3,000 / 81.462 billion / 1.1 × 10¹⁸, never rounded."""
     magnitude = abs(value)
     if magnitude >= Decimal(10) ** 15:
-        _, digits, exponent = value.normalize().as_tuple()
-        power = len(digits) + exponent - 1
+        power = value.adjusted()
         mantissa = value.scaleb(-power)
         return f"{plain_number(mantissa)} × 10{str(power).translate(_SUPERSCRIPT)}"
     for scale, word in _SCALES:

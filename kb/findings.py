@@ -8,8 +8,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
-KINDS = ("relation", "contradiction", "evidence-conflict")
+
+class Kind(NamedTuple):
+    """How one kind of finding is named in the graph and on the pages."""
+
+    term: str  # its class in the kb: vocabulary
+    label: str  # one finding of the kind, on its page
+    failing: str  # the findings page's heading for those that do not hold
+
+
+# In the order reports and pages list them.
+KINDS: dict[str, Kind] = {
+    "relation": Kind("RelationFinding", "Relation", "Relations that do not hold"),
+    "contradiction": Kind("Contradiction", "Contradiction", "Contradictions"),
+    "evidence-conflict": Kind("EvidenceConflict", "Evidence conflict", "Evidence conflicts"),
+}
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,12 @@ from rdflib import OWL, RDF, RDFS, SKOS, XSD, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import PROV
 
 from .expr import references
-from .findings import Finding, Side
+from .findings import KINDS, Finding, Side
 from .iris import Iris
 from .model import Claim, Collection, Evidence, IgnoredMention, Quantity, Statement, TimeSpec
-from .queries import decimal_text
+from .queries import decimal_text, slug_term
 from .terms import to_rdflib
-from .verdicts import LABELS
+from .verdicts import LABELS, VERDICTS, rating
 from .vocab import KB, OA, SCHEMA, WD
 
 BOUND_TERMS = {
@@ -33,17 +33,10 @@ BOUND_TERMS = {
     "less-than": KB.LessThan,
     "range": KB.Range,
 }
-VERDICT_TERMS = {
-    "accurate": KB.Accurate,
-    "mostly-accurate": KB.MostlyAccurate,
-    "misleading": KB.Misleading,
-    "inaccurate": KB.Inaccurate,
-    "unverifiable": KB.Unverifiable,
-}
+# The vocabulary names each verdict and finding kind as slug_term spells it (kb:MostlyAccurate).
+VERDICT_TERMS = {verdict: URIRef(slug_term(verdict).value) for verdict in VERDICTS}
 # ClaimReview's rating: 5 is best. Google reads alternateName; the number orders verdicts.
-VERDICT_RATINGS = {verdict: (LABELS[verdict], value) for verdict, value in
-                   (("accurate", 5), ("mostly-accurate", 4), ("unverifiable", 3),
-                    ("misleading", 2), ("inaccurate", 1))}
+VERDICT_RATINGS = {verdict: (LABELS[verdict], rating(verdict)) for verdict in VERDICTS}
 DOCUMENT_TERMS = {
     "annual-report": KB.AnnualReport,
     "filing": KB.Filing,
@@ -469,8 +462,6 @@ class _Builder:
 
 def finding_quads(iris: Iris, findings: list[Finding], claims: set[str]) -> list:
     """The report graph: the check report node and one node per finding, as quads."""
-    kinds = {"relation": KB.RelationFinding, "contradiction": KB.Contradiction,
-             "evidence-conflict": KB.EvidenceConflict}
     g = node(iris.report_graph())
     quads: list = []
 
@@ -483,7 +474,7 @@ def finding_quads(iris: Iris, findings: list[Finding], claims: set[str]) -> list
         n = iris.finding(f.id)
         add(report, KB.finding, n)
         add(n, RDF.type, KB.Finding)
-        add(n, RDF.type, kinds[f.kind])
+        add(n, RDF.type, KB[KINDS[f.kind].term])
         add(n, KB.holds, boolean(f.holds))
         add(n, KB.message, text(f.message, "en"))
         for ident in f.involves:

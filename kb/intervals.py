@@ -18,6 +18,7 @@ import math
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, localcontext
 from fractions import Fraction
+from typing import overload
 
 from .model import Quantity
 
@@ -139,9 +140,10 @@ def quantity_interval(q: Quantity) -> Interval:
     if q.bound == "approximately":
         slack = max(half, APPROXIMATELY * abs(amount))
         return Interval(amount - slack, amount + slack)
-    if q.bound in ("at-least", "more-than"):
+    # implied_bounds gives a one-sided bound its amount as that side.
+    if q.bound in ("at-least", "more-than") and lower is not None:
         return _hull(Fraction(lower), Fraction(upper) if upper is not None else INF)
-    if q.bound in ("at-most", "less-than"):
+    if q.bound in ("at-most", "less-than") and upper is not None:
         return _hull(Fraction(0) if amount >= 0 else -INF, Fraction(upper))
     if q.bound == "range" and lower is not None and upper is not None:
         return _hull(Fraction(lower) - half, Fraction(upper) + half)
@@ -174,6 +176,10 @@ def factor_apart(a: Interval, b: Interval) -> tuple[Bound, Bound] | None:
     return None
 
 
+@overload
+def to_decimal(x: Fraction, rounding: str = ..., digits: int = ...) -> Decimal: ...
+@overload
+def to_decimal(x: Bound, rounding: str = ..., digits: int = ...) -> Decimal | None: ...
 def to_decimal(x: Bound, rounding: str = ROUND_FLOOR, digits: int = 28) -> Decimal | None:
     """A Fraction as a Decimal (exact when it can be, else rounded outward); None for ±inf."""
     if isinstance(x, float):
@@ -261,9 +267,11 @@ def format_interval(iv: Interval, unit: str = "", lang: str = "en", digits: int 
         return sign + format_amount(x, unit, lang, max(digits, 6))
     if iv.is_point:
         return format_amount(iv.lo, unit, lang, max(digits, 6))
-    e, word, tail = _scale_for(max(abs(iv.lo), abs(iv.hi)), unit, lang)
+    # Both ends are finite here: Fractions.
+    lo, hi = Fraction(iv.lo), Fraction(iv.hi)
+    e, word, tail = _scale_for(max(abs(lo), abs(hi)), unit, lang)
     scale = Fraction(10) ** e
-    lo, hi = iv.lo / scale, iv.hi / scale
+    lo, hi = lo / scale, hi / scale
     group = not word
     for n in range(digits, 10):
         a, b = _mantissa(lo, n, group), _mantissa(hi, n, group)

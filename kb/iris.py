@@ -66,7 +66,7 @@ class Iris:
         return URIRef(self.base)
 
     @staticmethod
-    def part(node: URIRef, fragment: str) -> URIRef:
+    def part(node: str, fragment: str) -> URIRef:
         """A sub-node of a claim or statement (its time, anchor, review) as a hash IRI."""
         return URIRef(f"{node}#{fragment}")
 

@@ -8,17 +8,30 @@ layer over these functions.
 
 from __future__ import annotations
 
+import calendar
+import difflib
 from datetime import date
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
+from .choices import SORT_KEYS
 from .errors import UsageError
-from .queries import NS, Iri, Lit, boolean, date_literal, decimal, iri_text, slug_term
-from .stores import Store
-from .verdicts import LABELS
+from .findings import KINDS as FINDING_KINDS
+from .queries import (
+    NS,
+    Iri,
+    Lit,
+    boolean,
+    date_literal,
+    decimal,
+    iri_text,
+    slug_term,
+    text_of,
+)
+from .stores.base import Store
+from .verdicts import VERDICTS
 
 SCHEMA = "https://schema.org/"
-VERDICTS = tuple(LABELS)  # best to worst: the order listings and sorting use
 
 CLAIM_COLUMNS = (
     "id", "source", "subject", "property", "compared_with", "amount", "unit", "bound", "lower",
@@ -27,13 +40,10 @@ CLAIM_COLUMNS = (
 )
 CLAIM_TABLE = ("id", "verdict", "confidence", "subject", "property", "amount", "unit", "time",
                "statement")
-SORT_KEYS = ("id", "source", "subject", "property", "amount", "confidence", "verdict", "time")
 FINDING_COLUMNS = ("id", "kind", "holds", "message", "involves", "relation", "source",
                    "factor_low", "factor_high", "left_lower", "left_upper", "left_unit",
                    "right_lower", "right_upper", "right_unit")
 FINDING_TABLE = ("id", "kind", "holds", "involves", "message")
-FINDING_KINDS = {"relation": "RelationFinding", "contradiction": "Contradiction",
-                 "evidence-conflict": "EvidenceConflict"}
 ENTITY_COLUMNS = ("id", "label", "labels", "kind", "wikidata", "description", "claims")
 ENTITY_TABLE = ("id", "label", "kind", "wikidata", "claims")
 STATS_COLUMNS = ("by", "key", "count")
@@ -57,8 +67,6 @@ class UnknownId(UsageError):
     """An id that the knowledge base does not have, with the closest ones it does."""
 
     def __init__(self, kind: str, ident: str, known: list[str], option: str | None = None):
-        import difflib
-
         self.kind, self.ident, self.option = kind, ident, option
         # Ids that extend what was typed first (byd -> byd-revenue), then look-alikes.
         close = [k for k in known if k.startswith(ident)][:3]
@@ -106,8 +114,6 @@ def time_text(start: str | None, end: str | None) -> str | None:
 
 
 def _month_end(day: str) -> bool:
-    import calendar
-
     year, month, dd = (int(x) for x in day.split("-"))
     return dd == calendar.monthrange(year, month)[1]
 
@@ -157,14 +163,22 @@ def _maybe(make, x):
     return None if x is None else make(x)
 
 
+class RowIndex(Protocol):
+    """Listing rows kept ready for the usual filters (kb.claimindex.ClaimIndex)."""
+
+    def rows(self, filters: ClaimFilter) -> list[dict[str, Any]]:
+        """The listing rows of the claims that pass the filters (unsorted)."""
+        ...
+
+
 def claims(store: Store, filters: ClaimFilter | None = None, sort: str = "id",
-           limit: int | None = None) -> Listing:
-    """The claims that pass the filters, sorted (a leading '-' sorts descending) and cut."""
+           limit: int | None = None, index: RowIndex | None = None) -> Listing:
+    """The claims that pass the filters, sorted (a leading '-' sorts descending) and cut;
+    the rows come from the index when one is given, else from the store's graph."""
     filters = filters or ClaimFilter()
     key, descending = sort.removeprefix("-"), sort.startswith("-")
     if key not in SORT_KEYS:
         raise UsageError(f"cannot sort by '{key}'; choose one of: {', '.join(SORT_KEYS)}")
-    index = store.claim_index()
     rows = index.rows(filters) if index is not None else graph_rows(store, filters)
     rows.sort(key=lambda r: r["id"])
     if key != "id":
@@ -189,7 +203,7 @@ def graph_rows(store: Store, filters: ClaimFilter) -> list[dict[str, Any]]:
             continue
         r = values(row, base)
         r.update(times.get(row["claim"], {}))
-        r["id"] = iri_text(row["claim"].value, base)
+        r["id"] = iri_text(text_of(row["claim"]), base)
         r["time"] = time_text(r.get("time_start"), r.get("time_end"))
         rows.append({c: r.get(c) for c in CLAIM_COLUMNS})
     return rows
@@ -287,17 +301,17 @@ def findings(store: Store, kind: str | None = None, claim: str | None = None,
     base = store.base
     rows = store.select(
         "findings",
-        kind=Iri(NS + FINDING_KINDS[kind]) if kind else None,
+        kind=Iri(NS + FINDING_KINDS[kind].term) if kind else None,
         claim=store.iri("claim", claim) if claim else None,
         all=boolean(True) if include_holding else None)
-    kinds = {NS + name: slug for slug, name in FINDING_KINDS.items()}
+    kinds = {NS + about.term: slug for slug, about in FINDING_KINDS.items()}
     by_id: dict[str, dict[str, Any]] = {}
     for row in rows:
         r = values(row, base)
         ident = r["finding"]
         if ident not in by_id:
             by_id[ident] = {c: r.get(c) for c in FINDING_COLUMNS}
-            by_id[ident].update(id=ident, involves=[], kind=kinds.get(row["kind"].value))
+            by_id[ident].update(id=ident, involves=[], kind=kinds.get(text_of(row["kind"])))
         by_id[ident]["involves"].append(r["involves"])
     out = []
     for ident in sorted(by_id):

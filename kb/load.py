@@ -16,14 +16,14 @@ from urllib.parse import urlsplit
 import pyoxigraph
 
 from .choices import DEFAULT_STORE, STORE_KINDS
-from .errors import LoadError, Origin, Problem
+from .errors import KbError, LoadError, Origin, Problem
 from .limits import MAX_ID_CHARS, number_problem, shorten
 from .model import (
     BOUND_KINDS,
+    CONFIG_KEYS,
     DOCUMENT_KINDS,
     ENTITY_KINDS,
     ID_PATTERN,
-    VERDICTS,
     Claim,
     Collection,
     Config,
@@ -41,7 +41,14 @@ from .model import (
     parse_time_text,
     quote_hint,
 )
-from .safefile import UnsafeFile, forbidden_char, read_inside, relative_name_problem
+from .safefile import (
+    UnsafeFile,
+    forbidden_char,
+    read_inside,
+    read_regular,
+    relative_name_problem,
+)
+from .verdicts import VERDICTS
 from .yamlfile import (
     MarkedYAMLError,
     YAMLError,
@@ -121,6 +128,21 @@ def decode_text(raw: bytes, fix: str) -> str:
         raise FileProblem(line, f"control character {char} at column {column} is not allowed; "
                                 f"remove it{fix}")
     return text
+
+
+def read_text_file(path: Path) -> tuple[str, bytes]:
+    """A text file named on the command line, read as the loader reads a source's text.
+
+    KbError with ': what is wrong' (or ':LINE: what is wrong'), for the caller to prefix with
+    the file's name.
+    """
+    try:
+        raw = read_regular(path, "split it into smaller texts")
+        return decode_text(raw, ""), raw
+    except UnsafeFile as exc:
+        raise KbError(f": {exc}") from None
+    except FileProblem as exc:
+        raise KbError(f":{exc.line}: {exc.message}") from None
 
 
 # A language tag's shape (en, zh-Hans, pt-BR); pyoxigraph then checks it against BCP 47.
@@ -558,8 +580,7 @@ class Loader:
     def _config_from(self, path: Path) -> Config:
         node = self._read(path)
         f = _Fields(node, str(path), "collection", self.sink, reported=node is None)
-        f.check_keys(("title", "description", "base", "site_url", "license", "license_url",
-                      "store", "endpoint", "reviewers"))
+        f.check_keys(CONFIG_KEYS)
         base = f.url("base") or "https://kb.example.org/"
         if not base.endswith("/"):
             f.problem(f"base '{base}' must end with '/'", "base")
@@ -587,7 +608,7 @@ class Loader:
         unique = self._unique("entity", ident, f)
         labels, kind = f.labels(), f.choice("kind", ENTITY_KINDS)
         wikidata = self._wikidata(f, "Q")
-        if not unique or not labels or kind is None:
+        if not unique or ident is None or not labels or kind is None:
             return None
         return Entity(ident, labels, kind, wikidata, f.text("description", False), f.origin)
 
@@ -597,7 +618,7 @@ class Loader:
         unique = self._unique("property", ident, f)
         labels, description, dimension = f.labels(), f.text("description"), f.text("dimension")
         wikidata = self._wikidata(f, "P")
-        if not unique or not (labels and description and dimension):
+        if not unique or ident is None or not labels or not description or not dimension:
             return None
         return PropertyDef(ident, labels, description, dimension, wikidata, f.origin)
 
@@ -614,7 +635,8 @@ class Loader:
         unique = self._unique("document", ident, f)
         title, publisher, url = f.text("title"), f.text("publisher"), f.url("url")
         day, kind = self._partial_date(f, "date"), f.choice("kind", DOCUMENT_KINDS)
-        if not unique or None in (title, publisher, url, kind):
+        if (not unique or ident is None or title is None or publisher is None or url is None
+                or kind is None):
             return None
         return Document(ident, title, publisher, day, url, kind, f.origin, f.text("notes", False))
 
@@ -642,7 +664,7 @@ class Loader:
         if bound == "range" and (lower is None or upper is None):
             f.problem("a range needs both 'lower' and 'upper'; add them", "bound")
             return None
-        if None in (amount, unit, bound):
+        if amount is None or unit is None or bound is None:
             return None
         return Quantity(amount, unit, bound, lower, upper, precision)
 
@@ -683,20 +705,30 @@ class Loader:
             return None
         return Evidence(**parts, document=document, quote=quote, note=f.text("note", False))
 
+    # What a reviewer must fill in before a draft written by `kb new` is a claim.
+    DRAFT_FIELDS = ("subject", "property", "amount", "unit", "statement", "confidence", "review")
+
     def _claim(self, f: _Fields, source: Source) -> Claim | None:
         f.check_keys((*self._STATEMENT_KEYS, "quote", "start", "end", "normalised",
-                      "statement", "confidence", "review", "about"))
+                      "statement", "confidence", "review", "about", "draft"))
         ident = f.ident_field()
         unique = self._unique("claim", ident, f)
+        if "draft" in f.node:
+            # One line per draft, not one per empty field: the draft is unfinished as a whole.
+            missing = [k for k in self.DRAFT_FIELDS if f.node.get(k) is None]
+            todo = (f"fill in {', '.join(missing)}, then delete the 'draft' line" if missing
+                    else "delete the 'draft' line once it is reviewed")
+            f.problem(f"draft claim from kb new: {todo}; or move its mention to ignored.yaml "
+                      "with a reason", "draft")
+            return None
         parts = self._statement_parts(f, ident)
         quote, start, end = f.text("quote"), f.integer("start"), f.integer("end")
         normalised, statement = f.text("normalised"), f.text("statement")
         confidence, review = f.decimal("confidence"), self._review(f)
-        if quote is None or start is None or end is None:
+        if (parts is None or quote is None or start is None or end is None or normalised is None
+                or statement is None or confidence is None):
             return None
-        if parts is None or None in (normalised, statement, confidence) or review is None:
-            return None
-        if not unique or not _offsets_ok(f, source, quote, start, end):
+        if review is None or not unique or not _offsets_ok(f, source, quote, start, end):
             return None
         return Claim(**parts, source=source.id, quote=quote, start=start, end=end,
                      normalised=normalised, statement=statement, confidence=confidence,
@@ -710,7 +742,7 @@ class Loader:
         verdict, explanation = r.choice("verdict", VERDICTS), r.text("explanation")
         reviewer, day = r.ident_field("reviewer"), r.day("date")
         evidence = r.ident_list("evidence")
-        if None in (verdict, explanation, reviewer, day):
+        if verdict is None or explanation is None or reviewer is None or day is None:
             return None
         return Review(verdict, explanation, reviewer, day, evidence, r.origin, r.lines())
 
@@ -719,7 +751,7 @@ class Loader:
         ident = f.ident_field()
         unique = self._unique("relation", ident, f)
         expression, description = f.text("expression"), f.text("description")
-        if not unique or expression is None or description is None:
+        if not unique or ident is None or expression is None or description is None:
             return None
         return Relation(ident, source.id, expression, description, f.origin)
 
@@ -781,7 +813,8 @@ class Loader:
         if language is not None and (problem := language_problem(language)):
             f.problem(f"language {problem}", "language")
             return None
-        if None in (title, publisher, published, language, text_name, sha):
+        if (title is None or publisher is None or published is None or language is None
+                or text_name is None or sha is None):
             return None
         if f.node.get("url") is not None and url is None:  # reported by f.url
             return None

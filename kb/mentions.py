@@ -2,54 +2,21 @@
 
 Used twice: to read the numbers in a claim's quote (which must agree with the claim's amount)
 and to list every number in a source text (each must be covered by a claim or an ignored
-mention).
+mention). docs/mentions.md is the full reference; in short:
 
-What counts as a numeric mention
---------------------------------
-1. Every number written with Arabic digits: 78, 814.62, 1,000, 60%, 7nm, 2025-10-24, 03:14.
-   Not: digits inside an identifier that starts with a Latin letter or is glued to letters
-   that are not a unit (A100, D1, H100, AI6, 5G).
-2. A Chinese numeral when it expresses a quantity, an ordinal or a date: 三, 五年, 两家, 六大块,
-   十几个, 上千次, 百亿, 百万, 千元, 第三次, 二季度. Not:
-   - the numeral 一 on its own, which is usually the indefinite article or part of a word
-     (一霎, 一部分, 一次次, 一个算力极强的…, 独一). It counts only as an ordinal (第一) or before a
-     unit of time (一年内, 一个月前);
-   - a bare 十/百/千/万/亿 unless a unit or measure word follows (千元, 十年) or 上/数 precedes
-     (上千); 几 unless it is part of a numeral (十几, 几十);
-   - a numeral before 号, which names a thing (猎鹰一号, 猎鹰九号), unless a month precedes it;
-   - the words and idioms in NOT_NUMBERS (三星, 三元锂, 百孔千疮, 第一性, 十分, 万一, 未几 …).
-3. A section number glued to the start of a line: a digit run at the start of a line that
-   begins with 0 (01马, 02爆炸) is section 01, 02 (kind "label"); its first two digits are the
-   section number and any digits after them start a new mention ("0320 亿" is section 03 and
-   then "20 亿").
-
-Each mention has a kind: "quantity" (amounts, counts, durations, ratios), "date" (a year
-followed by 年, a month 1-12 followed by 月, a day, an ISO date, a clock time, a quarter, or a
-span of time followed by 前/后), "ordinal" (第N) or "label" (section numbers, N 号).
-
-Reading a mention
------------------
-- Scales are resolved: 万 1e4, 亿 1e8, 万亿 1e12, 亿亿 1e16, 千万 1e7, 百万 1e6, 十亿 1e9, also
-  thousand/million/billion/trillion. "814.62 亿" → 81462000000.
-- precision is the value of one unit in the last stated digit: 814.62 亿 → 1e6, 176 亿 → 1e8,
-  6000 万 → 1e4, 3 到 4 倍 → 1, 百亿 → 1e10.
-- unit: the unit the text writes after the number: 好意思元/美元 → USD, 元/人民币 → CNY,
-  % → percent (60% has value 60), 倍 → ratio, 吨 → t, 公斤 → kg, nm, KWh → kWh, Exa-FLOPS →
-  EFLOPS, 年 → year (a duration), measure words (个, 次, 块, 颗 …) → count; None when nothing
-  follows. The value is in that unit ("100 Exa-FLOPS" has value 100, unit EFLOPS).
-- bound, lower, upper (the bound kinds of kb.model):
-  approximately  约 约合 大约 大概 省略 (spun 大约) 近 将近 接近 before; 左右 上下 险阻 (spun 上下)
-                 前后 after
-  more-than      超 超过 逾 多于 高于 before; 开外 有余 出头 after; N 多/余 ("50 多亿" = more than
-                 5e9 and below 6e9: upper is one unit of the last non-zero digit above)
-  at-least       不低于 不少于 至少 起码 最少 before; 以上 after; 上千/上万 (lower = the value)
-  less-than      不到 不足 少于 低于 未满 before
-  at-most        不超过 不高于 至多 最多 before; 以内 之内 以下 after
-  range          "1500-2800 万", "3 到 4 倍", "200 亿到 300 亿" (a scale or unit written once
-                 applies to both ends), 十几 (11-19), 数十 (20-90), 三四 (3-4),
-                 "千元区间" (the bracket 1000-10000); value is the midpoint
-  A multi-character bound word may stand up to four Chinese characters before the number
-  ("至少整合了六大块"); 约/超/近/逾 must be next to it (spaces and 在/为/达/只须/仅 allowed).
+- The text is de-spun first (kb.despin: 东谈主 → 人, 好意思元 → 美元 …) and the mentions are
+  read on the standard text, then anchored back to exact code-point offsets of the raw text.
+- A mention is one phrase: bound words, the number (Arabic or Chinese numerals, scale words,
+  多/余, a range), the unit. Dates are one mention with an ISO value (2023年三季度 → 2023-Q3,
+  2022年6月份 → 2022-06, 一九九八年三月五日 → 1998-03-05, 上半年 → H1); cohorts (80后 → 1980s)
+  likewise. Weekdays, idioms and look-alikes (骁龙888, 富时一百, 长征五号) are not mentions;
+  `find_lookalikes` lists the look-alikes with their reason.
+- Each mention has a kind (KINDS), a value in base units (1.2 EFLOPS → 1.2e18 FLOPS, 7nm →
+  7e-9 m; a range's midpoint, with lower and upper), a bound (kb.model's bound kinds), the
+  precision of its last stated digit, a unit with its dimension, the scale word as written,
+  and whether the unit was inferred from the sentence (5.6万亿 in a GDP sentence → CNY).
+- The forms are tables (units, scale words, bound words, look-alikes, not-numbers): a new form
+  is usually a new row.
 
 Offsets are Unicode code points, end exclusive. `start`/`end` span the whole mention (bound
 words, number, unit); `num_start`/`num_end` span the number itself (digits, scale words, 多,
@@ -63,11 +30,15 @@ import re
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-KINDS = ("quantity", "date", "ordinal", "label")
+from .despin import normalise
+
+KINDS = ("quantity", "duration", "date", "ordinal", "cohort", "label")
+MEASURED_KINDS = ("quantity", "duration")  # kinds whose value is an amount in a unit
+ISO_KINDS = ("date", "cohort")  # kinds whose value is written as ISO text (Mention.iso)
 
 _SP = r"[ \t\u00a0\u3000]*"
 
-# Words containing numeral characters that are not numbers (names, idioms, adverbs).
+# Words containing numeral characters that are not numbers (names, idioms, adverbs, weekdays).
 NOT_NUMBERS = (
     "三星", "三元(?=锂|材料|电池|正极)", "三明治", "四川", "三亚", "三峡", "九州", "九寨沟", "十堰",
     "一霎", "独一", "唯一", "统一", "万一", "一一", "十分", "十足", "十字", "万分", "万万", "亿万",
@@ -76,38 +47,97 @@ NOT_NUMBERS = (
     "四面八方", "四处", "九牛一毛", "一五一十", "数一数二", "独一无二", "一举两得", "两全其美",
     "两岸", "两会", "丢三落四", "五湖四海", "二手", "三维", "八卦", "不三不四", "三番五次", "万物",
     "万岁", "零部件", "零件", "零售", "零食", "零星", "第一性", "第三方", "[一二三四]是", "未几",
-    "几乎",
+    "几乎", "一些", "一样", "一起", "一直", "一定", "一般", "一旦", "一度", "一边", "一切", "一同",
+    "一致", "一方面", "一带一路", "几何", "如一", "(?<![百千万]分)之一", "一体",
+    "百公里(?=加速|油耗|电耗|能耗|耗)", "十之八九", "[一二三四五]氧化", "二维", "三角",
+    "四季(?!度)", "五金", "八成(?=是|会|要|就)", "成千上万", "成百上千", "千家万户", "三农",
+    "[一二三四五]线(?=城市|品牌|球员|员工|工人|人员)", "一线", "一把手",
+    "(?:五一|六一|七一|八一|十一)(?=假|长假|小长假|黄金周|节|劳动节|儿童节|建党|建军|国庆|期间)",
+    # weekdays are names of days, not quantities
+    "(?:周|星期|礼拜)[一二三四五六日天末]",
 )
 _NOT_NUMBERS = re.compile("|".join(NOT_NUMBERS))
 
+# Look-alikes: numerals that are part of a name (a product model, an index, a craft). They are
+# not mentions; `find_lookalikes` lists them with the reason, for a source's ignored mentions.
+LOOKALIKES = (
+    (r"(?:骁龙|天玑|麒麟|锐龙|酷睿|猎户座|鲲鹏|昇腾|龙芯|飞腾)" + _SP
+     + r"[0-9A-Za-z][0-9A-Za-z+]*(?:\s?(?:Gen|Pro|Max|Ultra|Plus)\s?\d*\+?)*",
+     "a chip model number, part of a product name"),
+    (r"(?:富时|标普|道琼斯|日经|沪深|中证|上证|深证|创业板|科创|纳斯达克|恒生科技|国证|罗素)"
+     + _SP + r"(?:[0-9]+|[一二三四五六七八九十百千零〇]+)"
+     + r"(?=" + _SP + r"(?:指数|成分|[^0-9%％点]|$))",
+     "an index name written with a number"),
+    (r"(?:长征|神舟|嫦娥|天舟|天宫|天问|猎鹰|风云|北斗)" + _SP
+     + r"(?:[0-9]+|[一二三四五六七八九十]+)(?:" + _SP + r"号)?",
+     "a rocket or spacecraft name"),
+    # Without its prefix the list starts where a run of spaces and digits starts: tried at
+    # every position inside a long run of digits, it took quadratic time.
+    (r"(?:世界|中国|全球|财富|民企|制造业|服务业|(?<![ \t\u00a0\u3000\d]))" + _SP + r"\d+" + _SP
+     + r"强(?!度|烈|大|化)",
+     "the name of a ranking list (世界500强)"),
+    (r"(?:二十|七)国集团|十[三四五]五(?=规划|期间|时期|计划|末|初)|双(?:十一|十二|11|12)",
+     "a name written with a number (G20, the 14th five-year plan, Singles' Day)"),
+    (r"(?:iPhone|Mate|Galaxy|小米|红米|荣耀|Pixel)" + _SP + r"[0-9]+(?:" + _SP
+     + r"(?:Pro|Max|Ultra|Plus|S|e))*", "a phone model name"),
+)
+_LOOKALIKE = [(re.compile(p), reason) for p, reason in LOOKALIKES]
+
 # Unit words after a number: (word, unit code). Longest first where one is a prefix of another.
 _UNIT_WORDS = (
-    ("好意思元", "USD"), ("美元", "USD"), ("美金", "USD"), ("元东谈主民币", "CNY"),
-    ("元人民币", "CNY"), ("人民币", "CNY"), ("新台币", "TWD"), ("台币", "TWD"), ("韩元", "KRW"),
-    ("日元", "JPY"),
+    ("美元", "USD"), ("美金", "USD"), ("元人民币", "CNY"), ("人民币", "CNY"),
+    ("新台币", "TWD"), ("台币", "TWD"), ("韩元", "KRW"), ("日元", "JPY"),
     ("欧元", "EUR"), ("港元", "HKD"), ("港币", "HKD"), ("块钱", "CNY"), ("元", "CNY"),
-    ("个百分点", "percent"), ("%", "percent"), ("％", "percent"), ("倍", "ratio"),
-    ("千瓦时", "kWh"), ("千瓦", "kW"), ("吨", "t"), ("公斤", "kg"), ("千克", "kg"), ("克", "g"),
-    ("公里", "km"), ("千米", "km"), ("纳米", "nm"), ("米", "m"),
+    ("个百分点", "percentage_point"), ("百分点", "percentage_point"), ("个基点", "basis_point"),
+    ("基点", "basis_point"), ("个点", "percentage_point"),
+    ("%", "percent"), ("％", "percent"), ("‰", "permille"), ("倍", "ratio"),
+    ("千瓦时", "kWh"), ("度电", "kWh"), ("千瓦", "kW"), ("兆瓦", "MW"), ("吉瓦", "GW"),
+    ("吨", "t"), ("公斤", "kg"), ("千克", "kg"), ("克", "g"),
+    ("公里", "km"), ("千米", "km"), ("纳米", "nm"), ("厘米", "cm"), ("毫米", "mm"), ("米", "m"),
     ("个月", "month"), ("个星期", "week"), ("个小时", "hour"), ("星期", "week"), ("小时", "hour"),
-    ("分钟", "minute"), ("季度", "quarter"), ("年代", "decade"), ("年", "year"), ("月", "month"),
-    ("天", "day"), ("日", "day"), ("号", "day"), ("周", "week"), ("秒", "second"),
+    ("分钟", "minute"), ("季度", "quarter"), ("年代", "decade"), ("周岁", "age"), ("岁", "age"),
+    ("年", "year"), ("月", "month"), ("天", "day"), ("日", "day"), ("号", "day"), ("周", "week"),
+    ("秒", "second"), ("成", "tenth"), ("点", "point"), ("摄氏度", "degC"), ("℃", "degC"),
+    ("人次", "count"), ("万人次", "count"),
     *((w, "count") for w in ("个", "颗", "次", "家", "块", "处", "台", "辆", "架", "枚", "名", "位",
-                             "座", "条", "项", "款", "发", "人", "只", "张", "份", "件", "代")),
+                             "座", "条", "项", "款", "发", "人", "只", "张", "份", "件", "代", "股",
+                             "户", "所", "套", "部", "种", "例", "起", "批", "笔", "艘", "场",
+                             "轮", "届", "桶", "亩", "箱", "篇", "间")),
 )
-_UNIT_RE = re.compile(_SP + "(" + "|".join(re.escape(w) for w, _ in _UNIT_WORDS) + ")")
+_UNIT_RE = re.compile(_SP + "(" + "|".join(re.escape(w) for w, _ in _UNIT_WORDS) + ")"
+                      + "(?!员|本|为|功|立|交|果|绩|都|长|熟|型|品|绩|击|面|名|子)")
 _UNIT_CODES = dict(_UNIT_WORDS)
 _TIME_UNITS = ("year", "month", "week", "day", "hour", "minute", "second", "quarter")
 _ASCII_UNITS = {
     "nm": "nm", "mm": "mm", "cm": "cm", "km": "km", "kg": "kg", "GB": "GB", "TB": "TB", "MB": "MB",
     "kW": "kW", "MW": "MW", "GW": "GW", "kWh": "kWh", "KWh": "kWh", "MWh": "MWh", "GWh": "GWh",
-    "Hz": "Hz", "GHz": "GHz", "MHz": "MHz", "W": "W",
+    "Hz": "Hz", "GHz": "GHz", "MHz": "MHz", "W": "W", "Wh": "Wh", "mAh": "mAh",
+}
+# Prefixed units are read into their base unit: (base, power of ten).
+BASE_UNITS = {
+    "EFLOPS": ("FLOPS", 18), "PFLOPS": ("FLOPS", 15), "TFLOPS": ("FLOPS", 12),
+    "GFLOPS": ("FLOPS", 9), "MFLOPS": ("FLOPS", 6), "kFLOPS": ("FLOPS", 3),
+    "nm": ("m", -9), "mm": ("m", -3), "cm": ("m", -2), "km": ("m", 3),
+    "kW": ("W", 3), "MW": ("W", 6), "GW": ("W", 9), "MWh": ("kWh", 3), "GWh": ("kWh", 6),
+    "GHz": ("Hz", 9), "MHz": ("Hz", 6), "TB": ("B", 12), "GB": ("B", 9), "MB": ("B", 6),
+    "g": ("kg", -3), "t": ("kg", 3),
+}
+# What each unit measures (a unit per unit, USD/kWh, joins the two with '/').
+DIMENSIONS = {
+    **{c: "currency" for c in ("USD", "CNY", "TWD", "KRW", "JPY", "EUR", "HKD")},
+    "percent": "ratio", "permille": "ratio", "ratio": "ratio",
+    "percentage_point": "ratio difference", "basis_point": "ratio difference",
+    "count": "count", "index_point": "index level", "FLOPS": "computing rate",
+    "m": "length", "kg": "mass", "W": "power", "kWh": "energy", "Wh": "energy", "Hz": "frequency",
+    "B": "information", "mAh": "charge", "degC": "temperature",
+    **{u: "time" for u in ("year", "month", "week", "day", "hour", "minute", "second",
+                           "quarter", "decade")},
 }
 _SI_WORDS = {"Exa": "E", "Peta": "P", "Tera": "T", "Giga": "G", "Mega": "M", "Kilo": "k"}
 _ASCII_UNIT_RE = re.compile(
     r"[ ]?(?P<flops>(?P<pre>Exa|Peta|Tera|Giga|Mega|Kilo|[EPTGMk])?-?FLOPS)(?![A-Za-z])"
-    r"|(?P<word>[A-Za-z]+)(?![A-Za-z])")
-_PER_RE = re.compile(_SP + r"/" + _SP + r"(?P<per>KWh|kWh|kg|t|km|GB|W)(?![A-Za-z])")
+    r"|[ ]?(?P<word>[A-Za-z]+)(?![A-Za-z])")
+_PER_RE = re.compile(_SP + r"/" + _SP + r"(?P<per>KWh|kWh|kg|t|km|GB|W|Wh)(?![A-Za-z])")
 
 _SCALES = {"亿亿": 16, "万亿": 12, "千亿": 11, "百亿": 10, "十亿": 9, "千万": 7, "百万": 6,
            "十万": 5, "亿": 8, "万": 4, "千": 3, "百": 2, "thousand": 3, "million": 6,
@@ -117,55 +147,80 @@ _SCALE = (_SP + r"(?P<scale>亿亿|万亿|千亿|百亿|十亿|千万|百万|十
 _DIGITS = r"(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?"
 _ARABIC = re.compile(
     r"(?P<digits>" + _DIGITS + r")(?:" + _SP + r"(?P<more1>[多余]))?(?:" + _SCALE + r")?"
-    r"(?P<more2>[多余])?")
+    r"(?P<more2>[多余](?!万|亿))?")
 _LETTERS = re.compile(r"[A-Za-z]")
-_RANGE_SEP = re.compile(_SP + r"(?:-|–|—|~|～|到|至)" + _SP)
-_ISO_DATE = re.compile(r"\d{4}([-/.])\d{1,2}\1\d{1,2}(?!\d)")
+_RANGE_SEP = re.compile(_SP + r"(?:-|–|—|~|～|〜|到|至)" + _SP)
+_SLASH_SEP = re.compile(_SP + r"/" + _SP)
+_ISO_DATE = re.compile(r"(?P<y>\d{4})([-/.])(?P<m>\d{1,2})\2(?P<d>\d{1,2})(?!\d)")
 _CLOCK = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?(?!\d)")
+_CN_CLOCK = re.compile(r"(?P<h>[01]?\d|2[0-4])[ ]?时(?:[ ]?(?P<mi>[0-5]?\d)[ ]?分)?"
+                       r"(?![间代期候刻])")
 _CURRENCY_SIGNS = {"US$": "USD", "$": "USD", "¥": "CNY", "￥": "CNY", "€": "EUR", "HK$": "HKD",
                    "NT$": "TWD"}
 _SIGN_RE = re.compile(r"(US\$|HK\$|NT\$|\$|¥|￥|€)" + _SP + r"(?=\d)")
+_MINUS_RE = re.compile(r"(?:[-−﹣]|(?:负|零下)" + _SP
+                       + r")(?=[0-9零〇一二两三四五六七八九十百千万亿]|百分之)")
+_PLUS_RE = re.compile(r"[+＋](?=\d)")
 
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
-              "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = {"零": 0, "〇": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
+              "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_SMALL = {"十": 10, "百": 100, "千": 1000}
 _CN_BIG = (("亿", 10**8), ("万", 10**4))
 _CN_MAX_CHARS = 40  # 九千九百九十九万九千九百九十九亿九千九百九十九万九千九百九十九 has 39
 _CN_CHARS = "".join(_CN_DIGITS) + "十百千万亿几"
-_PAIR = re.compile("([一二三四五六七八])([二两三四五六七八九])")
-_CN = re.compile(r"(?P<pre>第|上(?=[百千万亿])|数(?=[十百千万亿])|百分之)?"
-                 r"(?P<cn>[" + _CN_CHARS + "]+)")
-_MORE = re.compile(_SP + "[多余]")
-# Where a number may start: a digit, a currency sign, a Chinese numeral or 第/上/数.
-_CANDIDATE = re.compile("[0-9$¥￥€第上数" + _CN_CHARS + "]|US\\$|HK\\$|NT\\$")
+_PAIR = re.compile("([一二两三四五六七八])([二两三四五六七八九])")
+_CN = re.compile(r"(?P<pre>第|上(?=[百千万亿])|数(?=[十百千万亿])|百分之|千分之)?"
+                 r"(?P<cn>[" + _CN_CHARS + r"]+)"
+                 r"(?:点(?P<frac>[零〇一二三四五六七八九]+)(?![十百千])(?P<fscale>万亿|亿|万)?)?")
+_MORE = re.compile(_SP + "[多余](?!少)")
+_MORE_SCALE = re.compile(_SP + "[多余](万亿|亿|万)")
+# Where a number may start: a digit, a sign, a Chinese numeral or 第/上/数/半/负/前 (前三季度).
+_CANDIDATE = re.compile("零下|前(?=[一二三1-3]个?季度)|[0-9$¥￥€第上下数半过负+＋−﹣\\-" + _CN_CHARS
+                        + "]|US\\$|HK\\$|NT\\$")
 _ORDINAL_ARABIC = re.compile(r"第" + _SP + r"(?=\d)")
-_PERCENT_OF_ARABIC = re.compile(r"百分之" + _SP + r"(?=\d)")
+_PERCENT_OF_ARABIC = re.compile(r"(百分之|千分之)" + _SP + r"(?=\d)")
+_FRACTION = re.compile(r"(?P<den>\d+|[一二两三四五六七八九十]+)" + _SP + r"分之" + _SP
+                       + r"(?P<num>\d+|[一二两三四五六七八九十]+)")
+_HALF = re.compile(r"(?P<pre>过|一)?半(?=(?P<unit>年|个月|个小时|小时|天|个世纪)?)")
 
 _PREFIX_WORDS = {
-    "approximately": ("约合", "大约", "大概", "约莫", "大致", "省略", "将近", "接近"),
-    "more-than": ("超过", "超出", "多于", "高于"),
+    "approximately": ("约合", "大约", "大概", "约莫", "大致", "将近", "接近", "约为", "左右为"),
+    "more-than": ("超过", "超出", "多于", "高于", "突破", "超越"),
     "at-least": ("不低于", "不少于", "至少", "起码", "最少"),
-    "less-than": ("不到", "不足", "少于", "低于", "未满"),
+    "less-than": ("不到", "不足", "不及", "不满", "少于", "低于", "未满", "未达"),
     "at-most": ("不超过", "不高于", "至多", "最多"),
 }
 _PREFIX_SINGLE = {"约": "approximately", "約": "approximately", "近": "approximately",
-                  "超": "more-than", "逾": "more-than"}
-# Words that make a single-character bound word part of another word (契约, 最近).
-_SINGLE_BLOCKERS = {"约": "契节公条签预制邀相婚大", "近": "最附临将接靠", "超": "高"}
-_FILLER = re.compile("(?:在|为|是|达|有|只须|只需|只有|仅)?" + _SP + "$")
+                  "超": "more-than", "逾": "more-than", "破": "more-than"}
+# Words that make a single-character bound word part of another word (契约, 纽约, 最近).
+_SINGLE_BLOCKERS = {"约": "契节公条签预制邀相婚大纽履违特合和隐简集规", "近": "最附临将接靠",
+                    "超": "高", "破": "打攻突击爆残"}
+_FILLER = re.compile("(?:在|为|是|达|有|只需|只要|只有|仅|每桶|每股|每吨)?" + _SP + "$")
 _NO_GAP = ("多于", "高于", "少于", "低于")
-_SUFFIX = re.compile(_SP + "(左右|上下|险阻|前后|以内|之内|以下|以上|开外|有余|出头|区间)")
-_SUFFIX_BOUNDS = {"左右": "approximately", "上下": "approximately", "险阻": "approximately",
+_SUFFIX = re.compile(_SP + "(左右|上下|前后|及以内|以内|之内|及以下|以下|及以上|以上|开外|有余|出头"
+                     "|区间|以来)")
+_SUFFIX_BOUNDS = {"左右": "approximately", "上下": "approximately",
                   "前后": "approximately", "以内": "at-most", "之内": "at-most",
-                  "以下": "at-most", "以上": "at-least", "开外": "more-than",
-                  "有余": "more-than", "出头": "more-than"}
+                  "及以内": "at-most", "以下": "at-most", "及以下": "at-most", "以上": "at-least",
+                  "及以上": "at-least", "开外": "more-than", "有余": "more-than",
+                  "出头": "more-than", "以来": "at-least"}
+_PRICE_FROM = re.compile("起(?![来飞始步初码见])")
+_TIME_MORE = re.compile("多(?:一点|一些|点)?(?!少)")
 _BETWEEN = re.compile(_SP + "之间")
 _RELATIVE = re.compile(_SP + "(?:以前|之前|前)")
+_COHORT = re.compile(r"(?P<d>\d{2}|[〇零一二三四五六七八九]{2})" + _SP + r"后(?![面来续期者台端])")
+_CLAUSE_END = re.compile(r"[。！？!?；;\n,，、]")
+_SENTENCE_END = re.compile(r"[。！？!?；;\n]")
+_MONEY_WORD_REACH = 30  # characters before an amount where a money word makes it money
+_INFERRED_SCALES = ("万", "亿", "万亿", "千亿", "百亿", "十亿", "千万", "百万")
+_MONEY_WORDS = re.compile("营收|收入|利润|融资|估值|市值|投资|资产|销售额|成交额|金额|资金|"
+                          "GDP|产值|总额|价格|售价|成本|花费|支出|预算|财政|税收|营业额|净利|亏损|"
+                          "薪|工资|增加值|开支|市场规模|补贴|罚款|存款|贷款|负债|现金")
 
 
 @dataclass(frozen=True)
 class Mention:
-    """One number found in a text, read as a quantity."""
+    """One number found in a text, read as a quantity, a date, an ordinal, a cohort or a label."""
 
     start: int  # the whole mention: bound words, number, unit word
     end: int
@@ -173,8 +228,8 @@ class Mention:
     num_end: int
     text: str
     number: str
-    kind: str  # quantity | date | ordinal | label
-    value: Decimal  # in `unit`, scale words resolved; for a range the midpoint
+    kind: str  # one of KINDS
+    value: Decimal  # in `unit`, scale words resolved; for a range the midpoint; a date's year
     bound: str
     lower: Decimal | None
     upper: Decimal | None
@@ -182,7 +237,10 @@ class Mention:
     unit: str | None
     unit_text: str = ""
     line: int = 0
-
+    iso: str | None = None  # a date's or cohort's value: 2023-Q3, 2022-06, 1998-03-05, 1980s
+    scale: str = ""  # the scale word as written: 亿, 万亿, million
+    dimension: str | None = None  # what the unit measures (DIMENSIONS)
+    unit_inferred: bool = False  # the unit is taken from the sentence (亿 in a money sentence)
 
 
 @dataclass
@@ -200,41 +258,121 @@ class _Core:
     start: int | None = None  # where a currency sign starts the mention
     exp: int = 0  # the power of ten of the scale word (亿 → 8)
     integer_digits: int = 0  # digits before the point of an unscaled whole number (years)
+    iso: str | None = None
+    scale: str = ""
+    done: bool = False  # the core already holds its unit and bound words (dates)
+    end: int | None = None  # where a done core's whole mention ends, when past num_end
 
 
 def find_mentions(text: str) -> list[Mention]:
-    """Every numeric mention in a text, in order (see the module docstring for the rules)."""
-    blocked = _blocked_positions(text)
+    """Every numeric mention in a text, in order, with offsets into the text as given.
+
+    The text is de-spun first (kb.despin); the mentions are read on the standard text and
+    their offsets mapped back to the raw text.
+    """
+    norm = normalise(text, delete=False)
+    found = _find(norm.text)
     newlines = [i for i, ch in enumerate(text) if ch == "\n"]
+    out = []
+    for m in found:
+        start, end = norm.raw_start(m.start), norm.raw_end(m.end)
+        num_start, num_end = norm.raw_start(m.num_start), norm.raw_end(m.num_end)
+        line = bisect.bisect_right(newlines, num_start - 1) + 1
+        out.append(replace(m, start=start, end=end, num_start=num_start, num_end=num_end,
+                           text=text[start:end], number=text[num_start:num_end], line=line))
+    return out
+
+
+def find_lookalikes(text: str) -> list[tuple[int, int, str, str]]:
+    """Numerals that are part of a name, as (start, end, text, reason): not mentions."""
+    out = []
+    for pattern, reason in _LOOKALIKE:
+        for m in pattern.finditer(text):
+            if re.search(r"[0-9" + _CN_CHARS + "]", m.group()):
+                out.append((m.start(), m.end(), m.group(), reason))
+    return sorted(out)
+
+
+def _find(text: str) -> list[Mention]:
+    blocked = _blocked_positions(text)
     out: list[Mention] = []
     pos, floor = 0, 0
     while (candidate := _CANDIDATE.search(text, pos)) is not None:
+        if candidate.start() in blocked:
+            pos = candidate.start() + 1
+            continue
         core, nxt = _core_at(text, candidate.start(), blocked)
         if core is None:
-            pos = nxt
+            pos = max(nxt, candidate.start() + 1)
             continue
         mention = _decorate(text, core, floor)
         if mention is not None:
-            line = bisect.bisect_right(newlines, mention.num_start - 1) + 1
-            out.append(replace(mention, line=line))
+            out.append(mention)
             floor = mention.end
             pos = max(mention.end, core.num_end)
         else:
             pos = core.num_end
-    return out
+    return _infer_currency(text, out)
 
 
 def _blocked_positions(text: str) -> set[int]:
     blocked: set[int] = set()
     for m in _NOT_NUMBERS.finditer(text):
         blocked.update(range(m.start(), m.end()))
+    for start, end, _, _ in find_lookalikes(text):
+        blocked.update(range(start, end))
     return blocked
+
+
+def _infer_currency(text: str, mentions: list[Mention]) -> list[Mention]:
+    """A scaled amount with no unit in a money clause takes the sentence's currency.
+
+    '5.6万亿' after 'GDP总量为' is CNY (inferred); '500 万 用户' counts users: a noun right after
+    the amount says what it counts, so no currency is inferred. A currency stated in the same
+    clause wins over one elsewhere in the sentence.
+    """
+    clauses = [e.start() for e in _CLAUSE_END.finditer(text)]
+    sentences = [e.start() for e in _SENTENCE_END.finditer(text)]
+    money = [o for o in mentions if o.unit and DIMENSIONS.get(o.unit) == "currency"]
+    money_at = [o.num_start for o in money]
+    out = []
+    for m in mentions:
+        if m.kind == "quantity" and m.unit is None and m.scale in _INFERRED_SCALES:
+            a, b = _around(clauses, m, len(text))
+            sa, sb = _around(sentences, m, len(text))
+            after = text[m.end:m.end + 8].lstrip(" \t\u00a0\u3000")[:1]
+            noun_follows = "\u4e00" <= after <= "\u9fff" and after != "的"
+            # the first currency stated in the clause, else the first in the sentence
+            in_clause = bisect.bisect_left(money_at, a)
+            in_sentence = bisect.bisect_left(money_at, sa)
+            unit = (money[in_clause].unit if in_clause < len(money) and money_at[in_clause] < b
+                    else money[in_sentence].unit if in_sentence < len(money)
+                    and money_at[in_sentence] < sb else None)
+            window = max(a, m.num_start - _MONEY_WORD_REACH)
+            if not noun_follows and (unit or _MONEY_WORDS.search(text, window, m.num_start)):
+                m = replace(m, unit=unit or "CNY", dimension="currency", unit_inferred=True)
+        out.append(m)
+    return out
+
+
+def _around(ends: list[int], m: Mention, size: int) -> tuple[int, int]:
+    """The clause or sentence holding a mention, as (start, end), given where they end."""
+    k = bisect.bisect_left(ends, m.num_start)
+    a = ends[k - 1] + 1 if k else 0
+    k = bisect.bisect_left(ends, m.num_end)
+    return a, ends[k] if k < len(ends) else size
 
 
 # -- cores: the number itself ----------------------------------------------------------------------
 
 def _core_at(text: str, pos: int, blocked: set[int]) -> tuple[_Core | None, int]:
     """The number starting at pos (or None) and where to look next."""
+    if (date := _date_at(text, pos)) is not None:
+        return date, date.num_end
+    if m := _COHORT.match(text, pos):
+        return _cohort(text, m, pos)
+    if (m := _FRACTION.match(text, pos)) and (core := _fraction(m)) is not None:
+        return core, m.end()
     ch = text[pos]
     if ch.isascii() and ch.isdigit():
         return _arabic_at(text, pos)
@@ -243,6 +381,14 @@ def _core_at(text: str, pos: int, blocked: set[int]) -> tuple[_Core | None, int]
         if core is not None:
             core.unit, core.unit_text, core.start = _CURRENCY_SIGNS[m.group(1)], m.group(1), pos
         return core, nxt
+    if (m := _MINUS_RE.match(text, pos) or _PLUS_RE.match(text, pos)) and _sign_ok(text, pos):
+        core, nxt = _core_at(text, m.end(), blocked)
+        if core is not None and core.kind == "quantity" and core.bound in ("exact", "range"):
+            if m.group() != "+" and m.group() != "＋":
+                _negate(core)
+            core.num_start = pos
+            return core, nxt
+        return None, pos + 1
     if m := _ORDINAL_ARABIC.match(text, pos):
         core, nxt = _arabic_at(text, m.end())
         if core is not None:
@@ -251,25 +397,211 @@ def _core_at(text: str, pos: int, blocked: set[int]) -> tuple[_Core | None, int]
     if m := _PERCENT_OF_ARABIC.match(text, pos):
         core, nxt = _arabic_at(text, m.end())
         if core is not None:
-            core.num_start, core.unit, core.unit_text = pos, "percent", "百分之"
+            core.num_start, core.unit_text = pos, m.group(1)
+            core.unit = "percent" if m.group(1) == "百分之" else "permille"
         return core, nxt
+    if m := _HALF.match(text, pos):
+        return _half(text, m)
     if pos not in blocked and (m := _CN.match(text, pos)):
         return _chinese(text, m, blocked), m.end()
     return None, pos + 1
 
+
+def _sign_ok(text: str, pos: int) -> bool:
+    """A minus sign, not a hyphen between two things (a range, an identifier)."""
+    prev = text[pos - 1] if pos else " "
+    return not (prev.isalnum() and prev.isascii()) and prev not in "%％‰)-_" \
+        and not ("\u4e00" <= prev <= "\u9fff" and text[pos] in "-−﹣"
+                 and prev in _CN_CHARS + "元倍")
+
+
+def _negate(core: _Core) -> None:
+    core.value = -core.value
+    if core.bound == "range" and core.lower is not None and core.upper is not None:
+        core.lower, core.upper = -core.upper, -core.lower
+
+
+def _cohort(text: str, m: re.Match, pos: int) -> tuple[_Core | None, int]:
+    prev = text[pos - 1] if pos else " "
+    if prev.isdigit() or prev in _CN_CHARS or (prev.isascii() and prev.isalpha()):
+        return None, m.end()
+    d = m.group("d")
+    if not d.isdigit():
+        d = "".join(str(_CN_DIGITS[ch]) for ch in d)
+    year = int(d) + (2000 if int(d) < 30 else 1900)
+    iso = f"{year}s" if year % 10 == 0 else f"{year}/"
+    core = _Core(pos, m.start() + len(m.group("d")), Decimal(year), Decimal(1), kind="cohort",
+                 iso=iso, done=True)
+    core.start = pos
+    core.unit_text = "后"
+    core.num_end = m.end()
+    return core, m.end()
+
+
+def _fraction(m: re.Match) -> _Core | None:
+    """三分之一, 4分之3: a ratio (1/3), its precision one unit of the last decimal shown."""
+    try:
+        den = int(m.group("den")) if m.group("den").isdigit() else _cn_parse(m.group("den"), 1)[0]
+        num = int(m.group("num")) if m.group("num").isdigit() else _cn_parse(m.group("num"), 1)[0]
+    except ValueError:
+        return None
+    if den == 0 or num > den:
+        return None
+    value = (Decimal(num) / Decimal(den)).quantize(Decimal("0.0001"))
+    return _Core(m.start(), m.end(), value, Decimal("0.0001"), unit="ratio", unit_text="分之")
+
+
+def _half(text: str, m: re.Match) -> tuple[_Core | None, int]:
+    """半年 (0.5 year), 一半 (50 percent), 过半 (more than 50 percent)."""
+    pre = m.group("pre")
+    if pre:
+        core = _Core(m.start(), m.end(), Decimal(50), Decimal(1), unit="percent", unit_text="半")
+        if pre == "过":
+            core.bound, core.lower = "more-than", Decimal(50)
+        if pre == "一" and m.group("unit"):
+            core = _Core(m.start(), m.end(), Decimal("0.5"), Decimal("0.1"))
+        return core, m.end()
+    if m.group("unit"):
+        return _Core(m.start(), m.end(), Decimal("0.5"), Decimal("0.1")), m.end()
+    return None, m.end()
+
+
+# -- dates -----------------------------------------------------------------------------------------
+
+_CN_D = "[〇零○O一二三四五六七八九]"
+_MONTH = r"(?:1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])"
+_DAY = (r"(?:3[01]|[12]\d|0?[1-9]|三十一?|二十[一二三四五六七八九]?|十[一二三四五六七八九]?"
+        r"|[一二三四五六七八九])")
+_QUARTER = r"(?:第" + _SP + r")?(?P<q>[一二三四1-4])" + _SP + r"(?:季度|季)"
+_DATE = re.compile(
+    r"(?:(?P<y>\d{4}|" + _CN_D + r"{4})" + _SP + r"(?:财年|年)" + _SP + r"(?:" + _QUARTER
+    + r"|前(?P<fq>[一二三1-3])" + _SP + r"(?:个)?季度"
+    + r"|(?P<h>[上下])半年|(?P<m>" + _MONTH + r")" + _SP + r"月份?(?:" + _SP + r"(?P<d>" + _DAY
+    + r")" + _SP + r"[日号])?|(?P<mr>" + _MONTH + r")" + _SP + r"(?:-|–|—|~|～|至|到)" + _SP
+    + r"(?P<mr2>" + _MONTH + r")" + _SP + r"月份?|(?P<e>底|末|初|中)(?!期|国|级|学|文|心|央|间|旬)"
+    + r"|(?P<qq>Q[1-4]))?"
+    r"|(?P<m2>" + _MONTH + r")(?:" + _SP + r"(?:-|–|—|~|～|至|到)" + _SP + r"(?P<m3>" + _MONTH
+    + r"))?" + _SP + r"月份?(?:" + _SP + r"(?P<d2>" + _DAY + r")" + _SP + r"[日号])?"
+    r"|(?P<q2>(?:第" + _SP + r")?[一二三四1-4])" + _SP + r"(?:季度|季报)"
+    r"|(?P<h2>[上下])半年"
+    r"|前(?P<fq2>[一二三1-3])" + _SP + r"(?:个)?季度)"
+    r"(?P<since>" + _SP + r"以来)?")
+_DECADE = re.compile(r"(?P<d>\d{2}|\d{4}|" + _CN_D + r"{2})" + _SP + r"年代")
+_YEAR_END = {"底": "12", "末": "12", "初": "01", "中": "06"}
+
+
+def _cn_int(s: str) -> int:
+    """A month or day in Chinese numerals (十二, 二十一) or digits."""
+    if s.isdigit():
+        return int(s)
+    value, _ = _cn_parse(s, 1)
+    return value
+
+
+def _year(s: str) -> int:
+    if s.isdigit():
+        return int(s)
+    return int("".join(str(_CN_DIGITS.get(ch, 0)) for ch in s))
+
+
+def _date_at(text: str, pos: int) -> _Core | None:
+    """A calendar date written as one phrase: 2023年三季度, 2022年6月份, 十月二十日, 上半年."""
+    prev = text[pos - 1] if pos else " "
+    if prev.isdigit() or prev in _CN_CHARS or prev in "第前后":
+        return None
+    if m := _ISO_DATE.match(text, pos):
+        y, mo, d = int(m.group("y")), int(m.group("m")), int(m.group("d"))
+        if 1 <= mo <= 12 and 1 <= d <= 31:
+            return _date_core(pos, m.end(), Decimal(y), f"{y:04d}-{mo:02d}-{d:02d}")
+        return None
+    if m := _DECADE.match(text, pos):
+        digits = m.group("d") if m.group("d").isdigit() else str(_year(m.group("d")))
+        year = int(digits)
+        year += 0 if len(digits) == 4 else 2000 if year < 30 else 1900
+        return _date_core(pos, m.end(), Decimal(year), f"{year}s")
+    m = _DATE.match(text, pos)
+    if not m or m.end() == pos:
+        return None
+    g = m.groupdict()
+    if g["y"] is not None:
+        year = _year(g["y"])
+        if not g["y"].isdigit() and "O" in g["y"] and not re.fullmatch(_CN_D + "{4}", g["y"]):
+            return None
+        iso = f"{year:04d}"
+        if g["q"] or g["qq"]:
+            q = g["q"] or g["qq"][1]
+            iso += f"-Q{_cn_int(q)}"
+        elif g["fq"]:
+            iso = f"{iso}-Q1/{iso}-Q{_cn_int(g['fq'])}"
+        elif g["h"]:
+            iso += "-H1" if g["h"] == "上" else "-H2"
+        elif g["m"]:
+            iso += f"-{_cn_int(g['m']):02d}"
+            if g["d"]:
+                iso += f"-{_cn_int(g['d']):02d}"
+        elif g["mr"]:
+            iso = f"{iso}-{_cn_int(g['mr']):02d}/{iso}-{_cn_int(g['mr2']):02d}"
+        elif g["e"]:
+            iso += f"-{_YEAR_END[g['e']]}"
+        value = Decimal(year)
+    elif g["m2"]:
+        if m.start("m2") != pos:
+            return None
+        month = _cn_int(g["m2"])
+        if re.match("个|多", text[m.end("m2"):m.end("m2") + 1]):
+            return None
+        iso, value = f"--{month:02d}", Decimal(month)
+        if g["m3"]:
+            iso += f"/--{_cn_int(g['m3']):02d}"
+        elif g["d2"]:
+            iso += f"-{_cn_int(g['d2']):02d}"
+        elif not g["m2"].isdigit() and len(g["m2"]) == 1 and g["m2"] not in "一二三四五六七八九":
+            return None
+    elif g["q2"]:
+        q = _cn_int(g["q2"].lstrip("第").strip())
+        iso, value = f"Q{q}", Decimal(q)
+    elif g["fq2"]:
+        iso, value = f"Q1/Q{_cn_int(g['fq2'])}", Decimal(_cn_int(g["fq2"]))
+    elif g["h2"]:
+        iso, value = ("H1" if g["h2"] == "上" else "H2"), Decimal(1 if g["h2"] == "上" else 2)
+    else:
+        return None
+    end = m.start("since") if g["since"] else m.end()
+    core = _date_core(pos, end, value, iso)
+    if g["y"] and len(iso) == 4:
+        core.num_end = m.end("y")  # 2022 年: the number is the year, 年 is its unit word
+    elif g["m2"] and not g["d2"]:
+        core.num_end = m.end("m3") if g["m3"] else m.end("m2")
+    core.start, core.num_start = pos, pos
+    if g["since"]:
+        core.num_end = min(core.num_end, end)
+        core.end = m.end()
+        core.bound, core.lower = "at-least", value
+        core.unit_text = "以来"
+    return core
+
+
+def _date_core(start: int, end: int, value: Decimal, iso: str) -> _Core:
+    return _Core(start, end, value, Decimal(1), kind="date", iso=iso, done=True, end=end)
+
+
+# -- Arabic digits -----------------------------------------------------------------------------
 
 def _arabic_at(text: str, pos: int) -> tuple[_Core | None, int]:
     prev = text[pos - 1] if pos else ""
     if prev.isascii() and (prev.isalpha() or prev == "_"):
         return None, _skip_identifier(text, pos)
     if _at_line_start(text, pos) and (sec := re.match(r"0\d", text[pos:pos + 2])) \
-            and not re.match(r"[.:]", text[pos + 2:pos + 3]):
+            and not re.match(r"[.:后]", text[pos + 2:pos + 3]):
         value = Decimal(sec.group())
         return _Core(pos, pos + 2, value, Decimal(1), kind="label"), pos + 2
-    for pattern, kind in ((_ISO_DATE, "date"), (_CLOCK, "date")):
-        if m := pattern.match(text, pos):
-            digits = re.findall(r"\d+", m.group())
-            return _Core(pos, m.end(), Decimal(digits[0]), Decimal(1), kind=kind), m.end()
+    if m := _CLOCK.match(text, pos):
+        digits = re.findall(r"\d+", m.group())
+        return _Core(pos, m.end(), Decimal(digits[0]), Decimal(1), kind="date",
+                     iso="T" + m.group()), m.end()
+    if m := _CN_CLOCK.match(text, pos):  # 9时30分
+        iso = f"T{int(m.group('h')):02d}" + (f":{int(m.group('mi')):02d}" if m.group("mi") else "")
+        return _date_core(pos, m.end(), Decimal(m.group("h")), iso), m.end()
     first = _arabic_number(text, pos)
     if first is None:
         return None, _skip_identifier(text, pos)
@@ -303,7 +635,8 @@ def _arabic_number(text: str, pos: int) -> _Core | None:
     value = Decimal(digits) * scale
     precision = Decimal(10) ** -decimals * scale
     core = _Core(pos, end, value, precision, exp=exp,
-                 integer_digits=0 if decimals or exp else len(digits))
+                 integer_digits=0 if decimals or exp else len(digits),
+                 scale=m.group("scale") or "")
     if m.group("more1") or m.group("more2"):
         _more(core, Decimal(digits), scale, decimals)
     return core
@@ -320,14 +653,32 @@ def _more(core: _Core, number: Decimal, scale: Decimal, decimals: int) -> None:
     core.upper = (number + step) * scale
 
 
+_RANGE_UNIT = re.compile(r"%|％|‰|[A-Za-z]+|元|美元|倍|亿元|万元")
+
+
 def _maybe_range(text: str, first: _Core, parse) -> _Core:
-    """'1500-2800 万', '3 到 4', '200 亿到 300 亿': a scale written once applies to both ends."""
-    sep = _RANGE_SEP.match(text, first.num_end)
-    if not sep or first.bound != "exact" or first.kind != "quantity":
+    """'1500-2800 万', '3 到 4', '200 亿到 300 亿', '20%-25%', '5/6nm': one range."""
+    if first.bound != "exact" or first.kind != "quantity":
+        return first
+    after = first.num_end
+    unit = _RANGE_UNIT.match(text, after)
+    if unit and unit.group().isalpha() and unit.group().isascii() \
+            and not _ascii_unit(text, after):
+        unit = None
+    sep = _RANGE_SEP.match(text, unit.end() if unit else after)
+    slash = None if sep else _SLASH_SEP.match(text, after)
+    if unit and not sep:
+        return first
+    sep = sep or slash
+    if not sep:
         return first
     second = parse(text, sep.end())
     if second is None or second.bound != "exact" or second.kind != "quantity":
         return first
+    if unit and not text.startswith(unit.group(), second.num_end):
+        return first  # 20%-25: the second end must carry the same unit
+    if slash and not (_ascii_unit(text, second.num_end) or _UNIT_RE.match(text, second.num_end)):
+        return first  # 1/3 alone is a fraction, not a range
     lo, hi = first.value, second.value
     precision = max(first.precision, second.precision)
     if second.exp and not first.exp:
@@ -337,7 +688,7 @@ def _maybe_range(text: str, first: _Core, parse) -> _Core:
         return first
     return _Core(first.num_start, second.num_end, (lo + hi) / 2, precision, bound="range",
                  lower=lo, upper=hi, exp=max(first.exp, second.exp), start=first.start,
-                 unit=first.unit, unit_text=first.unit_text)
+                 unit=first.unit, unit_text=first.unit_text, scale=second.scale or first.scale)
 
 
 # -- Chinese numerals ------------------------------------------------------------------------------
@@ -358,29 +709,57 @@ def _chinese(text: str, m: re.Match, blocked: set[int]) -> _Core | None:
     if parsed is None:
         return None
     lo, hi, place = parsed
+    frac = m.group("frac") if end == m.end("cn") else None
+    if frac and lo == hi:
+        end = m.end()
+        digits = "".join(str(_CN_DIGITS[ch]) for ch in frac)
+        mult = Decimal(10) ** (12 if m.group("fscale") == "万亿" else
+                               8 if m.group("fscale") == "亿" else
+                               4 if m.group("fscale") == "万" else 0)
+        value = (Decimal(lo) + Decimal("0." + digits)) * mult
+        core = _Core(start, end, value, Decimal(10) ** -len(digits) * mult,
+                     scale=m.group("fscale") or "")
+        if pre in ("百分之", "千分之"):
+            core.unit = "percent" if pre == "百分之" else "permille"
+            core.unit_text = pre
+        return core
     more = _MORE.match(text, end)
+    if more and lo == hi and (big := _MORE_SCALE.match(text, end)):  # 一千多万: 1000 多 万
+        mult = 10 ** _SCALES[big.group(1)]
+        core = _Core(start, big.end(), Decimal(lo * mult), Decimal(place * mult),
+                     bound="more-than", lower=Decimal(lo * mult),
+                     upper=Decimal((lo + place) * mult), scale=big.group(1))
+        return core
     unit = _UNIT_RE.match(text, more.end() if more else end)
+    if not unit and not more and text.startswith("来", end):
+        unit = _UNIT_RE.match(text, end + 1)  # 十来年: about ten years
     word = unit.group(1) if unit else ""
     if word == "号" and not text[:start].rstrip().endswith("月"):
         return None  # 猎鹰九号: a name
-    if cn == "一" and pre != "第" and not (_UNIT_CODES.get(word) in _TIME_UNITS and word != "号"):
-        return None  # the indefinite or idiomatic 一
+    code = _UNIT_CODES.get(word)
+    if _MONTHS_MORE.match(text, end):
+        code = "month"  # 一个多月
+    if cn == "一" and pre != "第" and code in (None, "count", "point", "day") \
+            and not (code == "day" and word != "号"):
+        return None  # the indefinite or idiomatic 一 (一个, 一点, 一号), or 一 before a noun
     if cn in "十百千万亿" and not pre and not unit:
         return None
     if set(cn) <= set("几"):
         return None
-    core = _Core(start, end, Decimal(lo), Decimal(place))
+    big = re.search("(万亿|亿|万|千|百)$", cn)
+    core = _Core(start, end, Decimal(lo), Decimal(place), scale=big.group() if big else "")
     if pre == "第":
         core.kind = "ordinal"
     elif pre == "上":
         core.bound, core.lower = "at-least", core.value
-    elif pre == "百分之":
-        core.unit, core.unit_text = "percent", "百分之"
+    elif pre in ("百分之", "千分之"):
+        core.unit = "percent" if pre == "百分之" else "permille"
+        core.unit_text = pre
     if lo != hi:
         core.bound, core.lower, core.upper = "range", Decimal(lo), Decimal(hi)
         core.value = (core.lower + core.upper) / 2
         core.precision = Decimal(1) if place < 1 else Decimal(place)
-    if more and core.bound == "exact" and not pre:
+    if more and core.bound == "exact" and pre not in ("第", "上"):
         core.num_end = more.end()
         core.bound, core.lower, core.upper = "more-than", core.value, core.value + place
     if core.bound == "exact" and not pre:
@@ -408,7 +787,8 @@ def _cn_value(cn: str, few: tuple[int, int]) -> tuple[int, int, int] | None:
     low_text, high_text = cn, cn
     if pair := _PAIR.search(cn):
         a, b = pair.group(1), pair.group(2)
-        if _CN_DIGITS[b] == _CN_DIGITS[a] + 1:
+        # 三四, 两三, 七八十: neighbours; 三五 (three to five) is the one customary wider pair
+        if _CN_DIGITS[b] == _CN_DIGITS[a] + 1 or a + b == "三五":
             low_text = cn[:pair.start()] + a + cn[pair.end():]
             high_text = cn[:pair.start()] + b + cn[pair.end():]
     try:
@@ -481,20 +861,51 @@ def _ascii_unit(text: str, pos: int) -> tuple[str, str, int] | None:
     return (_ASCII_UNITS[word], word, m.end()) if word in _ASCII_UNITS else None
 
 
+_MONTHS_MORE = re.compile(_SP + "个多(月|小时|星期)")
+_CLOCK_BEFORE = re.compile("(?:上午|下午|晚上|凌晨|早上|中午|傍晚|晚|早)" + _SP + "$")
+_CLOCK_AFTER = re.compile("钟|半|整|[0-9一二三四五六七八九十]+分")
+
+
 def _decorate(text: str, core: _Core, floor: int) -> Mention | None:
+    if core.done:
+        return _mention(text, core, core.num_start, core.end or core.num_end, core.kind, core.value,
+                        core.bound, core.lower, core.upper, core.precision, None, core.unit_text)
     pos, unit, unit_text, kind = core.num_end, core.unit, core.unit_text, core.kind
+    bound, lower, upper, value = core.bound, core.lower, core.upper, core.value
+    precision = core.precision
+    if unit is None and bound == "exact" and text.startswith("来", pos) \
+            and _UNIT_RE.match(text, pos + 1):
+        bound, pos = "approximately", pos + 1  # 十来年, 20来个: about
     if unit is None:
-        if m := _UNIT_RE.match(text, pos):
+        if m := _MONTHS_MORE.match(text, pos):
+            unit_text, unit, pos = m.group(), _UNIT_CODES[m.group(1)], m.end()
+            if bound == "exact":
+                bound, lower, upper = "more-than", value, value + 1
+        elif m := _UNIT_RE.match(text, pos):
             unit_text, unit, pos = m.group(1), _UNIT_CODES[m.group(1)], m.end()
         elif a := _ascii_unit(text, pos):
             unit, unit_text, pos = a
+    if unit == "point":
+        unit = _point_unit(text, core)
+        if unit == "date":
+            kind, unit = "date", None
+    if unit == "tenth":  # 四成: four tenths, 40 percent
+        unit, value, precision = "percent", value * 10, precision * 10
+        lower, upper = (None if x is None else x * 10 for x in (lower, upper))
     if unit and unit.isupper() and len(unit) == 3 and (per := _PER_RE.match(text, pos)):
         unit = f"{unit}/{_ASCII_UNITS.get(per.group('per'), per.group('per'))}"
         unit_text, pos = unit_text + per.group(), per.end()
     kind = _kind(text, core, kind, unit_text)
     if kind == "quantity" and unit in _TIME_UNITS and (rel := _RELATIVE.match(text, pos)):
         kind, pos = "date", rel.end()  # 一个月前: a time, relative to the text's date
-    bound, lower, upper, value = core.bound, core.lower, core.upper, core.value
+    if kind == "quantity" and unit in (*_TIME_UNITS, "age"):
+        kind = "duration"
+        unit = "year" if unit == "age" else unit
+        if text.startswith("半", pos):  # 两年半: and a half
+            value, pos = value + Decimal("0.5"), pos + 1
+            precision = min(precision, Decimal("0.1"))
+        elif bound == "exact" and (more := _TIME_MORE.match(text, pos)):  # 三年多, 5年多一点
+            bound, lower, upper, pos = "more-than", value, value + precision, more.end()
     if suffix := _SUFFIX.match(text, pos):
         word = suffix.group(1)
         if bound == "exact" and word == "区间":
@@ -504,6 +915,9 @@ def _decorate(text: str, core: _Core, floor: int) -> Mention | None:
             bound = _SUFFIX_BOUNDS[word]
         if bound != core.bound or word in _SUFFIX_BOUNDS:
             pos = suffix.end()
+    elif unit in DIMENSIONS and DIMENSIONS[unit] == "currency" and bound == "exact" \
+            and (frm := _PRICE_FROM.match(text, pos)):
+        bound, pos = "at-least", frm.end()  # 3999元起: from 3999 up
     if core.bound == "range" and (between := _BETWEEN.match(text, pos)):
         pos = between.end()
     start = core.start if core.start is not None else core.num_start
@@ -515,11 +929,54 @@ def _decorate(text: str, core: _Core, floor: int) -> Mention | None:
         lower = value
     if bound in ("less-than", "at-most") and upper is None:
         upper = value
-    if kind != "quantity":
+    if unit_text == "年" and bound == "range" and lower is not None and upper is not None \
+            and 1000 <= lower < upper <= 2200 and lower == int(lower) and upper == int(upper):
+        kind, core.iso, value = "date", f"{int(lower)}/{int(upper)}", lower  # 2020-2025年
+        bound, lower, upper = "exact", None, None
+    if kind == "date" and core.iso is None:
+        core.iso = _unit_date_iso(unit_text, value)
+    if kind not in MEASURED_KINDS:
         unit = None
-    return Mention(start, pos, core.num_start, core.num_end, text[start:pos],
+    if unit in BASE_UNITS:  # 1.2 EFLOPS is 1.2e18 FLOPS
+        unit, exp = BASE_UNITS[unit]
+        factor = Decimal(10) ** exp
+        value, precision = value * factor, precision * factor
+        lower, upper = (None if x is None else x * factor for x in (lower, upper))
+    mention = _mention(text, core, start, pos, kind, value, bound, lower, upper, precision, unit,
+                       unit_text)
+    return mention
+
+
+def _mention(text: str, core: _Core, start: int, end: int, kind: str, value: Decimal,
+             bound: str, lower: Decimal | None, upper: Decimal | None, precision: Decimal,
+             unit: str | None, unit_text: str) -> Mention:
+    dim = None
+    if unit:
+        dim = "/".join(DIMENSIONS.get(u, u) for u in unit.split("/"))
+    return Mention(start, end, core.num_start, core.num_end, text[start:end],
                    text[core.num_start:core.num_end], kind, value, bound, lower, upper,
-                   core.precision, unit, unit_text)
+                   precision, unit, unit_text, iso=core.iso, scale=core.scale, dimension=dim)
+
+
+def _unit_date_iso(unit_text: str, value: Decimal) -> str | None:
+    """2022 年 → 2022, 6 月 → --06, 15 日 → ---15 (ISO 8601 with the unknown parts left out)."""
+    if value != value.to_integral_value():
+        return None
+    n = int(value)
+    return {"年": f"{n:04d}", "月": f"--{n:02d}", "日": f"---{n:02d}",
+            "号": f"---{n:02d}"}.get(unit_text)
+
+
+def _point_unit(text: str, core: _Core) -> str:
+    """点 after a number: index points (3056点), a clock hour (下午三点) or a count (两点建议)."""
+    whole = core.value == core.value.to_integral_value()
+    if whole and 0 <= core.value <= 24:
+        if _CLOCK_BEFORE.search(text, max(0, core.num_start - 3), core.num_start) \
+                or _CLOCK_AFTER.match(text, core.num_end + 1):
+            return "date"
+        if core.value < 10:
+            return "count"
+    return "index_point"
 
 
 def _kind(text: str, core: _Core, kind: str, unit_text: str) -> str:

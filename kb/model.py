@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal
 
@@ -16,7 +16,6 @@ from .limits import shorten
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 
 BOUND_KINDS = ("exact", "approximately", "at-least", "more-than", "at-most", "less-than", "range")
-VERDICTS = ("accurate", "mostly-accurate", "misleading", "inaccurate", "unverifiable")
 DOCUMENT_KINDS = (
     "annual-report",
     "filing",
@@ -96,8 +95,8 @@ def parse_time_text(text: str, kind: str) -> TimeSpec:
         return TimeSpec(kind, date(year, 1, 1), date(year, 12, 31), "year", text)
     mon = int(month)
     if day is None:
-        last = calendar.monthrange(year, mon)[1]
-        return TimeSpec(kind, date(year, mon, 1), date(year, mon, last), "month", text)
+        last_day = calendar.monthrange(year, mon)[1]
+        return TimeSpec(kind, date(year, mon, 1), date(year, mon, last_day), "month", text)
     d = date(year, mon, int(day))
     return TimeSpec(kind, d, d, "day", text)
 
@@ -134,6 +133,10 @@ class Config:
     endpoint: str | None = None  # SPARQL endpoint of the sparql store
     reviewers: dict[str, Reviewer] = field(default_factory=dict)
     origin: Origin | None = None
+
+
+# The keys collection.yaml may hold: Config's fields, but where each was read from.
+CONFIG_KEYS = tuple(f.name for f in fields(Config) if f.name != "origin")
 
 
 @dataclass(frozen=True)
@@ -225,12 +228,12 @@ class Statement(Located):
     lines: dict[str, int] = field(default_factory=dict, compare=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Evidence(Statement):
     """A statement derived from a primary document, quoting the line it relies on."""
 
-    document: str = ""
-    quote: str = ""
+    document: str
+    quote: str
     note: str | None = None
 
 
@@ -247,18 +250,18 @@ class Review(Located):
     lines: dict[str, int] = field(default_factory=dict, compare=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Claim(Statement):
     """A numeric claim made by a source, anchored to exact offsets in its text."""
 
-    source: str = ""
-    quote: str = ""
-    start: int = 0
-    end: int = 0
-    normalised: str = ""
-    statement: str = ""
-    confidence: Decimal = Decimal("0.5")
-    review: Review | None = None
+    source: str
+    quote: str
+    start: int
+    end: int
+    normalised: str
+    statement: str
+    confidence: Decimal
+    review: Review
     about: tuple[str, ...] = ()
 
 

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import unicodedata
 from decimal import Decimal
 from typing import Any
 
+from .choices import LISTING_FORMATS
 from .listings import Listing
 from .queries import plain_decimal
 
-FORMATS = ("table", "json", "nl", "csv")
 CELL_WIDTH = 60  # display columns a table cell may take before it is cut with …
 
 
 def format_listing(listing: Listing, fmt: str) -> str:
-    """A listing in one of FORMATS, ending with a newline unless it is empty."""
+    """A listing in one of LISTING_FORMATS, ending with a newline unless it is empty."""
     if fmt == "json":
         return json_text(listing.rows)
     if fmt == "nl":
@@ -25,9 +27,6 @@ def format_listing(listing: Listing, fmt: str) -> str:
                                   check_circular=False).encode
         return "".join(encode(r) + "\n" for r in listing.rows)
     if fmt == "csv":
-        import csv
-        import io
-
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(listing.columns)
@@ -35,7 +34,7 @@ def format_listing(listing: Listing, fmt: str) -> str:
         return out.getvalue()
     if fmt == "table":
         return table(listing.table_columns or listing.columns, listing.rows)
-    raise ValueError(f"unknown format '{fmt}'; choose one of {', '.join(FORMATS)}")
+    raise ValueError(f"unknown format '{fmt}'; choose one of {', '.join(LISTING_FORMATS)}")
 
 
 def cell(value: Any) -> str:

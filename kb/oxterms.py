@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import overload
+
 import pyoxigraph as ox
 
 from .errors import KbError
@@ -16,7 +18,7 @@ class UnsupportedTerm(KbError):
     """A term kb has no form for (an RDF-star triple term, say): one line, not a traceback."""
 
 
-def to_ox(term: Term):
+def to_ox(term: Term) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     """A kb term as a pyoxigraph term."""
     if isinstance(term, Iri):
         return ox.NamedNode(term.value)
@@ -29,8 +31,17 @@ def to_ox(term: Term):
     return ox.Literal(term.value)
 
 
-def from_ox(term) -> Term | None:
-    """A pyoxigraph term as a kb term."""
+OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+
+
+@overload
+def from_ox(term: OxTerm) -> Term: ...
+@overload
+def from_ox(term: None) -> None: ...
+@overload
+def from_ox(term: OxTerm | None) -> Term | None: ...
+def from_ox(term: OxTerm | None) -> Term | None:
+    """A pyoxigraph term as a kb term (None, an unbound variable, as None)."""
     if term is None:
         return None
     if isinstance(term, ox.NamedNode):

@@ -6,6 +6,7 @@ graph holds (kb.graph.dec), so the site check can compare the page with the grap
 
 from __future__ import annotations
 
+import builtins
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -13,13 +14,14 @@ from functools import cache
 from pathlib import PurePath
 
 from markupsafe import Markup
-from rdflib import RDFS, Literal, URIRef
+from rdflib import OWL, RDF, RDFS, Literal, URIRef
 
 from .charts import Bar, Count, bar_chart, interval_chart, to_float
 from .claimdata import claim_review, script_json
 from .export import ontology_graph
+from .expr import references
 from .figures import FIGURE_PROPS, display, lexical, quantity_text
-from .findings import Finding, Side
+from .findings import KINDS, Finding, Side
 from .graph import VERDICT_TERMS, dec
 from .intervals import quantity_interval, to_decimal
 from .iris import Iris
@@ -37,19 +39,12 @@ from .model import (
     Statement,
     TimeSpec,
 )
-from .verdicts import BANDS, LABELS
+from .verdicts import BANDS, ICONS, LABELS, VERDICTS
 from .vocab import KB
 
-VERDICT_ORDER = ("accurate", "mostly-accurate", "misleading", "inaccurate", "unverifiable")
-VERDICT_ICONS = {"accurate": "✓", "mostly-accurate": "≈", "misleading": "!", "inaccurate": "✗",
-                 "unverifiable": "?"}
 BOUND_TEXT = {"exact": "exactly", "approximately": "approximately", "at-least": "at least",
               "more-than": "more than", "at-most": "at most", "less-than": "less than",
               "range": "a range"}
-FINDING_KINDS = {"relation": "Relation", "contradiction": "Contradiction",
-                 "evidence-conflict": "Evidence conflict"}
-FAILING_SECTIONS = (("relation", "Relations that do not hold"), ("contradiction", "Contradictions"),
-                    ("evidence-conflict", "Evidence conflicts"))
 CONTEXT_CHARS = 90  # code points of the source shown either side of a quote on its claim page
 
 @dataclass(frozen=True)
@@ -151,12 +146,12 @@ class ClaimView:
     chart_note: str = ""
     jsonld: Markup | None = None
 
-    @property
+    @builtins.property  # the field `property` above shadows the builtin here
     def verdict_rank(self) -> int:
         """The verdict's place on the scale, for sorting (0 = accurate)."""
-        return VERDICT_ORDER.index(self.verdict)
+        return VERDICTS.index(self.verdict)
 
-    @property
+    @builtins.property  # the field `property` above shadows the builtin here
     def entity_ids(self) -> list[str]:
         """The entities the claim is about, subject first."""
         return [e.id for e in (self.subject, self.compared_with, *self.about) if e is not None]
@@ -273,8 +268,8 @@ class Site:
     def finding_groups(self) -> list[tuple[str, str, list[FindingView]]]:
         """Findings by section of the findings page: what fails, by kind, then what holds."""
         failing = [f for f in self.findings if not f.finding.holds]
-        groups = [(kind, label, [f for f in failing if f.finding.kind == kind])
-                  for kind, label in FAILING_SECTIONS]
+        groups = [(kind, about.failing, [f for f in failing if f.finding.kind == kind])
+                  for kind, about in KINDS.items()]
         groups.append(("holds", "Relations that hold",
                        [f for f in self.findings if f.finding.holds]))
         return groups
@@ -282,7 +277,7 @@ class Site:
     @property
     def verdict_labels(self) -> dict[str, str]:
         """Verdict slugs to labels, in scale order."""
-        return {v: LABELS[v] for v in VERDICT_ORDER}
+        return {v: LABELS[v] for v in VERDICTS}
 
 
 # -- building the views --------------------------------------------------------------------------
@@ -308,9 +303,9 @@ def build_site(c: Collection, findings: list[Finding], built: str) -> Site:
     evidence_by_entity: dict[str, list[EvidenceView]] = {}
     evidence_by_document: dict[str, list[EvidenceView]] = {}
     for ev in evidence.values():
-        for ident in dict.fromkeys((ev.statement.subject, ev.statement.compared_with)):
-            if ident:
-                evidence_by_entity.setdefault(ident, []).append(ev)
+        for about in dict.fromkeys((ev.statement.subject, ev.statement.compared_with)):
+            if about:
+                evidence_by_entity.setdefault(about, []).append(ev)
         evidence_by_document.setdefault(ev.document.id, []).append(ev)
     ignored_by_source: dict[str, list[IgnoredMention]] = {}
     for m in c.ignored:
@@ -415,7 +410,7 @@ def _finding_view(c: Collection, iris: Iris, f: Finding) -> FindingView:
     factor = f.factor
     return FindingView(
         id=f.id, iri=str(node), url=f"finding/{f.id}/", finding=f,
-        kind_label=FINDING_KINDS.get(f.kind, f.kind),
+        kind_label=KINDS[f.kind].label,
         holds=figure(node, "kb:holds", Literal(f.holds)),
         left=side(f.left, "kb:leftLower", "kb:leftUpper"),
         right=side(f.right, "kb:rightLower", "kb:rightUpper"),
@@ -427,8 +422,6 @@ def _finding_view(c: Collection, iris: Iris, f: Finding) -> FindingView:
 def _link_related(c: Collection, claims: list[ClaimView], by_id: dict[str, ClaimView],
                   findings: list[FindingView]) -> None:
     """Attach findings, relations and related claims to each claim view."""
-    from .expr import references
-
     for fv in findings:
         for kind, ident, _ in fv.involves:
             if kind == "claim" and ident in by_id:
@@ -459,12 +452,13 @@ def _entity_view(iris: Iris, e: Entity, mine: list[ClaimView],
     return EntityView(
         id=e.id, iri=str(iris.entity(e.id)), url=f"entity/{e.id}/", entity=e, claims=mine,
         evidence=evidence,
-        verdicts=[(v, LABELS[v], counts[v]) for v in VERDICT_ORDER if counts[v]])
+        verdicts=[(v, LABELS[v], counts[v]) for v in VERDICTS if counts[v]])
 
 
 def _source_view(iris: Iris, s: Source, claims: list[ClaimView],
                  ignored: list[IgnoredMention]) -> SourceView:
-    spans = [(cv.claim.start, cv.claim.end, cv, None) for cv in claims]
+    spans: list[tuple[int, int, ClaimView | None, IgnoredMention | None]] = [
+        (cv.claim.start, cv.claim.end, cv, None) for cv in claims]
     spans += [(m.start, m.end, None, m) for m in ignored]
     return SourceView(id=s.id, iri=str(iris.source(s.id)), url=f"source/{s.id}/", source=s,
                       segments=annotate(s.text, spans), claims=claims,
@@ -512,7 +506,7 @@ def _annotate(text: str, lo: int, hi: int, spans: list[tuple]) -> list[Segment]:
 def verdict_counts(claims: list[ClaimView]) -> list[Count]:
     """Claims per verdict, in scale order (zero counts included, so the scale is complete)."""
     counts = Counter(cv.verdict for cv in claims)
-    return [Count(v, LABELS[v], counts[v], f"v-{v}") for v in VERDICT_ORDER]
+    return [Count(v, LABELS[v], counts[v], f"v-{v}") for v in VERDICTS]
 
 
 def entity_counts(claims: list[ClaimView], entities: dict[str, Entity]) -> list[Count]:
@@ -529,9 +523,9 @@ def verdict_scale() -> list[dict]:
     """The verdict scale: label, confidence band and meaning (from the ontology's comments)."""
     g = _ontology()
     rows = []
-    for v in VERDICT_ORDER:
+    for v in VERDICTS:
         low, high = BANDS[v]
-        rows.append({"slug": v, "label": LABELS[v], "icon": VERDICT_ICONS[v],
+        rows.append({"slug": v, "label": LABELS[v], "icon": ICONS[v],
                      "low": str(low), "high": str(high),
                      "meaning": str(g.value(VERDICT_TERMS[v], RDFS.comment) or "")})
     return rows
@@ -539,8 +533,6 @@ def verdict_scale() -> list[dict]:
 
 def vocabulary_terms() -> list[Term]:
     """Every term of the kb: vocabulary with its label and comment, classes first."""
-    from rdflib import OWL, RDF
-
     g = _ontology()
     ns = str(KB._NS)
     terms = []

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR
 from fractions import Fraction
+from typing import Any
 
 from .expr import (
     BinOp,
@@ -66,7 +67,7 @@ class Value:
     """An evaluated sub-expression: its interval in base units, its unit, and how it reads."""
 
     interval: Interval
-    unit: object  # a pint Unit
+    unit: Any  # a pint Unit (pint is imported on first use; see kb.units)
     text: str
     precedence: int = 9  # of the operator at its top, for parentheses when shown
     code: str | None = None  # a unit code to show it in (from an id's unit or a conversion)
@@ -218,7 +219,8 @@ def _show_unit(v: Value) -> str:
 def _code_of(unit) -> str:
     """A readable code for a compound pint unit, leaving out dimensionless factors."""
     reg = registry()
-    up, down = [], []
+    up: list[str] = []
+    down: list[str] = []
     for name, exp in unit._units.items():
         if not reg.get_dimensionality(name):
             continue

@@ -19,25 +19,16 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from .choices import EXPORT_FORMATS
 from .claimdata import data_feed
 from .errors import UsageError
-from .export import FORMATS
 from .layout import FEED_PATH, ONTOLOGY_PATH, STATIC_DIR, download_path, page_path
 from .model import Collection
-from .pages import VERDICT_ICONS, Download, Site, build_site
+from .pages import Download, Site, build_site
 from .parallel import map_chunks
 from .pipeline import Checked
+from .verdicts import ICONS
 from .vocab import NS
-
-FORMAT_NAMES = {"trig": "TriG", "turtle": "Turtle", "nquads": "N-Quads", "jsonld": "JSON-LD",
-                "csv": "CSV"}
-DOWNLOAD_TEXT = {
-    "trig": "The whole knowledge base with its named graphs (one per source, shared, report).",
-    "turtle": "The whole knowledge base as one graph.",
-    "nquads": "The named graphs as sorted N-Quads, one statement per line.",
-    "jsonld": "The named graphs as JSON-LD.",
-    "csv": "One row per claim: triple, bounds, time, confidence, verdict, anchor, evidence.",
-}
 
 
 def templates_root() -> Path:
@@ -54,7 +45,7 @@ def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(str(templates_root() / "templates")),
                       autoescape=True, undefined=StrictUndefined, trim_blocks=True,
                       lstrip_blocks=True, keep_trailing_newline=True)
-    env.globals["icons"] = VERDICT_ICONS
+    env.globals["icons"] = ICONS
     env.globals["kb_namespace"] = NS
     return env
 
@@ -168,7 +159,7 @@ def render_site(checked: Checked, built: str) -> Rendered:
 
 def download_list(sizes: Mapping[str, int]) -> list[Download]:
     """The open-data files for the data page, with their sizes, picked from any files' sizes."""
-    by_path = {download_path(ext): (fmt, media) for fmt, (ext, media) in FORMATS.items()}
+    by_path = {download_path(about.ext): about for about in EXPORT_FORMATS.values()}
     items = []
     for path, size in sorted(sizes.items()):
         if path == ONTOLOGY_PATH:
@@ -179,8 +170,8 @@ def download_list(sizes: Mapping[str, int]) -> list[Download]:
                                   size, "Every review as a schema.org ClaimReview in one "
                                   "DataFeed, the form fact-check aggregators accept."))
         elif path in by_path:
-            fmt, media = by_path[path]
-            items.append(Download(path, FORMAT_NAMES[fmt], media, size, DOWNLOAD_TEXT[fmt]))
+            about = by_path[path]
+            items.append(Download(path, about.name, about.media, size, about.text))
     return items
 
 

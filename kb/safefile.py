@@ -81,10 +81,23 @@ def read_inside(path: Path, root: Path, too_big: str, limit: int = MAX_FILE_BYTE
     if not real.is_relative_to(root.resolve()):
         raise UnsafeFile("leads out of the claims folder (a symlink or a path outside it); "
                          "put the file itself inside the claims folder")
-    # O_NONBLOCK: a FIFO swapped in after resolve must not block the open.
+    # O_NOFOLLOW: a symlink swapped in after resolve must not lead out.
+    return read_regular(real, too_big, limit, os.O_NOFOLLOW)
+
+
+def read_regular(path: Path, too_big: str, limit: int = MAX_FILE_BYTES, flags: int = 0) -> bytes:
+    """The bytes of a regular file of at most limit bytes; UnsafeFile (saying why) if not.
+
+    Alone, for a file named on the command line (kb new, kb mentions), which may lie anywhere.
+    """
+    # O_NONBLOCK: a FIFO (or one swapped in after a check) must not block the open.
     try:
-        fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | flags)
+    except FileNotFoundError:
+        raise UnsafeFile("file not found; create it") from None
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise UnsafeFile("is a symlink loop; replace it with the file itself") from None
         raise UnsafeFile(f"cannot be read: {exc.strerror}") from None
     info = os.fstat(fd)
     if not stat.S_ISREG(info.st_mode):

@@ -6,7 +6,6 @@ import sys
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import ClassVar
 
 from .errors import KbError
 
@@ -41,8 +40,8 @@ class ServeError(KbError):
 class _Handler(SimpleHTTPRequestHandler):
     """Static files with the site's media types, never cached, logged briefly to stderr."""
 
-    extensions_map: ClassVar[dict[str, str]] = {**SimpleHTTPRequestHandler.extensions_map,
-                                                **MEDIA_TYPES}
+    extensions_map = {**SimpleHTTPRequestHandler.extensions_map,  # noqa: RUF012  (a dict in
+                      **MEDIA_TYPES}  # the base class, read per instance)
 
     def end_headers(self) -> None:
         self.send_header("Cache-Control", "no-store")
@@ -61,7 +60,8 @@ class SiteServer(ThreadingHTTPServer):
     def url(self) -> str:
         """The address to open in a browser."""
         host, port = self.server_address[:2]
-        return f"http://{host}:{port}/"
+        name = host.decode() if isinstance(host, bytes) else host
+        return f"http://{name}:{port}/"
 
 
 def make_server(site: Path, host: str = DEFAULT_HOST, port: int = 8000,

@@ -26,14 +26,16 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import pyoxigraph as ox
 from lxml import etree
 
+from .choices import EXPORT_FORMATS
 from .claimdata import offline
 from .errors import KbError, Origin, Problem, ProblemsError
-from .export import FORMATS, claim_files, download_files
+from .export import RDF_FORMATS, claim_files, download_files
 from .figures import FIGURE_PROPS, FigureProp, display, lexical
 from .graph import prefixes
 from .layout import (
@@ -189,9 +191,11 @@ class _Kb:
         self.index: dict[str, dict[str, list]] = {}
         self.typed: dict[str, set[str]] = {}
         for q in self.graph.quads:
+            if isinstance(q.subject, ox.Triple):  # kb.graph makes no RDF-star statements
+                continue
             s, p, o = q.subject.value, q.predicate.value, q.object
             self.index.setdefault(s, {}).setdefault(p, []).append(o)
-            if p == RDF_TYPE:
+            if p == RDF_TYPE and isinstance(o, ox.NamedNode):
                 self.typed.setdefault(o.value, set()).add(s)
         self.counts: dict[str, int] | None = None
         self.figures: dict[tuple[str, str], tuple[str, str] | tuple[()]] = {}
@@ -251,7 +255,8 @@ class _Tree:
 
 
 def _tree(root: Path) -> _Tree:
-    files, dirs = set(), {"."}
+    files: set[str] = set()
+    dirs = {"."}
     for folder, subdirs, names in os.walk(root):
         rel = os.path.relpath(folder, root).replace(os.sep, "/")
         prefix = "" if rel == "." else rel + "/"
@@ -475,7 +480,7 @@ def claim_review_problems(kb: _Kb, path: str, doc, context: bool = True) -> Iter
         yield _problem(path, f"JSON-LD @context is {doc.get('@context')!r}, not "
                        "'https://schema.org' (the one Google reads)")
     for fields in REQUIRED_FIELDS:
-        value = doc
+        value: Any = doc
         for name in fields:
             value = value.get(name) if isinstance(value, dict) else None
         if value in (None, "", [], {}):
@@ -602,7 +607,7 @@ def _from_root(path: str) -> str:
 # sets mean isomorphic graphs.
 
 Quad = tuple[str, str, str, str]
-_RDF_FORMATS = {"trig": "trig", "ttl": "turtle", "nq": "nquads", "jsonld": "jsonld"}
+_RDF_BY_EXT = {EXPORT_FORMATS[fmt].ext: fmt for fmt in RDF_FORMATS}
 
 
 def expected_downloads(kb: _Kb, written: Mapping[str, bytes | int] | None
@@ -611,7 +616,7 @@ def expected_downloads(kb: _Kb, written: Mapping[str, bytes | int] | None
     if written is None:
         made = {**download_files(kb.c, kb.graph), **claim_files(kb.c, kb.graph)}
         return {path: text.encode("utf-8") for path, text in made.items()}
-    paths = [download_path(ext) for ext, _ in FORMATS.values()]
+    paths = [download_path(about.ext) for about in EXPORT_FORMATS.values()]
     paths.append(ONTOLOGY_PATH)
     paths += [claim_data_path(ident, fmt) for ident in kb.nodes("claim") for fmt in CLAIM_DATA]
     return {path: written[path] for path in paths if path in written}
@@ -647,10 +652,10 @@ def _missing(path: str) -> Problem:
 def _difference(path: str, got: str, want: str) -> Iterator[Problem]:
     """Say how a download that differs from the graph's differs."""
     ext = path.rsplit(".", 1)[-1]
-    if ext not in _RDF_FORMATS:
+    if ext not in _RDF_BY_EXT:
         yield _problem(path, "differs from the claims table the graph gives")
         return
-    fmt = _RDF_FORMATS[ext]
+    fmt = _RDF_BY_EXT[ext]
     try:
         found = _canonical(got, fmt)
     except (SyntaxError, ValueError) as exc:
@@ -665,14 +670,10 @@ def _difference(path: str, got: str, want: str) -> Iterator[Problem]:
                        f"statement(s) missing, {len(extra)} extra; e.g. {example}")
 
 
-_OX_FORMATS = {"trig": ox.RdfFormat.TRIG, "nquads": ox.RdfFormat.N_QUADS,
-               "jsonld": ox.RdfFormat.JSON_LD, "turtle": ox.RdfFormat.TURTLE}
-
-
 def _canonical(text: str, fmt: str) -> set[Quad]:
     """The quads of an RDF text as N-Quads terms; SyntaxError if it does not parse."""
     return {(str(q.subject), str(q.predicate), str(q.object), str(q.graph_name))
-            for q in ox.parse(input=text.encode("utf-8"), format=_OX_FORMATS[fmt])}
+            for q in ox.parse(input=text.encode("utf-8"), format=RDF_FORMATS[fmt])}
 
 
 def _read(root: Path, rel: str) -> str | None:

@@ -19,6 +19,11 @@ _DEFINITIONS = (
     "FLOP = [computation]",
     "FLOPS = FLOP / second",
     "ratio = []",
+    # A change of a percentage is not a percentage of it: 2 个百分点 is not 2 %. Each is its own
+    # dimension so that a claim in one never silently compares with a mention in the other.
+    "percentage_point = [percentage_point]",
+    "basis_point = 0.01 * percentage_point",
+    "index_point = [index_point]",
 )
 
 
@@ -53,7 +58,7 @@ def registry():
 @lru_cache(maxsize=1024)
 def parse_unit(code: str):
     """Parse a unit code such as USD, USD/kg, FLOPS or t; raise UnitError if unknown."""
-    import pint
+    import pint  # on first use, as in registry(): pint costs ~0.3 s to import
 
     if not code or not code.strip():
         raise UnitError("empty unit")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from rdflib import RDF
@@ -15,7 +15,7 @@ from .findings import Finding
 from .graph import KbGraph
 from .iris import Iris
 from .limits import shorten
-from .model import Collection, quote_hint
+from .model import Collection, Document, Entity, PropertyDef, Relation, Statement, quote_hint
 from .parallel import WorkerFailed, start_forked
 from .shacl import validate
 from .units import unit_problem
@@ -181,12 +181,15 @@ class _Locator:
         key = _FRAGMENT_FIELDS.get(fragment) or _PATH_FIELDS.get(path or "", "")
         split = self.iris.kind_and_id(str(node))
         kind, ident = split if split else ("", str(node))
-        table = {"claim": self.c.claims, "evidence": self.c.evidence}
+        table: dict[str, Mapping[str, Statement]] = {"claim": self.c.claims,
+                                                     "evidence": self.c.evidence}
         if kind in table and ident in table[kind]:
             return table[kind][ident].line_of(key), kind, ident
         if kind in ("entity", "property", "document", "relation"):
-            objects = {"entity": self.c.entities, "property": self.c.properties,
-                       "document": self.c.documents, "relation": self.c.relations}[kind]
+            by_kind: dict[str, Mapping[str, Entity | PropertyDef | Document | Relation]] = {
+                "entity": self.c.entities, "property": self.c.properties,
+                "document": self.c.documents, "relation": self.c.relations}
+            objects = by_kind[kind]
             if ident in objects:
                 return objects[ident].origin, kind, ident
         if kind == "source":

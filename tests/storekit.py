@@ -9,10 +9,11 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+from kb.connect import rebuild_hooks
 from kb.findings import Finding, Side
 from kb.graph import add_findings
 from kb.pipeline import graph
-from kb.stores import Store
+from kb.stores.base import Store
 from kb.stores.memory import MemoryStore
 from kb.stores.oxigraph import OxigraphStore, config_settings, rebuild
 from kb.stores.sparql import SparqlStore, push
@@ -48,7 +49,8 @@ def with_findings(claims_dir: Path):
 
 def oxigraph_store_of(claims_dir: Path, collection, kb_graph) -> OxigraphStore:
     """The claims folder's oxigraph store, built from the given graph."""
-    manifest = rebuild(claims_dir, "test", kb_graph, config_settings(collection.config))
+    manifest = rebuild(claims_dir, "test", rebuild_hooks(), kb_graph,
+                       config_settings(collection.config))
     return OxigraphStore(claims_dir / ".kb" / "oxigraph", manifest)
 
 

@@ -11,7 +11,8 @@ import pytest
 from helpers import assert_datasets_isomorphic, assert_isomorphic, union_graph
 from rdflib import RDF, Dataset, Graph
 
-from kb.export import FORMATS, serialize
+from kb.choices import EXPORT_FORMATS
+from kb.export import serialize
 from kb.graph import build_graph
 from kb.load import load
 from kb.vocab import KB
@@ -63,8 +64,8 @@ def test_csv_has_one_row_per_claim_matching_the_graph(kb_seed):
 
 
 def test_exports_are_deterministic(seed):
-    first = {f: serialize(load(seed), build_graph(load(seed)), f) for f in FORMATS}
-    second = {f: serialize(load(seed), build_graph(load(seed)), f) for f in FORMATS}
+    first = {f: serialize(load(seed), build_graph(load(seed)), f) for f in EXPORT_FORMATS}
+    second = {f: serialize(load(seed), build_graph(load(seed)), f) for f in EXPORT_FORMATS}
     assert first == second
 
 

@@ -12,7 +12,6 @@ from click.testing import CliRunner
 from conftest import edit
 from storekit import oxigraph_store_of, with_findings
 
-from kb import cli as cli_module
 from kb.cli import cli
 
 
@@ -123,7 +122,7 @@ def test_empty_result_says_so_and_exits_1(mini):
      "Error: Invalid value for '--source': no source 'zzz'; kb stats lists them"),
     (["--verdict", "wrong"],
      "Error: Invalid value for '--verdict': 'wrong' is not one of 'accurate', "
-     "'mostly-accurate', 'misleading', 'inaccurate', 'unverifiable'."),
+     "'mostly-accurate', 'unverifiable', 'misleading', 'inaccurate'."),
     (["--min-confidence", "2"], "Error: Invalid value for '--min-confidence': '2' is not a "
                                 "number in [0, 1]"),
     (["--max-confidence", "x"], "Error: Invalid value for '--max-confidence': 'x' is not a "
@@ -355,14 +354,3 @@ def test_missing_claims_folder(tmp_path):
     result = invoke("claims", "--claims", str(tmp_path / "nowhere"))
     assert result.exit_code == 1
     assert result.output == f"{tmp_path / 'nowhere'}: claims folder not found; pass --claims DIR\n"
-
-
-def test_cli_choices_match_the_library():
-    from kb.listings import FINDING_KINDS, SORT_KEYS
-    from kb.model import VERDICTS
-    from kb.stores import STORES
-
-    assert cli_module.STORE_KINDS == STORES
-    assert set(cli_module.VERDICT_CHOICES) == set(VERDICTS)
-    assert cli_module.SORT_CHOICES == SORT_KEYS
-    assert tuple(FINDING_KINDS) == cli_module.FINDING_CHOICES

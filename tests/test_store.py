@@ -16,11 +16,15 @@ from conftest import edit
 from storekit import open_kind, oxigraph_store_of, with_findings
 
 from kb import listings
+from kb.claimindex import index_of
+from kb.connect import open_kb, read_config, rebuild_hooks
 from kb.listings import ClaimFilter
 from kb.queries import NS, Blank, Iri, Lit, boolean, decimal, normalised
-from kb.stores import StoreError, open_store, resolve
+from kb.stores import resolve
+from kb.stores.base import StoreError
 from kb.stores.manifest import read_manifest, stale_reason, store_dir
-from kb.stores.oxigraph import OxigraphStore, open_fresh
+from kb.stores.oxigraph import OxigraphStore
+from kb.stores.oxigraph import open_fresh as open_with_hooks
 from kb.stores.sparql import SparqlStore, where_group, with_values
 
 STORE_KINDS = ["memory", "oxigraph", pytest.param("oxigraph", marks=pytest.mark.server,
@@ -46,19 +50,29 @@ QUERIES = {
 }
 
 
+def open_fresh(claims_dir, notify=None):
+    """The oxigraph store of a claims folder, rebuilt as kb's commands rebuild it."""
+    return open_with_hooks(claims_dir, rebuild_hooks(), notify)
+
+
+def claims(store, filters=None, **options):
+    """kb claims as the CLI lists them: from the store's claim index when it keeps one."""
+    return listings.claims(store, filters, index=index_of(store), **options)
+
+
 def answers(store) -> dict:
     """Everything the query commands can show, from one store."""
     out = {
-        "claims": listings.claims(store).rows,
-        "by subject": listings.claims(store, ClaimFilter(subject="tesla")).rows,
-        "by verdict": listings.claims(store, ClaimFilter(verdict="unverifiable")).rows,
-        "by property and source": listings.claims(
+        "claims": claims(store).rows,
+        "by subject": claims(store, ClaimFilter(subject="tesla")).rows,
+        "by verdict": claims(store, ClaimFilter(verdict="unverifiable")).rows,
+        "by property and source": claims(
             store, ClaimFilter(property="total-revenue", source="mini-article")).rows,
-        "confidence range": listings.claims(
+        "confidence range": claims(
             store, ClaimFilter(min_confidence=Decimal("0.6"), max_confidence=Decimal("1"))).rows,
-        "time": listings.claims(store, ClaimFilter(time=(_d("2022-06-01"), _d("2022-06-30")))).rows,
-        "with findings": listings.claims(store, ClaimFilter(has_finding=True)).rows,
-        "sorted": listings.claims(store, sort="-confidence", limit=1).rows,
+        "time": claims(store, ClaimFilter(time=(_d("2022-06-01"), _d("2022-06-30")))).rows,
+        "with findings": claims(store, ClaimFilter(has_finding=True)).rows,
+        "sorted": claims(store, sort="-confidence", limit=1).rows,
         "show": [listings.show(store, i) for i in ("tesla-revenue-2022", "byd-revenue")],
         "entities": listings.entities(store).rows,
         "findings": listings.findings(store).rows,
@@ -107,16 +121,16 @@ def test_every_store_gives_the_same_answers(kind, mini_findings, request):
 def test_filters_on_the_memory_store(mini_findings, request):
     claims_dir, collection, dataset = mini_findings
     store = open_kind("memory", claims_dir, collection, dataset, request)
-    ids = [r["id"] for r in listings.claims(store, ClaimFilter(max_confidence=Decimal("0.5"))).rows]
+    ids = [r["id"] for r in claims(store, ClaimFilter(max_confidence=Decimal("0.5"))).rows]
     assert ids == ["byd-revenue"]
-    assert listings.claims(store, ClaimFilter(time=(_d("2021-01-01"), _d("2021-12-31")))).rows \
+    assert claims(store, ClaimFilter(time=(_d("2021-01-01"), _d("2021-12-31")))).rows \
         == []
-    rows = listings.claims(store, sort="verdict").rows
+    rows = claims(store, sort="verdict").rows
     assert [r["verdict"] for r in rows] == ["accurate", "unverifiable"]
-    assert [r["id"] for r in listings.claims(store, sort="-id").rows] == [
+    assert [r["id"] for r in claims(store, sort="-id").rows] == [
         "tesla-revenue-2022", "byd-revenue"]
     with pytest.raises(listings.UnknownId, match="no entity 'teslaa'; did you mean 'tesla'"):
-        listings.claims(store, ClaimFilter(subject="teslaa"))
+        claims(store, ClaimFilter(subject="teslaa"))
 
 
 def test_show_has_evidence_findings_and_relations(mini_findings, request):
@@ -172,25 +186,25 @@ def test_the_claim_index_answers_as_the_graph_does(seed, pages, monkeypatch):
     if pages:  # keys listing 2 claims or more get pages of 3 rows, as large collections do
         monkeypatch.setattr("kb.claimindex.PAGE_MIN", pages[0])
         monkeypatch.setattr("kb.claimindex.PAGE_SIZE", pages[1])
-    memory = open_store(resolve(seed, "memory"))
+    memory = open_kb(seed, "memory")
     store = open_fresh(seed)
-    assert store.claim_index() is not None and memory.claim_index() is None
+    assert index_of(store) is not None and index_of(memory) is None
     from kb.claimindex import key
 
-    paged = store.claim_index().index.column("claim_pages", "page",
+    paged = index_of(store).index.column("claim_pages", "page",
                                              {"key": key(ClaimFilter(verdict="accurate"))})
     assert len(paged) == (9 if pages else 0)  # 26 accurate claims, 3 to a page
-    everything = listings.claims(memory).rows
-    assert listings.claims(store).rows == everything and len(everything) >= 78
+    everything = claims(memory).rows
+    assert claims(store).rows == everything and len(everything) >= 78
     nonempty = 0
     for filters in seed_filters(everything):
         try:
-            expected = listings.claims(memory, filters).rows
+            expected = claims(memory, filters).rows
         except listings.UnknownId as exc:
             with pytest.raises(listings.UnknownId, match=re.escape(str(exc))):
-                listings.claims(store, filters)
+                claims(store, filters)
             continue
-        assert listings.claims(store, filters).rows == expected, filters
+        assert claims(store, filters).rows == expected, filters
         nonempty += bool(expected)
     assert nonempty >= 20, "most filters must find something, or the comparison proves little"
 
@@ -244,7 +258,7 @@ def test_oxigraph_store_is_rebuilt_only_when_a_file_changes(mini):
     store = open_fresh(mini, notes.append)
     assert notes[-1] == ("updating the oxigraph store "
                          "(sources/mini-article/claims.yaml changed)")
-    assert [r["confidence"] for r in listings.claims(store, ClaimFilter(subject="tesla")).rows] \
+    assert [r["confidence"] for r in claims(store, ClaimFilter(subject="tesla")).rows] \
         == [Decimal("0.9")]
 
     (mini / "evidence/more.yaml").write_text("documents: []\nstatements: []\n")
@@ -290,15 +304,15 @@ def test_stale_check_reads_only_folders_whose_entries_changed(mini, monkeypatch)
 def test_store_setting_is_read_from_collection_yaml_and_remembered(mini):
     edit(mini / "collection.yaml", "title: Mini collection", "title: Mini collection\n"
          "store: oxigraph")
-    settings = resolve(mini)
+    settings = resolve(mini, None, None, read_config)
     assert settings.kind == "oxigraph"
-    open_store(settings)
+    open_kb(mini)
     assert read_manifest(mini)["config"] == {"store": "oxigraph", "endpoint": None,
                                              "base": "https://kb.example.org/"}
-    assert resolve(mini, "memory").kind == "memory"
-    assert resolve(mini, None, "http://127.0.0.1:1/sparql").kind == "sparql"
+    assert resolve(mini, "memory", None, read_config).kind == "memory"
+    assert resolve(mini, None, "http://127.0.0.1:1/sparql", read_config).kind == "sparql"
     with pytest.raises(StoreError, match="the sparql store needs an endpoint"):
-        open_store(resolve(mini, "sparql"))
+        open_kb(mini, "sparql")
 
 
 def test_kb_build_keeps_the_oxigraph_store_up_to_date(mini, tmp_path):
@@ -344,7 +358,7 @@ def test_a_damaged_store_is_rebuilt_once(mini, database):
     (store_dir(mini) / database / "CURRENT").write_text("garbage\n")
     notes: list[str] = []
     store = open_fresh(mini, notes.append)
-    assert len(listings.claims(store).rows) == 2
+    assert len(claims(store).rows) == 2
     # kb claims reads only the claim index; the store itself is opened when first needed.
     assert len(notes) == (1 if database == "claim-index" else 0), notes
     assert listings.stats(store).rows[0] == {"by": "total", "key": "claims", "count": 2}
@@ -432,17 +446,16 @@ def test_unreachable_endpoint_is_one_clear_line():
 
 
 def test_memory_store_reports_syntax_errors(mini):
-    store = open_store(resolve(Path(mini), "memory"))
+    store = open_kb(Path(mini), "memory")
     with pytest.raises(StoreError, match=r"^SPARQL syntax error: "):
         store.query("SELEC ?s WHERE { ?s ?p ?o }")
-    ox = open_store(resolve(Path(mini), "oxigraph"))
+    ox = open_kb(Path(mini), "oxigraph")
     with pytest.raises(StoreError, match=r"^SPARQL syntax error: "):
         ox.query("SELEC ?s WHERE { ?s ?p ?o }")
 
 
 def test_a_store_rebuilt_beside_a_build_says_why_it_failed(mini, tmp_path):
-    from kb.stores import StoreError
-    from kb.stores.rebuild import start_rebuild
+    from kb.rebuild import start_rebuild
 
     config = {"store": "oxigraph", "endpoint": None, "base": "https://kb.example.org/"}
     wait = start_rebuild(mini, tmp_path / "no-such-export.nq", config)
@@ -457,9 +470,9 @@ def test_the_store_process_imports_this_kb_not_one_in_the_current_folder(
         mini, tmp_path, monkeypatch):
     from kb.graph import build_graph
     from kb.load import load
+    from kb.rebuild import start_rebuild
     from kb.stores.manifest import code_stamp, read_manifest
     from kb.stores.oxigraph import config_settings
-    from kb.stores.rebuild import start_rebuild
 
     decoy = tmp_path / "elsewhere"
     (decoy / "kb").mkdir(parents=True)

@@ -57,6 +57,7 @@ class Iri(_Term):
     __slots__ = ("value",)
     _fields = ("value",)
     _rank = 1
+    value: str
 
     def __init__(self, value: str):
         object.__setattr__(self, "value", value)
@@ -75,6 +76,9 @@ class Lit(_Term):
     __slots__ = ("datatype", "lang", "value")
     _fields = ("value", "datatype", "lang")
     _rank = 2
+    value: str
+    datatype: str | None
+    lang: str | None
 
     def __init__(self, value: str, datatype: str | None = None, lang: str | None = None):
         object.__setattr__(self, "value", value)
@@ -113,6 +117,7 @@ class Blank(_Term):
     __slots__ = ("id",)
     _fields = ("id",)
     _rank = 0
+    id: str
 
     def __init__(self, id: str):
         object.__setattr__(self, "id", id)
@@ -123,6 +128,13 @@ class Blank(_Term):
 
 
 Term = Iri | Lit | Blank
+
+
+def text_of(term: Term | None) -> str:
+    """The text of a term a query always binds to an IRI or a literal: its IRI or lexical form."""
+    if isinstance(term, (Iri, Lit)):
+        return term.value
+    raise TypeError(f"expected an IRI or a literal, found {term!r}")
 
 _INTEGER_TYPES = frozenset((
     "integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger",
@@ -155,7 +167,8 @@ def normalised(term: Term) -> Term:
     if kind == "decimal":
         try:
             value = Decimal(term.value)
-            if value.as_tuple().exponent < -DECIMAL_PLACES:
+            exponent = value.as_tuple().exponent  # a letter for NaN and infinities
+            if isinstance(exponent, int) and exponent < -DECIMAL_PLACES:
                 value = value.quantize(_QUANTUM, ROUND_HALF_UP)
             return Lit(decimal_text(value), term.datatype)
         except ArithmeticError:
@@ -280,7 +293,8 @@ def run_select(graph, name: str, base: str | None = None, **bindings) -> list[di
     if base is None:
         base = _guess_base(graph)
     result = run(graph, name, **bindings)
-    return [{str(k): plain(row[k], base) for k in result.vars} for row in result]
+    return [{str(k): plain(row.get(k), base) for k in result.vars or ()}
+            for row in result.bindings]
 
 
 def _guess_base(graph) -> str | None:

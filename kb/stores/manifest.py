@@ -16,11 +16,14 @@ from contextlib import suppress
 from pathlib import Path
 from typing import NamedTuple
 
+from ..atomic import write_file
+
 FORMAT = 2
 CACHE_DIR = ".kb"  # inside the claims folder, ignored by git (.gitignore lists .kb/)
 STORE_NAME = "oxigraph"
 MANIFEST_NAME = "manifest.json"
 CONFIG_FILE = "collection.yaml"
+NO_STORE = "there is no store yet"  # the stale reason of a folder without a store
 
 Stat = tuple[int, int]  # (size, mtime_ns)
 
@@ -131,7 +134,7 @@ def read_manifest(claims_dir: Path) -> dict | None:
 def stale_reason(claims_dir: Path, manifest: dict | None) -> str | None:
     """Why the store must be rebuilt, or None if it matches the claims folder."""
     if manifest is None:
-        return "there is no store yet"
+        return NO_STORE
     if manifest.get("code") != code_stamp():
         return "kb itself changed"
     known: dict[str, list] = manifest.get("files", {})
@@ -154,8 +157,6 @@ def _remember_stats(claims_dir: Path, manifest: dict, current: Snapshot,
                     touched: list[str]) -> None:
     """Record new stat results of files touched but not changed (and of folders), so they are
     not hashed or read again."""
-    from ..atomic import write_file
-
     for rel in touched:
         manifest["files"][rel][:2] = list(current.files[rel])
     manifest["folders"] = dict(sorted(current.folders.items()))

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 
 from ..queries import RDF_LANG_STRING, XSD, Blank, Iri, Lit, Term, prepared
-from . import Answer, Bindings, Store, StoreError, build_graph
+from .base import Answer, Bindings, Store, StoreError
 
 
 class MemoryStore(Store):
@@ -19,12 +17,6 @@ class MemoryStore(Store):
         self.dataset = dataset
         self._base = base
         self.problem_count = len(problems or ())
-
-    @classmethod
-    def from_claims(cls, claims_dir: Path) -> MemoryStore:
-        """Load and graph a claims folder."""
-        collection, graph, problems = build_graph(claims_dir)
-        return cls(graph.dataset(), collection.config.base, problems)
 
     @property
     def base(self) -> str:
@@ -46,11 +38,12 @@ class MemoryStore(Store):
         if result.type == "ASK":
             return Answer("ask", boolean=bool(result.askAnswer))
         if result.type in ("CONSTRUCT", "DESCRIBE"):
-            return Answer("construct", triples=[tuple(from_rdflib(t) for t in triple)
-                                                for triple in result.graph])
-        names = tuple(str(v) for v in result.vars)
-        return Answer("select", names, [tuple(from_rdflib(row[i]) for i in range(len(names)))
-                                        for row in result])
+            return Answer("construct", triples=[
+                (term_of(s), term_of(p), term_of(o)) for s, p, o in result.graph or ()])
+        variables = result.vars or []
+        return Answer("select", tuple(str(v) for v in variables),
+                      [tuple(from_rdflib(row.get(v)) for v in variables)
+                       for row in result.bindings])
 
     def graph_names(self) -> list[str]:
         return sorted(str(g.identifier) for g in self.dataset.graphs()
@@ -73,9 +66,12 @@ def to_rdflib(term: Term):
 
 
 def from_rdflib(term) -> Term | None:
+    """An rdflib term as a kb term (None, an unbound variable, as None)."""
+    return None if term is None else term_of(term)
+
+
+def term_of(term) -> Term:
     """An rdflib term as a kb term."""
-    if term is None:
-        return None
     if isinstance(term, URIRef):
         return Iri(str(term))
     if isinstance(term, BNode):

@@ -2,27 +2,30 @@
 
 Queries open it read-only (several may run at once) after the manifest confirms that no claims
 file changed; only then, and only once, is it rebuilt: loaded, graphed, bulk-loaded into a new
-folder that replaces the old one atomically, with the claim index (kb.claimindex) that answers
-kb claims built beside it. This module imports pyoxigraph, never rdflib: the rebuild path
-imports the loader and rdflib lazily.
+folder that replaces the old one atomically, with the databases the layer above keeps beside
+it (the claim index, kb.claimindex). This module imports pyoxigraph, never rdflib, the loader
+or the listings: what a rebuild needs from them comes in as Hooks.
 """
 
 from __future__ import annotations
 
 import fcntl
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import pyoxigraph as ox
 
+from ..atomic import replace_dir
 from ..oxterms import from_ox, to_ox
 from ..queries import Term, query_text
-from . import Answer, Bindings, Store, StoreError
+from .base import Answer, Bindings, Store, StoreError
 from .manifest import (
     CACHE_DIR,
     MANIFEST_NAME,
+    NO_STORE,
     build_manifest,
     read_manifest,
     snapshot,
@@ -31,8 +34,19 @@ from .manifest import (
 )
 
 DB_NAME = "store"
-INDEX_NAME = "claim-index"  # kb.claimindex, built beside the store
 Notify = Callable[[str], None]
+
+
+class Hooks(NamedTuple):
+    """What the layer above hands the store so that it can rebuild itself.
+
+    graph:  claims folder -> (collection, KbGraph, load problems), the graph the store holds.
+    beside: database name -> writer(store, folder) of a database kept beside the store and
+            derived from it (the claim index), opened later with OxigraphStore.beside.
+    """
+
+    graph: Callable[[Path], tuple[Any, Any, list]]
+    beside: Mapping[str, Callable[[OxigraphStore, Path], None]]
 
 
 class OxigraphStore(Store):
@@ -52,7 +66,7 @@ class OxigraphStore(Store):
         self._base = manifest["config"]["base"]
         self.triples = manifest.get("triples", 0)
         self.problem_count = manifest.get("problems", 0)
-        self._opened = self._index = None
+        self._opened: ox.Store | None = None
 
     @classmethod
     def of(cls, db, base: str) -> OxigraphStore:
@@ -75,15 +89,10 @@ class OxigraphStore(Store):
                 return self._open()
         return self._opened
 
-    def claim_index(self):
-        if self._name != DB_NAME:
-            return None
-        if self._index is None:
-            from ..claimindex import ClaimIndex
-
-            self._index = ClaimIndex(OxigraphStore(self._folder, self._manifest, INDEX_NAME,
-                                                   self._recover))
-        return self._index
+    def beside(self, name: str) -> OxigraphStore:
+        """A database kept beside this one (Hooks.beside), opened on first use and rebuilt,
+        with this one, if it cannot be opened."""
+        return OxigraphStore(self._folder, self._manifest, name, self._recover)
 
     @property
     def base(self) -> str:
@@ -120,7 +129,7 @@ class OxigraphStore(Store):
         return self._open().dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(name))
 
     def close(self) -> None:
-        self._opened = self._index = None
+        self._opened = None
 
 
 def answer_from_ox(result) -> Answer:
@@ -149,18 +158,19 @@ def answer_from_ox(result) -> Answer:
 # -- keeping the store up to date -----------------------------------------------------------------
 
 
-def open_fresh(claims_dir: Path, notify: Notify | None = None) -> OxigraphStore:
+def open_fresh(claims_dir: Path, hooks: Hooks, notify: Notify | None = None) -> OxigraphStore:
     """Open the store of a claims folder, rebuilding it first if a claims file changed."""
     manifest = read_manifest(claims_dir)
-    reason = stale_reason(claims_dir, manifest) if claims_dir.is_dir() else None
-    if manifest is None and not claims_dir.is_dir():
-        raise StoreError(f"{claims_dir}: claims folder not found; pass --claims DIR")
-    if reason is not None:
-        manifest = rebuild(claims_dir, reason, notify=notify)
-    recover = None
-    if reason is None and claims_dir.is_dir():
-        # A damaged store (a disk error, a killed copy) is a cache: build it again, once.
-        recover = _once(lambda why: rebuild(claims_dir, why, notify=notify, force=True))
+    if not claims_dir.is_dir():
+        if manifest is None:
+            raise StoreError(f"{claims_dir}: claims folder not found; pass --claims DIR")
+        return OxigraphStore(store_dir(claims_dir), manifest)  # all there is: answer from it
+    reason = stale_reason(claims_dir, manifest)
+    if manifest is None or reason is not None:
+        manifest = rebuild(claims_dir, reason or NO_STORE, hooks, notify=notify)
+        return OxigraphStore(store_dir(claims_dir), manifest)
+    # A damaged store (a disk error, a killed copy) is a cache: build it again, once.
+    recover = _once(lambda why: rebuild(claims_dir, why, hooks, notify=notify, force=True))
     return OxigraphStore(store_dir(claims_dir), manifest, recover=recover)
 
 
@@ -176,15 +186,15 @@ def _once(func: Callable[[str], dict]) -> Callable[[str], dict]:
     return call
 
 
-def rebuild(claims_dir: Path, reason: str, graph=None, config: dict | None = None,
-            notify: Notify | None = None, force: bool = False,
+def rebuild(claims_dir: Path, reason: str, hooks: Hooks, graph=None,
+            config: dict | None = None, notify: Notify | None = None, force: bool = False,
             nquads: Path | None = None) -> dict:
-    """Build the store anew from the claims folder, from a KbGraph built from it, or from its
-    N-Quads export (with config); its manifest."""
+    """Build the store anew from the claims folder (through hooks.graph), from a KbGraph built
+    from it, or from its N-Quads export (with config); its manifest."""
     with _lock(claims_dir):
         # Another process may have rebuilt it while this one waited for the lock.
         manifest = read_manifest(claims_dir)
-        if not force and stale_reason(claims_dir, manifest) is None:
+        if not force and manifest is not None and stale_reason(claims_dir, manifest) is None:
             return manifest
         if notify:
             notify(f"updating the oxigraph store ({reason})")
@@ -192,13 +202,11 @@ def rebuild(claims_dir: Path, reason: str, graph=None, config: dict | None = Non
         # Stat before reading: a file edited during the rebuild leaves the store stale.
         taken = snapshot(claims_dir)
         if graph is None and nquads is None:
-            from . import build_graph
-
-            collection, graph, problems = build_graph(claims_dir)
+            collection, graph, problems = hooks.graph(claims_dir)
             config = config_settings(collection.config)
             problem_count = len(problems)
-        from ..atomic import replace_dir
-
+        if config is None:
+            raise ValueError("rebuild: a graph or N-Quads export needs its config")
         with replace_dir(store_dir(claims_dir)) as staging:
             db = ox.Store(str(staging / DB_NAME))
             if nquads is not None:
@@ -207,30 +215,14 @@ def rebuild(claims_dir: Path, reason: str, graph=None, config: dict | None = Non
                 db.bulk_extend(graph.quads)
             db.flush()
             triples = len(db)
-            write_index(OxigraphStore.of(db, config["base"]), staging / INDEX_NAME)
+            built = OxigraphStore.of(db, config["base"])
+            for name, write in hooks.beside.items():
+                write(built, staging / name)
             del db
             manifest = build_manifest(claims_dir, taken, config, triples)
             manifest["problems"] = problem_count
             (staging / MANIFEST_NAME).write_text(json.dumps(manifest, indent=1), "utf-8")
         return manifest
-
-
-def write_index(store: OxigraphStore, folder: Path) -> None:
-    """Build the claim index (kb.claimindex) of a store into a new database."""
-    from ..claimindex import triples
-
-    index = ox.Store(str(folder))
-    graph = ox.DefaultGraph()
-    made: dict = {}  # keys and predicates recur on every claim: convert each term once
-
-    def term(t):
-        hit = made.get(t)
-        if hit is None:
-            hit = made[t] = to_ox(t)
-        return hit
-
-    index.bulk_extend(ox.Quad(term(s), term(p), to_ox(o), graph) for s, p, o in triples(store))
-    index.flush()
 
 
 def config_settings(config) -> dict:

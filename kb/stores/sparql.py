@@ -15,13 +15,15 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 
+import pyoxigraph as ox
+
 from ..oxterms import from_ox
 from ..queries import Blank, Iri, Lit, Term, query_text
-from . import Answer, Bindings, Store, StoreError
+from .base import Answer, Bindings, Store, StoreError
 
 BATCH_TRIPLES = 500  # Virtuoso rejects very large INSERT DATA requests
 TIMEOUT = 60.0
@@ -86,7 +88,7 @@ class SparqlStore(Store):
         return self._query(query_text(name), bindings).normalised().records()
 
     def _query(self, text: str, bindings: Bindings | None,
-               dataset: list[tuple[str, str]] = ()) -> Answer:
+               dataset: Sequence[tuple[str, str]] = ()) -> Answer:
         params = [("query", with_values(text, bindings or {})), *dataset]
         body = urllib.parse.urlencode(params).encode()
         graph_form = query_form(text) in ("CONSTRUCT", "DESCRIBE")
@@ -221,11 +223,10 @@ class _Scan:
             elif ch in "{}":
                 yield self.i, ch
                 self.i += 1
-            elif ch.isalpha():
-                m = re.match(r"[A-Za-z_]+", text[self.i:])
+            elif m := re.match(r"[A-Za-z_]+", text[self.i:]):
                 yield self.i, m.group(0).upper()
                 self.i += len(m.group(0))
-            else:
+            else:  # punctuation, or a letter outside ASCII (which no keyword starts with)
                 self.i += 1
 
 
@@ -307,9 +308,6 @@ def _term(binding: dict | None) -> Term | None:
 
 def parse_triples(data: bytes, fmt: str) -> list[tuple[Term, Term, Term]]:
     """An RDF document (a CONSTRUCT answer) as triples of kb terms, parsed by pyoxigraph."""
-    import pyoxigraph as ox
-
-
     formats = {"nt": ox.RdfFormat.N_TRIPLES, "ttl": ox.RdfFormat.TURTLE,
                "rdf": ox.RdfFormat.RDF_XML}
     try:

@@ -1,7 +1,8 @@
 """Rebuild the oxigraph store beside a build, in a process of its own.
 
 Kept apart from kb.stores.oxigraph, which every query imports: starting processes needs
-modules (subprocess, ctypes) that a query must not pay for.
+modules (subprocess, ctypes) that a query must not pay for. It lives above the stores, beside
+kb.build, because the rebuild takes its hooks from kb.connect.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from ..parallel import die_with_parent
-from . import StoreError
-from .manifest import read_manifest, stale_reason
-from .oxigraph import rebuild
+from .connect import rebuild_hooks
+from .parallel import die_with_parent
+from .stores.base import StoreError
+from .stores.manifest import read_manifest, stale_reason
+from .stores.oxigraph import rebuild
 
 
 def start_rebuild(claims_dir: Path, nquads: Path, config: dict) -> Callable[[], None]:
@@ -24,12 +26,12 @@ def start_rebuild(claims_dir: Path, nquads: Path, config: dict) -> Callable[[], 
 
     A new process, not a fork: RocksDB deadlocks in a child forked after its parent used it.
     """
-    cmd = [sys.executable, "-m", "kb.stores.rebuild", str(claims_dir.resolve()),
+    cmd = [sys.executable, "-m", "kb.rebuild", str(claims_dir.resolve()),
            str(nquads.resolve()), json.dumps(config)]
     # Run from the folder that holds this kb, so that `-m` imports this very kb and not one in
     # the current folder (a checkout beside an installed kb): the store's code stamp must be
     # the one the next query computes.
-    home = Path(__file__).resolve().parent.parent.parent
+    home = Path(__file__).resolve().parent.parent
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                             cwd=home, preexec_fn=die_with_parent)
 
@@ -48,12 +50,12 @@ def start_rebuild(claims_dir: Path, nquads: Path, config: dict) -> Callable[[], 
 
 
 def _main(argv: list[str]) -> int:
-    """python -m kb.stores.rebuild CLAIMS_DIR NQUADS CONFIG_JSON: refresh from an export."""
+    """python -m kb.rebuild CLAIMS_DIR NQUADS CONFIG_JSON: refresh from an export."""
     claims_dir, nquads, config = Path(argv[0]), Path(argv[1]), json.loads(argv[2])
     try:
         reason = stale_reason(claims_dir, read_manifest(claims_dir))
         if reason is not None:
-            rebuild(claims_dir, reason, config=config, nquads=nquads)
+            rebuild(claims_dir, reason, rebuild_hooks(), config=config, nquads=nquads)
     except (OSError, RuntimeError, ValueError, StoreError) as exc:
         print(f"{type(exc).__name__}: {exc} (loading {nquads})", file=sys.stderr)
         return 1

@@ -1,0 +1,234 @@
+"""A new source from a raw article: its text pinned by hash, and one draft claim per mention.
+
+`kb new` writes claims/sources/<id>/ with text.txt, source.yaml (the text's sha256), claims.yaml
+(one draft claim per numeric mention, pre-filled with what the finder read) and ignored.yaml
+(look-alikes and labels, each with the reason). A draft is a claim with a `draft` line: `kb
+check` reports each one as an error until a reviewer fills in what only a reader can (subject,
+property, statement, confidence, review) and deletes that line, or moves the mention to
+ignored.yaml. The folder appears whole or not at all, and never replaces an existing source.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from .despin import normalise
+from .errors import KbError
+from .limits import shorten
+from .load import SOURCES_DIR, id_problem, url_problem
+from .mentions import MEASURED_KINDS, Mention, find_lookalikes, find_mentions
+from .model import ID_PATTERN
+from .safefile import UnsafeFile, forbidden_char, read_regular
+
+DRAFT_NOTE = ("kb new: fill in subject, property, statement, confidence and review, check the "
+              "rest, then delete this line")
+_LABEL_REASON = "A section number or designation (N 号), not a quantity."
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What `kb new` records about a source besides its text (None: left for the reviewer)."""
+
+    title: str | None = None
+    publisher: str | None = None
+    url: str | None = None
+    published: str | None = None
+    language: str = "zh"
+
+
+def new_source(root: str | Path, source_id: str, text_file: str | Path,
+               info: SourceInfo) -> Path:
+    """Create claims/sources/<source_id>/ from a text file; KbError if it exists or is bad."""
+    if not ID_PATTERN.match(source_id):
+        raise KbError(f"source id '{shorten(source_id)}' is not a valid id; use lowercase "
+                      "letters, digits and single hyphens, starting with a letter")
+    if problem := id_problem(source_id):
+        raise KbError(f"source {problem}")
+    try:
+        raw = read_regular(Path(text_file), "split the article into smaller sources")
+        text = raw.decode("utf-8")
+    except UnsafeFile as exc:
+        raise KbError(f"{text_file}: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise KbError(f"{text_file}: not UTF-8 text ({exc.reason}); convert it to UTF-8") from None
+    if found := forbidden_char(text):
+        line, column, char = found
+        raise KbError(f"{text_file}:{line}: control character {char} at column {column} is not "
+                      "allowed; remove it")
+    if info.url and (problem := url_problem(info.url)):
+        raise KbError(f"--url '{shorten(info.url)}' {problem}")
+    sources = Path(root) / SOURCES_DIR
+    if not Path(root).is_dir():
+        raise KbError(f"{root}: claims folder not found; pass --claims DIR")
+    target = sources / source_id
+    if target.exists():
+        raise KbError(f"{target}: source '{source_id}' already exists; kb new never overwrites "
+                      "a source, choose another id")
+    mentions = find_mentions(text)
+    files = {
+        "text.txt": raw,
+        "source.yaml": source_yaml(info, hashlib.sha256(raw).hexdigest()).encode("utf-8"),
+        "claims.yaml": claims_yaml(source_id, text, mentions).encode("utf-8"),
+        "ignored.yaml": ignored_yaml(text, mentions).encode("utf-8"),
+    }
+    sources.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{source_id}.new-", dir=sources))
+    try:
+        for name, data in files.items():
+            (staging / name).write_bytes(data)
+        staging.chmod(0o755)
+        # rename() onto a missing name is atomic; it fails rather than merge into a folder that
+        # appeared in the meantime.
+        os.rename(staging, target)
+    except OSError:
+        shutil.rmtree(staging, ignore_errors=True)
+        if target.exists():
+            raise KbError(f"{target}: source '{source_id}' already exists; kb new never "
+                          "overwrites a source, choose another id") from None
+        raise
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target
+
+
+def _q(value: object) -> str:
+    """A YAML scalar: JSON text is valid YAML, and keeps Chinese readable."""
+    if value is None:
+        return "null"
+    if isinstance(value, Decimal):
+        return yaml_number(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def yaml_number(d: Decimal) -> str:
+    """A Decimal as a YAML number: 81462e6 for big round numbers, 0.25 otherwise."""
+    n = d.normalize()
+    sign, digits, exp = n.as_tuple()
+    if isinstance(exp, int) and exp > 0:
+        return f"{'-' if sign else ''}{''.join(map(str, digits))}e{exp}"
+    return format(n, "f")
+
+
+def source_yaml(info: SourceInfo, sha: str) -> str:
+    """source.yaml for a new source; missing fields stay empty for `kb check` to report."""
+    return (
+        "# Written by kb new. text.txt is stored verbatim; sha256 pins it.\n"
+        f"title: {_q(info.title)}\n"
+        f"publisher: {_q(info.publisher)}\n"
+        f"url: {_q(info.url)}\n"
+        f"published: {_q(info.published)}\n"
+        f"language: {_q(info.language)}\n"
+        "notes: []\n"
+        "text: text.txt\n"
+        f"sha256: {sha}\n")
+
+
+def draft_time(m: Mention, mentions: list[Mention], text: str) -> tuple[str, str, str] | None:
+    """(point|period, value, phrase): the date stated in the mention's sentence, if any."""
+    ends = "。！？!?；;\n"
+    a = max(text.rfind(ch, 0, m.num_start) for ch in ends) + 1
+    b = min((i for i in (text.find(ch, m.num_end) for ch in ends) if i >= 0), default=len(text))
+    dates = [d for d in mentions if d.kind == "date" and a <= d.num_start < b and d.iso
+             and d.iso[:4].isdigit()]
+    if not dates:
+        return None
+    before = [d for d in dates if d.num_start < m.num_start]
+    d = before[-1] if before else dates[0]
+    when = iso_time(d.iso or "")
+    return (when[0], when[1], d.text) if when else None
+
+
+def _time_of(m: Mention, mentions: list[Mention], text: str) -> tuple[str, str, str] | None:
+    if m.kind != "date":
+        return draft_time(m, mentions, text)
+    when = iso_time(m.iso) if m.iso and m.iso[:4].isdigit() else None
+    return (when[0], when[1], m.text) if when else None
+
+
+def iso_time(iso: str) -> tuple[str, str] | None:
+    """A mention's ISO date as a claim time: 2023-Q3 → period 2023-07/2023-09."""
+    year = iso[:4]
+    rest = iso[4:]
+    if not rest:
+        return "period", year
+    if rest.startswith("-Q"):
+        q = int(rest[2])
+        return "period", f"{year}-{3 * q - 2:02d}/{year}-{3 * q:02d}"
+    if rest.startswith("-H"):
+        return "period", f"{year}-01/{year}-06" if rest == "-H1" else f"{year}-07/{year}-12"
+    if len(rest) in (3, 6):
+        return "point", iso
+    return None
+
+
+def claims_yaml(source_id: str, text: str, mentions: list[Mention]) -> str:
+    """One draft claim per mention that is not a label, pre-filled with what was read."""
+    out = ["# Draft claims written by kb new: one per numeric mention of text.txt.",
+           "# start/end are Unicode code-point offsets into text.txt (end exclusive).",
+           "# kb check reports each draft until it is completed and its 'draft' line deleted,",
+           "# or its mention is moved to ignored.yaml with a reason (docs/mentions.md).", ""]
+    n = 0
+    for m in mentions:
+        if m.kind == "label":
+            continue
+        n += 1
+        amount, unit = _amount(m)
+        out += [f"- id: {source_id}-{n:03d}",
+                f"  draft: {_q(DRAFT_NOTE)}",
+                f"  quote: {_q(m.text)}",
+                f"  start: {m.start}",
+                f"  end: {m.end}",
+                f"  normalised: {_q(normalise(m.text).text)}",
+                "  statement: null",
+                "  subject: null",
+                "  property: null",
+                f"  amount: {_q(amount)}",
+                f"  unit: {_q(unit)}"
+                + (f"  # {m.kind} {m.iso}" if m.iso else "")
+                + ("  # currency inferred from the sentence" if m.unit_inferred else ""),
+                f"  bound: {m.bound}"]
+        if m.lower is not None:
+            out.append(f"  lower: {_q(m.lower)}")
+        if m.upper is not None:
+            out.append(f"  upper: {_q(m.upper)}")
+        out.append(f"  precision: {_q(m.precision)}")
+        if when := _time_of(m, mentions, text):
+            out.append(f"  time: {{{when[0]}: {_q(when[1])}, phrase: {_q(when[2])}}}")
+        out += ["  confidence: null", "  review: null", ""]
+    if n == 0:
+        out.append("[]")
+    return "\n".join(out) + "\n"
+
+
+def _amount(m: Mention) -> tuple[Decimal | None, str | None]:
+    """What a claim on this mention would state, as the curated claims do: a year claim is the
+    year in unit `year` (收入最高的 2022 年), a rank is dimensionless (名列第一)."""
+    if m.kind in MEASURED_KINDS:
+        return m.value, m.unit
+    if m.kind == "date" and m.iso and m.iso[:4].isdigit():
+        return Decimal(m.iso[:4]), "year"
+    if m.kind == "ordinal":
+        return m.value, "dimensionless"
+    return None, None
+
+
+def ignored_yaml(text: str, mentions: list[Mention]) -> str:
+    """Labels (which need covering) and look-alikes (recorded for the reviewer), with reasons."""
+    out = ["# Numbers in text.txt that are not claims, each with the reason (written by kb new).",
+           ""]
+    rows = [(m.num_start, m.num_end, m.number, _LABEL_REASON) for m in mentions
+            if m.kind == "label"]
+    rows += [(a, b, t, f"Look-alike: {reason}.") for a, b, t, reason in find_lookalikes(text)]
+    for a, b, t, reason in sorted(rows):
+        out += [f"- text: {_q(t)}", f"  start: {a}", f"  end: {b}", f"  reason: {_q(reason)}", ""]
+    if not rows:
+        out.append("[]")
+    return "\n".join(out) + "\n"
