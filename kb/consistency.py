@@ -48,6 +48,7 @@ from .mentions import ISO_KINDS, MEASURED_KINDS, Mention, find_mentions
 from .model import Claim, Collection, Evidence, Quantity, Statement, TimeSpec
 from .queries import plain_decimal
 from .relations import RelationError, decimal_factor, evaluate, stated
+from .trust import run as run_trust
 from .units import CURRENCIES, convert_factor, dimension, unit_problem
 from .verdicts import BANDS, NEEDS_EVIDENCE, in_band
 
@@ -79,8 +80,9 @@ def run(c: Collection, prior: Iterable[Problem], load_problems: Iterable[Problem
               if ("claim", k) not in broken and not unit_problem(v.quantity.unit)}
     evidence = {k: v for k, v in c.evidence.items()
                 if ("evidence", k) not in broken and not unit_problem(v.quantity.unit)}
+    verdict_errors = list(verdict_problems(claims, evidence))
     errors = [*quote_problems(c, claims, mentions), *coverage_problems(c, mentions, broken_files),
-              *verdict_problems(claims, evidence)]
+              *verdict_errors]
     findings: list[Finding] = []
     for outcome in relation_outcomes(c, claims, evidence, broken):
         if isinstance(outcome, Finding):
@@ -88,6 +90,11 @@ def run(c: Collection, prior: Iterable[Problem], load_problems: Iterable[Problem
         else:
             errors.append(outcome)
     findings += contradictions(c, claims) + evidence_conflicts(c, claims, evidence)
+    # A verdict already reported wrong is not reported again by the verdict-discipline rules.
+    wrong = {p.ident for p in verdict_errors}
+    trust_errors, weak = run_trust(c, claims, evidence, findings, agree, wrong)
+    errors += trust_errors
+    findings += weak
     findings.sort(key=lambda f: (list(FINDING_KINDS).index(f.kind), f.id))
     return Outcome(errors, findings)
 
@@ -427,6 +434,14 @@ def verdict_problems(claims: dict[str, Claim],
                           "verdict or cite the evidence that refutes it")
 
 
+def agree(a: Statement, b: Statement) -> bool:
+    """Whether two claims state the same quantity (subject, property, time) and can both hold."""
+    if not comparable(a, b, strict_time=True):
+        return False
+    unit = a.quantity.unit
+    return interval_in(a, unit).overlaps(interval_in(b, unit))
+
+
 # -- relations, contradictions, evidence conflicts -------------------------------------------------
 
 def relation_outcomes(c: Collection, claims: dict[str, Claim], evidence: dict[str, Evidence],
@@ -532,10 +547,12 @@ def finding_record(f: Finding) -> dict:
     return {"id": f.id, "kind": f.kind, "holds": f.holds, "message": f.message,
             "involves": list(f.involves), "relation": f.relation, "source": f.source,
             "factor_low": low, "factor_high": high,
-            "left_lower": f.left.lower, "left_upper": f.left.upper, "left_unit": f.left.unit,
-            "left_text": f.left.text, "right_lower": f.right.lower,
-            "right_upper": f.right.upper, "right_unit": f.right.unit,
-            "right_text": f.right.text}
+            **_side_record("left", f.left), **_side_record("right", f.right)}
+
+
+def _side_record(name: str, s: Side | None) -> dict:
+    return {f"{name}_lower": s.lower if s else None, f"{name}_upper": s.upper if s else None,
+            f"{name}_unit": s.unit if s else None, f"{name}_text": s.text if s else None}
 
 
 MENTION_FIELDS = ("line", "start", "end", "num_start", "num_end", "text", "number", "kind",

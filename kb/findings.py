@@ -24,6 +24,7 @@ KINDS: dict[str, Kind] = {
     "relation": Kind("RelationFinding", "Relation", "Relations that do not hold"),
     "contradiction": Kind("Contradiction", "Contradiction", "Contradictions"),
     "evidence-conflict": Kind("EvidenceConflict", "Evidence conflict", "Evidence conflicts"),
+    "weakly-sourced": Kind("WeaklySourced", "Weakly sourced", "Verdicts on weak sources"),
 }
 
 
@@ -43,9 +44,12 @@ class Finding:
 
     kind:     relation (a declared relation evaluated), contradiction (two claims about the same
               subject, property and time that cannot both hold), evidence-conflict (a claim whose
-              interval misses its evidence's).
+              interval misses its evidence's), weakly-sourced (a verdict that rests on no
+              document of tier 1 or 2, kb/trust.py).
     holds:    for relations, whether it holds; contradictions and conflicts never hold.
     involves: the claim and evidence ids concerned, in a stable order.
+    left, right: the two sides compared; None for findings that compare no numbers
+              (weakly-sourced).
     factor:   (low, high) factor by which the two sides are apart, when they do not overlap.
     """
 
@@ -54,8 +58,8 @@ class Finding:
     holds: bool
     message: str
     involves: tuple[str, ...]
-    left: Side
-    right: Side
+    left: Side | None = None
+    right: Side | None = None
     relation: str | None = None
     source: str | None = None
     factor: tuple[Decimal, Decimal] | None = None

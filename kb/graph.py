@@ -21,6 +21,7 @@ from .iris import Iris
 from .model import Claim, Collection, Evidence, IgnoredMention, Quantity, Statement, TimeSpec
 from .queries import decimal_text, slug_term
 from .terms import to_rdflib
+from .tiers import tier
 from .verdicts import LABELS, VERDICTS, rating
 from .vocab import KB, OA, SCHEMA, WD
 
@@ -38,16 +39,12 @@ VERDICT_TERMS = {verdict: URIRef(slug_term(verdict).value) for verdict in VERDIC
 # ClaimReview's rating: 5 is best. Google reads alternateName; the number orders verdicts.
 VERDICT_RATINGS = {verdict: (LABELS[verdict], rating(verdict)) for verdict in VERDICTS}
 DOCUMENT_TERMS = {
-    "annual-report": KB.AnnualReport,
     "filing": KB.Filing,
-    "financial-release": KB.FinancialRelease,
-    "official-statement": KB.OfficialStatement,
-    "transcript": KB.Transcript,
-    "index-publication": KB.IndexPublication,
-    "datasheet": KB.Datasheet,
-    "launch-record": KB.LaunchRecord,
-    "news-report": KB.NewsReport,
-    "reference": KB.Reference,
+    "statistics": KB.OfficialStatistics,
+    "statement": KB.OriginalStatement,
+    "news": KB.NewsReport,
+    "aggregator": KB.Aggregator,
+    "other": KB.OtherDocument,
 }
 ENTITY_TYPES = {
     "organization": SCHEMA.Organization,
@@ -307,6 +304,11 @@ class _Builder:
             add(g, n, SCHEMA.datePublished, partial_date(doc.date))
         add(g, n, SCHEMA.url, doc.url)
         add(g, n, KB.documentKind, DOCUMENT_TERMS[doc.kind])
+        # The tier is also on the kind (ontology); on the document it makes queries one hop.
+        add(g, n, KB.reliabilityTier, integer(tier(doc.kind)))
+        add(g, n, KB.retrieved, typed(doc.retrieved, XSD_DATE))
+        if doc.archive_url:
+            add(g, n, SCHEMA.archivedAt, doc.archive_url)
         if doc.notes:
             add(g, n, KB.note, text(doc.notes, "en"))
 
@@ -485,7 +487,9 @@ def finding_quads(iris: Iris, findings: list[Finding], claims: set[str]) -> list
             add(n, PROV.wasDerivedFrom, iris.source(f.source))
         for side, lo, hi, unit in (("left", KB.leftLower, KB.leftUpper, KB.leftUnit),
                                    ("right", KB.rightLower, KB.rightUpper, KB.rightUnit)):
-            s: Side = getattr(f, side)
+            s: Side | None = getattr(f, side)
+            if s is None:
+                continue
             if s.lower is not None:
                 add(n, lo, decimal(s.lower))
             if s.upper is not None:

@@ -14,7 +14,7 @@ FEED_PATH = f"{DATA_DIR}/claimreview-feed.json"
 ONTOLOGY_PATH = f"{DATA_DIR}/ontology.ttl"
 # Pages every site has, besides one per claim, entity, source and finding.
 FIXED_PAGES = ("index.html", "findings/index.html", "evidence/index.html", "data/index.html",
-               "vocabulary/index.html", "search/index.html")
+               "vocabulary/index.html", "search/index.html", "method/index.html")
 PAGE_KINDS = ("claim", "entity", "source", "finding")
 # Written into every built site: kb build replaces only a folder that holds it (or is empty).
 SITE_MARKER = ".kb-site"

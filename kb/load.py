@@ -21,7 +21,6 @@ from .limits import MAX_ID_CHARS, number_problem, shorten
 from .model import (
     BOUND_KINDS,
     CONFIG_KEYS,
-    DOCUMENT_KINDS,
     ENTITY_KINDS,
     ID_PATTERN,
     Claim,
@@ -48,6 +47,7 @@ from .safefile import (
     read_regular,
     relative_name_problem,
 )
+from .tiers import DOCUMENT_KINDS
 from .verdicts import VERDICTS
 from .yamlfile import (
     MarkedYAMLError,
@@ -630,15 +630,20 @@ class Loader:
         return value
 
     def _document(self, f: _Fields) -> Document | None:
-        f.check_keys(("id", "title", "publisher", "date", "url", "kind", "notes"))
+        f.check_keys(("id", "title", "publisher", "date", "url", "kind", "retrieved",
+                      "archive_url", "notes"))
         ident = f.ident_field()
         unique = self._unique("document", ident, f)
-        title, publisher, url = f.text("title"), f.text("publisher"), f.url("url")
+        title, publisher = f.text("title"), f.text("publisher")
+        url, archive = f.url("url"), f.url("archive_url", False)
         day, kind = self._partial_date(f, "date"), f.choice("kind", DOCUMENT_KINDS)
-        if (not unique or ident is None or title is None or publisher is None or url is None
-                or kind is None):
+        retrieved = f.day("retrieved")
+        bad = f.node.get("archive_url") is not None and archive is None  # reported by f.url
+        if (bad or not unique or ident is None or title is None or publisher is None
+                or url is None or kind is None or retrieved is None):
             return None
-        return Document(ident, title, publisher, day, url, kind, f.origin, f.text("notes", False))
+        return Document(ident, title, publisher, day, url, kind, f.origin, f.text("notes", False),
+                        retrieved.isoformat(), archive)
 
     @staticmethod
     def _partial_date(f: _Fields, key: str) -> str | None:

@@ -16,18 +16,6 @@ from .limits import shorten
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 
 BOUND_KINDS = ("exact", "approximately", "at-least", "more-than", "at-most", "less-than", "range")
-DOCUMENT_KINDS = (
-    "annual-report",
-    "filing",
-    "financial-release",
-    "official-statement",
-    "transcript",
-    "index-publication",
-    "datasheet",
-    "launch-record",
-    "news-report",
-    "reference",
-)
 ENTITY_KINDS = ("organization", "person", "product", "project", "place", "event")
 
 
@@ -202,16 +190,18 @@ class PropertyDef:
 
 @dataclass(frozen=True)
 class Document:
-    """A primary document evidence is taken from."""
+    """A document evidence is taken from, with what a reader needs to weigh it."""
 
     id: str
     title: str
     publisher: str
     date: str | None  # 2025, 2025-07 or 2025-07-28: as precisely as the document is dated
     url: str
-    kind: str
+    kind: str  # one of kb.tiers.DOCUMENT_KINDS
     origin: Origin
     notes: str | None = None
+    retrieved: str = ""  # ISO date the page was read at url
+    archive_url: str | None = None  # a dated copy (Wayback Machine, archive.today), if one exists
 
 
 @dataclass(frozen=True)

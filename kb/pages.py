@@ -177,8 +177,8 @@ class FindingView:
     finding: Finding
     kind_label: str
     holds: Figure
-    left: SideView
-    right: SideView
+    left: SideView | None  # None: the finding compares no numbers (weakly-sourced)
+    right: SideView | None
     factor_low: Figure | None
     factor_high: Figure | None
     involves: list[tuple[str, str, str]]  # (kind, id, url relative to the root)
@@ -394,7 +394,9 @@ def _bar(label: str, st: Statement, css: str) -> Bar:
 def _finding_view(c: Collection, iris: Iris, f: Finding) -> FindingView:
     node = iris.finding(f.id)
 
-    def side(s: Side, lo: str, hi: str) -> SideView:
+    def side(s: Side | None, lo: str, hi: str) -> SideView | None:
+        if s is None:
+            return None
         return SideView(
             text=s.text,
             lower=None if s.lower is None else figure(node, lo, dec(s.lower), s.unit),

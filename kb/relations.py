@@ -80,8 +80,8 @@ def evaluate(relation: Relation, statements: dict[str, Statement]) -> Finding:
     except ExprError as exc:
         message = str(exc).rsplit(" at column ", 1)[0]
         raise RelationError(f"malformed expression: {message}", exc.column,
-                            "fix the expression (the syntax is in README.md, relations.yaml)"
-                            ) from None
+                            "fix the expression (the syntax is in docs/claims-format.md, "
+                            "relations.yaml)") from None
     env = _Env(statements)
     left, right = env.eval(tree.left), env.eval(tree.right)
     dims = _dims(left.unit), _dims(right.unit)

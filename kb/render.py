@@ -27,7 +27,10 @@ from .model import Collection
 from .pages import Download, Site, build_site
 from .parallel import map_chunks
 from .pipeline import Checked
-from .verdicts import ICONS
+from .tiers import DEFINITIONS as KIND_DEFINITIONS
+from .tiers import TIER_LABELS, kind_label, tier
+from .trust import WEAK_CAP
+from .verdicts import BANDS, DEFINITIONS, ICONS, LABELS, VERDICTS
 from .vocab import NS
 
 
@@ -47,6 +50,9 @@ def environment() -> Environment:
                       lstrip_blocks=True, keep_trailing_newline=True)
     env.globals["icons"] = ICONS
     env.globals["kb_namespace"] = NS
+    env.globals["tier_of"] = tier
+    env.globals["kind_label"] = kind_label
+    env.globals["tier_labels"] = TIER_LABELS
     return env
 
 
@@ -140,6 +146,7 @@ def render_site(checked: Checked, built: str) -> Rendered:
              PageJob("evidence/index.html", "evidence.html", "evidence"),
              PageJob("data/index.html", "data.html", "data"),
              PageJob("vocabulary/index.html", "vocabulary.html", "data"),
+             PageJob("method/index.html", "method.html", "method", {"method": method_view()}),
              PageJob("search/index.html", "search.html", "search")]
     pages += [PageJob(page_path("claim", cv.id), "claim.html", "claims", {"cv": cv})
               for cv in site.claims]
@@ -155,6 +162,15 @@ def render_site(checked: Checked, built: str) -> Rendered:
     out[FEED_PATH] = feed_text.encode("utf-8")
     out.update(static_files())
     return Rendered(site, pages, out)
+
+
+def method_view() -> dict[str, Any]:
+    """What the methodology page shows: the verdicts with their bands, the evidence tiers."""
+    verdicts = [{"id": v, "label": LABELS[v], "definition": DEFINITIONS[v],
+                 "low": BANDS[v][0], "high": BANDS[v][1]} for v in VERDICTS]
+    kinds = [{"kind": k, "tier": tier(k), "label": kind_label(k),
+              "definition": KIND_DEFINITIONS[k]} for k in KIND_DEFINITIONS]
+    return {"verdicts": verdicts, "kinds": kinds, "cap": WEAK_CAP}
 
 
 def download_list(sizes: Mapping[str, int]) -> list[Download]:

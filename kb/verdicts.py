@@ -39,6 +39,23 @@ def rating(verdict: str) -> int:
     return len(VERDICTS) - VERDICTS.index(verdict)
 
 
+# What each verdict means, in the manner of IFCN signatories' rating definitions. The site's
+# method page shows these; docs/rating-method.md repeats them word for word (a test checks it).
+DEFINITIONS = {
+    "accurate": "The figure is correct: the best available evidence matches it within the "
+                "precision and bound the article states, for the subject and time it names.",
+    "mostly-accurate": "The figure is right or nearly so but needs clarification: it is "
+                       "rounded or dated, a loose count, or a price called a cost.",
+    "misleading": "The number may be defensible on some basis, but the claim leaves a false "
+                  "impression: a target stated as fact, mixed bases, or a part presented as "
+                  "the whole.",
+    "inaccurate": "The figure is wrong: the best available evidence contradicts it beyond the "
+                  "precision and bound the article states.",
+    "unverifiable": "No filing, statistics, statement or reputable news report confirms or "
+                    "refutes the figure; the explanation says what was searched and found.",
+}
+
+
 def in_band(verdict: str, confidence: Decimal) -> bool:
     """Whether a confidence lies in the band its verdict allows."""
     low, high = BANDS[verdict]

@@ -13,7 +13,7 @@ class KB(DefinedNamespace):
     _fail = True
 
     Accurate: URIRef
-    AnnualReport: URIRef
+    Aggregator: URIRef
     Approximately: URIRef
     AtLeast: URIRef
     AtMost: URIRef
@@ -21,7 +21,6 @@ class KB(DefinedNamespace):
     CheckReport: URIRef
     Claim: URIRef
     Contradiction: URIRef
-    Datasheet: URIRef
     DocumentKind: URIRef
     Entity: URIRef
     EvidenceConflict: URIRef
@@ -29,28 +28,26 @@ class KB(DefinedNamespace):
     EvidenceStatement: URIRef
     Exact: URIRef
     Filing: URIRef
-    FinancialRelease: URIRef
     Finding: URIRef
     IgnoredMention: URIRef
     Inaccurate: URIRef
-    IndexPublication: URIRef
-    LaunchRecord: URIRef
     LessThan: URIRef
     Misleading: URIRef
     MoreThan: URIRef
     MostlyAccurate: URIRef
     NewsReport: URIRef
-    OfficialStatement: URIRef
+    OfficialStatistics: URIRef
+    OriginalStatement: URIRef
+    OtherDocument: URIRef
     Period: URIRef
     PointInTime: URIRef
     Property: URIRef
     Range: URIRef
-    Reference: URIRef
     Relation: URIRef
     RelationFinding: URIRef
+    WeaklySourced: URIRef
     SourceText: URIRef
     TimeQualifier: URIRef
-    Transcript: URIRef
     Unverifiable: URIRef
     Verdict: URIRef
 
@@ -79,6 +76,8 @@ class KB(DefinedNamespace):
     quote: URIRef
     reason: URIRef
     relation: URIRef
+    reliabilityTier: URIRef
+    retrieved: URIRef
     rightLower: URIRef
     rightUnit: URIRef
     rightUpper: URIRef

@@ -1,11 +1,16 @@
-"""Shared fixtures: copies of small claims folders that a test may edit freely."""
+"""Shared fixtures: copies of small claims folders that a test may edit freely, and the seed
+site built once per session for tests that only read it."""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 import pytest
+
+if TYPE_CHECKING:  # importing kb here would load the library before any test asks for it
+    from kb.pipeline import Checked
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -29,6 +34,38 @@ def seed(tmp_path: Path) -> Path:
     return dest
 
 
+class BuiltSite(NamedTuple):
+    """A built site and the checked knowledge base it was built from."""
+
+    out: Path
+    checked: Checked
+
+
+def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
+    """Each file under folder with its size and modification time."""
+    return {p.relative_to(folder).as_posix(): (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.fixture(scope="session")
+def seed_site(tmp_path_factory) -> BuiltSite:
+    """The seed collection built once for the whole run (kb.build.build runs the site check).
+
+    Read-only: a test that changes the site or its claims works on a copy. The site is
+    compared with what the build wrote when the session ends, so a test that edits it in place
+    fails instead of corrupting the tests that read it after.
+    """
+    from kb.build import build
+
+    claims = tmp_path_factory.mktemp("seed-site") / "claims"
+    shutil.copytree(SEED, claims, ignore=shutil.ignore_patterns(".kb"))
+    result = build(claims, claims.parent / "site")
+    built = _snapshot(result.out)
+    yield BuiltSite(result.out, result.checked)
+    changed = sorted(set(built.items()) ^ set(_snapshot(result.out).items()))
+    assert not changed, f"a test changed the shared seed site; copy it first: {changed[:5]}"
+
+
 def edit(path: Path, old: str, new: str, count: int = 1) -> None:
     """Replace the first `count` occurrences of old in a file; fail if old is absent."""
     text = path.read_text(encoding="utf-8")
@@ -44,9 +81,14 @@ def line_of(path: Path, needle: str, nth: int = 1) -> int:
     return hits[nth - 1]
 
 
+def _needs_mark(request, mark: str, what: str) -> None:
+    """Fail a test that uses what without the mark that lets the fast subset leave it out."""
+    assert request.node.get_closest_marker(mark), (
+        f"{request.node.nodeid} {what}: mark it @pytest.mark.{mark}")
+
+
 @pytest.fixture(scope="session")
-def oxigraph_server(tmp_path_factory):
-    """A real Oxigraph server for the session (tests/servers.py starts and stops it)."""
+def _oxigraph_server(tmp_path_factory):
     from servers import oxigraph
 
     with oxigraph(tmp_path_factory.mktemp("oxigraph-server")) as server:
@@ -54,9 +96,22 @@ def oxigraph_server(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def virtuoso_server(tmp_path_factory):
-    """A real Virtuoso for the session (tests/servers.py starts and stops it)."""
+def _virtuoso_server(tmp_path_factory):
     from servers import virtuoso
 
     with virtuoso(tmp_path_factory.mktemp("virtuoso")) as server:
         yield server
+
+
+@pytest.fixture
+def oxigraph_server(request, _oxigraph_server):
+    """A real Oxigraph server, started once a session (tests/servers.py starts and stops it)."""
+    _needs_mark(request, "server", "starts an Oxigraph server")
+    return _oxigraph_server
+
+
+@pytest.fixture
+def virtuoso_server(request, _virtuoso_server):
+    """A real Virtuoso, started once a session (tests/servers.py starts and stops it)."""
+    _needs_mark(request, "server", "starts Virtuoso")
+    return _virtuoso_server

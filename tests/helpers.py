@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from click.testing import CliRunner, Result
 from rdflib import Graph
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
@@ -43,3 +50,53 @@ def assert_datasets_isomorphic(expected, actual) -> None:
             assert_isomorphic(exp[name], act[name])
         except AssertionError as exc:
             raise AssertionError(f"in graph {name}: {exc}") from None
+
+
+# -- running kb ------------------------------------------------------------------------------------
+
+# The console script pip installed beside this interpreter: the entry point a user runs.
+KB_SCRIPT = Path(sys.executable).with_name("kb")
+
+
+@dataclass(frozen=True)
+class Ran:
+    """What a kb command did: its exit status and what it printed."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        """Standard output, then standard error (an error line comes after any partial output)."""
+        return self.stdout + self.stderr
+
+
+def invoke(*args: str, input: str | None = None, exit_code: int = 0) -> Result:
+    """Run a kb command in this process and expect exit_code; an exception escapes the test.
+
+    For commands that succeed. A command expected to fail runs through run_kb, so that a
+    traceback printed on the way out, as a user would see it, fails the test; only a test
+    that must patch the library in this process passes a non-zero exit_code here.
+    """
+    from kb.cli import cli
+
+    result = CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+    assert "Traceback" not in result.output, result.output
+    assert result.exit_code == exit_code, (
+        f"kb {' '.join(args)} exited {result.exit_code}, not {exit_code}:\n{result.output}")
+    return result
+
+
+def run_kb(*args: str, input: str | None = None) -> Ran:
+    """Run the installed kb console script in a subprocess; fail on any traceback it prints.
+
+    The current directory and environment (monkeypatch.chdir/setenv) carry over.
+    """
+    assert KB_SCRIPT.is_file(), f"{KB_SCRIPT} is missing; run pip install -e '.[test]'"
+    # With its bytecode cache, as an installed kb runs: without it each run compiles kb anew.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    proc = subprocess.run([str(KB_SCRIPT), *args], input=input, capture_output=True, text=True,
+                          encoding="utf-8", env=env, timeout=300)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return Ran(proc.returncode, proc.stdout, proc.stderr)

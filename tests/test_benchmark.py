@@ -35,6 +35,7 @@ def test_generator_is_deterministic_and_writes_a_clean_collection(tmp_path):
     assert {f.kind for f in checked.report.findings} >= {"evidence-conflict", "relation"}
 
 
+@pytest.mark.slow
 def test_benchmark_runs_at_a_small_size(tmp_path):
     proc = subprocess.run([sys.executable, str(BENCH / "bench.py"), "--triples", "20000",
                            "--runs", "2", "--work", str(tmp_path)],

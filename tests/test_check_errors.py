@@ -5,18 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from conftest import edit, line_of
-
-from kb.cli import cli
+from helpers import invoke, run_kb
 
 CLAIMS = Path("sources/mini-article/claims.yaml")
 
 
 def run_check(folder: Path):
-    result = CliRunner().invoke(cli, ["check", "--claims", str(folder)])
-    assert "Traceback" not in result.output
-    return result
+    return run_kb("check", "--claims", str(folder))
 
 
 def errors(result) -> list[str]:
@@ -32,7 +28,7 @@ def broken(folder: Path, old: str, new: str, path: Path = CLAIMS) -> list[str]:
 
 
 def test_clean_fixture_passes(mini):
-    result = run_check(mini)
+    result = invoke("check", "--claims", str(mini))
     assert result.exit_code == 0, result.output
     assert errors(result) == []
 
@@ -190,7 +186,7 @@ def test_invalid_id(mini):
 
 def test_json_output(mini):
     edit(mini / CLAIMS, "confidence: 0.95", "confidence: -0.1")
-    result = CliRunner().invoke(cli, ["check", "--json", "--claims", str(mini)])
+    result = run_kb("check", "--json", "--claims", str(mini))
     assert result.exit_code == 1
     import json
 

@@ -7,17 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from click.testing import CliRunner
 from conftest import edit
+from helpers import invoke, run_kb
 from rdflib import Dataset
-
-from kb.cli import cli
-
-
-def invoke(*args: str):
-    result = CliRunner().invoke(cli, list(args))
-    assert "Traceback" not in result.output
-    return result
 
 
 def test_build_writes_every_export(mini, tmp_path):
@@ -34,7 +26,7 @@ def test_build_with_errors_leaves_previous_output_untouched(mini, tmp_path):
     assert invoke("build", "--claims", str(mini), "--out", str(out)).exit_code == 0
     before = (out / "data" / "kb.trig").read_bytes()
     edit(mini / "sources/mini-article/claims.yaml", "confidence: 0.95", "confidence: 2")
-    result = invoke("build", "--claims", str(mini), "--out", str(out))
+    result = run_kb("build", "--claims", str(mini), "--out", str(out))
     assert result.exit_code == 1
     assert "confidence 2.0 is outside [0, 1]" in result.output
     assert "Error: 1 error(s); nothing was built" in result.output
@@ -51,20 +43,20 @@ def test_export_to_file(mini, tmp_path):
 
 def test_export_refuses_a_broken_knowledge_base(mini):
     edit(mini / "sources/mini-article/claims.yaml", "unit: USD", "unit: dollars")
-    result = invoke("export", "--claims", str(mini), "--format", "trig")
+    result = run_kb("export", "--claims", str(mini), "--format", "trig")
     assert result.exit_code == 1
     assert "unknown unit 'dollars'" in result.output
 
 
 def test_missing_claims_folder(tmp_path):
-    result = invoke("check", "--claims", str(tmp_path / "nowhere"))
+    result = run_kb("check", "--claims", str(tmp_path / "nowhere"))
     assert result.exit_code == 1
     assert result.output.strip() == f"{tmp_path / 'nowhere'}: claims folder not found; pass " \
                                     "--claims DIR"
 
 
 def test_bad_usage_exits_2(mini):
-    result = invoke("export", "--claims", str(mini), "--format", "xml")
+    result = run_kb("export", "--claims", str(mini), "--format", "xml")
     assert result.exit_code == 2
     assert "Invalid value for '--format'" in result.output
 

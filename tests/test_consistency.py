@@ -8,11 +8,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from conftest import FIXTURES, edit, line_of
+from helpers import invoke, run_kb
 from rdflib import RDF, Literal
 
-from kb.cli import cli
 from kb.iris import Iris
 from kb.pipeline import check as run_pipeline
 from kb.vocab import KB
@@ -45,9 +44,7 @@ def cons(tmp_path: Path) -> Path:
 
 
 def run(folder: Path, *args: str):
-    result = CliRunner().invoke(cli, ["check", "--claims", str(folder), *args])
-    assert "Traceback" not in result.output
-    return result
+    return run_kb("check", "--claims", str(folder), *args)
 
 
 def lines(result) -> list[str]:
@@ -65,7 +62,7 @@ def at(path: Path, needle: str, nth: int = 1) -> str:
 # -- clean fixture: findings only ----------------------------------------------------------------
 
 def test_findings_are_printed_after_errors_and_exit_0(cons):
-    result = run(cons)
+    result = invoke("check", "--claims", str(cons))
     assert result.exit_code == 0, result.output
     assert lines(result) == FINDINGS
     assert "kb check: no errors, 4 finding(s)" in result.stderr
@@ -76,14 +73,14 @@ def test_strict_makes_findings_exit_1(cons):
 
 
 def test_all_also_lists_relations_that_hold(cons):
-    result = run(cons, "--all")
+    result = invoke("check", "--claims", str(cons), "--all")
     assert "finding relation spacex-cny-usd-rate: 2.6 trillion CNY ÷ ≈358.6 billion USD = " \
            "6.77–7.78 CNY/USD vs 7.25 CNY/USD: holds" in lines(result)
     assert len(lines(result)) == 6
 
 
 def test_json_report_has_errors_and_findings(cons):
-    result = run(cons, "--json")
+    result = invoke("check", "--claims", str(cons), "--json")
     assert result.exit_code == 0
     report = json.loads(result.stdout)
     assert report["ok"] is True and report["errors"] == []
@@ -289,7 +286,7 @@ def test_inaccurate_claim_that_its_evidence_supports(cons):
 @pytest.mark.parametrize("expression,message", [
     ("dojo-compute == dojo-d1-count *",
      "malformed expression: expected a number, an id or '(', found the end at column 32; fix "
-     "the expression (the syntax is in README.md, relations.yaml)"),
+     "the expression (the syntax is in docs/claims-format.md, relations.yaml)"),
     ("spacex-valuation-cny == spacex-valuation-usd",
      "the two sides have different dimensions: CNY ([currency_CNY]) and USD ([currency_USD]) at "
      "column 22; currencies convert only through a stated rate: multiply or divide by one, "
@@ -328,8 +325,7 @@ def test_structural_error_is_not_echoed_by_consistency_checks(cons):
 # -- kb mentions -----------------------------------------------------------------------------------
 
 def test_mentions_of_a_source_say_what_covers_them(cons):
-    result = CliRunner().invoke(cli, ["mentions", "--claims", str(cons), "consistency-article",
-                                      "--json"])
+    result = invoke("mentions", "--claims", str(cons), "consistency-article", "--json")
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
     assert [(r["number"], r["covered_by"]) for r in rows] == [
@@ -352,7 +348,7 @@ def test_mentions_of_a_source_say_what_covers_them(cons):
 
 
 def test_mentions_of_a_file_as_a_table(cons):
-    result = CliRunner().invoke(cli, ["mentions", str(cons / TEXT)])
+    result = invoke("mentions", str(cons / TEXT))
     assert result.exit_code == 0
     header, _, *rows = result.stdout.splitlines()
     assert header.split() == ["line", "num_start", "num_end", "number", "kind", "value", "unit",
@@ -364,13 +360,13 @@ def test_mentions_of_a_file_as_a_table(cons):
 
 def test_mentions_uncovered_only(cons):
     (cons / SOURCE / "ignored.yaml").write_text("[]\n", encoding="utf-8")
-    result = CliRunner().invoke(cli, ["mentions", "--claims", str(cons), "consistency-article",
-                                      "--uncovered", "--json"])
+    result = invoke("mentions", "--claims", str(cons), "consistency-article", "--uncovered",
+                    "--json")
     assert [r["number"] for r in json.loads(result.stdout)] == ["78"]
 
 
 def test_mentions_of_an_unknown_source_is_bad_usage(cons):
-    result = CliRunner().invoke(cli, ["mentions", "--claims", str(cons), "no-such-source"])
+    result = run_kb("mentions", "--claims", str(cons), "no-such-source")
     assert result.exit_code == 2
     assert "'no-such-source' is neither a file nor a source of" in result.output
 

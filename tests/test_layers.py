@@ -28,14 +28,15 @@ PACKAGE = ROOT / "kb"
 
 # Bottom to top: the data flows load -> graph -> check -> stores and queries -> site -> build.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("foundation", ("kb", "kb.errors", "kb.choices", "kb.verdicts", "kb.findings", "kb.layout",
-                    "kb.timing", "kb.atomic", "kb.parallel", "kb.limits", "kb.safefile")),
+    ("foundation", ("kb", "kb.errors", "kb.choices", "kb.verdicts", "kb.findings", "kb.tiers",
+                    "kb.layout", "kb.timing", "kb.atomic", "kb.parallel", "kb.limits",
+                    "kb.safefile")),
     ("model", ("kb.model", "kb.yamlfile", "kb.expr", "kb.units", "kb.despin", "kb.mentions",
                "kb.intervals", "kb.relations")),
     ("terms", ("kb.vocab", "kb.iris", "kb.terms", "kb.queries", "kb.oxterms")),
     ("load", ("kb.load", "kb.newsource")),
     ("graph", ("kb.graph", "kb.claimdata", "kb.figures", "kb.charts")),
-    ("check", ("kb.shacl", "kb.consistency", "kb.validate", "kb.pipeline")),
+    ("check", ("kb.shacl", "kb.trust", "kb.consistency", "kb.validate", "kb.pipeline")),
     ("stores", ("kb.stores.base", "kb.stores.manifest", "kb.stores.memory",
                 "kb.stores.oxigraph", "kb.stores.sparql", "kb.stores")),
     ("query", ("kb.listings", "kb.claimindex", "kb.output", "kb.connect")),

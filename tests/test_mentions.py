@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from helpers import invoke, run_kb
 
 from kb.mentions import KINDS, find_mentions
 
@@ -512,15 +513,11 @@ def test_a_bad_lexicon_entry_is_a_one_line_error():
 def test_kb_normalize_prints_the_text_or_the_map(tmp_path):
     import json
 
-    from click.testing import CliRunner
-
-    from kb.cli import cli
-
     path = tmp_path / "a.txt"
     path.write_text("员工 5 东谈主", encoding="utf-8")
-    result = CliRunner().invoke(cli, ["normalize", str(path)])
+    result = invoke("normalize", str(path))
     assert (result.exit_code, result.stdout) == (0, "员工 5 人")
-    result = CliRunner().invoke(cli, ["normalize", str(path), "--json"])
+    result = invoke("normalize", str(path), "--json")
     assert json.loads(result.stdout) == {"text": "员工 5 人", "swaps": [
         {"raw_start": 5, "raw_end": 8, "norm_start": 5, "norm_end": 6, "spun": "东谈主",
          "original": "人", "confidence": 1.0, "deleted": False}]}
@@ -533,12 +530,14 @@ ARTICLE = ("新能源车企发布财报\n"
            "搭载骁龙888芯片的车机售价 2999 元起。")
 
 
-def _kb(*args):
-    from click.testing import CliRunner
-
-    from kb.cli import cli
-
-    return CliRunner().invoke(cli, [str(a) for a in args])
+def _kb(*args, exit_code: int = 0):
+    """kb ARGS: in this process if it should succeed, else the installed script."""
+    args = tuple(str(a) for a in args)
+    if exit_code == 0:
+        return invoke(*args)
+    result = run_kb(*args)
+    assert result.exit_code == exit_code, result.output
+    return result
 
 
 def test_kb_new_writes_a_source_whose_drafts_kb_check_reports(mini, tmp_path):
@@ -572,7 +571,7 @@ def test_kb_new_writes_a_source_whose_drafts_kb_check_reports(mini, tmp_path):
     assert ignored == [{"text": "骁龙888", "start": at, "end": at + 5,
                         "reason": "Look-alike: a chip model number, part of a product name."}]
 
-    result = _kb("check", "--claims", mini)
+    result = _kb("check", "--claims", mini, exit_code=1)
     claims_file = folder / "claims.yaml"
     todo = ("draft claim from kb new: fill in subject, property, statement, confidence, review, "
             "then delete the 'draft' line; or move its mention to ignored.yaml with a reason")
@@ -592,7 +591,7 @@ def test_kb_new_writes_a_source_whose_drafts_kb_check_reports(mini, tmp_path):
             .replace("review: null", "review: {verdict: unverifiable, explanation: Not checked "
                      "yet., reviewer: tester, date: 2026-12-02}"))
     claims_file.write_text(text.replace(block, done), encoding="utf-8")
-    result = _kb("check", "--claims", mini)
+    result = _kb("check", "--claims", mini, exit_code=1)
     assert [line.split(": ")[1] for line in result.stdout.splitlines() if "demo-" in line] == [
         "claim demo-001", "claim demo-003", "claim demo-004"]
 
@@ -601,7 +600,7 @@ def test_kb_new_never_overwrites_a_source(mini, tmp_path):
     article = tmp_path / "article.txt"
     article.write_text(ARTICLE, encoding="utf-8")
     before = (mini / "sources" / "mini-article" / "text.txt").read_bytes()
-    result = _kb("new", "--claims", mini, "mini-article", "--text", article)
+    result = _kb("new", "--claims", mini, "mini-article", "--text", article, exit_code=1)
     assert result.exit_code == 1
     folder = mini / "sources" / "mini-article"
     assert result.output == (f"Error: {folder}: source 'mini-article' already exists; kb new "
@@ -621,7 +620,7 @@ def test_kb_new_refuses_bad_input_and_writes_nothing(mini, tmp_path, ident, cont
         article.write_bytes(content)
     else:
         article.write_text(content, encoding="utf-8")
-    result = _kb("new", "--claims", mini, ident, "--text", article)
+    result = _kb("new", "--claims", mini, ident, "--text", article, exit_code=1)
     assert (result.exit_code, result.output) == (1, f"Error: {message.format(path=article)}\n")
     assert sorted(p.name for p in (mini / "sources").iterdir()) == ["mini-article"]
 

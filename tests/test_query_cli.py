@@ -8,38 +8,47 @@ import json
 import shutil
 
 import pytest
-from click.testing import CliRunner
-from conftest import edit
+from conftest import FIXTURES, edit
+from helpers import invoke, run_kb
 from storekit import oxigraph_store_of, with_findings
 
-from kb.cli import cli
 
-
-def invoke(*args: str, input: str | None = None):
-    result = CliRunner().invoke(cli, list(args), input=input)
-    assert "Traceback" not in result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+def kb(claims, *args: str, exit_code: int = 0, input: str | None = None):
+    """kb ARGS --claims CLAIMS: in this process if it should succeed, else the real script."""
+    args = (*args, "--claims", str(claims))
+    if exit_code == 0:
+        return invoke(*args, input=input)
+    result = run_kb(*args, input=input)
+    assert result.exit_code == exit_code, result.output
     return result
 
 
-def kb(claims, *args: str, **kw):
-    return invoke(*args, "--claims", str(claims), **kw)
-
-
-@pytest.fixture(autouse=True)
-def warm_store(request, mini):
-    """Build the default (oxigraph) store up front, so outputs hold no "updating" notice
-    (mini_ox builds its own, with test findings)."""
-    if "mini_ox" not in request.fixturenames:
-        assert kb(mini, "stats").exit_code == 0
+@pytest.fixture(scope="module")
+def warm_mini(tmp_path_factory):
+    """The mini collection with its default (oxigraph) store built, once for the module."""
+    claims = tmp_path_factory.mktemp("warm") / "claims"
+    shutil.copytree(FIXTURES / "mini", claims)
+    assert kb(claims, "stats").exit_code == 0
+    return claims
 
 
 @pytest.fixture
-def mini_ox(mini):
+def mini(tmp_path, warm_mini):
+    """A copy of the mini collection and its up-to-date store, so outputs hold no "updating"
+    notice (the store's manifest finds the copied files' hashes unchanged)."""
+    dest = tmp_path / "claims"
+    shutil.copytree(warm_mini, dest)
+    return dest
+
+
+@pytest.fixture
+def mini_ox(tmp_path):
     """The mini collection in an oxigraph store that also holds three test findings."""
-    collection, dataset = with_findings(mini)
-    oxigraph_store_of(mini, collection, dataset).close()
-    return mini
+    claims = tmp_path / "claims"
+    shutil.copytree(FIXTURES / "mini", claims)
+    collection, dataset = with_findings(claims)
+    oxigraph_store_of(claims, collection, dataset).close()
+    return claims
 
 
 CLAIMS_TABLE = """\
@@ -95,19 +104,20 @@ def test_default_format_when_piped_is_json_lines(mini):
 def test_claims_filters(mini_ox, store, args, ids):
     # Only the oxigraph store holds the test findings; the mini collection has none that fail.
     expected = ids if store == "oxigraph" or "--has-finding" not in args else []
-    result = kb(mini_ox, "claims", "--store", store, "--json", *args)
+    result = kb(mini_ox, "claims", "--store", store, "--json", *args,
+                exit_code=0 if expected else 1)
     assert result.exit_code == (0 if expected else 1), result.output
     assert [r["id"] for r in json.loads(result.stdout)] == expected
 
 
 def test_has_finding_without_findings_is_an_empty_result(mini):
-    result = kb(mini, "claims", "--has-finding")
+    result = kb(mini, "claims", "--has-finding", exit_code=1)
     assert result.exit_code == 1
     assert result.output == "kb claims: no claims match these filters\n"
 
 
 def test_empty_result_says_so_and_exits_1(mini):
-    result = kb(mini, "claims", "--time", "2021", "--json")
+    result = kb(mini, "claims", "--time", "2021", "--json", exit_code=1)
     assert result.exit_code == 1
     assert result.output == "[]\nkb claims: no claims match these filters\n"
 
@@ -136,7 +146,7 @@ def test_empty_result_says_so_and_exits_1(mini):
     (["--limit", "0"], "Error: Invalid value for '--limit': 0 is not in the range x>=1."),
 ])
 def test_claims_bad_usage_exits_2(mini, args, message):
-    result = kb(mini, "claims", *args)
+    result = kb(mini, "claims", *args, exit_code=2)
     assert result.exit_code == 2, result.output
     assert result.output.splitlines()[-1] == message
 
@@ -167,11 +177,11 @@ def test_show_json(mini):
 
 
 def test_show_a_missing_claim(mini):
-    result = kb(mini, "show", "tesla-revenue")
+    result = kb(mini, "show", "tesla-revenue", exit_code=1)
     assert result.exit_code == 1
     assert result.output == "Error: no claim 'tesla-revenue'; did you mean " \
                             "'tesla-revenue-2022' or 'byd-revenue'?\n"
-    result = kb(mini, "show", "nothing-like-it")
+    result = kb(mini, "show", "nothing-like-it", exit_code=1)
     assert result.output == "Error: no claim 'nothing-like-it'; kb claims lists them\n"
 
 
@@ -220,14 +230,14 @@ def test_findings_filters(mini_ox):
                             "test-relation"]
     assert ids("--kind", "contradiction") == ["test-contradiction"]
     assert ids("--claim", "byd-revenue") == ["test-contradiction"]
-    result = kb(mini_ox, "findings", "--store", "oxigraph", "--claim", "byd")
+    result = kb(mini_ox, "findings", "--store", "oxigraph", "--claim", "byd", exit_code=2)
     assert result.exit_code == 2
     assert result.output.splitlines()[-1] == ("Error: Invalid value for '--claim': no claim "
                                               "'byd'; did you mean 'byd-revenue'?")
 
 
 def test_no_findings(mini):
-    result = kb(mini, "findings")
+    result = kb(mini, "findings", exit_code=1)
     assert result.exit_code == 1
     assert result.output == "kb findings: no findings\n"
 
@@ -264,7 +274,7 @@ def test_query_select_in_every_format(mini, store):
 
 def test_bound_variables_must_be_projected_on_oxigraph(mini):
     result = kb(mini, "query", "SELECT ?s WHERE { ?s ?p ?o }", "-p", "o", "1", "--store",
-                "oxigraph")
+                "oxigraph", exit_code=1)
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-1] == (
         "Error: the query failed: a bound variable must be in the SELECT clause (The SPARQL "
@@ -294,7 +304,7 @@ def test_query_parameters_are_bound_not_pasted(mini):
         result = kb(mini, "query", text, "--param", "min", "0.9", "--store", store, "--csv")
         assert result.stdout == "c,min\nhttps://kb.example.org/claim/tesla-revenue-2022,0.9\n"
         result = kb(mini, "query", "SELECT ?s ?label WHERE { ?s ?p ?label }", "-p", "label",
-                    '" } DROP ALL #', "--store", store)
+                    '" } DROP ALL #', "--store", store, exit_code=1)
         assert result.exit_code == 1 and result.stderr == "kb query: no results\n"
 
 
@@ -309,7 +319,7 @@ def test_query_parameters_are_bound_not_pasted(mini):
      "kb: query: the query constructed no triples"),
 ])
 def test_query_errors(mini, args, code, message):
-    result = kb(mini, "query", *args)
+    result = kb(mini, "query", *args, exit_code=code)
     assert result.exit_code == code, result.output
     assert result.output.splitlines()[-1].startswith(message)
 
@@ -332,7 +342,7 @@ def test_store_setting_env_and_options(mini, monkeypatch):
     assert "updating" not in result.output  # the memory store never touches .kb/oxigraph
     assert json.loads(result.output)[0] == {"by": "total", "key": "claims", "count": 2}
     monkeypatch.setenv("KB_STORE", "sparql")
-    result = kb(mini, "stats")
+    result = kb(mini, "stats", exit_code=1)
     assert result.exit_code == 1
     assert result.output == ("Error: the sparql store needs an endpoint; pass --endpoint URL, "
                              "set $KB_ENDPOINT or add 'endpoint:' to collection.yaml\n")
@@ -351,6 +361,6 @@ def test_a_collection_with_errors_still_answers_with_a_warning(mini):
 
 
 def test_missing_claims_folder(tmp_path):
-    result = invoke("claims", "--claims", str(tmp_path / "nowhere"))
+    result = run_kb("claims", "--claims", str(tmp_path / "nowhere"))
     assert result.exit_code == 1
     assert result.output == f"{tmp_path / 'nowhere'}: claims folder not found; pass --claims DIR\n"

@@ -107,6 +107,7 @@ def assert_agree(quads: Quads, shapes_text: str | None = None) -> Counter[Row]:
 # -- the seed and the error fixtures -------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_seed_agrees():
     assert_agree(seed_quads())
 

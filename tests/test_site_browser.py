@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from conftest import FIXTURES, ROOT
+from conftest import FIXTURES
 from playwright.sync_api import sync_playwright
 
 from kb.build import build
@@ -33,13 +33,10 @@ def serve(folder: Path):
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    """The seed site, built and served on 127.0.0.1 for this module."""
-    claims = tmp_path_factory.mktemp("seed") / "claims"
-    shutil.copytree(ROOT / "claims", claims)
-    result = build(claims, claims.parent / "site")
-    server = serve(result.out)
-    yield server.url, result.checked
+def site(seed_site):
+    """The session's seed site, served on 127.0.0.1 for this module."""
+    server = serve(seed_site.out)
+    yield server.url, seed_site.checked
     server.shutdown()
     server.server_close()
 
@@ -171,7 +168,9 @@ def test_print_stylesheet_hides_navigation(site, browser):
 
 
 def test_markup_in_quotes_never_runs(browser, tmp_path):
-    result = build(FIXTURES / "site-xss", tmp_path / "site")
+    xss = tmp_path / "claims"  # a copy: the build writes its query store beside the claims
+    shutil.copytree(FIXTURES / "site-xss", xss)
+    result = build(xss, tmp_path / "site")
     server = serve(result.out)
     try:
         for path in ("claim/tesla-revenue-xss/", "source/xss-article/", ""):

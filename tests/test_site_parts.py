@@ -12,12 +12,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from conftest import FIXTURES
+from helpers import run_kb
 
 from kb.charts import Bar, Count, bar_chart, interval_chart
 from kb.claimdata import script_json
-from kb.cli import cli
 from kb.errors import UsageError
 from kb.figures import FIGURE_PROPS, display, quantity_text
 from kb.load import load
@@ -176,7 +175,7 @@ def test_preview_server_serves_the_site_with_its_media_types(tmp_path):
 
 
 def test_serve_without_a_built_site_says_what_to_do(tmp_path):
-    result = CliRunner().invoke(cli, ["serve", "--site", str(tmp_path / "nothing")])
+    result = run_kb("serve", "--site", str(tmp_path / "nothing"))
     assert result.exit_code == 1
     assert result.output.strip() == (f"Error: {tmp_path / 'nothing'}: no built site here; run "
                                      "kb build first, or pass --site DIR")

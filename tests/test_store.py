@@ -181,6 +181,7 @@ def seed_filters(rows: list[dict]) -> list[ClaimFilter]:
     return [ClaimFilter(), *singles, *combos]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("pages", [None, (2, 3)], ids=["seed-sized", "paged"])
 def test_the_claim_index_answers_as_the_graph_does(seed, pages, monkeypatch):
     if pages:  # keys listing 2 claims or more get pages of 3 rows, as large collections do

@@ -6,11 +6,10 @@ import json
 import re
 
 import pytest
-from click.testing import CliRunner
 from conftest import edit
+from helpers import invoke, run_kb
 from servers import free_port
 
-from kb.cli import cli
 from kb.pipeline import graph
 from kb.queries import Iri, Lit, query_text
 from kb.stores.memory import MemoryStore
@@ -19,12 +18,6 @@ from kb.stores.sparql import SparqlStore
 pytestmark = pytest.mark.server
 
 SERVERS = ["oxigraph", "virtuoso"]
-
-
-def invoke(*args: str):
-    result = CliRunner().invoke(cli, list(args))
-    assert "Traceback" not in result.output
-    return result
 
 
 def push_args(server, claims, method: str) -> list[str]:
@@ -131,7 +124,7 @@ def test_push_one_graph_only(oxigraph_server, mini):
     result = invoke(*push_args(oxigraph_server, mini, "update"), "--graph", graph)
     assert result.exit_code == 0, result.output
     assert f"kb: pushed <{graph}>: " in result.output
-    result = invoke(*push_args(oxigraph_server, mini, "update"), "--graph",
+    result = run_kb(*push_args(oxigraph_server, mini, "update"), "--graph",
                     "https://kb.example.org/graph/nope")
     assert result.exit_code == 1
     assert result.output.splitlines()[-1] == (
@@ -142,14 +135,14 @@ def test_push_one_graph_only(oxigraph_server, mini):
 
 def test_a_wrong_endpoint_path_says_what_the_server_answered(oxigraph_server, mini):
     url = oxigraph_server.query.rsplit("/", 1)[0] + "/nope"
-    result = invoke("claims", "--endpoint", url)
+    result = run_kb("claims", "--endpoint", url)
     assert result.exit_code == 1
     assert result.output.startswith(f"Error: {url} answered 404 ")
 
 
 def test_push_to_an_unreachable_endpoint_is_one_clear_line(mini):
     url = f"http://127.0.0.1:{free_port()}/sparql"
-    result = invoke("push", "--claims", str(mini), "--endpoint", url)
+    result = run_kb("push", "--claims", str(mini), "--endpoint", url)
     assert result.exit_code == 1
     assert result.output == (f"Error: cannot reach the SPARQL endpoint {url}: [Errno 111] "
                              "Connection refused; is the server running and the URL right?\n")
@@ -157,7 +150,7 @@ def test_push_to_an_unreachable_endpoint_is_one_clear_line(mini):
 
 def test_push_refuses_a_broken_knowledge_base(oxigraph_server, mini):
     edit(mini / "sources/mini-article/claims.yaml", "confidence: 0.95", "confidence: 2")
-    result = invoke(*push_args(oxigraph_server, mini, "gsp"))
+    result = run_kb(*push_args(oxigraph_server, mini, "gsp"))
     assert result.exit_code == 1
     assert "confidence 2.0 is outside [0, 1]" in result.output
     assert result.output.splitlines()[-1] == "Error: 1 error(s); nothing was pushed"

@@ -119,7 +119,7 @@ CASES: list[Case] = [
         "escaped-nul-in-evidence",
         "C2",
         (("replace", "evidence/finance.yaml", '"Total revenues', '"Total\\0 revenues'),),
-        f"{C}evidence/finance.yaml:11: a value holds the control character U+0000, which is not "
+        f"{C}evidence/finance.yaml:12: a value holds the control character U+0000, which is not "
         "allowed; remove it",
     ),
     Case(
@@ -167,7 +167,7 @@ CASES: list[Case] = [
         "precision-1e999999-evidence",
         "C4",
         (("replace", "evidence/finance.yaml", "precision: 1e6", 'precision: "1e999999"'),),
-        f"{C}evidence/finance.yaml:16: evidence tesla-revenue-2022-10k: precision '1e999999' "
+        f"{C}evidence/finance.yaml:17: evidence tesla-revenue-2022-10k: precision '1e999999' "
         f"{RANGE}",
     ),
     Case(

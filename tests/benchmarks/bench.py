@@ -370,16 +370,18 @@ def median_stages(full: list[dict], rebuilds: list[dict]) -> list[Stage]:
 
 
 def nudge_confidence(path: Path) -> None:
-    """Raise the first confidence in a claims file by 0.01: a one-line edit of one claim.
+    """Raise the first unverifiable claim's confidence by 0.01: a one-line edit of one claim.
 
-    generate.py writes confidences 0.92, 0.72, 0.5, 0.35 and 0.08, each at least 0.08 below the
-    top of its verdict's band (kb/verdicts.py), so the claim stays valid and the rebuild does
-    the work a real edit causes, not an error report.
+    generate.py writes 0.5 for unverifiable claims, 0.2 below the top of the band
+    (kb/verdicts.py), and an unverifiable claim's confidence is not tied to other claims'
+    (kb/trust.py, rule 5), so the claim stays valid and the rebuild does the work a real edit
+    causes, not an error report.
     """
     text = path.read_text(encoding="utf-8")
-    match = re.search(r"^  confidence: (\d+(?:\.\d+)?)$", text, re.MULTILINE)
+    match = re.search(r"^  confidence: (\d+(?:\.\d+)?)\n  review:\n    verdict: unverifiable$",
+                      text, re.MULTILINE)
     if match is None:
-        raise SystemExit(f"no `  confidence:` line to edit in {path}")
+        raise SystemExit(f"no unverifiable claim's `  confidence:` line to edit in {path}")
     new = Decimal(match[1]) + Decimal("0.01")
     path.write_text(text[:match.start(1)] + str(new) + text[match.end(1):], encoding="utf-8")
 

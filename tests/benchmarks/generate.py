@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import random
+import re
 import shutil
 import sys
 import tempfile
@@ -133,6 +134,7 @@ class Generator:
         self.dest, self.claims, self.rng = dest, claims, random.Random(seed)
         self.entities = entities(max(4, min(400, claims // 50)))
         self.evidence: dict[str, tuple] = {}  # evidence id -> (entity, prop, year, value)
+        self.written: dict[Path, list[tuple]] = {}  # claims.yaml -> each claim's _claim args
 
     def write(self) -> None:
         if self.dest.exists():
@@ -145,6 +147,7 @@ class Generator:
             count = min(CLAIMS_PER_SOURCE, self.claims - s * CLAIMS_PER_SOURCE)
             self._source(s, count)
         self._evidence()
+        self._answer_findings()
 
     def _collection(self) -> None:
         (self.dest / "collection.yaml").write_text(
@@ -191,8 +194,8 @@ class Generator:
             if verdict != "unverifiable" and verdict != "misleading":
                 evidence = f"{entity[0]}-{prop[0]}-{year}"
                 self.evidence[evidence] = (entity, prop, year, truth)
-            claims.append(self._claim(ident, quote, start, entity, prop, year, number, approx,
-                                      verdict, confidence, evidence))
+            claims.append((ident, quote, start, entity, prop, year, number, approx,
+                           verdict, confidence, evidence))
             if prop[4] == "USD" and not approx:
                 money.append((ident, number))
         counter = f"点击次数:{rng.randint(100, 99999)}"
@@ -206,7 +209,8 @@ class Generator:
             f"published: 2025-{1 + s % 12:02d}-{1 + s % 28:02d}\nlanguage: zh\n"
             "notes: [Generated text for benchmarks.]\ntext: text.txt\n"
             f"sha256: {digest}\n", encoding="utf-8")
-        (folder / "claims.yaml").write_text("".join(claims), encoding="utf-8")
+        self.written[folder / "claims.yaml"] = claims
+        self._write_claims(folder / "claims.yaml", {})
         (folder / "ignored.yaml").write_text(
             f"- text: {yaml_text(counter[len('点击次数:'):])}\n  start: {ignored_start}\n"
             f"  end: {len(text) - 1}\n  reason: page view counter, not a claim\n",
@@ -219,8 +223,32 @@ class Generator:
                          f"  description: The article ranks the two amounts.\n")
         (folder / "relations.yaml").write_text(relations or "[]\n", encoding="utf-8")
 
+    def _write_claims(self, path: Path, answers: dict[str, list[str]]) -> None:
+        path.write_text("".join(self._claim(*args, answers.get(args[0], []))
+                                for args in self.written[path]), encoding="utf-8")
+
+    def _answer_findings(self) -> None:
+        """The reviewer's second pass, as kb check asks (kb/trust.py): a claim that a failing
+        finding, or a differently rated claim of the same quantity, involves says why its
+        verdict stands. Synthetic claims are wrong only by their factor, so the answer is
+        always the other figure or the gap the verdict already states."""
+        from kb.pipeline import check
+
+        answers: dict[Path, dict[str, list[str]]] = {}
+        for p in check(self.dest).report.errors:
+            finding = re.search(r"(\S+) finding (\S+) fails against it", p.message)
+            other = re.search(r"but (\S+) states the same quantity", p.message)
+            if not (finding or other):
+                raise SystemExit(f"the generator wrote a broken collection: {p}")
+            text = (f"Finding {finding[2]} reflects another article's figure or the gap this "
+                    "verdict states." if finding else
+                    f"{other[1]} is rated on its own sources.")
+            answers.setdefault(Path(p.origin.file), {}).setdefault(p.ident, []).append(text)
+        for path, by_claim in answers.items():
+            self._write_claims(path, by_claim)
+
     def _claim(self, ident, quote, start, entity, prop, year, number, approx, verdict,
-               confidence, evidence) -> str:
+               confidence, evidence, answers=()) -> str:
         en = entity[1]
         lines = [
             f"- id: {ident}", f"  quote: {yaml_text(quote)}", f"  start: {start}",
@@ -236,7 +264,8 @@ class Generator:
             f'  time: {{period: "{year}", phrase: {year} 年}}',
             f"  confidence: {confidence}",
             "  review:", f"    verdict: {verdict}",
-            f"    explanation: {yaml_text(self._explanation(verdict, entity, year))}",
+            f"    explanation: "
+            f"{yaml_text(' '.join([self._explanation(verdict, entity, year), *answers]))}",
             "    reviewer: synthetic-desk", "    date: 2025-12-01",
         ]
         if evidence:
@@ -266,7 +295,7 @@ class Generator:
                     f"    title: {yaml_text(f'{entity[1]} annual report {year}')}",
                     f"    publisher: {yaml_text(entity[1])}", f"    date: {year + 1}-03",
                     f"    url: https://example.org/reports/{entity[0]}/{year}",
-                    "    kind: annual-report"]
+                    "    kind: filing", "    retrieved: 2026-11-28"]
             statements += [
                 f"  - id: {ident}", f"    document: {doc}",
                 f"    quote: {yaml_text(f'{prop[1].capitalize()} {year}: {truth} {prop[5]}')}",

@@ -1,0 +1,313 @@
+"""Verdict discipline: the rules that bind a verdict to its sources and to the knowledge base's
+own findings (docs/rating-method.md states them for readers).
+
+1. Sourcing (finding + error): a verdict other than unverifiable must rest on at least one
+   document of tier 1 or 2 (kb/tiers.py). Otherwise the claim gets a weakly-sourced finding,
+   and its confidence may not exceed WEAK_CAP (an error if it does).
+2. Findings bind verdicts (error): a claim that a failing relation, a contradiction or an
+   evidence conflict involves may not be rated accurate, mostly accurate or unverifiable
+   unless its explanation names that finding by id (and says there why it does not apply).
+3. One premise, one verdict (error): two claims about the same subject, property and time whose
+   intervals agree may not carry incompatible verdicts unless each explanation names the other
+   claim by id (and says why the verdicts differ).
+4. Figures (error): every number an explanation states must come from the claim, its evidence
+   (and their documents), a relation or finding that involves the claim, an entity's name or
+   the article's date, or be one arithmetic step (sum, difference, product, quotient,
+   percentage) from two such numbers, to the precision the explanation writes it; a bare
+   number (no unit, no scale word) may stand for a value in thousands to trillions.
+5. Confidence (error): claims rated accurate, mostly accurate or inaccurate on the same
+   evidence statements carry the same confidence: a confidence measures the evidence, not the
+   reviewer's mood.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from itertools import combinations
+
+from .errors import Problem
+from .expr import references
+from .findings import Finding
+from .mentions import Mention, find_mentions
+from .model import Claim, Collection, Evidence, Review, Statement
+from .tiers import STRONG_TIERS, tier
+
+# A claim whose verdict rests only on tier 3-4 documents: the knowledge base cannot be surer
+# than this that it is true. It is the floor of the accurate band: weak sources still let a
+# reviewer say a figure matches what was found, but only with the least confidence that allows.
+WEAK_CAP = Decimal("0.80")
+
+# Verdicts a finding against the claim makes suspect: they say the figure holds or is unknown.
+BOUND_BY_FINDINGS = ("accurate", "mostly-accurate", "unverifiable")
+# Findings that bind verdicts: the kinds that report a failure.
+BINDING_KINDS = ("relation", "contradiction", "evidence-conflict")
+
+# Verdicts two claims of one premise may share: they differ only in degree within a class.
+VERDICT_CLASSES = {"accurate": "holds", "mostly-accurate": "holds", "misleading": "misleading",
+                   "inaccurate": "false", "unverifiable": "unknown"}
+
+# Verdicts whose confidence the evidence alone sets (rule 5).
+SAME_EVIDENCE_VERDICTS = ("accurate", "mostly-accurate", "inaccurate")
+
+Agree = Callable[[Statement, Statement], bool]
+
+
+def run(c: Collection, claims: dict[str, Claim], evidence: dict[str, Evidence],
+        findings: list[Finding], agree: Agree,
+        wrong: set[str] | frozenset[str] = frozenset()) -> tuple[list[Problem], list[Finding]]:
+    """The errors and weakly-sourced findings of the five rules.
+
+    agree(a, b): whether two claims are about the same subject, property and time and their
+    intervals overlap (kb/consistency.py decides; this module only applies the rules).
+    wrong: claims whose verdict already has an error (band, evidence): rules 2, 3 and 5, which
+    judge the verdict again, leave them out.
+    """
+    weak = weakly_sourced(c, claims, evidence)
+    rated = {k: v for k, v in claims.items() if k not in wrong}
+    errors = [*cap_problems(claims, weak), *finding_problems(rated, findings),
+              *verdict_pair_problems(rated, agree), *figure_problems(c, claims, evidence,
+                                                                      findings),
+              *confidence_problems(rated)]
+    return errors, weak
+
+
+def review(claim: Claim) -> Review:
+    """A loaded claim's review (the loader drops a claim whose review fails to load)."""
+    if claim.review is None:
+        raise ValueError(f"claim {claim.id} has no review")
+    return claim.review
+
+
+# -- 1. sourcing -----------------------------------------------------------------------------------
+
+def weakly_sourced(c: Collection, claims: dict[str, Claim],
+                   evidence: dict[str, Evidence]) -> list[Finding]:
+    """A finding for each claim rated other than unverifiable with no tier 1-2 document."""
+    out = []
+    for claim in claims.values():
+        if review(claim).verdict == "unverifiable":
+            continue
+        ids = review(claim).evidence
+        cited = [evidence[e] for e in ids if e in evidence]
+        if len(cited) < len(ids) or any(ev.document not in c.documents for ev in cited):
+            continue  # evidence or a document that failed to load has its own error
+        docs = sorted({ev.document for ev in cited})
+        tiers = {d: tier(c.documents[d].kind) for d in docs}
+        if any(t in STRONG_TIERS for t in tiers.values()):
+            continue
+        rests = (", ".join(f"{d} (tier {tiers[d]})" for d in docs) if docs
+                 else "no evidence document")
+        out.append(Finding(
+            id=f"weakly-sourced-{claim.id}", kind="weakly-sourced", holds=False,
+            message=f"{claim.id} is rated {review(claim).verdict} on {rests}; no document of "
+                    f"tier 1 or 2 supports the verdict, so its confidence is capped at "
+                    f"{WEAK_CAP}",
+            involves=(claim.id, *(e for e in review(claim).evidence if e in evidence)),
+            source=claim.source))
+    return out
+
+
+def cap_problems(claims: dict[str, Claim], weak: list[Finding]) -> Iterable[Problem]:
+    """A weakly-sourced claim's confidence may not exceed WEAK_CAP."""
+    for f in weak:
+        claim = claims[f.involves[0]]
+        if claim.confidence > WEAK_CAP:
+            yield Problem(claim.line_of("confidence"), "claim", claim.id,
+                          f"weakly sourced (finding {f.id}): confidence {claim.confidence} "
+                          f"exceeds the cap {WEAK_CAP}; cite a tier 1-2 document "
+                          "(docs/evidence.md) or lower the confidence and the verdict")
+
+
+# -- 2. findings bind verdicts ---------------------------------------------------------------------
+
+def finding_problems(claims: dict[str, Claim], findings: list[Finding]) -> Iterable[Problem]:
+    """A failing finding against a claim rated as holding or unknown must be answered."""
+    for f in findings:
+        if f.holds or f.kind not in BINDING_KINDS:
+            continue
+        for ident in f.involves:
+            claim = claims.get(ident)
+            if claim is None or review(claim).verdict not in BOUND_BY_FINDINGS:
+                continue
+            if _names(review(claim).explanation, f.id):
+                continue
+            yield Problem(review(claim).line_of("verdict"), "claim", claim.id,
+                          f"verdict {review(claim).verdict}, but {f.kind} finding {f.id} fails "
+                          "against it; change the verdict, or name the finding in the "
+                          "explanation and say why it does not apply")
+
+
+def _names(explanation: str, ident: str) -> bool:
+    """Whether an explanation names an id as a whole word (not as part of a longer id)."""
+    return re.search(rf"(?<![\w-]){re.escape(ident)}(?![\w-])", explanation) is not None
+
+
+# -- 3. one premise, one verdict -------------------------------------------------------------------
+
+def verdict_pair_problems(claims: dict[str, Claim], agree: Agree) -> Iterable[Problem]:
+    """Claims that state the same quantity must carry compatible verdicts, or say why not."""
+    groups: dict[tuple, list[Claim]] = defaultdict(list)
+    for claim in claims.values():
+        groups[(claim.subject, claim.property, claim.compared_with)].append(claim)
+    for group in groups.values():
+        for a, b in combinations(sorted(group, key=lambda x: x.id), 2):
+            va, vb = review(a).verdict, review(b).verdict
+            if VERDICT_CLASSES[va] == VERDICT_CLASSES[vb] or not agree(a, b):
+                continue
+            for me, other in ((a, b), (b, a)):
+                if not _names(review(me).explanation, other.id):
+                    yield Problem(review(me).line_of("verdict"), "claim", me.id,
+                                  f"verdict {review(me).verdict}, but {other.id} states the same "
+                                  f"quantity and is rated {review(other).verdict}; make the "
+                                  f"verdicts agree, or name {other.id} in the explanation and "
+                                  "say why they differ")
+
+
+# -- 4. figures in explanations --------------------------------------------------------------------
+
+def figure_problems(c: Collection, claims: dict[str, Claim], evidence: dict[str, Evidence],
+                    findings: list[Finding]) -> Iterable[Problem]:
+    """Every number an explanation states must come from the knowledge base (see module doc)."""
+    by_claim: dict[str, list[Finding]] = defaultdict(list)
+    for f in findings:
+        for ident in f.involves:
+            by_claim[ident].append(f)
+    relations_of: dict[str, list] = defaultdict(list)
+    for rel in c.relations.values():
+        for ident in references(rel.expression):
+            relations_of[ident].append(rel)
+    common = _common_numbers(c)
+    ids = {*c.claims, *c.evidence, *c.relations, *c.documents, *(f.id for f in findings)}
+    for claim in claims.values():
+        known = sorted(common | _claim_numbers(c, claim, evidence, claims, by_claim[claim.id],
+                                               relations_of[claim.id]))
+        for m in find_mentions(_without_ids(review(claim).explanation, ids)):
+            if not _sourced(m, known):
+                yield Problem(review(claim).line_of("explanation"), "claim", claim.id,
+                              f"the explanation states {m.text!r}, a figure found in no "
+                              "evidence statement, claim or relation of this claim; cite the "
+                              "evidence that carries it, or remove it")
+
+
+_SLUG = re.compile(r"(?<![\w-])[a-z][a-z0-9]*(?:-[a-z0-9]+)+(?![\w-])")
+
+
+def _without_ids(text: str, ids: set[str]) -> str:
+    """The text with the knowledge base's ids blanked: the digits of an id are not figures."""
+    return _SLUG.sub(lambda m: " " * len(m[0]) if m[0] in ids else m[0], text)
+
+
+def _common_numbers(c: Collection) -> set[float]:
+    """Numbers any explanation may use: those in entity names and in the articles' dates."""
+    out: set[float] = set()
+    for entity in c.entities.values():
+        for label in entity.labels.values():
+            out |= _text_numbers(label)
+    for source in c.sources.values():
+        out |= _text_numbers(source.published.replace("-", " "))
+    return out
+
+
+def _claim_numbers(c: Collection, claim: Claim, evidence: dict[str, Evidence],
+                   claims: dict[str, Claim], findings: list[Finding], relations: list) -> set:
+    """The numbers a claim's explanation may state (see the module doc)."""
+    statements: dict[str, Statement] = {**evidence, **claims}
+    out = _statement_numbers(claim) | _text_numbers(claim.quote, claim.normalised,
+                                                    claim.statement)
+    cited: list[Statement] = [evidence[e] for e in review(claim).evidence if e in evidence]
+    for f in findings:
+        for side in (f.left, f.right):
+            if side is not None:
+                out |= {float(x) for x in (side.lower, side.upper) if x is not None}
+        if f.factor:
+            out |= {float(x) for x in f.factor}
+        cited += [statements[i] for i in f.involves if i in statements]
+    for rel in relations:
+        out |= _text_numbers(rel.expression, rel.description)
+        cited += [statements[i] for i in references(rel.expression) if i in statements]
+    for st in cited:
+        out |= _statement_numbers(st)
+        if isinstance(st, Evidence):
+            doc = c.documents.get(st.document)
+            out |= _text_numbers(st.quote, st.note or "")
+            if doc is not None:
+                out |= _text_numbers(doc.title, doc.notes or "", (doc.date or "").replace("-", " "))
+        elif isinstance(st, Claim):
+            out |= _text_numbers(st.quote, st.normalised, st.statement)
+    return out
+
+
+def _statement_numbers(st: Statement) -> set[float]:
+    q = st.quantity
+    out = {float(x) for x in (q.amount, q.lower, q.upper) if x is not None}
+    if st.time is not None:
+        for d in (st.time.start, st.time.end):
+            out |= {float(d.year), float(d.month), float(d.day)}
+    return out
+
+
+def _text_numbers(*texts: str) -> set[float]:
+    out: set[float] = set()
+    for text in texts:
+        for m in find_mentions(text):
+            out |= {float(x) for x in (m.value, m.lower, m.upper) if x is not None}
+    return out
+
+
+# A bare number in a sum of billions ("19.34 + 22.49 = $41.8 billion") leaves its scale to the
+# context: such a number may stand for a known value in thousands, millions, billions, trillions.
+_SCALES = (1.0, 1e3, 1e6, 1e9, 1e12)
+
+
+def _sourced(m: Mention, known: list[float]) -> bool:
+    """Whether a mention's value (each end of a range) is a known number or one step from two."""
+    values = [m.lower, m.upper] if m.bound == "range" and m.lower is not None else [m.value]
+    scales = _SCALES if m.unit is None and m.precision is not None and m.precision <= 1 \
+        else (1.0,)
+    return all(any(_reachable(float(v) * k, _tolerance(m, v) * k, known) for k in scales)
+               for v in values if v is not None)
+
+
+def _tolerance(m: Mention, value: Decimal) -> float:
+    """How far a written number may be from the value it rounds: half its last digit, or 5%
+    when the explanation says it is approximate (the bound the knowledge base uses)."""
+    half = float(m.precision) / 2 if m.precision is not None else 0.5
+    if m.bound == "approximately":
+        return max(half, abs(float(value)) * 0.05)
+    return half
+
+
+def _reachable(x: float, tol: float, known: list[float]) -> bool:
+    if any(abs(x - k) <= tol for k in known):
+        return True
+    for a in known:
+        for b in known:
+            if abs(x - (a + b)) <= tol or abs(x - (a - b)) <= tol or abs(x - a * b) <= tol:
+                return True
+            if b and (abs(x - a / b) <= tol or abs(x - 100 * a / b) <= tol
+                      or abs(x - 100 * (a / b - 1)) <= tol):
+                return True
+    return False
+
+
+# -- 5. the same evidence, the same confidence -----------------------------------------------------
+
+def confidence_problems(claims: dict[str, Claim]) -> Iterable[Problem]:
+    """Claims with one verdict on one set of evidence statements share one confidence."""
+    groups: dict[tuple, list[Claim]] = defaultdict(list)
+    for claim in claims.values():
+        # Only verdicts that say the evidence matches or refutes the claim: for unverifiable and
+        # misleading ones the same evidence can bear on two claims in opposite directions.
+        if review(claim).evidence and review(claim).verdict in SAME_EVIDENCE_VERDICTS:
+            groups[(review(claim).verdict, frozenset(review(claim).evidence))].append(claim)
+    for group in groups.values():
+        first, *rest = sorted(group, key=lambda x: x.id)
+        for claim in rest:
+            if claim.confidence != first.confidence:
+                yield Problem(claim.line_of("confidence"), "claim", claim.id,
+                              f"confidence {claim.confidence}, but {first.id} has the same "
+                              f"verdict on the same evidence with confidence {first.confidence}; "
+                              "give both the same confidence (docs/rating-method.md)")
