@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
+
+from .errors import KbError, display_path
 
 
 def write_file(path: Path, data: str | bytes) -> None:
@@ -41,11 +45,113 @@ def replace_dir(target: Path) -> Iterator[Path]:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     staging.chmod(0o755)
+    swap_in(staging, target)
+
+
+def swap_in(staging: Path, target: Path) -> None:
+    """Put the folder staging in target's place, so that target never stops existing.
+
+    On Linux one renameat2(RENAME_EXCHANGE) swaps the two folders atomically, and the old one
+    is then deleted under the staging name (a kill before that leaves it to _clean_leftovers).
+    Elsewhere, or on a file system without it, two renames: target aside, staging in; a kill
+    between them leaves no target for a moment, and _clean_leftovers puts the old one back.
+    """
+    if target.exists() and exchange(staging, target):
+        shutil.rmtree(staging, ignore_errors=True)
+        return
     old = target.parent / f".{target.name}.old-{os.getpid()}"
     if target.exists():
         os.rename(target, old)
     os.rename(staging, target)
     shutil.rmtree(old, ignore_errors=True)
+
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one atomic step; False where the system or file system cannot."""
+    func = _renameat2()
+    if func is None:
+        return False
+    if func(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    import ctypes
+    import errno
+
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):  # not here: rename instead
+        return False
+    raise OSError(err, os.strerror(err), os.fspath(b))
+
+
+@cache
+def _renameat2():
+    """glibc's renameat2 (2.28 and later), or None."""
+    if sys.platform != "linux":
+        return None
+    import ctypes
+
+    try:
+        func = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return None
+    func.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
+                     ctypes.c_uint]
+    func.restype = ctypes.c_int
+    return func
+
+
+class Busy(KbError):
+    """Another process holds the lock of a folder that this one would replace."""
+
+
+@contextmanager
+def exclusive(target: Path, command: str) -> Iterator[None]:
+    """Hold the lock of target (a hidden file beside it, removed after) while command writes
+    it, or raise Busy at once: two builds into one folder would delete each other's staging
+    folders."""
+    import errno
+    import fcntl
+
+    target = target.resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    path = target.parent / f".{target.name}.lock"
+    while True:
+        fh = open(path, "a+", encoding="utf-8")  # noqa: SIM115  (closed below)
+        try:
+            # A POSIX record lock, not flock: the build's forked workers do not inherit it, so
+            # it ends with the build itself, even when a kill leaves a worker alive a moment.
+            fcntl.lockf(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EACCES, errno.EAGAIN):
+                fh.close()
+                raise
+            fh.seek(0)
+            pid = fh.read().strip()
+            fh.close()
+            who = f"another {command} (process {pid})" if pid.isdigit() else f"another {command}"
+            raise Busy(f"{display_path(str(target))}: {who} is writing it now; wait for it to "
+                       f"finish, then run {command} again") from None
+        # The holder before us removes the file as it finishes: a lock on a removed file
+        # excludes nobody, so lock the file that is there now.
+        try:
+            same = os.stat(path).st_ino == os.fstat(fh.fileno()).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        fh.close()
+    try:
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        yield
+    finally:
+        Path(path).unlink(missing_ok=True)
+        fh.close()
 
 
 def _clean_leftovers(target: Path) -> None:

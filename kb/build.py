@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from .atomic import replace_dir
-from .errors import KbError, Problem, ProblemsError, UsageError
+from .atomic import exclusive, replace_dir
+from .errors import KbError, Problem, ProblemsError, UsageError, display_path
 from .export import write_rdf, write_table
-from .layout import SITE_MARKER, download_path
-from .parallel import start_forked
+from .layout import SITE_MARKER, download_path, page_path
+from .parallel import WorkerFailed, start_forked
 from .pipeline import Checked, check
 from .rebuild import start_rebuild
 from .render import build_date, render_site, source_date_epoch, stamp
 from .searchindex import start_index
 from .siteverify import SiteCheckFailed, verify_site
-from .stores.manifest import read_manifest, stale_reason
+from .stores.base import StoreError
+from .stores.manifest import Taken, read_manifest, settle, stale_reason, take
 from .stores.oxigraph import config_settings
 from .timing import stage
 
@@ -34,68 +36,124 @@ class CheckFailed(ProblemsError):
         super().__init__(problems, f"{len(problems)} error(s); nothing was built")
 
 
+class RemovedClaims(UsageError):
+    """Claims the last build published are gone from the claims folder, and removals were not
+    allowed."""
+
+
+class StoreNotUpdated(KbError):
+    """The site was published, but the oxigraph store could not be brought up to date."""
+
+
+class OutputFailed(KbError):
+    """The new site could not be written (a full disk, say); the previous one is untouched."""
+
+
 @dataclass
 class BuildResult:
-    """What a build wrote."""
+    """What a build wrote, and the claims of the previous site it no longer has."""
 
     out: Path
     files: list[str]
     checked: Checked
+    removed: list[str] = field(default_factory=list)
 
 
-def build(root: str | Path, out: str | Path) -> BuildResult:
+def build(root: str | Path, out: str | Path, allow_removals: bool = False) -> BuildResult:
     """Load, graph and check root; if clean, write every output to out atomically.
 
     The site is rendered and indexed in the staging folder and checked there against the
     knowledge base before the swap, so a site that fails its check never replaces the last one.
+    One build at a time writes a folder: a second one fails at once (kb.atomic.exclusive).
+    Claims the previous site published and the claims folder no longer has are refused
+    unless allow_removals.
     """
-    safe_output(Path(root), Path(out))
+    root, out = Path(root), Path(out)
+    safe_output(root, out)
+    with exclusive(out, "kb build"):
+        return _build(root, out, allow_removals)
+
+
+def _build(root: Path, out: Path, allow_removals: bool) -> BuildResult:
+    # Hashed before loading, settled after: the store's manifest must name what this build
+    # loaded, so a claim edited meanwhile is picked up by the next query (kb.stores.manifest).
+    before = take(root)
     checked = check(root)
     if checked.report.errors:
         raise CheckFailed(checked.report.errors)
+    taken = settle(root, before)
+    removed = removed_claims(out, checked)
+    if removed and not allow_removals:
+        raise RemovedClaims(f"{len(removed)} claim(s) that {out} publishes are no longer in "
+                            f"{root}: {_some(removed)}; pass --allow-removals to publish the "
+                            "site without them, or restore them")
+    store_failed: list[KbError] = []
+    try:
+        with replace_dir(out) as staging:
+            files = _write_site(root, checked, staging, taken, store_failed)
+    except OSError as exc:
+        raise _output_failed(out, exc.strerror or str(exc), exc.filename) from None
+    except WorkerFailed as exc:
+        # A worker's OSError arrives as its text: "OSError: [Errno 28] No space left on device"
+        if m := re.match(r"\w*Error: \[Errno \d+\] ([^:']+)(?:: '(.*)')?$", str(exc)):
+            raise _output_failed(out, m.group(1), m.group(2)) from None
+        raise
+    if store_failed:
+        raise StoreNotUpdated(f"published {out}, but the store was not updated: "
+                              f"{store_failed[0]}; the next query rebuilds it once it can be "
+                              "written")
+    return BuildResult(out, files, checked, removed)
+
+
+def _write_site(root: Path, checked: Checked, staging: Path, taken: Taken,
+                store_failed: list[KbError]) -> list[str]:
+    """Write, index and check the site in staging; the files written. A store failure is
+    kept in store_failed: the site is still published, as the store mirrors the claims."""
     c, graph = checked.collection, checked.graph
-    with replace_dir(Path(out)) as staging:
-        with stage("export"):
-            written: dict[str, bytes | int] = dict(write_table(c, graph, staging))
-            # The RDF downloads and each claim's files are written by a forked child while
-            # this process builds the pages' views.
-            rdf = start_forked(lambda: write_rdf(c, graph, staging))
-        with stage("render"):
-            rendered = render_site(checked, build_date(c))
-        with stage("write"):
-            for folder in sorted({str(Path(rel).parent) for rel in rendered.files}):
-                (staging / folder).mkdir(parents=True, exist_ok=True)
-            for rel, data in rendered.files.items():
-                (staging / rel).write_bytes(data)
-            written.update(rendered.files)
-        with stage("render pages"):
-            paths = rendered.write_pages(staging, downloads=False)
-        with stage("export (waiting)"):
-            written.update(rdf())
-        store = _start_store(Path(root), checked, staging / download_path("nq"))
-        rendered.downloads(written)
-        paths += rendered.write_pages(staging, downloads=True)
-        # Pagefind indexes the pages in a process of its own while worker processes check the
-        # site: they read only the pages and downloads, never the index.
-        indexing = start_index(staging)
-        try:
-            with stage("site check"):
-                problems = verify_site(checked, staging, written)
-            if problems:
-                raise SiteCheckFailed(problems)
-            with stage("search index (waiting)"):
-                indexing.wait()
-            with stage("store (waiting)"):
+    with stage("export"):
+        written: dict[str, bytes | int] = dict(write_table(c, graph, staging))
+        # The RDF downloads and each claim's files are written by a forked child while
+        # this process builds the pages' views.
+        rdf = start_forked(lambda: write_rdf(c, graph, staging))
+    with stage("render"):
+        rendered = render_site(checked, build_date(c))
+    with stage("write"):
+        for folder in sorted({str(Path(rel).parent) for rel in rendered.files}):
+            (staging / folder).mkdir(parents=True, exist_ok=True)
+        for rel, data in rendered.files.items():
+            (staging / rel).write_bytes(data)
+        written.update(rendered.files)
+    with stage("render pages"):
+        paths = rendered.write_pages(staging, downloads=False)
+    with stage("export (waiting)"):
+        written.update(rdf())
+    store = _start_store(root, checked, staging / download_path("nq"), taken)
+    rendered.downloads(written)
+    paths += rendered.write_pages(staging, downloads=True)
+    # Pagefind indexes the pages in a process of its own while worker processes check the
+    # site: they read only the pages and downloads, never the index.
+    indexing = start_index(staging)
+    try:
+        with stage("site check"):
+            problems = verify_site(checked, staging, written)
+        if problems:
+            raise SiteCheckFailed(problems)
+        with stage("search index (waiting)"):
+            indexing.wait()
+        with stage("store (waiting)"):
+            try:
                 store()
-        finally:
-            indexing.stop()
-            with contextlib.suppress(KbError):
-                store()  # a failed build still waits for its child; that error comes first
-        (staging / SITE_MARKER).write_text("A site built by kb build, which replaces this folder "
-                                           "whole on the next build.\n", encoding="utf-8")
-        if epoch := os.environ.get("SOURCE_DATE_EPOCH"):
-            stamp(staging, source_date_epoch(epoch))
-    return BuildResult(Path(out), sorted([*written, *paths]), checked)
+            except StoreError as exc:
+                store_failed.append(exc)
+    finally:
+        indexing.stop()
+        with contextlib.suppress(KbError):
+            store()  # a failed build still waits for its child; that error comes first
+    (staging / SITE_MARKER).write_text("A site built by kb build, which replaces this folder "
+                                       "whole on the next build.\n", encoding="utf-8")
+    if epoch := os.environ.get("SOURCE_DATE_EPOCH"):
+        stamp(staging, source_date_epoch(epoch))
+    return sorted([*written, *paths])
 
 
 def safe_output(claims: Path, out: Path) -> None:
@@ -123,7 +181,31 @@ def _legacy_site(folder: Path) -> bool:
     return (folder / "index.html").is_file() and (folder / download_path("nq")).is_file()
 
 
-def _start_store(root: Path, checked: Checked, nquads: Path) -> Callable[[], None]:
+def removed_claims(out: Path, checked: Checked) -> list[str]:
+    """The claims the site in out publishes (a page each) that checked no longer has."""
+    folder = (out / page_path("claim", "x")).parent.parent
+    try:
+        published = {p.name for p in folder.iterdir() if (p / "index.html").is_file()}
+    except OSError:  # no previous site, or none with claim pages
+        return []
+    return sorted(published - set(checked.collection.claims))
+
+
+def _some(ids: list[str], shown: int = 10) -> str:
+    more = f" and {len(ids) - shown} more" if len(ids) > shown else ""
+    return ", ".join(ids[:shown]) + more
+
+
+def _output_failed(out: Path, reason: str, filename: str | None) -> OutputFailed:
+    """A write error as one line naming the output folder and the file, if known."""
+    name = f" ({display_path(filename)})" if filename else ""
+    return OutputFailed(f"{out}: cannot write the new site{name}: {reason}; nothing was "
+                        f"replaced, the previous {out} is untouched; free space or fix the "
+                        f"folder {display_path(str(out.resolve().parent))}, then build again")
+
+
+def _start_store(root: Path, checked: Checked, nquads: Path,
+                 taken: Taken) -> Callable[[], None]:
     """Start bringing the oxigraph store up to date (if the collection uses it and a claims
     file changed) from the N-Quads export, in a process of its own; wait() for it.
 
@@ -133,4 +215,4 @@ def _start_store(root: Path, checked: Checked, nquads: Path) -> Callable[[], Non
     if checked.collection.config.store != "oxigraph" or \
             stale_reason(root, read_manifest(root)) is None:
         return lambda: None
-    return start_rebuild(root, nquads, config_settings(checked.collection.config))
+    return start_rebuild(root, nquads, config_settings(checked.collection.config), taken)

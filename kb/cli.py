@@ -20,7 +20,7 @@ import click
 
 from .atomic import write_file
 from .choices import EXPORT_FORMATS, LISTING_FORMATS, SORT_KEYS, STORE_KINDS
-from .errors import KbError, LoadError, ProblemsError, UsageError
+from .errors import KbError, LoadError, ProblemsError, UsageError, quoted
 from .findings import KINDS as FINDING_KINDS
 from .listings import ClaimFilter, Listing, UnknownId, check_ids
 from .listings import claims as list_claims
@@ -60,7 +60,8 @@ def domain_errors(func):
                 raise SystemExit(1) from None
             raise click.ClickException(str(exc)) from None
         except OSError as exc:
-            raise click.ClickException(f"{exc.filename or ''}: {exc.strerror or exc}") from None
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise click.ClickException(f"{where}{exc.strerror or exc}") from None
 
     return wrapper
 
@@ -256,18 +257,27 @@ def export(claims_dir: Path, fmt: str, output: Path | None):
               show_default=True, help="Output folder; replaced atomically.")
 @click.option("--timings", type=click.Path(dir_okay=False, path_type=Path),
               help="Write each stage's wall time and peak memory to FILE as JSON.")
+@click.option("--allow-removals", is_flag=True,
+              help="Publish the site even if claims that --out publishes are gone.")
 @domain_errors
-def build(claims_dir: Path, out: Path, timings: Path | None):
-    """Load, graph and check the claims, then write the site and open data to --out."""
+def build(claims_dir: Path, out: Path, timings: Path | None, allow_removals: bool):
+    """Load, graph and check the claims, then write the site and open data to --out.
+
+    Claims the previous site published and the claims folder no longer has are listed, and
+    the site is published without them only with --allow-removals.
+    """
     from .build import build as run_build
 
     reset()
     start = time.perf_counter()
     try:
-        result = run_build(claims_dir, out)
+        result = run_build(claims_dir, out, allow_removals)
     finally:
         if timings is not None:
             _write_timings(timings, time.perf_counter() - start)
+    if result.removed:
+        _note(f"build: removed {len(result.removed)} claim(s) since the last build: "
+              + ", ".join(result.removed))
     pages = sum(1 for name in result.files if name.endswith(".html"))
     click.echo(f"built {out}: {pages} pages, {len(result.files)} files, checked against the "
                "knowledge base", err=True)
@@ -361,7 +371,7 @@ def _decimal_in_unit_range(ctx, param, value):
     except InvalidOperation:
         number = None
     if number is None or not number.is_finite() or not 0 <= number <= 1:
-        raise click.BadParameter(f"'{value}' is not a number in [0, 1]")
+        raise click.BadParameter(f"{quoted(value)} is not a number in [0, 1]")
     return number
 
 
@@ -381,7 +391,7 @@ def _time_range(ctx, param, value):
 
 def _sort_key(ctx, param, value):
     if value.removeprefix("-") not in SORT_KEYS:
-        raise click.BadParameter(f"'{value}' is not one of {', '.join(SORT_KEYS)} "
+        raise click.BadParameter(f"{quoted(value)} is not one of {', '.join(SORT_KEYS)} "
                                  "(prefix '-' to sort descending)")
     return value
 
@@ -394,19 +404,23 @@ def _unknown_filter(exc) -> click.BadParameter:
 @click.argument("sparql")
 @click.option("-p", "--param", "params", nargs=2, multiple=True, metavar="NAME VALUE",
               help="Bind ?NAME to VALUE: <iri>, a number, true, false or text. Repeatable.")
+@click.option("--allow-service", is_flag=True,
+              help="Run a query with SERVICE clauses, which send requests to other servers.")
 @store_options
 @output_options
 @domain_errors
-def query(sparql: str, params, claims_dir: Path, store_kind, endpoint, fmt):
+def query(sparql: str, params, allow_service: bool, claims_dir: Path, store_kind, endpoint,
+          fmt):
     """Run a SPARQL query: SELECT, ASK or CONSTRUCT, as text or @FILE.rq (@- reads stdin).
 
     The default graph is the union of the collection's named graphs. CONSTRUCT prints sorted
-    N-Triples.
+    N-Triples. A federated query (SERVICE) runs only with --allow-service.
     """
 
     text = _query_text(sparql)
     bindings = {name: _param_term(name, value) for name, value in params}
-    answer = run_query(_open_store(claims_dir, store_kind, endpoint), text, bindings)
+    answer = run_query(_open_store(claims_dir, store_kind, endpoint), text, bindings,
+                       allow_service)
     if getattr(answer, "form", "select") == "ask":
         click.echo(json_text({"boolean": answer.boolean}) if fmt == "json"
                    else ("true" if answer.boolean else "false"), nl=fmt != "json")
@@ -530,12 +544,12 @@ def findings(kind, claim_id, include_holding: bool, claims_dir: Path, store_kind
     """List the findings: failed relations, contradictions and conflicts with evidence."""
 
     store = _open_store(claims_dir, store_kind, endpoint)
-    listing = list_findings(store, kind, claim_id, include_holding)
-    if not listing.rows and claim_id:
-        try:
+    try:
+        listing = list_findings(store, kind, claim_id, include_holding)
+        if not listing.rows and claim_id:
             check_ids(store, [("--claim", "claim", claim_id)])
-        except UnknownId as exc:
-            raise _unknown_filter(exc) from None
+    except UnknownId as exc:
+        raise _unknown_filter(exc) from None
     _emit(listing, fmt, "findings", "no findings" + (" match" if kind or claim_id else ""))
 
 

@@ -72,3 +72,9 @@ class LoadError(ProblemsError):
 
 class UsageError(KbError):
     """The user asked for something that cannot be done (unknown id, bad option value)."""
+
+
+def quoted(value: str) -> str:
+    """A value the user typed, quoted for a one-line message: a line break, a control or an
+    invisible character in it is escaped, so the message stays one readable line."""
+    return f"'{value}'" if value.isprintable() else repr(value)

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple, Protocol
 
 from .choices import SORT_KEYS
-from .errors import UsageError
+from .errors import UsageError, quoted
 from .findings import KINDS as FINDING_KINDS
 from .queries import (
     NS,
@@ -74,7 +74,7 @@ class UnknownId(UsageError):
                   if k not in close][:3 - len(close)]
         hint = (f"; did you mean {' or '.join(repr(c) for c in close)}?" if close
                 else f"; kb {LISTERS[kind]} lists them")
-        super().__init__(f"no {kind} '{ident}'{hint}")
+        super().__init__(f"no {kind} {quoted(ident)}{hint}")
 
 
 LISTERS = {"claim": "claims", "entity": "entities", "property": "claims --json",
@@ -179,6 +179,8 @@ def claims(store: Store, filters: ClaimFilter | None = None, sort: str = "id",
     key, descending = sort.removeprefix("-"), sort.startswith("-")
     if key not in SORT_KEYS:
         raise UsageError(f"cannot sort by '{key}'; choose one of: {', '.join(SORT_KEYS)}")
+    if not all(well_formed(ident) for _, _, ident in filters.ids()):
+        check_ids(store, filters.ids())  # names the first unknown id, as for an empty result
     rows = index.rows(filters) if index is not None else graph_rows(store, filters)
     rows.sort(key=lambda r: r["id"])
     if key != "id":
@@ -233,6 +235,14 @@ def check_ids(store: Store, given: list[tuple[str, str, str]]) -> None:
             raise UnknownId(kind, ident, known, option)
 
 
+def well_formed(ident: str) -> bool:
+    """Could ident be an id? One the loader refuses is in no store, and must not reach one as
+    an IRI (a space or a quote is not allowed in one)."""
+    from .model import ID_PATTERN
+
+    return ID_PATTERN.fullmatch(ident) is not None
+
+
 def known_ids(store: Store, kind: str) -> list[str]:
     """Every id of one kind (claim, entity, property, source) in the store."""
     rows = store.select("instances", **{"class": Iri(ID_CLASSES[kind])})
@@ -245,6 +255,8 @@ def known_ids(store: Store, kind: str) -> list[str]:
 
 def show(store: Store, ident: str) -> dict[str, Any]:
     """Everything about one claim: the claim, its review, evidence, findings and relations."""
+    if not well_formed(ident):
+        raise UnknownId("claim", ident, known_ids(store, "claim"))
     base, claim = store.base, store.iri("claim", ident)
     rows = store.select("claim_detail", claim=claim)
     if not rows:
@@ -298,6 +310,8 @@ def findings(store: Store, kind: str | None = None, claim: str | None = None,
     """Findings (by default those that do not hold), each with the ids it involves."""
     if kind is not None and kind not in FINDING_KINDS:
         raise UsageError(f"finding kind '{kind}' is not one of: {', '.join(FINDING_KINDS)}")
+    if claim and not well_formed(claim):
+        check_ids(store, [("--claim", "claim", claim)])
     base = store.base
     rows = store.select(
         "findings",
@@ -370,8 +384,24 @@ def stats(store: Store) -> Listing:
     return Listing("counts", STATS_COLUMNS, rows, STATS_COLUMNS)
 
 
-def query(store: Store, text: str, bindings: dict | None = None):
-    """Run any SPARQL text: a Listing for SELECT, else the Answer (ASK, CONSTRUCT)."""
+class FederatedQuery(UsageError):
+    """A query with a SERVICE clause, which would send requests to other servers."""
+
+
+def query(store: Store, text: str, bindings: dict | None = None,
+          allow_service: bool = False):
+    """Run any SPARQL text: a Listing for SELECT, else the Answer (ASK, CONSTRUCT).
+
+    A SERVICE clause makes the store (or the server) fetch from the URL it names, so it runs
+    only with allow_service: a query from a file must not make requests nobody asked for.
+    """
+    if not allow_service and "service" in text.lower():
+        from .stores.sparql import uses_service
+
+        if uses_service(text):
+            raise FederatedQuery("the query has a SERVICE clause, which sends a request to "
+                                 "another server; pass --allow-service to run federated "
+                                 "queries")
     answer = store.query(text, bindings).normalised()
     if answer.form != "select":
         return answer

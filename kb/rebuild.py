@@ -8,26 +8,37 @@ kb.build, because the rebuild takes its hooks from kb.connect.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from .connect import rebuild_hooks
 from .parallel import die_with_parent
 from .stores.base import StoreError
-from .stores.manifest import read_manifest, stale_reason
+from .stores.manifest import Taken, read_manifest, stale_reason, take, taken_from_json, taken_json
 from .stores.oxigraph import rebuild
 
 
-def start_rebuild(claims_dir: Path, nquads: Path, config: dict) -> Callable[[], None]:
+def start_rebuild(claims_dir: Path, nquads: Path, config: dict,
+                  taken: Taken | None = None) -> Callable[[], None]:
     """Refresh the store in a process of its own, from the build's N-Quads export, while the
     build goes on; the returned wait() raises StoreError if that failed.
 
+    taken records the claims files as the build loaded them (kb.stores.manifest.take and
+    settle), handed to the child in a temporary file: the manifest must describe what the
+    export holds, not the files as they are when the child starts (without taken, the files
+    as they are now).
+
     A new process, not a fork: RocksDB deadlocks in a child forked after its parent used it.
     """
+    fd, sent = tempfile.mkstemp(prefix="kb-store-taken-", suffix=".json")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(taken_json(taken or take(claims_dir)))
     cmd = [sys.executable, "-m", "kb.rebuild", str(claims_dir.resolve()),
-           str(nquads.resolve()), json.dumps(config)]
+           str(nquads.resolve()), json.dumps(config), sent]
     # Run from the folder that holds this kb, so that `-m` imports this very kb and not one in
     # the current folder (a checkout beside an installed kb): the store's code stamp must be
     # the one the next query computes.
@@ -40,6 +51,7 @@ def start_rebuild(claims_dir: Path, nquads: Path, config: dict) -> Callable[[], 
     def wait() -> None:
         if proc.returncode is None:  # the first call collects the process
             err = proc.communicate()[1].strip().splitlines()
+            Path(sent).unlink(missing_ok=True)
             if proc.returncode != 0:
                 errors.append(err[-1] if err else f"exit {proc.returncode}")
         if errors:
@@ -50,13 +62,19 @@ def start_rebuild(claims_dir: Path, nquads: Path, config: dict) -> Callable[[], 
 
 
 def _main(argv: list[str]) -> int:
-    """python -m kb.rebuild CLAIMS_DIR NQUADS CONFIG_JSON: refresh from an export."""
+    """python -m kb.rebuild CLAIMS_DIR NQUADS CONFIG_JSON TAKEN_FILE: refresh from an export."""
     claims_dir, nquads, config = Path(argv[0]), Path(argv[1]), json.loads(argv[2])
     try:
+        taken = taken_from_json(Path(argv[3]).read_text(encoding="utf-8"))
         reason = stale_reason(claims_dir, read_manifest(claims_dir))
         if reason is not None:
-            rebuild(claims_dir, reason, rebuild_hooks(), config=config, nquads=nquads)
-    except (OSError, RuntimeError, ValueError, StoreError) as exc:
+            rebuild(claims_dir, reason, rebuild_hooks(), config=config, nquads=nquads,
+                    taken=taken)
+    except OSError as exc:  # the parent reports the last line: make it the reason, named
+        where = f": {exc.filename}" if exc.filename else f" (loading {nquads})"
+        print(f"{exc.strerror or exc}{where}", file=sys.stderr)
+        return 1
+    except (RuntimeError, ValueError, StoreError) as exc:
         print(f"{type(exc).__name__}: {exc} (loading {nquads})", file=sys.stderr)
         return 1
     return 0

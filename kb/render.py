@@ -21,8 +21,15 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from .choices import EXPORT_FORMATS
 from .claimdata import data_feed
-from .errors import UsageError
-from .layout import FEED_PATH, ONTOLOGY_PATH, STATIC_DIR, download_path, page_path
+from .errors import KbError, UsageError
+from .layout import (
+    FEED_PATH,
+    ONTOLOGY_PATH,
+    STATIC_DIR,
+    STATIC_FILES,
+    download_path,
+    page_path,
+)
 from .model import Collection
 from .pages import Download, Site, build_site
 from .parallel import map_chunks
@@ -192,13 +199,15 @@ def download_list(sizes: Mapping[str, int]) -> list[Download]:
 
 
 def static_files() -> dict[str, bytes]:
-    """The CSS, scripts and icons under site/static, and favicon.ico at the root."""
+    """The CSS, scripts and icons that layout.STATIC_FILES lists, favicon.ico at the root."""
     folder = templates_root() / STATIC_DIR
     out = {}
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        rel = path.relative_to(folder).as_posix()
-        target = rel if rel == "favicon.ico" else f"{STATIC_DIR}/{rel}"
-        out[target] = path.read_bytes()
+    for name in STATIC_FILES:
+        path = folder / name
+        if path.is_symlink() or not path.is_file():
+            raise KbError(f"{path}: kb's site files are incomplete (it is missing or a "
+                          "symlink); reinstall kb")
+        out[name if name == "favicon.ico" else f"{STATIC_DIR}/{name}"] = path.read_bytes()
     return out
 
 

@@ -7,9 +7,11 @@ language its interface is in: Chinese quotes sit on English pages.
 
 from __future__ import annotations
 
+import errno
 import gzip
 import hashlib
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -51,13 +53,31 @@ class Indexing:
             detail = (err or out).strip().splitlines()
             raise SearchIndexFailed(f"Pagefind failed (exit {self.proc.returncode}): "
                                     f"{detail[-1] if detail else 'no message'}")
-        canonicalise(self.site / INDEX_DIR)
+        index = self.site / INDEX_DIR
+        try:
+            canonicalise(index)
+        except (OSError, ValueError, KeyError, IndexError, EOFError) as exc:
+            # Pagefind exits 0 even when a write of its failed: on a full disk its files are
+            # cut short. Say so (as the OSError a write would have raised), else name the file.
+            if _nearly_full(self.site):
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)) from None
+            raise SearchIndexFailed(f"{index}: Pagefind wrote an index kb cannot read "
+                                    f"({type(exc).__name__}: {exc})") from None
 
     def stop(self) -> None:
         """End Pagefind (the build failed); it writes only inside the staging folder."""
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+
+
+def _nearly_full(folder: Path) -> bool:
+    """Has the disk that holds folder less than a megabyte left?"""
+    try:
+        st = os.statvfs(folder)
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < 1 << 20
 
 
 def start_index(site: Path) -> Indexing:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from functools import partial
+from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -43,12 +45,27 @@ class _Handler(SimpleHTTPRequestHandler):
     extensions_map = {**SimpleHTTPRequestHandler.extensions_map,  # noqa: RUF012  (a dict in
                       **MEDIA_TYPES}  # the base class, read per instance)
 
+    def send_head(self):
+        """Refuse what is not a file or folder of the site itself: a path with a NUL (which
+        open() cannot take), or one a symlink leads out of the site folder."""
+        path = self.translate_path(self.path)
+        if "\0" in path or not _inside(path, self.directory):
+            self.send_error(HTTPStatus.NOT_FOUND, "File not found")
+            return None
+        return super().send_head()
+
     def end_headers(self) -> None:
         self.send_header("Cache-Control", "no-store")
         super().end_headers()
 
     def log_message(self, format: str, *args) -> None:
         sys.stderr.write(f"{self.address_string()} {format % args}\n")
+
+
+def _inside(path: str, folder: str) -> bool:
+    """Does path, with every symlink resolved, lie in folder (resolved too)?"""
+    real, root = os.path.realpath(path), os.path.realpath(folder)
+    return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
 
 
 class SiteServer(ThreadingHTTPServer):

@@ -518,8 +518,10 @@ def test_killed_build_leaves_the_previous_site_intact(seed, tmp_path):
     out = tmp_path / "site"
     assert invoke("build", "--claims", str(mini), "--out", str(out)).exit_code == 0
     before = tree(out)
+    # --allow-removals: the seed has none of the mini site's claims.
     proc = subprocess.Popen([sys.executable, "-m", "kb", "build", "--claims", str(seed),
-                             "--out", str(out)], cwd=tmp_path, stdout=subprocess.DEVNULL,
+                             "--out", str(out), "--allow-removals"], cwd=tmp_path,
+                            stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     staging = None
@@ -533,7 +535,8 @@ def test_killed_build_leaves_the_previous_site_intact(seed, tmp_path):
     proc.wait()
     assert tree(out) == before  # the old site, whole
     assert staging is not None and staging.exists()  # the half-written one, aside
-    assert invoke("build", "--claims", str(mini), "--out", str(out)).exit_code == 0
+    again = invoke("build", "--claims", str(mini), "--out", str(out))
+    assert again.exit_code == 0, again.output
     assert not list(tmp_path.glob(".site.*")), "the next build cleans up what the kill left"
 
 

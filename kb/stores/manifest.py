@@ -109,26 +109,98 @@ def code_stamp() -> str:
     return " ".join(parts)
 
 
-def build_manifest(claims_dir: Path, taken: Snapshot, config: dict, triples: int) -> dict:
-    """The manifest of a store built from the files as they were when the snapshot was taken."""
+class Taken(NamedTuple):
+    """The claims folder as a store is built from it: each file's [size, mtime_ns, sha256],
+    all three from one read of the file, and the folders as snapshot() gives them."""
+
+    files: dict[str, list]
+    folders: dict[str, Folder]
+
+
+UNSETTLED = ""  # the hash of a file that changed while it was loaded: never matches, so stale
+
+
+def take(claims_dir: Path) -> Taken:
+    """Stat and hash every claims file before it is loaded, each from the bytes read."""
+    import hashlib
+
+    folder = snapshot(claims_dir)
+    files: dict[str, list] = {}
+    for rel in sorted(folder.files):
+        try:
+            with open(claims_dir / rel, "rb") as fh:
+                st = os.fstat(fh.fileno())
+                digest = hashlib.sha256(fh.read()).hexdigest()
+                after = os.fstat(fh.fileno())
+        except FileNotFoundError:  # removed since the snapshot: it is not there
+            continue
+        same = (st.st_size, st.st_mtime_ns) == (after.st_size, after.st_mtime_ns)
+        files[rel] = [st.st_size, st.st_mtime_ns, digest if same else UNSETTLED]
+    return Taken(files, folder.folders)
+
+
+def settle(claims_dir: Path, taken: Taken) -> Taken:
+    """taken, with every file whose stat changed since (while the loader read it) marked
+    unsettled: the store may hold either version, so the next query rebuilds it."""
+    now = snapshot(claims_dir, taken.folders).files
+    files = {rel: entry if now.get(rel) == (entry[0], entry[1]) else [*entry[:2], UNSETTLED]
+             for rel, entry in taken.files.items()}
+    return Taken(files, taken.folders)
+
+
+def taken_json(taken: Taken) -> str:
+    """taken as JSON, to hand to the process that rebuilds the store."""
+    return json.dumps({"files": taken.files, "folders": taken.folders})
+
+
+def taken_from_json(text: str) -> Taken:
+    """The Taken that taken_json wrote."""
+    data = json.loads(text)
+    return Taken(data["files"], data["folders"])
+
+
+def build_manifest(taken: Taken, config: dict, triples: int) -> dict:
+    """The manifest of a store built from the files as taken (and settled) recorded them."""
     return {
         "format": FORMAT,
         "code": code_stamp(),
         "config": config,
         "triples": triples,
-        "files": {rel: [size, mtime, file_hash(claims_dir / rel)]
-                  for rel, (size, mtime) in sorted(taken.files.items())},
+        "files": dict(sorted(taken.files.items())),
         "folders": dict(sorted(taken.folders.items())),
     }
 
 
 def read_manifest(claims_dir: Path) -> dict | None:
-    """The manifest of the store, or None if there is no usable one."""
+    """The manifest of the store, or None if there is no usable one (missing, unreadable or
+    of another shape: the store is then rebuilt, as if there were none)."""
     try:
         data = json.loads((store_dir(claims_dir) / MANIFEST_NAME).read_text("utf-8"))
     except (OSError, ValueError):
         return None
-    return data if isinstance(data, dict) and data.get("format") == FORMAT else None
+    return data if _well_formed(data) else None
+
+
+def _well_formed(data) -> bool:
+    """Does a parsed manifest have the shape build_manifest gives it?"""
+    def ints(*xs) -> bool:
+        return all(type(x) is int for x in xs)
+
+    def strs(xs) -> bool:
+        return isinstance(xs, list) and all(isinstance(x, str) for x in xs)
+
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        return False
+    config, files, folders = data.get("config"), data.get("files"), data.get("folders")
+    return (isinstance(data.get("code"), str) and ints(data.get("triples"),
+                                                      data.get("problems", 0))
+            and isinstance(config, dict) and isinstance(config.get("base"), str)
+            and all(isinstance(config.get(k), str | None) for k in ("store", "endpoint"))
+            and isinstance(files, dict) and isinstance(folders, dict)
+            and all(isinstance(v, list) and len(v) == 3 and ints(v[0], v[1])
+                    and isinstance(v[2], str) for v in files.values())
+            and all(isinstance(v, list) and len(v) == 3 and ints(v[0]) and strs(v[1])
+                    and strs(v[2]) for v in folders.values()))
 
 
 def stale_reason(claims_dir: Path, manifest: dict | None) -> str | None:

@@ -33,8 +33,16 @@ class MemoryStore(Store):
         init = {k: to_rdflib(v) for k, v in (bindings or {}).items()}
         try:
             result = self.dataset.query(query, initBindings=init)
+            # rdflib evaluates lazily: a SERVICE request or a bad regex fails while the
+            # rows are read, so they are read in here too.
+            return self._answer(result)
+        except StoreError:
+            raise
         except Exception as exc:  # rdflib raises pyparsing and plain exceptions alike
             raise StoreError(f"{_kind_of(exc)}: {_first_line(exc)}") from None
+
+    @staticmethod
+    def _answer(result) -> Answer:
         if result.type == "ASK":
             return Answer("ask", boolean=bool(result.askAnswer))
         if result.type in ("CONSTRUCT", "DESCRIBE"):

@@ -26,11 +26,13 @@ from .manifest import (
     CACHE_DIR,
     MANIFEST_NAME,
     NO_STORE,
+    Taken,
     build_manifest,
     read_manifest,
-    snapshot,
+    settle,
     stale_reason,
     store_dir,
+    take,
 )
 
 DB_NAME = "store"
@@ -99,7 +101,11 @@ class OxigraphStore(Store):
         return self._base
 
     def query(self, text: str, bindings: Bindings | None = None) -> Answer:
-        return answer_from_ox(self._run(text, bindings))
+        result = self._run(text, bindings)
+        try:  # solutions are computed as they are read: a SERVICE call fails only here
+            return answer_from_ox(result)
+        except (RuntimeError, OSError) as exc:
+            raise StoreError(f"the query failed: {exc}") from None
 
     def _run(self, text: str, bindings: Bindings | None):
         substitutions = {ox.Variable(k): to_ox(v) for k, v in (bindings or {}).items()}
@@ -188,9 +194,10 @@ def _once(func: Callable[[str], dict]) -> Callable[[str], dict]:
 
 def rebuild(claims_dir: Path, reason: str, hooks: Hooks, graph=None,
             config: dict | None = None, notify: Notify | None = None, force: bool = False,
-            nquads: Path | None = None) -> dict:
+            nquads: Path | None = None, taken: Taken | None = None) -> dict:
     """Build the store anew from the claims folder (through hooks.graph), from a KbGraph built
-    from it, or from its N-Quads export (with config); its manifest."""
+    from it, or from its N-Quads export (with config, and taken: the files as they were when
+    the export's build loaded them); its manifest."""
     with _lock(claims_dir):
         # Another process may have rebuilt it while this one waited for the lock.
         manifest = read_manifest(claims_dir)
@@ -199,12 +206,16 @@ def rebuild(claims_dir: Path, reason: str, hooks: Hooks, graph=None,
         if notify:
             notify(f"updating the oxigraph store ({reason})")
         problem_count = 0
-        # Stat before reading: a file edited during the rebuild leaves the store stale.
-        taken = snapshot(claims_dir)
         if graph is None and nquads is None:
+            # Hashed before loading and settled after: the manifest names what was loaded,
+            # and a file edited meanwhile leaves the store stale, so it is picked up next time.
+            before = take(claims_dir)
             collection, graph, problems = hooks.graph(claims_dir)
+            taken = settle(claims_dir, before)
             config = config_settings(collection.config)
             problem_count = len(problems)
+        elif taken is None:
+            taken = take(claims_dir)
         if config is None:
             raise ValueError("rebuild: a graph or N-Quads export needs its config")
         with replace_dir(store_dir(claims_dir)) as staging:
@@ -219,7 +230,7 @@ def rebuild(claims_dir: Path, reason: str, hooks: Hooks, graph=None,
             for name, write in hooks.beside.items():
                 write(built, staging / name)
             del db
-            manifest = build_manifest(claims_dir, taken, config, triples)
+            manifest = build_manifest(taken, config, triples)
             manifest["problems"] = problem_count
             (staging / MANIFEST_NAME).write_text(json.dumps(manifest, indent=1), "utf-8")
         return manifest

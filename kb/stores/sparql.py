@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from ..errors import quoted
 from ..oxterms import from_ox
 from ..queries import Blank, Iri, Lit, Term, query_text
 from .base import Answer, Bindings, Store, StoreError
@@ -44,8 +45,8 @@ class SparqlStore(Store):
     def __init__(self, endpoint: str, update_endpoint: str | None = None,
                  graph_store: str | None = None, timeout: float = TIMEOUT):
         for url in (endpoint, update_endpoint, graph_store):
-            if url is not None and not url.startswith(("http://", "https://")):
-                raise StoreError(f"endpoint '{url}' is not an http:// or https:// URL")
+            if url is not None:
+                check_url(url)
         self.endpoint = endpoint
         self.update_endpoint = update_endpoint or endpoint
         self.graph_store = graph_store
@@ -174,6 +175,20 @@ class SparqlStore(Store):
                              "server running and the URL right?") from None
 
 
+def check_url(url: str) -> None:
+    """Raise StoreError unless url is an http(s) URL that urllib can send a request to."""
+    if not url.startswith(("http://", "https://")):
+        raise StoreError(f"endpoint {quoted(url)} is not an http:// or https:// URL")
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018  (a port that is not a number raises here, not mid-request)
+    except ValueError as exc:
+        raise StoreError(f"endpoint {quoted(url)} is not a valid URL: {exc}") from None
+    if not parts.hostname or any(ord(ch) <= 0x20 or ch == "\x7f" for ch in url):
+        raise StoreError(f"endpoint {quoted(url)} is not a valid URL: it needs a host name "
+                         "and no spaces or control characters")
+
+
 def _with_query(url: str, params: dict[str, str]) -> str:
     sep = "&" if urllib.parse.urlsplit(url).query else "?"
     return url + sep + urllib.parse.urlencode(params)
@@ -249,6 +264,19 @@ def query_form(text: str) -> str | None:
         if token in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
             return token
     return None
+
+
+def uses_service(text: str) -> bool:
+    """Does the query have a SERVICE clause, which makes whoever runs it ask another server?"""
+    for pos, token in _Scan(text).tokens():
+        if token != "SERVICE":
+            continue
+        before, after = text[pos - 1:pos], text[pos + 7:pos + 8]
+        # Not a keyword inside a variable (?service), a prefixed name (ex:service, service:x)
+        # or a longer word (services, service2).
+        if not any(ch and (ch.isalnum() or ch in "?$:_-.") for ch in (before, after)):
+            return True
+    return False
 
 
 def where_group(text: str) -> int:

@@ -1,0 +1,52 @@
+"""Running the real `kb` console script (or kb with a fault patched in) in a subprocess."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+KB = shutil.which("kb", path=str(Path(sys.executable).parent)) or "kb"
+
+
+def run_kb(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run `kb ARGS` in cwd and capture its output."""
+    return subprocess.run([KB, *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+def patched_cmd(patch: str, *args: str) -> list[str]:
+    """A command that runs `kb ARGS` after the Python code patch (a fault to inject)."""
+    code = f"{patch}\nimport sys\nfrom kb.cli import main\nsys.argv = ['kb', *{list(args)!r}]\n" \
+           "main()\n"
+    return [sys.executable, "-c", code]
+
+
+def run_patched(patch: str, *args: str, cwd: Path,
+                timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run `kb ARGS` with a fault patched in, and capture its output."""
+    return subprocess.run(patched_cmd(patch, *args), cwd=cwd, capture_output=True, text=True,
+                          timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+def tree(folder: Path) -> dict[str, str]:
+    """Every file under folder (relative path -> sha256; a symlink -> its target)."""
+    out = {}
+    for dirpath, _, files in os.walk(folder):
+        for name in files:
+            path = Path(dirpath) / name
+            rel = path.relative_to(folder).as_posix()
+            out[rel] = ("link:" + os.readlink(path) if path.is_symlink()
+                        else hashlib.sha256(path.read_bytes()).hexdigest())
+    return out
+
+
+def error_line(result: subprocess.CompletedProcess) -> str:
+    """The one line a failed command printed on stderr (besides kb: notes); fails otherwise."""
+    assert "Traceback" not in result.stderr, result.stderr
+    lines = [line for line in result.stderr.splitlines() if not line.startswith("kb: ")]
+    assert len(lines) == 1, f"expected one error line, got:\n{result.stderr}"
+    return lines[0]
