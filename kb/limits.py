@@ -58,9 +58,10 @@ def number_problem(value: Decimal) -> str | None:
     return None
 
 
-_LINE_BREAKS = {ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t",
-                ord("\v"): "\\v", ord("\f"): "\\f", 0x85: "\\x85", 0x2028: "\\u2028",
-                0x2029: "\\u2029"}
+# Control characters and line separators (str.splitlines breaks on \x1c-\x1e too) are shown
+# escaped, as Python would write them, so that a message stays on one line.
+_LINE_BREAKS = {code: ascii(chr(code))[1:-1]
+                for code in (*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029)}
 
 
 def shorten(text: str) -> str:
