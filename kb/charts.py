@@ -98,7 +98,9 @@ def interval_chart(bars: list[Bar], unit: str, ident: str) -> Markup:
     axis = _Axis([v for b in bars for v in (b.lo, b.hi, b.amount)])
     height = AXIS_H + ROW_H * len(bars) + 8
     scale = "logarithmic" if axis.log else "linear"
-    title = f"Claimed interval against the evidence, in {unit} ({scale} scale)"
+    # a pure number has no unit to name: "in dimensionless" is not English
+    unit_name = "plain numbers" if unit == "dimensionless" else unit
+    title = f"Claimed interval against the evidence, in {unit_name} ({scale} scale)"
     parts = [
         f'<svg class="chart interval-chart" viewBox="0 0 {WIDTH} {height}" role="img" '
         f'aria-labelledby="{ident}-title {ident}-desc">',
@@ -130,7 +132,7 @@ def interval_chart(bars: list[Bar], unit: str, ident: str) -> Markup:
         parts.append(f'<circle class="amount" cx="{axis.x(bar.amount)}" cy="{mid}" r="4"/>')
         parts.append("</g>")
     parts.append(f'<text class="scale-note" x="{axis.x0}" y="{base + 38}">'
-                 f'{escape(unit)}{", log scale" if axis.log else ""}</text>')
+                 f'{escape(unit_name)}{", log scale" if axis.log else ""}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -143,19 +145,26 @@ class Count:
     label: str
     count: int
     css: str
+    href: str = ""  # where the bar leads: the claims it counts
 
 
 def bar_chart(counts: list[Count], group: str, title: str) -> Markup:
     """Horizontal bars with their counts, e.g. claims by verdict, as inline SVG."""
-    longest = max((len(c.label) for c in counts), default=0)
-    label_w = min(300, max(100, round(7.4 * longest) + 16))  # ~7.4 units per 14px character
+    # a label's parenthetical ("Dojo (Tesla supercomputer)") is left to the page it links to,
+    # so that labels fit beside their bars at a phone's larger type
+    shown = {c.key: c.label.split(" (", 1)[0] for c in counts}
+    longest = max((len(text) for text in shown.values()), default=0)
+    # ~11.5 units per character of the 22px labels a phone gets (site.css), so that they stay
+    # legible when the chart shrinks to a third of its width, and still fit
+    label_w = min(300, max(100, round(11.5 * longest) + 16))
     row = 28
     height = row * len(counts) + 8
     top = max((c.count for c in counts), default=0) or 1
     span = WIDTH - label_w - 60
     summary = "; ".join(f"{c.label}: {c.count}" for c in counts)
+    role = "group" if any(c.href for c in counts) else "img"  # an image cannot hold links
     parts = [
-        f'<svg class="chart bar-chart" viewBox="0 0 {WIDTH} {height}" role="img" '
+        f'<svg class="chart bar-chart" viewBox="0 0 {WIDTH} {height}" role="{role}" '
         f'aria-labelledby="{group}-title {group}-desc">',
         f'<title id="{group}-title">{escape(title)}</title>',
         f'<desc id="{group}-desc">{escape(summary)}</desc>',
@@ -163,13 +172,16 @@ def bar_chart(counts: list[Count], group: str, title: str) -> Markup:
     for i, c in enumerate(counts):
         y = 4 + i * row
         w = round(span * c.count / top, 2)
+        parts.append(f'<a href="{escape(c.href)}" aria-label="{escape(c.label)}: {c.count}">'
+                     if c.href else "")
         parts.append(f'<g class="bar {escape(c.css)}">')
         parts.append(f'<text class="label" x="{label_w - 8}" y="{y + 18}" text-anchor="end">'
-                     f'{escape(c.label)}</text>')
+                     f'{escape(shown[c.key])}</text>')
         parts.append(f'<rect x="{label_w}" y="{y + 4}" width="{max(w, 1)}" height="18" rx="2"/>')
         parts.append(f'<text class="count" id="count-{group}-{escape(c.key)}" '
                      f'x="{label_w + max(w, 1) + 6}" y="{y + 18}">{c.count}</text>')
         parts.append("</g>")
+        parts.append("</a>" if c.href else "")
     parts.append("</svg>")
     return Markup("".join(parts))
 

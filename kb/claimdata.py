@@ -62,6 +62,7 @@ def claim_review(c: Collection, claim: Claim) -> dict[str, Any]:
         "@type": "ClaimReview",
         "@id": str(Iris.part(node, "review")),
         "url": str(site_url(c, "claim", claim.id)),
+        "headline": claim.headline,
         "claimReviewed": claim.statement,
         "reviewBody": review.explanation,
         "datePublished": review.date.isoformat(),
@@ -75,6 +76,8 @@ def claim_review(c: Collection, claim: Claim) -> dict[str, Any]:
             "alternateName": name,
         },
         "itemReviewed": {"@id": str(node), "@type": "Claim", "appearance": appearance,
+                         "firstAppearance": {"@id": appearance["@id"]},
+                         "datePublished": source.published,
                          "author": appearance["publisher"]},
     }
     if review.evidence:

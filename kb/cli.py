@@ -199,23 +199,24 @@ def normalize(claims_dir: Path, target: str, as_json: bool, keep_brands: bool):
 
 @cli.command("new")
 @claims_option
-@click.argument("source_id", metavar="SOURCE-ID")
-@click.option("--text", "text_file", required=True,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="The article's text (UTF-8), stored verbatim as text.txt.")
+@click.argument("text_file", metavar="SOURCE.txt",
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--id", "source_id", required=True, metavar="SLUG",
+              help="The new source's id (lowercase letters, digits, single hyphens).")
 @click.option("--title", help="The article's title.")
-@click.option("--publisher", help="Who published it.")
+@click.option("--date", "published", metavar="DATE",
+              help="When it was published: 2025-10-24 or 2025-10-24T03:14:00.")
 @click.option("--url", help="Where it was published (http:// or https://).")
-@click.option("--published", metavar="DATE", help="When it was published: 2025-10-24 or "
-              "2025-10-24T03:14:00.")
+@click.option("--publisher", help="Who published it.")
 @click.option("--language", default="zh", show_default=True, help="The text's language code.")
 @domain_errors
-def new_source_command(claims_dir: Path, source_id: str, text_file: Path, title, publisher,
-                       url, published, language):
-    """Start a new source: its text, source.yaml, and one draft claim per numeric mention.
+def new_source_command(claims_dir: Path, text_file: Path, source_id: str, title, published,
+                       url, publisher, language):
+    """Start a new source from SOURCE.txt: its text, source.yaml, one draft claim per numeric
+    mention, and ignored.yaml for the look-alikes (model numbers, index names), with reasons.
 
-    Writes claims/sources/SOURCE-ID/ whole or not at all and never overwrites a source. `kb
-    check` reports each draft claim until a reviewer completes it (docs/mentions.md).
+    Writes claims/sources/SLUG/ whole or not at all and never overwrites a source. `kb check`
+    reports each draft claim until a reviewer completes it (docs/mentions.md).
     """
     from .newsource import SourceInfo, new_source
 

@@ -44,7 +44,7 @@ from .intervals import (
     quantity_interval,
 )
 from .load import load_lenient, read_text_file
-from .mentions import ISO_KINDS, MEASURED_KINDS, Mention, find_mentions
+from .mentions import ISO_KINDS, MEASURED_KINDS, TIME_KINDS, Mention, find_mentions
 from .model import Claim, Collection, Evidence, Quantity, Statement, TimeSpec
 from .queries import plain_decimal
 from .relations import RelationError, decimal_factor, evaluate, stated
@@ -73,7 +73,7 @@ def run(c: Collection, prior: Iterable[Problem], load_problems: Iterable[Problem
     prior = list(prior)
     broken = {(p.kind, p.ident) for p in prior}
     broken_files = {p.origin.file for p in load_problems}
-    mentions = {sid: find_mentions(src.text) for sid, src in c.sources.items()}
+    mentions = {sid: find_mentions(src.text, src.published) for sid, src in c.sources.items()}
     # A unit the registry does not know is a structural error; skipping it here too keeps this
     # safe to run without the structural checks (as kb.pipeline.graph does).
     claims = {k: v for k, v in c.claims.items()
@@ -297,7 +297,7 @@ def coverage(c: Collection, source_id: str, mentions: list[Mention]) -> list[Cov
 
     A mention is covered when its number (num_start..num_end: digits, scale words, 多, range)
     lies wholly inside [start, end) of a claim of that source or of an ignored mention. A date
-    mention (2022 年, 6 月, 一个月前) is also covered by a claim whose time phrase contains it
+    mention (2022 年, 6 月, 一个月前, 去年) is also covered by a claim whose time phrase contains it
     and whose quote starts on the same line: the time is part of that claim.
     """
     source = c.sources[source_id]
@@ -314,7 +314,7 @@ def coverage(c: Collection, source_id: str, mentions: list[Mention]) -> list[Cov
     out = []
     for m in mentions:
         by = next((who for a, b, who in spans if a <= m.num_start and m.num_end <= b), None)
-        if by is None and m.kind == "date":
+        if by is None and m.kind in TIME_KINDS:
             by = next((f"time of claim {ident}" for phrase, ident in phrases[m.line]
                        if _despace(m.text) in phrase), None)
         partly = None if by else next(
@@ -556,8 +556,8 @@ def _side_record(name: str, s: Side | None) -> dict:
 
 
 MENTION_FIELDS = ("line", "start", "end", "num_start", "num_end", "text", "number", "kind",
-                  "value", "iso", "unit", "unit_inferred", "dimension", "scale", "bound", "lower",
-                  "upper", "precision", "covered_by")
+                  "value", "iso", "offset", "unit", "unit_inferred", "dimension", "scale", "bound",
+                  "lower", "upper", "precision", "covered_by")
 MENTION_TABLE = ("line", "num_start", "num_end", "number", "kind", "value", "unit", "bound",
                  "lower", "upper", "covered_by")
 
@@ -570,7 +570,8 @@ def mentions_of(root: str | Path, target: str) -> tuple[list[dict], bool]:
     if Path(target).is_file():
         return mention_records(find_mentions(read_target_text(root, target))), False
     c = _collection_with(root, target)
-    return mention_records(coverage(c, target, find_mentions(c.sources[target].text))), True
+    source = c.sources[target]
+    return mention_records(coverage(c, target, find_mentions(source.text, source.published))), True
 
 
 def read_target_text(root: str | Path, target: str) -> str:
@@ -602,9 +603,11 @@ def mention_records(items: Iterable[Covered | Mention]) -> list[dict]:
         out.append({"line": m.line, "start": m.start, "end": m.end, "num_start": m.num_start,
                     "num_end": m.num_end, "text": m.text, "number": m.number, "kind": m.kind,
                     # a date's or cohort's value is its ISO text (2023-Q3); Mention.value keeps
-                    # the year as a number for the quote checks
-                    "value": m.iso if m.iso and m.kind in ISO_KINDS else m.value,
-                    "iso": m.iso, "unit": m.unit,
+                    # the year as a number for the quote checks. A relative date with no
+                    # published date to resolve it from shows its offset (去年 → -P1Y).
+                    "value": m.iso if m.iso and m.kind in ISO_KINDS
+                    else f"{m.offset}{m.within}" if m.offset else m.value,
+                    "iso": m.iso, "offset": m.offset, "unit": m.unit,
                     "unit_inferred": m.unit_inferred, "dimension": m.dimension, "scale": m.scale,
                     "bound": m.bound, "lower": m.lower,
                     "upper": m.upper, "precision": m.precision, "covered_by": by})

@@ -27,6 +27,34 @@ CSV_COLUMNS = (
     "upper", "precision", "time_kind", "time_start", "time_end", "time_phrase", "confidence",
     "verdict", "quote", "start", "end", "normalised", "statement", "evidence", "iri",
 )
+# The CSV's data dictionary, shown on the data page: what each column holds.
+CSV_DICTIONARY = {
+    "id": "The claim's id; its page is claim/ID/ on this site.",
+    "source": "The id of the article the claim was made in.",
+    "subject": "The id of the entity the claim is about (see the entity pages).",
+    "property": "The id of the property claimed (see the vocabulary page).",
+    "compared_with": "For a comparison, the id of the other entity; else empty.",
+    "amount": "The amount claimed, in base units (亿 = 10⁸ resolved); for a range, its midpoint.",
+    "unit": "The unit of amount, lower, upper and precision (USD, CNY, FLOPS, count, year…).",
+    "bound": "How the text bounds the amount: exact, approximately, at-least, more-than, "
+             "at-most, less-than or range.",
+    "lower": "The lowest value the text admits, if any.",
+    "upper": "The highest value the text admits, if any.",
+    "precision": "The value of the last digit stated (1e8 for 50 亿), if known.",
+    "time_kind": "period (over a span) or point (as of a time), or empty when no time is stated.",
+    "time_start": "The start of the time the claim is about (ISO 8601).",
+    "time_end": "The end of that time (ISO 8601).",
+    "time_phrase": "The article's own words for the time (本年, 2022 年).",
+    "confidence": "The chance the claim, as worded, is true after review, from 0 to 1.",
+    "verdict": "accurate, mostly-accurate, misleading, inaccurate or unverifiable.",
+    "quote": "The claim's exact words in the article.",
+    "start": "Where the quote starts in the stored text, in Unicode code points.",
+    "end": "Where the quote ends in the stored text, in code points.",
+    "normalised": "The quote with the machine-spun wording undone.",
+    "statement": "The claim as a plain English sentence.",
+    "evidence": "The ids of the evidence statements the review cites, space-separated.",
+    "iri": "The claim's IRI in the knowledge base.",
+}
 
 
 # The export formats that are RDF, as Oxigraph names them (the others: csv).

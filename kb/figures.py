@@ -7,6 +7,7 @@ it. The site check recomputes both from the graph, so a tampered page cannot go 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -21,7 +22,8 @@ from .vocab import KB
 _SCALES = ((Decimal(10) ** 12, "trillion"), (Decimal(10) ** 9, "billion"),
            (Decimal(10) ** 6, "million"))
 _SI_PREFIXES = ((18, "E"), (15, "P"), (12, "T"), (9, "G"), (6, "M"), (3, "k"))
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+_SUPERSCRIPT = str.maketrans("-−0123456789", "⁻⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+MINUS = "\u2212"  # a true minus sign: a hyphen is not one, and breaks across lines
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,7 @@ FIGURE_PROPS: dict[str, FigureProp] = {p.curie: p for p in (
     FigureProp("kb:lowerBound", KB.lowerBound, "lower bound", "quantity", KB.unit),
     FigureProp("kb:upperBound", KB.upperBound, "upper bound", "quantity", KB.unit),
     FigureProp("kb:precision", KB.precision, "precision", "quantity", KB.unit),
-    FigureProp("kb:confidence", KB.confidence, "confidence", "number"),
+    FigureProp("kb:confidence", KB.confidence, "chance the claim is true", "chance"),
     FigureProp("kb:verdict", KB.verdict, "verdict", "verdict"),
     FigureProp("kb:holds", KB.holds, "outcome", "holds"),
     FigureProp("kb:leftLower", KB.leftLower, "left lower bound", "computed", KB.leftUnit),
@@ -53,14 +55,15 @@ FIGURE_PROPS: dict[str, FigureProp] = {p.curie: p for p in (
 
 HOLDS_TEXT = {"true": "holds", "false": "does not hold"}
 # Stated amounts are shown exactly; values the checks compute (interval ends, factors) can have
-# dozens of digits, so they are shown to this many significant digits.
-COMPUTED_DIGITS = 8
+# dozens of digits, so they are shown to this many significant digits: more would be precision
+# no input had ("86.5217 ×").
+COMPUTED_DIGITS = 3
 
 
 def plain_number(value: Decimal) -> str:
     """A decimal without exponent or trailing zeros, with thousands separators: 81,462.5."""
     whole, dot, frac = plain_decimal(value).partition(".")
-    sign = "-" if whole.startswith("-") else ""
+    sign = MINUS if whole.startswith("-") else ""
     whole = f"{int(whole.lstrip('-') or '0'):,}"
     return f"{sign}{whole}{dot}{frac}"
 
@@ -95,7 +98,7 @@ def quantity_text(value: Decimal, unit: str) -> str:
         return f"{number_text(value)} %"
     if unit == "ratio":
         return f"{number_text(value)} ×"
-    if unit == "count":
+    if unit in ("count", "dimensionless", ""):  # a bare number: "1", never "1 dimensionless"
         return number_text(value)
     if unit == "year":  # a calendar year (2026) or a number of years (5 years)
         if value >= 1000 and value == value.to_integral():
@@ -112,6 +115,8 @@ def display(prop: FigureProp, lexical: str, unit: str | None = None) -> str:
         return quantity_text(significant(Decimal(lexical)), unit or "")
     if prop.style == "number":
         return lexical
+    if prop.style == "chance":
+        return chance_text(Decimal(lexical))
     if prop.style == "factor":
         return f"{number_text(significant(Decimal(lexical)))} ×"
     if prop.style == "verdict":
@@ -129,3 +134,19 @@ def lexical(prop: FigureProp, value: str) -> str:
     if prop.style == "holds":
         return "true" if value in ("true", "1") else "false"
     return value
+
+
+def chance_text(value: Decimal) -> str:
+    """A probability as a percentage, for people: 0.03 -> '3%', 0.975 -> '97.5%'."""
+    return f"{plain_number((value * 100).normalize())}%"
+
+
+_POWER = re.compile(r"10\^(-?\d+)")
+_NEGATIVE = re.compile(r"(?<![\w\-–])-(?=\d)")  # a hyphen starting a number, not in 2008-2012
+
+
+def prose(text: str) -> str:
+    """Text as pages show it: caret powers as superscripts (10^20 -> 10²⁰), and a hyphen that
+    makes a number negative as a true minus sign (-10.3 -> −10.3)."""
+    text = _POWER.sub(lambda m: "10" + m.group(1).translate(_SUPERSCRIPT), text)
+    return _NEGATIVE.sub(MINUS, text)

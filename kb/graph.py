@@ -78,6 +78,12 @@ def dec(value: Decimal | int) -> Literal:
     return Literal(decimal_text(Decimal(value)), datatype=XSD.decimal)
 
 
+def published(when: str) -> ox.Literal:
+    """A publication date or date-time as its typed literal."""
+    kind = XSD.dateTime if "T" in when else XSD.date
+    return typed(when, str(kind))
+
+
 def site_url(collection: Collection, *parts: str) -> URIRef:
     """The public URL of a page of the site, e.g. site_url(c, 'claim', id) -> .../claim/id/."""
     return URIRef(collection.config.site_url + "".join(f"{p}/" for p in parts))
@@ -363,8 +369,7 @@ class _Builder:
         if source.url:
             add(g, n, SCHEMA.url, source.url)
         self._publisher(g, n, source.publisher)
-        kind = XSD.dateTime if "T" in source.published else XSD.date
-        add(g, n, SCHEMA.datePublished, typed(source.published, str(kind)))
+        add(g, n, SCHEMA.datePublished, published(source.published))
         add(g, n, SCHEMA.inLanguage, text(source.language))
         for note in source.notes:
             add(g, n, KB.note, text(note, "en"))
@@ -407,6 +412,10 @@ class _Builder:
         self._anchor(g, n, claim.source, claim.start, claim.end)
         add(g, n, PROV.wasDerivedFrom, self.iris.source(claim.source))
         add(g, n, SCHEMA.appearance, self.iris.source(claim.source))
+        # A claim is first made where it appears, when that was published (ClaimReview's
+        # itemReviewed.firstAppearance and datePublished).
+        add(g, n, SCHEMA.firstAppearance, self.iris.source(claim.source))
+        add(g, n, SCHEMA.datePublished, published(source.published))
         # The claim's author, as Google's ClaimReview recommends: who published the article.
         add(g, n, SCHEMA.author, Iris.part(self.iris.source(claim.source), "publisher"))
         add(g, n, KB.confidence, decimal(claim.confidence))
@@ -425,6 +434,8 @@ class _Builder:
         add(g, rnode, SCHEMA.itemReviewed, n)
         add(g, rnode, SCHEMA.claimReviewed, text(claim.statement, "en"))
         add(g, rnode, SCHEMA.reviewBody, text(review.explanation, "en"))
+        # The headline pages and shares lead with: the verdict and, for a wrong claim, the fix.
+        add(g, rnode, SCHEMA.headline, text(claim.headline, "en"))
         add(g, rnode, SCHEMA.author, self.iris.reviewer(review.reviewer))
         add(g, rnode, SCHEMA.datePublished, typed(review.date.isoformat(), XSD_DATE))
         add(g, rnode, SCHEMA.url, site_url(self.c, "claim", claim.id))

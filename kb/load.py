@@ -743,13 +743,15 @@ class Loader:
         r = f.sub("review")
         if r is None:
             return None
-        r.check_keys(("verdict", "explanation", "reviewer", "date", "evidence"))
+        r.check_keys(("verdict", "explanation", "correction", "reviewer", "date", "evidence"))
         verdict, explanation = r.choice("verdict", VERDICTS), r.text("explanation")
+        correction = r.text("correction", required=False)
         reviewer, day = r.ident_field("reviewer"), r.day("date")
         evidence = r.ident_list("evidence")
         if verdict is None or explanation is None or reviewer is None or day is None:
             return None
-        return Review(verdict, explanation, reviewer, day, evidence, r.origin, r.lines())
+        return Review(verdict, explanation, reviewer, day, evidence, r.origin, r.lines(),
+                      correction=correction)
 
     def _relation(self, f: _Fields, source: Source) -> Relation | None:
         f.check_keys(("id", "expression", "description"))
@@ -810,8 +812,8 @@ class Loader:
         if problem := id_problem(folder.name):
             f.problem(f"the folder name: {problem}; rename the folder")
             return None
-        f.check_keys(("title", "publisher", "url", "published", "language", "notes", "text",
-                      "sha256"))
+        f.check_keys(("title", "title_en", "summary", "publisher", "url", "published", "language",
+                      "notes", "text", "sha256"))
         title, publisher = f.text("title"), f.text("publisher")
         published, language = f.text("published"), f.text("language")
         text_name, sha, url = f.text("text"), f.text("sha256"), f.url("url", False)
@@ -833,7 +835,8 @@ class Loader:
                       f"{shorten(sha)}; restore the verbatim text (or, if the source itself "
                       "changed, re-anchor every claim and update sha256)", "sha256")
         return Source(folder.name, title, publisher, url, published, language,
-                      f.string_list("notes"), str(text_path), sha, text, f.origin, f.lines())
+                      f.string_list("notes"), str(text_path), sha, text, f.origin, f.lines(),
+                      title_en=f.text("title_en", False), summary=f.text("summary", False))
 
 
 def _offsets_ok(f: _Fields, source: Source, quote: str, start: int, end: int) -> bool:

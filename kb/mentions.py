@@ -28,13 +28,15 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from decimal import Decimal
 
 from .despin import normalise
 
-KINDS = ("quantity", "duration", "date", "ordinal", "cohort", "label")
+KINDS = ("quantity", "duration", "date", "relative-date", "ordinal", "cohort", "label")
 MEASURED_KINDS = ("quantity", "duration")  # kinds whose value is an amount in a unit
-ISO_KINDS = ("date", "cohort")  # kinds whose value is written as ISO text (Mention.iso)
+ISO_KINDS = ("date", "relative-date", "cohort")  # kinds whose value is ISO text (Mention.iso)
+TIME_KINDS = ("date", "relative-date")  # kinds a claim's time phrase may cover
 
 _SP = r"[ \t\u00a0\u3000]*"
 
@@ -82,6 +84,50 @@ LOOKALIKES = (
      + r"(?:Pro|Max|Ultra|Plus|S|e))*", "a phone model name"),
 )
 _LOOKALIKE = [(re.compile(p), reason) for p, reason in LOOKALIKES]
+
+# Relative time words: a time counted from the text's own date (去年 = the year before the one
+# it was published in). (words, unit, offset, not_after, not_before): the regexes say which
+# neighbours make the word part of another (如今年轻人, 登上月球, 十来年, 上周期). Anaphoric words
+# (当年, 次年, 同期, 尔后/此后/随后 "thereafter") count from a date the text narrates, not from
+# its own date, and vague ones (近日, 日前, 近年, 目前) state no period: neither is a mention.
+RELATIVE_WORDS = (
+    ("今年度|本年度|今年|本年", "year", 0, "[如至迄]", "[轻纪龄华头]"),
+    ("去年度|上年度|去年|上年", "year", -1, "[过除失回抹减马赶]", "[轻纪龄华头]"),
+    ("大前年", "year", -3, "", ""),
+    ("前年", "year", -2, "[年前]", "[轻纪龄]"),
+    ("明年度|明年|来年", "year", 1, "", "[轻纪龄]"),
+    ("后年", "year", 2, "[年前先成完建投竣产]", "[轻纪龄产均]"),  # 建成后年产值: 后 + 年产值
+    ("本季度|这个季度|这一季度", "quarter", 0, "", ""),
+    ("上季度|上个季度|上一季度", "quarter", -1, "", ""),
+    ("下季度|下个季度|下一季度", "quarter", 1, "", ""),
+    ("本月份|本月|这个月", "month", 0, "", "[球亮光台]"),
+    ("上月份|上个月|上月", "month", -1, "[登奔飞爬送]", "[球亮光台]"),
+    ("下月份|下个月|下月", "month", 1, "", "[球亮光台]"),
+    ("本周|这周|这个星期|本星期", "week", 0, "", "[期围边岁年]"),
+    ("上周|上个星期|上星期|上个礼拜", "week", -1, "", "[期围边岁年]"),
+    ("下周|下个星期|下星期|下个礼拜", "week", 1, "", "[期围边岁年]"),
+    ("今天|今日", "day", 0, "", "头条"),
+    ("昨天|昨日", "day", -1, "", ""),
+    ("前天", "day", -2, "[年月周]", "津"),
+    ("明天", "day", 1, "", ""),
+)
+_RELATIVE_WORDS = [
+    (re.compile(("(?<!" + no_after + ")" if no_after else "") + "(?:" + words + ")"
+                + ("(?!" + no_before + ")" if no_before else "")), unit, offset)
+    for words, unit, offset, no_after, no_before in RELATIVE_WORDS]
+_RELATIVE_START = "|".join("(?:" + w + ")" for w, *_ in RELATIVE_WORDS)
+# A part of the year after a relative year word: 今年上半年, 去年底, 本年 6 月, 今年三季度.
+_WITHIN_YEAR = re.compile(
+    _SP + r"(?:(?:第" + _SP + r")?(?P<q>[一二三四1-4])" + _SP + r"(?:季度|季)"
+    r"|前(?P<fq>[一二三1-3])" + _SP + r"(?:个)?季度"
+    r"|(?P<h>[上下])半年|(?P<e>底|末|初|年中)(?!期|国|级|学|文|心|央|间|旬)"
+    r"|(?P<m>1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])" + _SP + r"月份?(?:" + _SP
+    + r"(?P<d>3[01]|[12]\d|0?[1-9]|三十一?|二十[一二三四五六七八九]?|十[一二三四五六七八九]?"
+    r"|[一二三四五六七八九])" + _SP + r"[日号])?)")
+_WITHIN_MONTH = re.compile(
+    _SP + r"(?P<d>3[01]|[12]\d|0?[1-9]|三十一?|二十[一二三四五六七八九]?|十[一二三四五六七八九]?"
+    r"|[一二三四五六七八九])" + _SP + r"[日号]")
+_ISO_DURATION = {"year": "Y", "quarter": "Q", "month": "M", "week": "W", "day": "D"}
 
 # Unit words after a number: (word, unit code). Longest first where one is a prefix of another.
 _UNIT_WORDS = (
@@ -174,9 +220,10 @@ _CN = re.compile(r"(?P<pre>第|上(?=[百千万亿])|数(?=[十百千万亿])|�
                  r"(?:点(?P<frac>[零〇一二三四五六七八九]+)(?![十百千])(?P<fscale>万亿|亿|万)?)?")
 _MORE = re.compile(_SP + "[多余](?!少)")
 _MORE_SCALE = re.compile(_SP + "[多余](万亿|亿|万)")
-# Where a number may start: a digit, a sign, a Chinese numeral or 第/上/数/半/负/前 (前三季度).
-_CANDIDATE = re.compile("零下|前(?=[一二三1-3]个?季度)|[0-9$¥￥€第上下数半过负+＋−﹣\\-" + _CN_CHARS
-                        + "]|US\\$|HK\\$|NT\\$")
+# Where a number may start: a relative time word, a digit, a sign, a Chinese numeral or
+# 第/上/数/半/负/前 (前三季度).
+_CANDIDATE = re.compile(_RELATIVE_START + "|零下|前(?=[一二三1-3]个?季度)"
+                        + "|[0-9$¥￥€第上下数半过负+＋−﹣\\-" + _CN_CHARS + "]|US\\$|HK\\$|NT\\$")
 _ORDINAL_ARABIC = re.compile(r"第" + _SP + r"(?=\d)")
 _PERCENT_OF_ARABIC = re.compile(r"(百分之|千分之)" + _SP + r"(?=\d)")
 _FRACTION = re.compile(r"(?P<den>\d+|[一二两三四五六七八九十]+)" + _SP + r"分之" + _SP
@@ -241,6 +288,12 @@ class Mention:
     scale: str = ""  # the scale word as written: 亿, 万亿, million
     dimension: str | None = None  # what the unit measures (DIMENSIONS)
     unit_inferred: bool = False  # the unit is taken from the sentence (亿 in a money sentence)
+    # a relative date's distance from the text's date, as a signed ISO 8601 duration (去年 →
+    # -P1Y, 一个月前 → -P1M, 本月 → P0M; Q for quarters), and the part of that period it names
+    # (今年上半年 → -H1, 去年底 → -12); iso is the date it resolves to, when the text's date
+    # is known
+    offset: str | None = None
+    within: str = ""
 
 
 @dataclass
@@ -262,13 +315,16 @@ class _Core:
     scale: str = ""
     done: bool = False  # the core already holds its unit and bound words (dates)
     end: int | None = None  # where a done core's whole mention ends, when past num_end
+    offset: str | None = None
+    within: str = ""
 
 
-def find_mentions(text: str) -> list[Mention]:
+def find_mentions(text: str, published: str | None = None) -> list[Mention]:
     """Every numeric mention in a text, in order, with offsets into the text as given.
 
     The text is de-spun first (kb.despin); the mentions are read on the standard text and
-    their offsets mapped back to the raw text.
+    their offsets mapped back to the raw text. Given the text's date (published: 2025-10-24,
+    a time may follow), relative dates (去年, 上月, 三年前) resolve to ISO dates.
     """
     norm = normalise(text, delete=False)
     found = _find(norm.text)
@@ -278,9 +334,39 @@ def find_mentions(text: str) -> list[Mention]:
         start, end = norm.raw_start(m.start), norm.raw_end(m.end)
         num_start, num_end = norm.raw_start(m.num_start), norm.raw_end(m.num_end)
         line = bisect.bisect_right(newlines, num_start - 1) + 1
+        if m.kind == "relative-date" and published:
+            m = replace(m, iso=resolve_relative(m.offset, m.within, published))
         out.append(replace(m, start=start, end=end, num_start=num_start, num_end=num_end,
                            text=text[start:end], number=text[num_start:num_end], line=line))
     return out
+
+
+def resolve_relative(offset: str | None, within: str, published: str) -> str | None:
+    """The ISO date a relative date names, counted from the text's date: -P1Y from 2025-10-24
+    is 2024, -P1M 2025-09, -P1W 2025-W42, -P1Q 2025-Q3; None for hours or a bad date."""
+    m = re.fullmatch(r"(-?)P(\d+)([YQMWD])", offset or "")
+    try:
+        day = date.fromisoformat(published[:10])
+    except ValueError:
+        return None
+    if m is None:
+        return None
+    k = int(m.group(2)) * (-1 if m.group(1) else 1)
+    unit = m.group(3)
+    if unit == "Y":
+        # within may be a span of the year: -Q1/-Q3 → 2025-Q1/2025-Q3
+        return "/".join(f"{day.year + k:04d}{part}" for part in within.split("/"))
+    if unit in "QM":
+        months = day.year * 12 + day.month - 1 + (3 * k if unit == "Q" else k)
+        year, month = divmod(months, 12)
+        if unit == "Q":
+            return f"{year:04d}-Q{month // 3 + 1}"
+        return f"{year:04d}-{month + 1:02d}{within}"
+    when = day + timedelta(days=7 * k if unit == "W" else k)
+    if unit == "W":
+        iso = when.isocalendar()
+        return f"{iso[0]:04d}-W{iso[1]:02d}"
+    return when.isoformat()
 
 
 def find_lookalikes(text: str) -> list[tuple[int, int, str, str]]:
@@ -367,8 +453,10 @@ def _around(ends: list[int], m: Mention, size: int) -> tuple[int, int]:
 
 def _core_at(text: str, pos: int, blocked: set[int]) -> tuple[_Core | None, int]:
     """The number starting at pos (or None) and where to look next."""
-    if (date := _date_at(text, pos)) is not None:
-        return date, date.num_end
+    if (rel := _relative_at(text, pos)) is not None:
+        return rel, rel.end or rel.num_end
+    if (when := _date_at(text, pos)) is not None:
+        return when, when.num_end
     if m := _COHORT.match(text, pos):
         return _cohort(text, m, pos)
     if (m := _FRACTION.match(text, pos)) and (core := _fraction(m)) is not None:
@@ -467,6 +555,50 @@ def _half(text: str, m: re.Match) -> tuple[_Core | None, int]:
 
 
 # -- dates -----------------------------------------------------------------------------------------
+
+def _relative_at(text: str, pos: int) -> _Core | None:
+    """A relative time word (去年, 上个月, 本周), with the part of the year it names (去年底)."""
+    prev = text[pos - 1] if pos else " "
+    if prev.isdigit() or prev in _CN_CHARS:
+        return None  # 十来年, 三年前年底
+    for pattern, unit, offset in _RELATIVE_WORDS:
+        m = pattern.match(text, pos)
+        if m is None:
+            continue
+        end, within = m.end(), ""
+        if unit == "year" and (w := _WITHIN_YEAR.match(text, end)):
+            end, within = w.end(), _within(w)
+        elif unit == "month" and (w := _WITHIN_MONTH.match(text, end)):
+            end, within = w.end(), f"-{_cn_int(w.group('d')):02d}"  # 本月15日
+        core = _Core(pos, end, Decimal(offset), Decimal(1), kind="relative-date", done=True,
+                     offset=_duration(offset, unit), within=within)
+        if since := re.compile(_SP + "以来").match(text, end):
+            core.bound, core.lower, core.end = "at-least", core.value, since.end()
+        return core
+    return None
+
+
+def _within(w: re.Match) -> str:
+    """The part of a year a match of _WITHIN_YEAR names, as an ISO suffix: -Q3, -H1, -06-15."""
+    if w.group("q"):
+        return f"-Q{_cn_int(w.group('q'))}"
+    if w.group("fq"):
+        return f"-Q1/-Q{_cn_int(w.group('fq'))}"  # 今年前三季度: Q1 to Q3 of this year
+    if w.group("h"):
+        return "-H1" if w.group("h") == "上" else "-H2"
+    if w.group("e"):
+        return f"-{_YEAR_END[w.group('e')[-1]]}"
+    out = f"-{_cn_int(w.group('m')):02d}"
+    return out + f"-{_cn_int(w.group('d')):02d}" if w.group("d") else out
+
+
+def _duration(count: int | Decimal, unit: str) -> str | None:
+    """A signed ISO 8601 duration: (-1, year) → -P1Y; None for units below a day."""
+    if unit not in _ISO_DURATION:
+        return None
+    n = int(count)
+    return f"{'-' if n < 0 else ''}P{abs(n)}{_ISO_DURATION[unit]}"
+
 
 _CN_D = "[〇零○O一二三四五六七八九]"
 _MONTH = r"(?:1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])"
@@ -896,8 +1028,12 @@ def _decorate(text: str, core: _Core, floor: int) -> Mention | None:
         unit = f"{unit}/{_ASCII_UNITS.get(per.group('per'), per.group('per'))}"
         unit_text, pos = unit_text + per.group(), per.end()
     kind = _kind(text, core, kind, unit_text)
-    if kind == "quantity" and unit in _TIME_UNITS and (rel := _RELATIVE.match(text, pos)):
-        kind, pos = "date", rel.end()  # 一个月前: a time, relative to the text's date
+    offset = None
+    if kind == "quantity" and unit in _TIME_UNITS and (rel := _RELATIVE.match(text, pos)) \
+            and bound == "exact":
+        # 一个月前: a time counted back from the text's date
+        kind, pos, value = "relative-date", rel.end(), -value
+        offset = _duration(value, unit) if value == value.to_integral_value() else None
     if kind == "quantity" and unit in (*_TIME_UNITS, "age"):
         kind = "duration"
         unit = "year" if unit == "age" else unit
@@ -944,7 +1080,7 @@ def _decorate(text: str, core: _Core, floor: int) -> Mention | None:
         lower, upper = (None if x is None else x * factor for x in (lower, upper))
     mention = _mention(text, core, start, pos, kind, value, bound, lower, upper, precision, unit,
                        unit_text)
-    return mention
+    return replace(mention, offset=offset) if offset else mention
 
 
 def _mention(text: str, core: _Core, start: int, end: int, kind: str, value: Decimal,
@@ -955,7 +1091,8 @@ def _mention(text: str, core: _Core, start: int, end: int, kind: str, value: Dec
         dim = "/".join(DIMENSIONS.get(u, u) for u in unit.split("/"))
     return Mention(start, end, core.num_start, core.num_end, text[start:end],
                    text[core.num_start:core.num_end], kind, value, bound, lower, upper,
-                   precision, unit, unit_text, iso=core.iso, scale=core.scale, dimension=dim)
+                   precision, unit, unit_text, iso=core.iso, scale=core.scale, dimension=dim,
+                   offset=core.offset, within=core.within)
 
 
 def _unit_date_iso(unit_text: str, value: Decimal) -> str | None:

@@ -11,6 +11,7 @@ from decimal import Decimal
 from .choices import DEFAULT_STORE
 from .errors import Origin
 from .limits import shorten
+from .verdicts import review_headline
 
 # Ids become IRI path segments and file names, so they are kept to a safe, stable alphabet.
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
@@ -154,6 +155,8 @@ class Source(Located):
     text: str
     origin: Origin
     lines: dict[str, int] = field(default_factory=dict, compare=False)
+    title_en: str | None = None  # an English gloss of a title in another language
+    summary: str | None = None  # what the article argues, in English, in a sentence or two
 
 
 @dataclass(frozen=True)
@@ -238,6 +241,7 @@ class Review(Located):
     evidence: tuple[str, ...]
     origin: Origin
     lines: dict[str, int] = field(default_factory=dict, compare=False)
+    correction: str | None = None  # what is true instead, for a wrong or misleading claim
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -253,6 +257,13 @@ class Claim(Statement):
     confidence: Decimal
     review: Review
     about: tuple[str, ...] = ()
+
+    @property
+    def headline(self) -> str:
+        """Its review's headline, verdict first (see verdicts.review_headline)."""
+        if self.review is None:
+            return self.statement
+        return review_headline(self.review.verdict, self.statement, self.review.correction)
 
 
 @dataclass(frozen=True)

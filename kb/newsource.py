@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -23,12 +24,13 @@ from .despin import normalise
 from .errors import KbError
 from .limits import shorten
 from .load import SOURCES_DIR, id_problem, url_problem
-from .mentions import MEASURED_KINDS, Mention, find_lookalikes, find_mentions
+from .mentions import MEASURED_KINDS, TIME_KINDS, Mention, find_lookalikes, find_mentions
 from .model import ID_PATTERN
 from .safefile import UnsafeFile, forbidden_char, read_regular
 
 DRAFT_NOTE = ("kb new: fill in subject, property, statement, confidence and review, check the "
               "rest, then delete this line")
+_PUBLISHED = re.compile(r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])(T\d{2}:\d{2}(:\d{2})?)?")
 _LABEL_REASON = "A section number or designation (N 号), not a quantity."
 
 
@@ -62,6 +64,9 @@ def new_source(root: str | Path, source_id: str, text_file: str | Path,
         line, column, char = found
         raise KbError(f"{text_file}:{line}: control character {char} at column {column} is not "
                       "allowed; remove it")
+    if info.published and not _PUBLISHED.fullmatch(info.published):
+        raise KbError(f"--date '{shorten(info.published)}' is not a date; write 2025-10-24 or "
+                      "2025-10-24T03:14:00")
     if info.url and (problem := url_problem(info.url)):
         raise KbError(f"--url '{shorten(info.url)}' {problem}")
     sources = Path(root) / SOURCES_DIR
@@ -71,7 +76,7 @@ def new_source(root: str | Path, source_id: str, text_file: str | Path,
     if target.exists():
         raise KbError(f"{target}: source '{source_id}' already exists; kb new never overwrites "
                       "a source, choose another id")
-    mentions = find_mentions(text)
+    mentions = find_mentions(text, info.published)
     files = {
         "text.txt": raw,
         "source.yaml": source_yaml(info, hashlib.sha256(raw).hexdigest()).encode("utf-8"),
@@ -136,7 +141,7 @@ def draft_time(m: Mention, mentions: list[Mention], text: str) -> tuple[str, str
     ends = "。！？!?；;\n"
     a = max(text.rfind(ch, 0, m.num_start) for ch in ends) + 1
     b = min((i for i in (text.find(ch, m.num_end) for ch in ends) if i >= 0), default=len(text))
-    dates = [d for d in mentions if d.kind == "date" and a <= d.num_start < b and d.iso
+    dates = [d for d in mentions if d.kind in TIME_KINDS and a <= d.num_start < b and d.iso
              and d.iso[:4].isdigit()]
     if not dates:
         return None
@@ -147,7 +152,7 @@ def draft_time(m: Mention, mentions: list[Mention], text: str) -> tuple[str, str
 
 
 def _time_of(m: Mention, mentions: list[Mention], text: str) -> tuple[str, str, str] | None:
-    if m.kind != "date":
+    if m.kind not in TIME_KINDS:
         return draft_time(m, mentions, text)
     when = iso_time(m.iso) if m.iso and m.iso[:4].isdigit() else None
     return (when[0], when[1], m.text) if when else None
@@ -193,6 +198,7 @@ def claims_yaml(source_id: str, text: str, mentions: list[Mention]) -> str:
                 f"  amount: {_q(amount)}",
                 f"  unit: {_q(unit)}"
                 + (f"  # {m.kind} {m.iso}" if m.iso else "")
+                + (f" ({m.offset} from the published date)" if m.offset else "")
                 + ("  # currency inferred from the sentence" if m.unit_inferred else ""),
                 f"  bound: {m.bound}"]
         if m.lower is not None:
@@ -213,7 +219,7 @@ def _amount(m: Mention) -> tuple[Decimal | None, str | None]:
     year in unit `year` (收入最高的 2022 年), a rank is dimensionless (名列第一)."""
     if m.kind in MEASURED_KINDS:
         return m.value, m.unit
-    if m.kind == "date" and m.iso and m.iso[:4].isdigit():
+    if m.kind in TIME_KINDS and m.iso and m.iso[:4].isdigit():
         return Decimal(m.iso[:4]), "year"
     if m.kind == "ordinal":
         return m.value, "dimensionless"

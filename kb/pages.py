@@ -7,10 +7,11 @@ graph holds (kb.graph.dec), so the site check can compare the page with the grap
 from __future__ import annotations
 
 import builtins
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache
+from functools import cache, cached_property
 from pathlib import PurePath
 
 from markupsafe import Markup
@@ -18,9 +19,9 @@ from rdflib import OWL, RDF, RDFS, Literal, URIRef
 
 from .charts import Bar, Count, bar_chart, interval_chart, to_float
 from .claimdata import claim_review, script_json
-from .export import ontology_graph
+from .export import CSV_COLUMNS, CSV_DICTIONARY, ontology_graph
 from .expr import references
-from .figures import FIGURE_PROPS, display, lexical, quantity_text
+from .figures import FIGURE_PROPS, chance_text, display, lexical, prose, quantity_text
 from .findings import KINDS, Finding, Side
 from .graph import VERDICT_TERMS, dec
 from .intervals import quantity_interval, to_decimal
@@ -39,7 +40,7 @@ from .model import (
     Statement,
     TimeSpec,
 )
-from .verdicts import BANDS, ICONS, LABELS, VERDICTS
+from .verdicts import BANDS, CORRECTED, ICONS, LABELS, VERDICTS, WORST_FIRST
 from .vocab import KB
 
 BOUND_TEXT = {"exact": "exactly", "approximately": "approximately", "at-least": "at least",
@@ -115,6 +116,12 @@ class EvidenceView:
     anchor: str
     cited_by: list[ClaimView] = field(default_factory=list)
 
+    @cached_property
+    def quote_row(self) -> tuple[str, list[tuple[str, bool]]] | None:
+        """A quote that is a table row ('Total revenues$97,690 $96,773 $81,462') as its label
+        and cells, the cell this statement reads marked; None for a quote in prose."""
+        return table_row(self.statement.quote, self.statement.quantity.amount)
+
 
 @dataclass
 class ClaimView:
@@ -135,6 +142,7 @@ class ClaimView:
     confidence: Figure
     quantity: QuantityView
     reviewer_name: str
+    headline: str  # verdict first, then what is true instead: never the wrong claim as fact
     context_before: str
     context_after: str
     triple: str
@@ -146,10 +154,59 @@ class ClaimView:
     chart_note: str = ""
     jsonld: Markup | None = None
 
+    def citation(self, site_title: str, site_url: str) -> dict[str, str]:
+        """How to cite the review: APA 7 and BibTeX, from its reviewer, date and headline."""
+        review = self.claim.review
+        day = review.date if review else None
+        url = site_url + self.url
+        when = f"{day.year}, {day:%B} {day.day}" if day else "n.d."
+        apa = f"{self.reviewer_name}. ({when}). {self.headline} [Fact check]. {site_title}. {url}"
+        fields = {"author": f"{{{bibtex(self.reviewer_name)}}}", "title": bibtex(self.headline),
+                  "howpublished": bibtex(site_title), "year": str(day.year) if day else "",
+                  "url": url,
+                  "note": "Fact check"}
+        body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields.items() if v)
+        return {"apa": apa, "bibtex": f"@misc{{kb-{self.id},\n{body}\n}}"}
+
+    @cached_property
+    def conclusion(self) -> str:
+        """The review's first sentence: its conclusion in one line."""
+        review = self.claim.review
+        return prose(sentence(review.explanation)) if review else ""
+
     @builtins.property  # the field `property` above shadows the builtin here
     def verdict_rank(self) -> int:
-        """The verdict's place on the scale, for sorting (0 = accurate)."""
-        return VERDICTS.index(self.verdict)
+        """The verdict's place for sorting, worst first (0 = inaccurate)."""
+        return WORST_FIRST.index(self.verdict)
+
+    @cached_property
+    def corrected(self) -> bool:
+        """Whether the claim is wrong or misleading as worded (pages lead with its correction)."""
+        return self.verdict in CORRECTED
+
+    @cached_property
+    def findings_against(self) -> list[FindingView]:
+        """Failing findings that tell against this claim: all of them, unless its review finds
+        it right, when only those that involve no other claim do (a conflict with its own
+        evidence, weak sources); the rest are the fault of the other claims involved."""
+        return [f for f in self.findings if not f.finding.holds
+                and (not self.upheld or all(o.id == self.id for o in f.claims))]
+
+    @cached_property
+    def findings_involving(self) -> list[FindingView]:
+        """The other findings about this claim: checks that hold, and failing ones that, by its
+        review, tell against another claim."""
+        against = self.findings_against
+        return [f for f in self.findings if f not in against]
+
+    def blamed(self, fv: FindingView) -> list[ClaimView]:
+        """The other claims of a finding that its failure points at (not found right)."""
+        return [o for o in fv.claims if o.id != self.id and not o.upheld]
+
+    @cached_property
+    def upheld(self) -> bool:
+        """Whether the review finds the claim right (accurate or mostly accurate)."""
+        return self.verdict in ("accurate", "mostly-accurate")
 
     @builtins.property  # the field `property` above shadows the builtin here
     def entity_ids(self) -> list[str]:
@@ -183,6 +240,10 @@ class FindingView:
     factor_high: Figure | None
     involves: list[tuple[str, str, str]]  # (kind, id, url relative to the root)
     relation: Relation | None
+    title: str = ""  # plain words, not the slug
+    same_as: list[FindingView] = field(default_factory=list)  # duplicates merged into this one
+    duplicate_of: FindingView | None = None  # the finding this one repeats, shown instead
+    claims: list[ClaimView] = field(default_factory=list)  # the claims it involves
 
 
 @dataclass
@@ -196,6 +257,16 @@ class EntityView:
     claims: list[ClaimView]
     evidence: list[EvidenceView]
     verdicts: list[tuple[str, str, int]]  # (slug, label, count) for verdicts present
+
+    @property
+    def claim_count(self) -> int:
+        """How many claims are about the entity (for ordering the entity index)."""
+        return len(self.claims)
+
+    @property
+    def worst_first(self) -> list[tuple[str, str, int]]:
+        """The verdicts present, worst first."""
+        return sorted(self.verdicts, key=lambda v: WORST_FIRST.index(v[0]))
 
 
 @dataclass
@@ -222,6 +293,11 @@ class SourceView:
     claims: list[ClaimView]
     ignored: list[IgnoredMention]
     text_file: str
+
+    @property
+    def errors(self) -> list[ClaimView]:
+        """The article's wrong and misleading claims, worst first."""
+        return worst_first(self.claims)
 
 
 @dataclass
@@ -265,13 +341,28 @@ class Site:
     downloads: list[Download] = field(default_factory=list)
 
     @property
+    def csv_dictionary(self) -> dict[str, str]:
+        """The CSV's columns and what each holds, in the CSV's order."""
+        return {column: CSV_DICTIONARY[column] for column in CSV_COLUMNS}
+
+    @property
+    def errors(self) -> list[ClaimView]:
+        """The wrong and misleading claims, worst first: what the home page leads with."""
+        return worst_first(self.claims)
+
+    @property
+    def shown_findings(self) -> list[FindingView]:
+        """Findings without duplicates (a duplicate is listed under the one it repeats)."""
+        return [f for f in self.findings if f.duplicate_of is None]
+
+    @property
     def finding_groups(self) -> list[tuple[str, str, list[FindingView]]]:
         """Findings by section of the findings page: what fails, by kind, then what holds."""
-        failing = [f for f in self.findings if not f.finding.holds]
+        failing = [f for f in self.shown_findings if not f.finding.holds]
         groups = [(kind, about.failing, [f for f in failing if f.finding.kind == kind])
                   for kind, about in KINDS.items()]
         groups.append(("holds", "Relations that hold",
-                       [f for f in self.findings if f.finding.holds]))
+                       [f for f in self.shown_findings if f.finding.holds]))
         return groups
 
     @property
@@ -353,6 +444,7 @@ def _claim_view(c: Collection, iris: Iris, claim: Claim,
         confidence=figure(node, "kb:confidence", dec(claim.confidence)),
         quantity=quantity_view(node, claim.quantity, claim.time),
         reviewer_name=c.config.reviewers[review.reviewer].name,
+        headline=prose(claim.headline),
         context_before=before.rsplit("\n", 1)[-1], context_after=after.split("\n", 1)[0],
         triple=f"entity:{claim.subject} property:{claim.property} {dec(claim.quantity.amount)}",
         evidence=[evidence[e] for e in review.evidence if e in evidence],
@@ -418,16 +510,20 @@ def _finding_view(c: Collection, iris: Iris, f: Finding) -> FindingView:
         right=side(f.right, "kb:rightLower", "kb:rightUpper"),
         factor_low=None if factor is None else figure(node, "kb:factorLow", dec(factor[0])),
         factor_high=None if factor is None else figure(node, "kb:factorHigh", dec(factor[1])),
-        involves=involves, relation=c.relations.get(f.relation) if f.relation else None)
+        involves=involves, relation=c.relations.get(f.relation) if f.relation else None,
+        title=finding_title(c, f))
 
 
 def _link_related(c: Collection, claims: list[ClaimView], by_id: dict[str, ClaimView],
                   findings: list[FindingView]) -> None:
     """Attach findings, relations and related claims to each claim view."""
+    merge_duplicates(findings)
     for fv in findings:
-        for kind, ident, _ in fv.involves:
-            if kind == "claim" and ident in by_id:
-                by_id[ident].findings.append(fv)
+        fv.claims = [by_id[i] for k, i, _ in fv.involves if k == "claim" and i in by_id]
+        if fv.duplicate_of is not None:
+            continue
+        for cv in fv.claims:
+            cv.findings.append(fv)
     linked: dict[str, set[str]] = {cv.id: set() for cv in claims}
     for rel in sorted(c.relations.values(), key=lambda r: r.id):
         refs = [r for r in references(rel.expression) if r in by_id]
@@ -445,6 +541,86 @@ def _link_related(c: Collection, claims: list[ClaimView], by_id: dict[str, Claim
     for cv in claims:
         related = (groups[cv.subject.id, cv.property.id] | linked[cv.id]) - {cv.id}
         cv.related = [by_id[i] for i in sorted(related, key=order.__getitem__)]
+
+
+# The kinds that compare values, which two findings can do alike (the first shown); a finding
+# of another kind (weakly-sourced) says something else about the same statements.
+COMPARING_KINDS = {"relation": 0, "evidence-conflict": 1, "contradiction": 2}
+
+
+def merge_duplicates(findings: list[FindingView]) -> None:
+    """Findings that compare the same statements with the same outcome say one thing: the
+    first (a relation, which has a description, before a generated conflict) is shown, the
+    others are listed under it."""
+    first: dict[tuple[frozenset[str], bool], FindingView] = {}
+    for fv in sorted(findings, key=lambda f: (COMPARING_KINDS.get(f.finding.kind, 9), f.id)):
+        if fv.finding.kind not in COMPARING_KINDS:
+            continue
+        key = (frozenset(fv.finding.involves), fv.finding.holds)
+        if key in first:
+            fv.duplicate_of = first[key]
+            first[key].same_as.append(fv)
+        else:
+            first[key] = fv
+
+
+def finding_title(c: Collection, f: Finding) -> str:
+    """A finding's heading in plain words: its relation's first sentence, or what it compares."""
+    if f.relation and f.relation in c.relations:
+        return first_sentence(prose(c.relations[f.relation].description))
+    statements = [c.claims.get(i) or c.evidence.get(i) for i in f.involves]
+    about = next((s for s in statements if s is not None), None)
+    what = "" if about is None else (f"{c.entities[about.subject].label('en')}, "
+                                     f"{c.properties[about.property].label('en')}")
+    head = {"evidence-conflict": "The claim against its evidence",
+            "contradiction": "Two claims that cannot both hold"}.get(f.kind, "A check")
+    return f"{head}: {what}" if what else head
+
+
+TITLE_CHARS = 110
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"(])")
+_CELL = r"[$¥€£]?\(?[\d,]+(?:\.\d+)?\)?%?"
+_ROW = re.compile(rf"^(.*?\D)\s*({_CELL}(?:\s+{_CELL})+)$")
+
+
+_BIBTEX_SPECIAL = {c: "\\" + c for c in "$%&#_{}"}
+
+
+def bibtex(text: str) -> str:
+    """Text safe in a BibTeX field: TeX's special characters escaped (US\\$506)."""
+    return "".join(_BIBTEX_SPECIAL.get(c, c) for c in text)
+
+
+def sentence(text: str) -> str:
+    """The first sentence of a text (up to a full stop followed by a capital)."""
+    return _SENTENCE_END.split(text.strip(), maxsplit=1)[0]
+
+
+def table_row(quote: str, amount: Decimal) -> tuple[str, list[tuple[str, bool]]] | None:
+    """A quoted table row as (label, [(cell, whether it is the amount)]), or None."""
+    m = _ROW.match(quote.strip())
+    if m is None:
+        return None
+    cells = []
+    for cell in m.group(2).split():
+        digits = re.sub(r"[^\d.]", "", cell)
+        value = Decimal(digits) if digits.strip(".") else None
+        cells.append((cell, value is not None and any(
+            value.scaleb(k) == abs(amount) for k in range(0, 13, 3))))
+    return m.group(1).strip(), cells
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of a text, cut at a word (never inside a number) if it is long."""
+    cut = len(text)
+    for stop in (". ", ": ", "; "):
+        at = text.find(stop)
+        if 0 < at < cut:
+            cut = at
+    head = text[:cut].rstrip(".")
+    if len(head) <= TITLE_CHARS:
+        return head
+    return head[:head.rfind(" ", 0, TITLE_CHARS)].rstrip(",;: ") + " …"
 
 
 def _entity_view(iris: Iris, e: Entity, mine: list[ClaimView],
@@ -505,17 +681,27 @@ def _annotate(text: str, lo: int, hi: int, spans: list[tuple]) -> list[Segment]:
     return out
 
 
+def worst_first(claims: list[ClaimView]) -> list[ClaimView]:
+    """The wrong and misleading claims, worst verdict first, then least likely true first."""
+    return sorted((cv for cv in claims if cv.corrected),
+                  key=lambda cv: (cv.verdict_rank, cv.claim.confidence, cv.id))
+
+
 def verdict_counts(claims: list[ClaimView]) -> list[Count]:
-    """Claims per verdict, in scale order (zero counts included, so the scale is complete)."""
+    """Claims per verdict, worst first (zero counts included, so the scale is complete); each
+    bar links to the claims table filtered by its verdict."""
     counts = Counter(cv.verdict for cv in claims)
-    return [Count(v, LABELS[v], counts[v], f"v-{v}") for v in VERDICTS]
+    return [Count(v, LABELS[v], counts[v], f"v-{v}", f"?verdict={v}#all-claims")
+            for v in WORST_FIRST]
 
 
 def entity_counts(claims: list[ClaimView], entities: dict[str, Entity]) -> list[Count]:
-    """Claims per subject entity, most first, then by id; entities with no claim are left out."""
+    """Claims per subject entity, most first, then by id; entities with no claim are left out.
+    Each bar links to the entity's page."""
     counts = Counter(cv.subject.id for cv in claims)
     ordered = sorted(counts, key=lambda e: (-counts[e], e))
-    return [Count(e, entities[e].label("en"), counts[e], "entity") for e in ordered]
+    return [Count(e, entities[e].label("en"), counts[e], "entity", f"entity/{e}/")
+            for e in ordered]
 
 
 _ontology = cache(ontology_graph)
@@ -528,7 +714,7 @@ def verdict_scale() -> list[dict]:
     for v in VERDICTS:
         low, high = BANDS[v]
         rows.append({"slug": v, "label": LABELS[v], "icon": ICONS[v],
-                     "low": str(low), "high": str(high),
+                     "low": chance_text(low), "high": chance_text(high),
                      "meaning": str(g.value(VERDICT_TERMS[v], RDFS.comment) or "")})
     return rows
 

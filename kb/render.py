@@ -16,22 +16,31 @@ from functools import cache
 from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import urlsplit
+from xml.sax.saxutils import escape
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from .choices import EXPORT_FORMATS
 from .claimdata import data_feed
 from .errors import KbError, UsageError
+from .figures import prose
 from .layout import (
+    ATOM_PATH,
     FEED_PATH,
+    JSON_FEED_PATH,
+    NOT_FOUND_PAGE,
     ONTOLOGY_PATH,
+    ROBOTS_PATH,
+    SITEMAP_PATH,
     STATIC_DIR,
     STATIC_FILES,
+    UNLISTED_PAGES,
     download_path,
     page_path,
 )
 from .model import Collection
-from .pages import Download, Site, build_site
+from .pages import ClaimView, Download, Site, build_site
 from .parallel import map_chunks
 from .pipeline import Checked
 from .tiers import DEFINITIONS as KIND_DEFINITIONS
@@ -56,6 +65,8 @@ def environment() -> Environment:
                       autoescape=True, undefined=StrictUndefined, trim_blocks=True,
                       lstrip_blocks=True, keep_trailing_newline=True)
     env.globals["icons"] = ICONS
+    env.filters["prose"] = prose
+    env.globals["page_url"] = page_url
     env.globals["kb_namespace"] = NS
     env.globals["tier_of"] = tier
     env.globals["kind_label"] = kind_label
@@ -97,6 +108,7 @@ class PageJob:
     template: str
     section: str
     context: dict[str, Any] = field(default_factory=dict)
+    root: str | None = None  # links' prefix; by default relative to the page's folder
 
 
 @dataclass
@@ -116,7 +128,7 @@ class Rendered:
 
     def render(self, job: PageJob) -> bytes:
         """One page's HTML."""
-        root = "../" * job.path.count("/")
+        root = job.root if job.root is not None else "../" * job.path.count("/")
         return environment().get_template(job.template).render(
             site=self.site, cfg=self.site.collection.config, root=root, home=root or "./",
             path=job.path, section=job.section, **job.context).encode("utf-8")
@@ -154,7 +166,9 @@ def render_site(checked: Checked, built: str) -> Rendered:
              PageJob("data/index.html", "data.html", "data"),
              PageJob("vocabulary/index.html", "vocabulary.html", "data"),
              PageJob("method/index.html", "method.html", "method", {"method": method_view()}),
-             PageJob("search/index.html", "search.html", "search")]
+             PageJob("search/index.html", "search.html", "search"),
+             PageJob("entity/index.html", "entities.html", "entities"),
+             PageJob(NOT_FOUND_PAGE, "404.html", "", root=root_path(c.config.site_url))]
     pages += [PageJob(page_path("claim", cv.id), "claim.html", "claims", {"cv": cv})
               for cv in site.claims]
     pages += [PageJob(page_path("entity", ev.id), "entity.html", "entities", {"ent": ev})
@@ -167,8 +181,84 @@ def render_site(checked: Checked, built: str) -> Rendered:
     for sv in site.sources:
         out[sv.text_file] = sv.source.text.encode("utf-8")
     out[FEED_PATH] = feed_text.encode("utf-8")
+    out[SITEMAP_PATH] = sitemap(c.config.site_url, [job.path for job in pages]).encode("utf-8")
+    out[ROBOTS_PATH] = robots(c.config.site_url).encode("utf-8")
+    out[ATOM_PATH] = atom_feed(site).encode("utf-8")
+    out[JSON_FEED_PATH] = (json.dumps(json_feed(site), ensure_ascii=False, indent=1) + "\n"
+                           ).encode("utf-8")
     out.update(static_files())
     return Rendered(site, pages, out)
+
+
+def root_path(site_url: str) -> str:
+    """The path the site is served under ('/' or '/kb/'), for pages served at any address."""
+    path = urlsplit(site_url).path or "/"
+    return path if path.endswith("/") else path + "/"
+
+
+def page_url(site_url: str, path: str) -> str:
+    """A page's public address: the canonical URL its <link rel=canonical> names."""
+    return site_url + path.removesuffix("index.html")
+
+
+def sitemap(site_url: str, paths: Sequence[str]) -> str:
+    """sitemap.xml: every page a search engine should index, by its canonical URL."""
+    locs = sorted(page_url(site_url, p) for p in paths if p not in UNLISTED_PAGES)
+    body = "".join(f"<url><loc>{escape(loc)}</loc></url>\n" for loc in locs)
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + body + "</urlset>\n")
+
+
+def robots(site_url: str) -> str:
+    """robots.txt: everything may be crawled; where the sitemap is."""
+    return f"User-agent: *\nAllow: /\nSitemap: {site_url}{SITEMAP_PATH}\n"
+
+
+def feed_items(site: Site) -> list[ClaimView]:
+    """The reviews a feed lists: newest first, then worst first, then by id."""
+    return sorted(site.claims, key=lambda cv: (-cv.claim.review.date.toordinal()
+                                               if cv.claim.review else 0,
+                                               cv.verdict_rank, cv.id))
+
+
+def atom_feed(site: Site) -> str:
+    """The reviews as Atom: each entry titled with its verdict-first headline."""
+    cfg = site.collection.config
+    entries = []
+    for cv in feed_items(site):
+        review = cv.claim.review
+        day = review.date.isoformat() if review else site.built
+        url = page_url(cfg.site_url, cv.url)
+        entries.append(
+            f"<entry><id>{escape(url)}</id><title>{escape(cv.headline)}</title>"
+            f'<link rel="alternate" type="text/html" href="{escape(url)}"/>'
+            f"<updated>{day}T00:00:00Z</updated>"
+            f"<author><name>{escape(cv.reviewer_name)}</name></author>"
+            f"<summary>{escape(cv.conclusion)}</summary></entry>\n")
+    return ('<?xml version="1.0" encoding="utf-8"?>\n'
+            '<feed xmlns="http://www.w3.org/2005/Atom">\n'
+            f"<id>{escape(cfg.site_url)}{ATOM_PATH}</id><title>{escape(cfg.title)}</title>\n"
+            f'<link rel="self" href="{escape(cfg.site_url)}{ATOM_PATH}"/>'
+            f'<link rel="alternate" type="text/html" href="{escape(cfg.site_url)}"/>\n'
+            f"<updated>{site.built}T00:00:00Z</updated>\n" + "".join(entries) + "</feed>\n")
+
+
+def json_feed(site: Site) -> dict[str, Any]:
+    """The reviews as a JSON Feed 1.1 (https://jsonfeed.org/version/1.1)."""
+    cfg = site.collection.config
+    items = []
+    for cv in feed_items(site):
+        review = cv.claim.review
+        url = page_url(cfg.site_url, cv.url)
+        items.append({"id": url, "url": url, "title": cv.headline, "summary": cv.conclusion,
+                      "content_text": review.explanation if review else "",
+                      "date_published": f"{review.date.isoformat() if review else site.built}"
+                                        "T00:00:00Z",
+                      "authors": [{"name": cv.reviewer_name}],
+                      "tags": [cv.verdict_label]})
+    return {"version": "https://jsonfeed.org/version/1.1", "title": cfg.title,
+            "home_page_url": cfg.site_url, "feed_url": f"{cfg.site_url}{JSON_FEED_PATH}",
+            "language": "en", "items": items}
 
 
 def method_view() -> dict[str, Any]:

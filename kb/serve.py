@@ -10,6 +10,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from .errors import KbError
+from .layout import NOT_FOUND_PAGE
 
 DEFAULT_HOST = "127.0.0.1"
 
@@ -57,6 +58,26 @@ class _Handler(SimpleHTTPRequestHandler):
     def end_headers(self) -> None:
         self.send_header("Cache-Control", "no-store")
         super().end_headers()
+
+    def list_directory(self, path):
+        """A folder without index.html is not a page: answer 404, never a listing."""
+        self.send_error(404, "Not found")
+        return None
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None
+                   ) -> None:
+        """A missing page gets the site's own 404 page, as a static host would serve it."""
+        page = Path(self.directory) / NOT_FOUND_PAGE
+        if code != 404 or not page.is_file():
+            super().send_error(code, message, explain)
+            return
+        body = page.read_bytes()
+        self.send_response(404, message)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
     def log_message(self, format: str, *args) -> None:
         sys.stderr.write(f"{self.address_string()} {format % args}\n")

@@ -36,15 +36,20 @@ from .choices import EXPORT_FORMATS
 from .claimdata import offline
 from .errors import KbError, Origin, Problem, ProblemsError
 from .export import RDF_FORMATS, claim_files, download_files
-from .figures import FIGURE_PROPS, FigureProp, display, lexical
+from .figures import FIGURE_PROPS, FigureProp, display, lexical, prose
 from .graph import prefixes
 from .layout import (
+    ATOM_PATH,
     CLAIM_DATA,
     FEED_PATH,
     FIXED_PAGES,
+    JSON_FEED_PATH,
     ONTOLOGY_PATH,
     PAGE_KINDS,
+    ROBOTS_PATH,
     SEARCH_DIR,
+    SITEMAP_PATH,
+    UNLISTED_PAGES,
     claim_data_path,
     download_path,
     page_path,
@@ -101,6 +106,9 @@ class Page:
     counts: dict[str, str] = field(default_factory=dict)
     jsonld: list[str] = field(default_factory=list)
     articles: list[tuple[str, str, list[Mark]]] = field(default_factory=list)
+    title: str = ""
+    h1: list[str] = field(default_factory=list)
+    canonical: str | None = None
 
 
 _LINK_ATTRS = {"a": "href", "link": "href", "script": "src", "img": "src", "form": "action",
@@ -117,7 +125,7 @@ _IGNORED_HTML_ERRORS = frozenset({"DTD_ID_REDEFINED"})
 # the site check.
 _IDS = etree.XPath("//@id")
 _COUNTS = etree.XPath("//*[starts-with(@id, 'count-')]")
-_TAGS = (*_LINK_ATTRS, "data", "div")
+_TAGS = (*_LINK_ATTRS, "data", "div", "title", "h1")
 
 
 def read_page(path: str, data: bytes) -> Page:
@@ -139,10 +147,17 @@ def read_page(path: str, data: bytes) -> Page:
     for el in root.iter(*_TAGS):
         tag, get = el.tag, el.get
         if (attr := _LINK_ATTRS.get(tag)) and (link := get(attr)) is not None:
-            page.links.append(link)
+            if tag == "link" and get("rel") == "canonical":
+                page.canonical = link  # the page's public address, not a link to check here
+            else:
+                page.links.append(link)
         if tag == "data" and get("data-prop"):
             page.figures.append({"node": get("data-node", ""), "prop": get("data-prop"),
                                  "value": get("value", ""), "text": _text(el)})
+        elif tag == "title" and not page.title:  # the head's; an SVG's <title> comes later
+            page.title = _text(el)
+        elif tag == "h1":
+            page.h1.append(_text(el).strip())
         elif tag == "script" and get("type") == "application/ld+json":
             page.jsonld.append(el.text or "")
         elif tag == "div" and "article-text" in get("class", "").split():
@@ -292,8 +307,11 @@ def verify_site(checked: Checked, site: str | Path,
     for found, linked in map_chunks(lambda chunk: _check_pages(kb, root, chunk), html):
         problems += found
         pages.update((page.path, page) for page in linked)
+    base = urlsplit(kb.c.config.site_url).path or "/"
     for page in pages.values():
-        problems += link_problems(tree, page, pages)
+        problems += link_problems(tree, page, pages, base)
+    problems += crawl_problems(kb, root, set(html))
+    problems += review_feed_problems(kb, root)
     problems += download_problems(kb, root, written)
     return sorted(dict.fromkeys(problems))
 
@@ -309,6 +327,8 @@ def _check_pages(kb: _Kb, root: Path, paths: Sequence[str]) -> tuple[list[Proble
         problems += count_problems(kb, page)
         problems += jsonld_problems(kb, page)
         problems += article_problems(kb, page)
+        problems += headline_problems(kb, page)
+        problems += canonical_problems(kb, page)
         linked.append(Page(page.path, ids=page.ids, links=sorted(set(page.links))))
     return problems, linked
 
@@ -448,6 +468,26 @@ def _counts(kb: _Kb) -> dict[str, int]:
     return kb.counts
 
 
+def headline_problems(kb: _Kb, page: Page) -> Iterator[Problem]:
+    """A claim page's title and single H1 are its review's headline (verdict first, then what
+    is true instead), so a wrong claim is never the headline of its own page."""
+    parts = page.path.split("/")
+    if len(parts) != 3 or parts[0] != "claim":
+        return
+    node = str(kb.iris.claim(parts[1]))
+    review = kb.value(node, str(SCHEMA.review))
+    want = kb.value(review, str(SCHEMA.headline)) if review else None
+    if want is None:
+        return  # a claim page without a claim is reported by the inventory
+    want = prose(want)
+    if page.h1 != [want]:
+        yield _problem(page.path, f"H1 is {page.h1!r}, the review's headline is {want!r}",
+                       "claim", parts[1])
+    if not page.title.startswith(want):
+        yield _problem(page.path, f"title is {page.title!r}, it must start with the review's "
+                       f"headline {want!r}", "claim", parts[1])
+
+
 def jsonld_problems(kb: _Kb, page: Page) -> Iterator[Problem]:
     """JSON-LD parses offline, has Google's required fields and states only graph facts."""
     parts = page.path.split("/")
@@ -556,8 +596,11 @@ def _mark_problems(kb: _Kb, path: str, mark: Mark) -> Iterator[Problem]:
                        mark.claim)
 
 
-def link_problems(tree: _Tree, page: Page, pages: dict[str, Page]) -> Iterator[Problem]:
-    """Every internal link and #fragment must resolve inside the site."""
+def link_problems(tree: _Tree, page: Page, pages: dict[str, Page], base: str = "/"
+                  ) -> Iterator[Problem]:
+    """Every internal link and #fragment must resolve inside the site. A link from the site's
+    root path (/static/site.css, on the 404 page, which is served at any address) resolves from
+    the site's root when the site is served under `base`."""
     folder = posixpath.dirname(page.path)
     depth = folder.count("/") + 1 if folder else 0
     for href in sorted(set(page.links)):
@@ -565,6 +608,15 @@ def link_problems(tree: _Tree, page: Page, pages: dict[str, Page]) -> Iterator[P
         if external:
             continue  # an external link: shown, never fetched
         target = page.path
+        if path.startswith("/"):
+            if not path.startswith(base):
+                yield _problem(page.path, f"broken link {href!r}: it leads outside the site, "
+                               f"which is served under {base}")
+                continue
+            path = "./" + path[len(base):]
+            folder_of_link = ""
+        else:
+            folder_of_link = folder
         if path:
             # Pages at one depth share their links (../../static/site.css): resolve each
             # (depth, link) once when the link climbs to the root, else from this folder.
@@ -572,7 +624,7 @@ def link_problems(tree: _Tree, page: Page, pages: dict[str, Page]) -> Iterator[P
             if path.startswith(up) and not path.startswith("../", len(up)):
                 joined = _from_root(path[len(up):])
             else:
-                joined = posixpath.normpath(posixpath.join(folder, path))
+                joined = posixpath.normpath(posixpath.join(folder_of_link, path))
             if joined.startswith("../") or joined == "..":
                 yield _problem(page.path, f"broken link {href!r}: it leads outside the site")
                 continue
@@ -585,6 +637,102 @@ def link_problems(tree: _Tree, page: Page, pages: dict[str, Page]) -> Iterator[P
         if fragment and target in pages and pages[target].ids[fragment] == 0:
             yield _problem(page.path, f"broken link {href!r}: {target} has no element with id "
                            f"'{fragment}'")
+
+
+def canonical_problems(kb: _Kb, page: Page) -> Iterator[Problem]:
+    """A page's canonical URL is its address under site_url, and on a claim page it is the
+    url its ClaimReview gives, so a deployment cannot publish reviews pointing elsewhere."""
+    if page.path in UNLISTED_PAGES:
+        return
+    want = kb.c.config.site_url + page.path.removesuffix("index.html")
+    if page.canonical != want:
+        yield _problem(page.path, f"canonical URL is {page.canonical!r}, the page's address is "
+                       f"{want!r} (site_url + path)")
+    parts = page.path.split("/")
+    if len(parts) == 3 and parts[0] == "claim":
+        review = kb.value(str(kb.iris.claim(parts[1])), str(SCHEMA.review))
+        url = kb.value(review, str(SCHEMA.url)) if review else None
+        if url is not None and url != page.canonical:
+            yield _problem(page.path, f"canonical URL {page.canonical!r} is not the "
+                           f"ClaimReview's url {url!r}", "claim", parts[1])
+
+
+def crawl_problems(kb: _Kb, root: Path, html: set[str]) -> Iterator[Problem]:
+    """sitemap.xml lists exactly the site's pages by their canonical URLs, and robots.txt
+    names it."""
+    site_url = kb.c.config.site_url
+    text = _read(root, SITEMAP_PATH)
+    if text is None:
+        yield _problem(SITEMAP_PATH, "missing: the sitemap")
+    else:
+        try:
+            tree = etree.fromstring(text.encode("utf-8"))
+        except etree.XMLSyntaxError as exc:
+            yield _problem(SITEMAP_PATH, f"does not parse as XML: {exc}")
+        else:
+            ns = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+            listed = Counter(el.text for el in tree.iter(f"{ns}loc"))
+            want = {site_url + p.removesuffix("index.html") for p in html
+                    if p not in UNLISTED_PAGES}
+            for loc in sorted(want - set(listed)):
+                yield _problem(SITEMAP_PATH, f"does not list the page {loc}")
+            for loc in sorted(set(listed) - want):
+                yield _problem(SITEMAP_PATH, f"lists {loc}, which is not a page of the site")
+            for loc, n in sorted(listed.items()):
+                if n > 1:
+                    yield _problem(SITEMAP_PATH, f"lists {loc} {n} times")
+    robots = _read(root, ROBOTS_PATH)
+    line = f"Sitemap: {site_url}{SITEMAP_PATH}"
+    if robots is None:
+        yield _problem(ROBOTS_PATH, "missing: robots.txt")
+    elif line not in robots.splitlines():
+        yield _problem(ROBOTS_PATH, f"does not name the sitemap; it needs the line {line!r}")
+
+
+def review_feed_problems(kb: _Kb, root: Path) -> Iterator[Problem]:
+    """The Atom feed and the JSON Feed list every review once, by its page's address, titled
+    with the headline the graph gives its review."""
+    want: dict[str, str] = {}
+    for ident in kb.nodes("claim"):
+        review = kb.value(str(kb.iris.claim(ident)), str(SCHEMA.review))
+        url = kb.value(review, str(SCHEMA.url)) if review is not None else None
+        if review is not None and url is not None:
+            want[url] = prose(kb.value(review, str(SCHEMA.headline)) or "")
+    feeds: dict[str, list[tuple[str, str]]] = {}
+    atom = _read(root, ATOM_PATH)
+    if atom is None:
+        yield _problem(ATOM_PATH, "missing: the Atom feed of reviews")
+    else:
+        try:
+            tree = etree.fromstring(atom.encode("utf-8"))
+        except etree.XMLSyntaxError as exc:
+            yield _problem(ATOM_PATH, f"does not parse as XML: {exc}")
+        else:
+            ns = "{http://www.w3.org/2005/Atom}"
+            feeds[ATOM_PATH] = [(e.findtext(f"{ns}id") or "", e.findtext(f"{ns}title") or "")
+                                for e in tree.iter(f"{ns}entry")]
+    text = _read(root, JSON_FEED_PATH)
+    if text is None:
+        yield _problem(JSON_FEED_PATH, "missing: the JSON Feed of reviews")
+    else:
+        try:
+            items = json.loads(text).get("items") or []
+            feeds[JSON_FEED_PATH] = [(str(i.get("url")), str(i.get("title"))) for i in items]
+        except (json.JSONDecodeError, AttributeError) as exc:
+            yield _problem(JSON_FEED_PATH, f"is not a JSON Feed: {exc}")
+    for path, entries in feeds.items():
+        listed = Counter(url for url, _ in entries)
+        for url in sorted(set(want) - set(listed)):
+            yield _problem(path, f"does not list the review at {url}")
+        for url, n in sorted(listed.items()):
+            if url not in want:
+                yield _problem(path, f"lists {url}, which is not a review of the site")
+            elif n > 1:
+                yield _problem(path, f"lists the review at {url} {n} times")
+        for url, title in entries:
+            if url in want and title != want[url]:
+                yield _problem(path, f"titles the review at {url} {title!r}, the graph's "
+                               f"headline is {want[url]!r}")
 
 
 @functools.lru_cache(maxsize=65536)

@@ -34,6 +34,13 @@ BANDS = {verdict: (v.low, v.high) for verdict, v in SCALE.items()}
 NEEDS_EVIDENCE = tuple(verdict for verdict, v in SCALE.items() if v.needs_evidence)
 
 
+# Verdicts whose claim is wrong or misleads as worded: pages never repeat such a claim as a
+# headline, they lead with the verdict and what is true instead. Worst first.
+CORRECTED = ("inaccurate", "misleading")
+# Lists for readers put what they come for first: the wrong claims, then the rest.
+WORST_FIRST = tuple(reversed(VERDICTS))
+
+
 def rating(verdict: str) -> int:
     """ClaimReview's rating of a verdict: 5 for the best, 1 for the worst."""
     return len(VERDICTS) - VERDICTS.index(verdict)
@@ -60,3 +67,14 @@ def in_band(verdict: str, confidence: Decimal) -> bool:
     """Whether a confidence lies in the band its verdict allows."""
     low, high = BANDS[verdict]
     return low <= confidence <= high
+
+
+def review_headline(verdict: str, statement: str, correction: str | None) -> str:
+    """A review's headline, verdict first: 'Inaccurate: Tesla's highest-revenue year was 2024,
+    not 2022.' A wrong claim without a correction is quoted, never stated as fact."""
+    label = LABELS[verdict]
+    if correction:
+        return f"{label}: {correction}"
+    if verdict in CORRECTED:
+        return f"{label} claim: “{statement.rstrip('.')}”"
+    return f"{label}: {statement}"

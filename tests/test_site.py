@@ -103,9 +103,11 @@ def test_claim_page_shows_the_claim_its_review_and_its_data(seed_site):
     html = page.read_text("utf-8")
     doc = parse(page)
     text = "".join(doc.itertext())
-    for shown in (claim.quote, claim.normalised, claim.statement, "Accurate", "0.97",
+    # issue 14: confidence reads as the chance the claim is true; a quoted table row is shown
+    # as a row, its cells apart
+    for shown in (claim.quote, claim.normalised, claim.statement, "Accurate", "97%",
                   "81.462 billion USD", "1 million USD", "over 2022 (2022 年)",
-                  "Total revenues$97,690 $96,773 $81,462"):
+                  "Total revenues", "$81,462"):
         assert shown in text, shown
     figures = {(d.get("data-prop"), d.get("value")) for d in doc.iter("data")}
     assert ("rdf:object", "81462000000.0") in figures
@@ -146,7 +148,8 @@ def test_annotated_article_marks_every_claim_and_ignored_mention(seed_site):
         assert f"ignored-{m.id}" in ids
     toggle = [i for i in doc.iter("input") if i.get("id") == "despun-toggle"]
     assert toggle and toggle[0].get("type") == "checkbox"
-    tags = [a for a in doc.iter("a") if "tag" in a.get("class", "").split()]
+    # issue 14: the verdict tag is a button that opens the review in place
+    tags = [b for b in doc.iter("button") if "tag" in b.get("class", "").split()]
     assert len(tags) >= len(marks)  # a verdict label in words after every claim
     assert all("".join(a.itertext()).strip() for a in tags)
 
@@ -169,7 +172,7 @@ def test_entity_and_overview_pages_list_and_count_claims(seed_site):
     html = (out / "index.html").read_text("utf-8")
     for label in ("Accurate", "Mostly accurate", "Misleading", "Inaccurate", "Unverifiable"):
         assert label in html
-    assert "0.80–1.00" in html  # the verdict scale with its confidence band
+    assert "80%–100%" in html  # the verdict scale with its band of chance the claim is true
 
 
 def test_open_data_page_states_a_licence_for_each_download(seed_site):
@@ -235,10 +238,10 @@ def test_untouched_site_is_consistent(site_copy):
 # (page, text in it, what it becomes, the line kb check --site prints after DIR/)
 TAMPERED = {
     "confidence shown": (
-        "claim/tesla-revenue-2022/index.html", 'data-prop="kb:confidence">0.95<',
-        'data-prop="kb:confidence">0.59<',
-        "claim/tesla-revenue-2022/index.html: claim tesla-revenue-2022: confidence shows "
-        "'0.59', the graph has '0.95'"),
+        "claim/tesla-revenue-2022/index.html", 'data-prop="kb:confidence">95%<',
+        'data-prop="kb:confidence">59%<',
+        "claim/tesla-revenue-2022/index.html: claim tesla-revenue-2022: chance the claim is "
+        "true shows '59%', the graph has '95%'"),
     "amount in the data": (
         "entity/tesla/index.html", '<data class="fig" value="81462000000.0"',
         '<data class="fig" value="81462000001.0"',
@@ -249,8 +252,9 @@ TAMPERED = {
         "source/mini-article/index.html: claim tesla-revenue-2022: verdict shows 'Inaccurate', "
         "the graph has 'Accurate'"),
     "count in a chart": (
-        "index.html", 'id="count-verdict-accurate" x="586.0" y="22">1<',
-        'id="count-verdict-accurate" x="586.0" y="22">2<',
+        # issue 14: the verdict chart lists the worst first, so Accurate is its last bar
+        "index.html", 'id="count-verdict-accurate" x="586.0" y="134">1<',
+        'id="count-verdict-accurate" x="586.0" y="134">2<',
         "index.html: count 'verdict-accurate' shows '2', the graph has 1"),
     "JSON-LD syntax": (
         "claim/byd-revenue/index.html", '"@type": "ClaimReview",', '"@type": "ClaimReview"',
@@ -319,7 +323,7 @@ def test_invalid_html_is_reported_with_its_line(site_copy):
     page = site / "claim/tesla-revenue-2022/index.html"
     edit(page, "<p>The 10-K gives $81,462 million.</p>",
          "<p>The 10-K gives $81,462 million.</b></p>")
-    line = line_of(page, "The 10-K gives")
+    line = line_of(page, "million.</b></p>")
     result = site_check(claims, site)
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [
@@ -431,7 +435,7 @@ def test_findings_pages_show_each_finding_with_its_arithmetic(findings_site):
         assert f'href="../finding/{f.id}/"' in html
         page = (out / "finding" / f.id / "index.html").read_text("utf-8")
         assert escape(f.message) in page
-    assert "Off by a factor of" in html and ">1.4150208 ×<" in html
+    assert "Off by a factor of" in html and ">1.42 ×<" in html  # 3 significant digits
     assert "no lower bound" in html and "no upper bound" in html
     assert "<code>tesla-revenue-2022 &gt; byd-revenue</code>" in html
     claim = (out / "claim/byd-revenue/index.html").read_text("utf-8")
@@ -442,10 +446,10 @@ def test_findings_pages_show_each_finding_with_its_arithmetic(findings_site):
 
 def test_tampered_finding_figure_is_reported(findings_site):
     out, checked = findings_site
-    edit(out / "finding/revenue-contradiction/index.html", ">1.4150208 ×<", ">1.5 ×<")
+    edit(out / "finding/revenue-contradiction/index.html", ">1.42 ×<", ">1.5 ×<")
     assert [str(p) for p in verify_site(checked, out)] == [
         "finding/revenue-contradiction/index.html: finding revenue-contradiction: factor (high) "
-        "shows '1.5 ×', the graph has '1.4150208 ×'"]
+        "shows '1.5 ×', the graph has '1.42 ×'"]
 
 
 # -- build: atomic, deterministic, checked before the swap ----------------------------------------

@@ -16,6 +16,7 @@ from conftest import FIXTURES
 from playwright.sync_api import sync_playwright
 
 from kb.build import build
+from kb.figures import chance_text
 from kb.serve import make_server
 
 pytestmark = pytest.mark.browser
@@ -151,10 +152,11 @@ def test_claims_table_filters_and_sorts(site, browser):
     assert visible.count() == sum(1 for c in claims if c.review.verdict == "inaccurate")
     assert "claims shown" in page.locator(".filter-status").inner_text()
     page.select_option("#filter-verdict", "")
-    page.get_by_role("button", name="Confidence").click()
+    # issue 14: confidence is shown as the chance the claim is true, in per cent
+    page.get_by_role("button", name="Chance true").click()
     first = page.locator("#claims-table tbody tr").first.locator("td").nth(5).inner_text()
-    assert first == str(min(c.confidence for c in claims))
-    header = page.locator("#claims-table th", has_text="Confidence")
+    assert first == chance_text(min(c.confidence for c in claims))
+    header = page.locator("#claims-table th", has_text="Chance true")
     assert header.get_attribute("aria-sort") == "ascending"
 
 

@@ -32,7 +32,7 @@ from kb.serve import ServeError, make_server
     ("3000", "count", "3,000"),
     ("5e6", "count", "5 million"),
     ("0.0375", "ratio", "0.0375 ×"),
-    ("-12.5", "percent", "-12.5 %"),
+    ("-12.5", "percent", "−12.5 %"),  # a true minus sign (issue 14)
     ("1.1e18", "FLOPS", "1.1 EFLOPS"),
     ("312e12", "FLOPS", "312 TFLOPS"),
     ("5e15", "USD", "5 × 10¹⁵ USD"),
@@ -48,13 +48,13 @@ def test_amounts_are_written_exactly(value, unit, text):
 
 
 def test_figures_of_each_style():
-    assert display(FIGURE_PROPS["kb:confidence"], "0.97") == "0.97"
+    assert display(FIGURE_PROPS["kb:confidence"], "0.97") == "97%"  # chance the claim is true
     assert display(FIGURE_PROPS["kb:verdict"], "mostly-accurate") == "Mostly accurate"
     assert display(FIGURE_PROPS["kb:holds"], "false") == "does not hold"
-    # computed values (interval ends, factors) are shown to 8 significant digits
-    assert display(FIGURE_PROPS["kb:factorLow"], "1.16372391653290529") == "1.1637239 ×"
+    # computed values (interval ends, factors) are shown to 3 significant digits (issue 14)
+    assert display(FIGURE_PROPS["kb:factorLow"], "1.16372391653290529") == "1.16 ×"
     assert display(FIGURE_PROPS["kb:leftUpper"], "123456789012.5", "USD") == \
-        "123.45679 billion USD"
+        "123 billion USD"
 
 
 def _shape(segments):

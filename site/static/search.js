@@ -22,11 +22,24 @@ function fillFilters(filters, params) {
   }
 }
 
+const VERDICT_CLASS = {"Accurate": "accurate", "Mostly accurate": "mostly-accurate",
+  "Misleading": "misleading", "Inaccurate": "inaccurate", "Unverifiable": "unverifiable"};
+
 function resultItem(data) {
   const li = document.createElement("li");
+  const verdict = data.meta && data.meta.verdict;
+  if (verdict && VERDICT_CLASS[verdict]) {
+    const badge = document.createElement("span");
+    badge.className = `verdict v-${VERDICT_CLASS[verdict]}`;
+    badge.textContent = verdict;
+    li.appendChild(badge);
+    li.appendChild(document.createTextNode(" "));
+  }
   const link = document.createElement("a");
   link.href = data.url;
-  link.textContent = (data.meta && data.meta.title) || data.url;
+  const title = (data.meta && data.meta.title) || data.url;
+  // a claim's title is its headline, "Inaccurate: …": the badge already says the verdict
+  link.textContent = verdict && title.startsWith(`${verdict}: `) ? title.slice(verdict.length + 2) : title;
   const p = document.createElement("p");
   // Pagefind's excerpt marks hits with <mark>; build it from text so no markup is injected.
   data.excerpt.split(/(<mark>.*?<\/mark>)/).forEach((piece) => {
@@ -52,12 +65,33 @@ async function run(pagefind) {
     return;
   }
   status.textContent = "Searching…";
-  const search = await pagefind.search(query || null, { filters });
-  const results = await Promise.all(search.results.slice(0, 30).map((r) => r.data()));
+  const { total, results } = await find(pagefind, query, filters);
   results.forEach((data) => list.appendChild(resultItem(data)));
-  status.textContent = `${search.results.length} result${search.results.length === 1 ? "" : "s"}` +
-    (query ? ` for “${query}”` : "") +
-    (search.results.length > 30 ? "; showing the first 30" : "");
+  status.textContent = `${total} result${total === 1 ? "" : "s"}` +
+    (query ? ` for “${query}”` : "") + (total > results.length ? `; showing the first ${results.length}` : "");
+}
+
+// Chinese has no spaces, and Pagefind's segmenter cuts the same name differently in different
+// sentences (特斯拉 is indexed as 特斯 + 拉 in most of them). A Chinese word is therefore looked
+// up by its first character, which every cut keeps at the start of a word, and the pages found
+// are kept only if their text holds the whole word: no page is missed and none is wrong.
+const CJK = /[\u3400-\u9fff\uf900-\ufaff]/;
+const SHOWN = 100;
+
+async function find(pagefind, query, filters) {
+  const terms = query.split(/\s+/).filter(Boolean);
+  const chinese = terms.filter((t) => CJK.test(t));
+  if (!chinese.length) {
+    const search = await pagefind.search(query || null, { filters });
+    const results = await Promise.all(search.results.slice(0, SHOWN).map((r) => r.data()));
+    return { total: search.results.length, results };
+  }
+  const loose = terms.map((t) => (CJK.test(t) ? t[0] : t)).join(" ");
+  const search = await pagefind.search(loose, { filters });
+  const all = await Promise.all(search.results.map((r) => r.data()));
+  const kept = all.filter((data) => chinese.every((t) => data.content.includes(t) ||
+    Object.values(data.meta || {}).some((v) => String(v).includes(t))));
+  return { total: kept.length, results: kept.slice(0, SHOWN) };
 }
 
 async function main() {
