@@ -43,7 +43,7 @@ from .intervals import (
     interval_decimals,
     quantity_interval,
 )
-from .load import load_lenient
+from .load import load_lenient, read_text_file
 from .mentions import ISO_KINDS, MEASURED_KINDS, TIME_KINDS, Mention, find_mentions
 from .model import Claim, Collection, Evidence, Quantity, Statement, TimeSpec
 from .queries import plain_decimal
@@ -579,9 +579,9 @@ def read_target_text(root: str | Path, target: str) -> str:
     path = Path(target)
     if path.is_file():
         try:
-            return path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            raise KbError(f"{target}: not UTF-8 text ({exc.reason})") from None
+            return read_text_file(path)[0]
+        except KbError as exc:
+            raise KbError(f"{target}{exc}") from None
     return _collection_with(root, target).sources[target].text
 
 

@@ -21,7 +21,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+
+from .limits import MAX_DEPTH, MAX_EXPR_TOKENS, number_problem, shorten
 
 COMPARISONS = ("==", "<=", ">=", "<", ">")
 
@@ -115,7 +118,8 @@ class _Tok:
 
 
 def _tokens(text: str) -> list[_Tok]:
-    out, pos = [], 0
+    out: list[_Tok] = []
+    pos = 0
     while pos < len(text):
         m = _TOKEN.match(text, pos)
         if not m:
@@ -124,6 +128,11 @@ def _tokens(text: str) -> list[_Tok]:
         if kind is None:  # every alternative of _TOKEN is a named group
             raise ExprError(f"unexpected character {text[pos]!r}", pos + 1)
         if kind != "space":
+            if len(out) == MAX_EXPR_TOKENS:
+                # Evaluating and showing a relation recurse over its tree: keep it small.
+                raise ExprError(f"the expression has more than {MAX_EXPR_TOKENS} numbers, ids "
+                                "and operators (docs/limits.md); split it into several "
+                                "relations", pos + 1)
             out.append(_Tok(kind, m.group(), pos + 1))
         pos = m.end()
     out.append(_Tok("end", "", len(text) + 1))
@@ -134,6 +143,7 @@ class _Parser:
     def __init__(self, text: str):
         self.toks = _tokens(text)
         self.i = 0
+        self.depth = 0  # of parentheses and signs being parsed
 
     def peek(self) -> _Tok:
         return self.toks[self.i]
@@ -174,24 +184,41 @@ class _Parser:
             node = BinOp(tok.text, node, self.factor(), tok.column)
         return node
 
+    def nest(self, tok: _Tok) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ExprError(f"parentheses and signs are nested more than {MAX_DEPTH} levels "
+                            "deep (docs/limits.md); simplify the expression", tok.column)
+
     def factor(self) -> Node:
         if self.peek().text in ("-", "+"):
             tok = self.take()
+            self.nest(tok)
             operand = self.factor()
+            self.depth -= 1
             return Neg(operand, tok.column) if tok.text == "-" else operand
         return self.atom()
 
     def atom(self) -> Node:
         tok = self.take()
         if tok.kind == "number":
+            try:
+                problem = number_problem(Decimal(tok.text))
+            except InvalidOperation:  # an exponent beyond even Decimal's range
+                problem = "is out of range"
+            if problem:
+                raise ExprError(f"the number {shorten(tok.text)} {problem} (docs/limits.md)",
+                                tok.column)
             unit = self.unit()
             return Num(Fraction(tok.text), unit, tok.text, tok.column)
         node: Node
         if tok.kind == "ident":
             node = Ref(tok.text, tok.column)
         elif tok.text == "(":
+            self.nest(tok)
             node = self.expr()
             self.expect(")")
+            self.depth -= 1
         else:
             raise ExprError(f"expected a number, an id or '(', found {_show(tok)}", tok.column)
         column = self.peek().column
@@ -209,7 +236,7 @@ class _Parser:
 
 
 def _show(tok: _Tok) -> str:
-    return "the end" if tok.kind == "end" else repr(tok.text)
+    return "the end" if tok.kind == "end" else f"'{shorten(tok.text)}'"
 
 
 def parse_relation(text: str) -> Compare:

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import os
+import re
 from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+
+import pyoxigraph
 
 from .choices import DEFAULT_STORE, STORE_KINDS
-from .errors import LoadError, Origin, Problem
+from .errors import KbError, LoadError, Origin, Problem
+from .limits import MAX_ID_CHARS, number_problem, shorten
 from .model import (
     BOUND_KINDS,
     CONFIG_KEYS,
@@ -32,18 +38,160 @@ from .model import (
     Source,
     TimeSpec,
     parse_time_text,
+    quote_hint,
+)
+from .safefile import (
+    UnsafeFile,
+    forbidden_char,
+    read_inside,
+    read_regular,
+    relative_name_problem,
 )
 from .tiers import DOCUMENT_KINDS
 from .verdicts import VERDICTS
-from .yamlfile import MarkedYAMLError, YamlMap, YamlSeq, parse_yaml
+from .yamlfile import (
+    MarkedYAMLError,
+    YAMLError,
+    YamlFloat,
+    YamlLimitError,
+    YamlMap,
+    YamlSeq,
+    parse_yaml,
+)
 
 SOURCES_DIR = "sources"
 EVIDENCE_DIR = "evidence"
 
 
-def read_yaml(path: Path) -> Any:
-    """Parse one YAML file with libyaml, keeping the line of every key and list item."""
-    return parse_yaml(path.read_bytes().decode("utf-8"))
+class FileProblem(Exception):
+    """A file cannot be read or parsed: the line (0 for the whole file) and what is wrong."""
+
+    def __init__(self, line: int, message: str):
+        super().__init__(message)
+        self.line, self.message = line, message
+
+
+_TOO_BIG_YAML = "split it into smaller files (claims-1.yaml, claims-2.yaml, ...)"
+
+
+def read_yaml(path: Path, root: Path, optional: bool = False) -> Any:
+    """Parse one YAML file of the claims folder root, keeping the line of every key and item.
+
+    Raises FileProblem when the file is unsafe to read (see kb/safefile.py), not UTF-8, holds
+    a control character, is not valid YAML, exceeds a bound of kb/limits.py or is empty
+    (optional: the collection works without the file, so deleting it is a fix too).
+    """
+    try:
+        raw = read_inside(path, root, _TOO_BIG_YAML)
+    except UnsafeFile as exc:
+        message = str(exc)
+        raise FileProblem(0, message if message.startswith("file") else f"the file {message}"
+                          ) from None
+    text = decode_text(raw, "")
+    try:
+        node = parse_yaml(text)
+    except YamlLimitError as exc:
+        raise FileProblem(exc.line, exc.message) from None
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        what = " ".join(str(exc.problem or exc.context or exc).split())
+        if exc.problem and exc.context and exc.context_mark and exc.problem_mark:
+            # libyaml names the construct it was in and where that began: say both.
+            what += f" {exc.context} that starts on line {exc.context_mark.line + 1}"
+        if mark and _char_at(text, mark.line, mark.column) == "\t":
+            what += "; it is a tab: indent with spaces"
+        raise FileProblem(mark.line + 1 if mark else 0, f"YAML syntax error: {what}") from None
+    except YAMLError as exc:
+        raise FileProblem(0, f"YAML error: {shorten(' '.join(str(exc).split()))}") from None
+    if node is None:
+        raise FileProblem(0, "the file is empty or holds only comments; write its content"
+                             + (", or delete the file" if optional else ""))
+    return node
+
+
+def _char_at(text: str, line: int, column: int) -> str:
+    lines = text.split("\n", line + 1)
+    return lines[line][column:column + 1] if line < len(lines) else ""
+
+
+def decode_text(raw: bytes, fix: str) -> str:
+    """UTF-8 bytes as text without forbidden characters; FileProblem (with the line) if not."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        column = exc.start - raw.rfind(b"\n", 0, exc.start)
+        raise FileProblem(line, f"not UTF-8 text ({exc.reason} at byte {column} of the line); "
+                                f"save it as UTF-8{fix}") from None
+    if found := forbidden_char(text):
+        line, column, char = found
+        raise FileProblem(line, f"control character {char} at column {column} is not allowed; "
+                                f"remove it{fix}")
+    return text
+
+
+def read_text_file(path: Path) -> tuple[str, bytes]:
+    """A text file named on the command line, read as the loader reads a source's text.
+
+    KbError with ': what is wrong' (or ':LINE: what is wrong'), for the caller to prefix with
+    the file's name.
+    """
+    try:
+        raw = read_regular(path, "split it into smaller texts")
+        return decode_text(raw, ""), raw
+    except UnsafeFile as exc:
+        raise KbError(f": {exc}") from None
+    except FileProblem as exc:
+        raise KbError(f":{exc.line}: {exc.message}") from None
+
+
+# A language tag's shape (en, zh-Hans, pt-BR); pyoxigraph then checks it against BCP 47.
+_LANGUAGE = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*")
+
+
+def language_problem(tag: str) -> str | None:
+    """Why tag is not a well-formed BCP 47 language tag, or None."""
+    try:
+        if _LANGUAGE.fullmatch(tag):
+            pyoxigraph.Literal("", language=tag)
+            return None
+    except ValueError:
+        pass
+    return f"'{shorten(tag)}' is not a language tag like en, zh or pt-BR"
+
+
+def url_problem(url: str) -> str | None:
+    """Why url cannot be published as a link (only absolute http(s) URLs can), or None."""
+    if not url.startswith(("http://", "https://")):
+        return "must start with http:// or https://"
+    if m := re.search(r'[\s<>"{}|\\^`]', url):
+        return (f"holds {m.group()!r}, which a link cannot hold; percent-encode it (a space "
+                "is %20)")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (parsing the port is the check)
+    except ValueError as exc:
+        return f"is not a valid URL ({exc})"
+    if not parts.hostname:
+        return "has no host name"
+    return None
+
+
+def show(value: Any) -> str:
+    """A YAML value as an author wrote it, cut short, for an error message (never a repr)."""
+    if isinstance(value, YamlMap):
+        return "a mapping"
+    if isinstance(value, YamlSeq):
+        return "a list"
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, str):
+        return f"'{shorten(value)}'"
+    return shorten(str(value))
 
 
 class _Sink:
@@ -59,15 +207,17 @@ class _Sink:
 class _Fields:
     """Typed, located access to one YAML mapping; records a problem for each bad field."""
 
-    def __init__(self, node: Any, file: str, kind: str, sink: _Sink, line: int = 1):
+    def __init__(self, node: Any, file: str, kind: str, sink: _Sink, line: int = 1,
+                 reported: bool = False):
+        """reported: node is None because reading the file already reported a problem."""
         self.file, self.kind, self.sink = file, kind, sink
         self.ok = isinstance(node, YamlMap)
         self.node: YamlMap = node if self.ok else YamlMap()
         self.line = node.line if self.ok else line
         raw_id = self.node.get("id")
-        self.ident = str(raw_id) if raw_id is not None else ""
-        if not self.ok:
-            self.problem(f"expected a mapping of fields, found {_describe(node)}")
+        self.ident = shorten(str(raw_id)) if raw_id is not None else ""
+        if not self.ok and not reported:
+            self.problem(f"expected a mapping of fields, found {show(node)}")
 
     @property
     def origin(self) -> Origin:
@@ -90,11 +240,11 @@ class _Fields:
             if key not in allowed:
                 close = difflib.get_close_matches(str(key), allowed, n=1)
                 hint = f"did you mean '{close[0]}'?" if close else f"allowed: {', '.join(allowed)}"
-                self.problem(f"unknown field '{key}'; {hint}", key)
+                self.problem(f"unknown field '{shorten(str(key))}'; {hint}", key)
 
     def raw(self, key: str, required: bool) -> Any:
         if key not in self.node or self.node[key] is None:
-            if required:
+            if required and self.ok:  # a node that is not a mapping was reported as such
                 self.problem(f"missing field '{key}'; add it")
             return None
         return self.node[key]
@@ -104,7 +254,7 @@ class _Fields:
         if value is None:
             return None
         if isinstance(value, (YamlMap, YamlSeq)):
-            self.problem(f"field '{key}' must be text, found {_describe(value)}", key)
+            self.problem(f"field '{key}' must be text, found {show(value)}", key)
             return None
         if isinstance(value, (date, datetime)):
             return value.isoformat()
@@ -112,12 +262,8 @@ class _Fields:
 
     def ident_field(self, key: str = "id", required: bool = True) -> str | None:
         value = self.text(key, required)
-        if value is not None and not ID_PATTERN.match(value):
-            self.problem(
-                f"'{value}' is not a valid id; start with a letter and use lowercase letters, "
-                "digits and single hyphens",
-                key,
-            )
+        if value is not None and (problem := id_problem(value)):
+            self.problem(problem, key)
             return None
         return value
 
@@ -127,7 +273,7 @@ class _Fields:
         if value is None:
             return default
         if value not in choices:
-            self.problem(f"{key} '{value}' is not one of: {', '.join(choices)}", key)
+            self.problem(f"{key} '{shorten(value)}' is not one of: {', '.join(choices)}", key)
             return None
         return value
 
@@ -137,7 +283,12 @@ class _Fields:
             return None
         parsed = parse_decimal(value)
         if parsed is None:
-            self.problem(f"{key} {value!r} is not a number", key)
+            self.problem(f"{key} {show(value)} is not a number; write a number like 81.5 or "
+                         "81462e6", key)
+        elif problem := number_problem(parsed):
+            self.problem(f"{key} {show(value)} {problem} (docs/limits.md); write it with at "
+                         "most that many digits and a smaller exponent", key)
+            return None
         return parsed
 
     def integer(self, key: str, required: bool = True) -> int | None:
@@ -145,7 +296,7 @@ class _Fields:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
-            self.problem(f"{key} {value!r} is not a whole number", key)
+            self.problem(f"{key} {show(value)} is not a whole number; write one like 42", key)
             return None
         return int(value)
 
@@ -160,7 +311,7 @@ class _Fields:
         try:
             return date.fromisoformat(str(value))
         except ValueError:
-            self.problem(f"{key} {value!r} is not a date like 2025-10-24", key)
+            self.problem(f"{key} {show(value)} is not a date like 2025-10-24", key)
             return None
 
     def string_list(self, key: str) -> tuple[str, ...]:
@@ -172,7 +323,20 @@ class _Fields:
         if not isinstance(value, YamlSeq):
             self.problem(f"field '{key}' must be a list", key)
             return ()
-        return tuple(str(v) for v in value)
+        if any(isinstance(v, (YamlMap, YamlSeq)) or v is None for v in value):
+            self.problem(f"field '{key}' must be a list of text, not of lists, mappings or "
+                         "empty items", key)
+            return ()
+        return tuple(str(v).strip() if isinstance(v, str) else show(v) for v in value)
+
+    def ident_list(self, key: str) -> tuple[str, ...]:
+        """A list of ids (or one id); each must be a valid id."""
+        idents = self.string_list(key)
+        for ident in idents:
+            if problem := id_problem(ident):
+                self.problem(f"in '{key}': {problem}", key)
+                return ()
+        return idents
 
     def labels(self, key: str = "label") -> dict[str, str]:
         value = self.raw(key, True)
@@ -183,7 +347,24 @@ class _Fields:
         if not isinstance(value, YamlMap):
             self.problem(f"field '{key}' must map languages to labels, like {{en: Tesla}}", key)
             return {}
-        return {str(k): str(v) for k, v in value.items()}
+        labels = {}
+        for lang, label in value.items():
+            if problem := language_problem(str(lang)):
+                self.problem(f"label language {problem}", key)
+                return {}
+            if isinstance(label, (YamlMap, YamlSeq)):
+                self.problem(f"label '{lang}' must be text, found {show(label)}", key)
+                return {}
+            labels[str(lang)] = str(label)
+        return labels
+
+    def url(self, key: str, required: bool = True) -> str | None:
+        """A link: an absolute http(s) URL that every serialisation can carry."""
+        value = self.text(key, required)
+        if value is not None and (problem := url_problem(value)):
+            self.problem(f"{key} '{shorten(value)}' {problem}", key)
+            return None
+        return value
 
     def sub(self, key: str, kind: str | None = None, required: bool = True) -> _Fields | None:
         value = self.raw(key, required)
@@ -194,11 +375,24 @@ class _Fields:
         return sub if sub.ok else None
 
 
+def id_problem(value: str) -> str | None:
+    """Why value cannot be an id, or None."""
+    if len(value) > MAX_ID_CHARS:
+        return (f"id '{shorten(value)}' is {len(value)} characters long, more than "
+                f"{MAX_ID_CHARS} (docs/limits.md); choose a shorter id")
+    if not ID_PATTERN.match(value):
+        return (f"'{shorten(value)}' is not a valid id; start with a letter and use lowercase "
+                "letters, digits and single hyphens")
+    return None
+
+
 def parse_decimal(value: Any) -> Decimal | None:
     """Read a YAML number (or numeric string) exactly as written, never via binary rounding."""
-    if isinstance(value, bool):
+    if isinstance(value, (bool, YamlMap, YamlSeq)):
         return None
-    if isinstance(value, float):
+    if isinstance(value, YamlFloat):
+        value = value.text
+    elif isinstance(value, float):
         # repr gives the shortest string that round-trips, i.e. the digits the author wrote.
         value = repr(value)
     try:
@@ -208,24 +402,24 @@ def parse_decimal(value: Any) -> Decimal | None:
     return result if result.is_finite() else None
 
 
-def _describe(node: Any) -> str:
-    if isinstance(node, YamlMap):
-        return "a mapping"
-    if isinstance(node, YamlSeq):
-        return "a list"
-    return f"{type(node).__name__} {node!r}"
+def _items(node: Any, file: str, kind: str, sink: _Sink,
+           misshapen: list[str]) -> Iterator[_Fields]:
+    """The entries of a YAML list, each as located fields.
 
-
-def _items(node: Any, file: str, kind: str, sink: _Sink) -> Iterator[_Fields]:
-    """The entries of a YAML list file, each as located fields."""
+    A file whose list, or one of its entries, has the wrong shape is added to misshapen: what
+    it declares is unknown, so cross-file checks would only report consequences.
+    """
     if node is None:
         return
     if not isinstance(node, YamlSeq):
-        sink.add(Origin(file, 1), kind, "", f"expected a list of {kind} entries at the top level")
+        misshapen.append(file)
+        sink.add(Origin(file, getattr(node, "line", 1)), kind, "",
+                 f"expected a list of {kind} entries, found {show(node)}")
         return
     for i, item in enumerate(node):
-        line = node.item_lines[i]
-        yield _Fields(item, file, kind, sink, line)
+        if not isinstance(item, YamlMap):
+            misshapen.append(file)
+        yield _Fields(item, file, kind, sink, node.item_lines[i])
 
 
 def _parts(folder: Path, stem: str) -> list[Path]:
@@ -248,23 +442,27 @@ class Loader:
         if not self.root.is_dir():
             raise LoadError([Problem(Origin(str(self.root), 0), "", "",
                                      "claims folder not found; pass --claims DIR")])
+        self._folder_links()
         config = self._config()
         entities = {e.id: e for e in self._list("entities.yaml", "entity", self._entity)}
         properties = {p.id: p for p in self._list("properties.yaml", "property", self._property)}
         documents: dict[str, Document] = {}
         evidence: dict[str, Evidence] = {}
         for path in sorted((self.root / EVIDENCE_DIR).glob("*.yaml")):
-            node = self._read(path)
+            node = self._read(path, optional=True)
             if node is None:
                 continue
             fields = _Fields(node, str(path), "evidence file", self.sink)
             if not fields.ok:
+                self.unreadable.append(str(path))
                 continue
             fields.check_keys(("documents", "statements"))
-            for f in _items(fields.node.get("documents"), str(path), "document", self.sink):
+            for f in _items(fields.node.get("documents"), str(path), "document", self.sink,
+                            self.unreadable):
                 if (doc := self._document(f)) is not None:
                     documents[doc.id] = doc
-            for f in _items(fields.node.get("statements"), str(path), "evidence", self.sink):
+            for f in _items(fields.node.get("statements"), str(path), "evidence", self.sink,
+                            self.unreadable):
                 if (ev := self._evidence(f)) is not None:
                     evidence[ev.id] = ev
         sources: dict[str, Source] = {}
@@ -272,7 +470,8 @@ class Loader:
         relations: dict[str, Relation] = {}
         ignored: list[IgnoredMention] = []
         source_root = self.root / SOURCES_DIR
-        for folder in sorted(p for p in source_root.glob("*") if p.is_dir()):
+        for folder in sorted(p for p in source_root.glob("*")
+                             if p.is_dir() and str(p) not in self.unreadable):
             source = self._source(folder)
             if source is None:
                 continue
@@ -297,6 +496,30 @@ class Loader:
             complete=not self.unreadable,
         )
 
+    def _folder_links(self) -> None:
+        """Report folder symlinks that lead out of the claims folder or loop back into it.
+
+        The loader reads only the files it names, but whatever walks the whole folder (the
+        store's manifest, a backup) would follow such a link out, or round a loop forever.
+        """
+        root = self.root.resolve()
+        for folder, subfolders, _ in os.walk(self.root):
+            subfolders[:] = [name for name in subfolders if not name.startswith(".")]
+            for name in subfolders:
+                path = Path(folder) / name
+                if not path.is_symlink():
+                    continue
+                real = path.resolve()
+                if not real.is_relative_to(root):
+                    problem = "leads out of the claims folder"
+                elif path.parent.resolve().is_relative_to(real):
+                    problem = "is a symlink loop (it links to a folder that contains it)"
+                else:
+                    continue
+                self.unreadable.append(str(path))
+                self.sink.add(Origin(str(path), 0), "", "", f"the folder {problem}; replace "
+                              "the link with the folder itself")
+
     @staticmethod
     def _loaded(entities, properties, documents, evidence, claims, relations) -> set:
         tables = {"entity": entities, "property": properties, "document": documents,
@@ -305,33 +528,23 @@ class Loader:
 
     # -- files -------------------------------------------------------------------------------
 
-    def _read(self, path: Path) -> Any:
-        if not path.exists():
-            self.unreadable.append(str(path))
-            self.sink.add(Origin(str(path), 0), "", "", "file not found; create it")
-            return None
-        self.files.append(str(path))
+    def _read(self, path: Path, optional: bool = False) -> Any:
+        """The parsed file, or None after reporting why it cannot be read."""
+        if path.exists() or path.is_symlink():
+            self.files.append(str(path))
         try:
-            return read_yaml(path)
-        except MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line = mark.line + 1 if mark else 0
-            what = " ".join(str(exc.problem or exc.context or exc).split())
-            if exc.problem and exc.context and exc.context_mark and exc.problem_mark:
-                # libyaml names the construct it was in and where that began: say both.
-                what += f" {exc.context} that starts on line {exc.context_mark.line + 1}"
+            return read_yaml(path, self.root, optional)
+        except FileProblem as exc:
             self.unreadable.append(str(path))
-            self.sink.add(Origin(str(path), line), "", "", f"YAML syntax error: {what}")
-        except UnicodeDecodeError as exc:
-            self.unreadable.append(str(path))
-            self.sink.add(Origin(str(path), 0), "", "", f"not UTF-8 text: {exc.reason}")
+            self.sink.add(Origin(str(path), exc.line), "", "", exc.message)
         return None
 
     def _list(self, name: str | Path, kind: str, build) -> list:
         path = name if isinstance(name, Path) else self.root / name
-        node = self._read(path)
+        # The files of a source folder (claims, relations, ignored) are optional.
+        node = self._read(path, optional=isinstance(name, Path))
         out = []
-        for fields in _items(node, str(path), kind, self.sink):
+        for fields in _items(node, str(path), kind, self.sink, self.unreadable):
             if fields.ok and (obj := build(fields)) is not None:
                 out.append(obj)
         return out
@@ -339,6 +552,10 @@ class Loader:
     def _unique(self, kind: str, ident: str | None, fields: _Fields) -> bool:
         """Record an id, reporting a duplicate; each kind of object has its own IRI space."""
         if ident is None:
+            raw = fields.node.get("id")
+            if isinstance(raw, str) and raw.strip():
+                # An id that is not valid: references to it are not reported again as unknown.
+                self.seen.setdefault((kind, raw.strip()), fields.origin)
             return False
         key = (kind, ident)
         if key in self.seen:
@@ -352,25 +569,37 @@ class Loader:
 
     def _config(self) -> Config:
         path = self.root / "collection.yaml"
+        before = len(self.sink.problems)
+        config = self._config_from(path)
+        if len(self.sink.problems) > before and str(path) not in self.unreadable:
+            # Every graph node's IRI is built from the base and the site's links from the
+            # license: with any of them wrong, later checks would only report consequences.
+            self.unreadable.append(str(path))
+        return config
+
+    def _config_from(self, path: Path) -> Config:
         node = self._read(path)
-        f = _Fields(node, str(path), "collection", self.sink)
+        f = _Fields(node, str(path), "collection", self.sink, reported=node is None)
         f.check_keys(CONFIG_KEYS)
-        base = f.text("base") or "https://kb.example.org/"
+        base = f.url("base") or "https://kb.example.org/"
         if not base.endswith("/"):
             f.problem(f"base '{base}' must end with '/'", "base")
         reviewers = {}
-        for r in _items(f.node.get("reviewers"), str(path), "reviewer", self.sink):
+        for r in _items(f.node.get("reviewers"), str(path), "reviewer", self.sink,
+                        self.unreadable):
             r.check_keys(("id", "name", "url", "kind"))
             rid, name = r.ident_field(), r.text("name")
             kind = r.choice("kind", ("organization", "person"), default="organization")
             if rid and name and kind:
-                reviewers[rid] = Reviewer(rid, name, r.text("url", False), kind, r.origin)
+                reviewers[rid] = Reviewer(rid, name, r.url("url", False), kind, r.origin)
         return Config(
             title=f.text("title") or "", description=f.text("description", False) or "",
-            base=base, site_url=f.text("site_url", False) or base,
-            license=f.text("license") or "", license_url=f.text("license_url") or "",
+            base=base, site_url=f.url("site_url", False) or base,
+            # A missing or bad license_url is an error that stops kb check and kb build; the
+            # base stands in so that the stores, which answer despite errors, get a valid IRI.
+            license=f.text("license") or "", license_url=f.url("license_url") or base,
             store=f.choice("store", STORE_KINDS, default=DEFAULT_STORE) or DEFAULT_STORE,
-            endpoint=f.text("endpoint", False), reviewers=reviewers, origin=f.origin,
+            endpoint=f.url("endpoint", False), reviewers=reviewers, origin=f.origin,
         )
 
     def _entity(self, f: _Fields) -> Entity | None:
@@ -406,13 +635,10 @@ class Loader:
         ident = f.ident_field()
         unique = self._unique("document", ident, f)
         title, publisher = f.text("title"), f.text("publisher")
-        url, archive = f.text("url"), f.text("archive_url", False)
+        url, archive = f.url("url"), f.url("archive_url", False)
         day, kind = self._partial_date(f, "date"), f.choice("kind", DOCUMENT_KINDS)
         retrieved = f.day("retrieved")
-        bad = [(key, value) for key, value in (("url", url), ("archive_url", archive))
-               if value and not value.startswith(("http://", "https://"))]
-        for key, value in bad:
-            f.problem(f"{key} '{value}' must start with http:// or https://", key)
+        bad = f.node.get("archive_url") is not None and archive is None  # reported by f.url
         if (bad or not unique or ident is None or title is None or publisher is None
                 or url is None or kind is None or retrieved is None):
             return None
@@ -507,11 +733,11 @@ class Loader:
         if (parts is None or quote is None or start is None or end is None or normalised is None
                 or statement is None or confidence is None):
             return None
-        if review is None or not unique:
+        if review is None or not unique or not _offsets_ok(f, source, quote, start, end):
             return None
         return Claim(**parts, source=source.id, quote=quote, start=start, end=end,
                      normalised=normalised, statement=statement, confidence=confidence,
-                     review=review, about=f.string_list("about"))
+                     review=review, about=f.ident_list("about"))
 
     def _review(self, f: _Fields) -> Review | None:
         r = f.sub("review")
@@ -521,7 +747,7 @@ class Loader:
         verdict, explanation = r.choice("verdict", VERDICTS), r.text("explanation")
         correction = r.text("correction", required=False)
         reviewer, day = r.ident_field("reviewer"), r.day("date")
-        evidence = r.string_list("evidence")
+        evidence = r.ident_list("evidence")
         if verdict is None or explanation is None or reviewer is None or day is None:
             return None
         return Review(verdict, explanation, reviewer, day, evidence, r.origin, r.lines(),
@@ -540,9 +766,38 @@ class Loader:
         f.check_keys(("text", "start", "end", "reason"))
         text, reason = f.text("text"), f.text("reason")
         start, end = f.integer("start"), f.integer("end")
+        f.ident = f"{start}-{end}"  # an ignored mention's id (see IgnoredMention.id)
         if text is None or start is None or end is None or reason is None:
             return None
+        if not _offsets_ok(f, source, text, start, end):
+            return None
         return IgnoredMention(source.id, start, end, text, reason, f.origin)
+
+    def _text(self, f: _Fields, folder: Path, name: str) -> tuple[Path, bytes, str] | None:
+        """A source's text file: a file inside its folder, read safely, as clean UTF-8 text."""
+        if problem := relative_name_problem(name):
+            _text_problem(f, name, f"{problem}; name a file inside {folder.name}/, like text.txt")
+            return None
+        path = folder / name
+        try:
+            raw = read_inside(path, self.root, "the limit is there to keep every command fast")
+        except UnsafeFile as exc:
+            message = str(exc)
+            if message.startswith("file not found"):
+                message = f"not found in {folder.name}/; restore it"
+            _text_problem(f, name, message)
+            return None
+        try:
+            text = decode_text(raw, ", then update sha256")
+        except FileProblem as exc:
+            # Reported at the text file's line, so that the message names text.txt.
+            self.sink.add(Origin(str(path), exc.line), "source", f.ident,
+                          f"text file '{shorten(name)}': {exc.message}")
+            return None
+        if not text.strip():
+            _text_problem(f, name, "is empty; restore the source's text")
+            return None
+        return path, raw, text
 
     def _source(self, folder: Path) -> Source | None:
         path = folder / "source.yaml"
@@ -550,37 +805,56 @@ class Loader:
         if node is None:
             return None
         f = _Fields(node, str(path), "source", self.sink)
-        f.ident = folder.name
-        if not ID_PATTERN.match(folder.name):
-            f.problem(f"folder name '{folder.name}' is not a valid id; rename it to start with a "
-                      "letter and use lowercase letters, digits and single hyphens")
+        f.ident = shorten(folder.name)
+        if not f.ok:
+            self.unreadable.append(str(path))
+            return None
+        if problem := id_problem(folder.name):
+            f.problem(f"the folder name: {problem}; rename the folder")
             return None
         f.check_keys(("title", "title_en", "summary", "publisher", "url", "published", "language",
                       "notes", "text", "sha256"))
         title, publisher = f.text("title"), f.text("publisher")
         published, language = f.text("published"), f.text("language")
-        text_name, sha = f.text("text"), f.text("sha256")
+        text_name, sha, url = f.text("text"), f.text("sha256"), f.url("url", False)
+        if language is not None and (problem := language_problem(language)):
+            f.problem(f"language {problem}", "language")
+            return None
         if (title is None or publisher is None or published is None or language is None
                 or text_name is None or sha is None):
             return None
-        text_path = folder / text_name
-        try:
-            raw = text_path.read_bytes()
-            text = raw.decode("utf-8")
-        except FileNotFoundError:
-            f.problem(f"text file '{text_name}' not found in {folder.name}/; restore it", "text")
+        if f.node.get("url") is not None and url is None:  # reported by f.url
             return None
-        except UnicodeDecodeError:
-            f.problem(f"text file '{text_name}' is not UTF-8", "text")
+        read = self._text(f, folder, text_name)
+        if read is None:
             return None
+        text_path, raw, text = read
         digest = hashlib.sha256(raw).hexdigest()
         if digest != sha:
-            f.problem(f"text file '{text_name}' has sha256 {digest}, expected {sha}; restore the "
-                      "verbatim text (or, if the source itself changed, re-anchor every claim and "
-                      "update sha256)", "sha256")
-        return Source(folder.name, title, publisher, f.text("url", False), published, language,
+            f.problem(f"text file '{shorten(text_name)}' has sha256 {digest}, expected "
+                      f"{shorten(sha)}; restore the verbatim text (or, if the source itself "
+                      "changed, re-anchor every claim and update sha256)", "sha256")
+        return Source(folder.name, title, publisher, url, published, language,
                       f.string_list("notes"), str(text_path), sha, text, f.origin, f.lines(),
                       title_en=f.text("title_en", False), summary=f.text("summary", False))
+
+
+def _offsets_ok(f: _Fields, source: Source, quote: str, start: int, end: int) -> bool:
+    """Whether start-end is a span of the source text; reports it, with the fix, if not."""
+    size = len(source.text)
+    if 0 <= start < end <= size:
+        return True
+    if start >= end:
+        where = f"start {start} is not before end {end}"
+    else:
+        where = f"offsets {start}-{end} are outside the text (0-{size})"
+    f.problem(f"quote '{shorten(quote)}' is not at its offsets: {where}; "
+              f"{quote_hint(source.text, quote)}", "start")
+    return False
+
+
+def _text_problem(f: _Fields, name: str, problem: str) -> None:
+    f.problem(f"text file '{shorten(name)}' {problem}", "text")
 
 
 def load_lenient(root: str | Path) -> tuple[Collection, list[Problem]]:

@@ -73,7 +73,10 @@ LOOKALIKES = (
     (r"(?:长征|神舟|嫦娥|天舟|天宫|天问|猎鹰|风云|北斗)" + _SP
      + r"(?:[0-9]+|[一二三四五六七八九十]+)(?:" + _SP + r"号)?",
      "a rocket or spacecraft name"),
-    (r"(?:世界|中国|全球|财富|民企|制造业|服务业)?" + _SP + r"\d+" + _SP + r"强(?!度|烈|大|化)",
+    # Without its prefix the list starts where a run of spaces and digits starts: tried at
+    # every position inside a long run of digits, it took quadratic time.
+    (r"(?:世界|中国|全球|财富|民企|制造业|服务业|(?<![ \t\u00a0\u3000\d]))" + _SP + r"\d+" + _SP
+     + r"强(?!度|烈|大|化)",
      "the name of a ranking list (世界500强)"),
     (r"(?:二十|七)国集团|十[三四五]五(?=规划|期间|时期|计划|末|初)|双(?:十一|十二|11|12)",
      "a name written with a number (G20, the 14th five-year plan, Singles' Day)"),
@@ -209,6 +212,7 @@ _CN_DIGITS = {"零": 0, "〇": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三":
               "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_SMALL = {"十": 10, "百": 100, "千": 1000}
 _CN_BIG = (("亿", 10**8), ("万", 10**4))
+_CN_MAX_CHARS = 40  # 九千九百九十九万九千九百九十九亿九千九百九十九万九千九百九十九 has 39
 _CN_CHARS = "".join(_CN_DIGITS) + "十百千万亿几"
 _PAIR = re.compile("([一二两三四五六七八])([二两三四五六七八九])")
 _CN = re.compile(r"(?P<pre>第|上(?=[百千万亿])|数(?=[十百千万亿])|百分之|千分之)?"
@@ -910,6 +914,8 @@ def _cn_value(cn: str, few: tuple[int, int]) -> tuple[int, int, int] | None:
 
     Two neighbouring digits (三四, 一两, 三四万) are a range: 3-4, 1-2, 30000-40000.
     """
+    if len(cn) > _CN_MAX_CHARS:  # not a numeral but a run of them (亿亿亿…): parsing recurses
+        return None
     low_text, high_text = cn, cn
     if pair := _PAIR.search(cn):
         a, b = pair.group(1), pair.group(2)

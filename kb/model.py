@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from .choices import DEFAULT_STORE
 from .errors import Origin
+from .limits import shorten
 from .verdicts import review_headline
 
 # Ids become IRI path segments and file names, so they are kept to a safe, stable alphabet.
@@ -77,7 +78,7 @@ def parse_time_text(text: str, kind: str) -> TimeSpec:
                         else min(a.precision, b.precision, key=_PRECISIONS.index), text)
     m = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", text)
     if not m:
-        raise ValueError(f"{text!r} is not a date like 2022, 2025-06 or 2025-06-30")
+        raise ValueError(f"'{shorten(text)}' is not a date like 2022, 2025-06 or 2025-06-30")
     year, month, day = int(m[1]), m[2], m[3]
     if month is None:
         return TimeSpec(kind, date(year, 1, 1), date(year, 12, 31), "year", text)
@@ -90,6 +91,21 @@ def parse_time_text(text: str, kind: str) -> TimeSpec:
 
 
 _PRECISIONS = ("year", "month", "day")
+
+
+def quote_hint(text: str, quote: str) -> str:
+    """How to fix a claim's offsets: where its quote occurs in the text, if anywhere."""
+    found: list[int] = []
+    i = text.find(quote) if quote else -1
+    while i >= 0 and len(found) < 6:
+        found.append(i)
+        i = text.find(quote, i + 1)
+    if not found:
+        return "the quote does not occur in the text; copy it verbatim from the source"
+    if len(found) == 1:
+        return f"the quote occurs at {found[0]}-{found[0] + len(quote)}; fix start/end"
+    spots = ", ".join(f"{i}-{i + len(quote)}" for i in found[:5])
+    return f"the quote occurs at {spots}; set start/end to the one meant"
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,11 @@ from pathlib import Path
 
 from .despin import normalise
 from .errors import KbError
-from .load import SOURCES_DIR
+from .limits import shorten
+from .load import SOURCES_DIR, id_problem, url_problem
 from .mentions import MEASURED_KINDS, TIME_KINDS, Mention, find_lookalikes, find_mentions
 from .model import ID_PATTERN
+from .safefile import UnsafeFile, forbidden_char, read_regular
 
 DRAFT_NOTE = ("kb new: fill in subject, property, statement, confidence and review, check the "
               "rest, then delete this line")
@@ -47,18 +49,26 @@ def new_source(root: str | Path, source_id: str, text_file: str | Path,
                info: SourceInfo) -> Path:
     """Create claims/sources/<source_id>/ from a text file; KbError if it exists or is bad."""
     if not ID_PATTERN.match(source_id):
-        raise KbError(f"source id '{source_id}' is not a valid id; use lowercase letters, digits "
-                      "and single hyphens, starting with a letter")
-    raw = Path(text_file).read_bytes()
+        raise KbError(f"source id '{shorten(source_id)}' is not a valid id; use lowercase "
+                      "letters, digits and single hyphens, starting with a letter")
+    if problem := id_problem(source_id):
+        raise KbError(f"source {problem}")
     try:
+        raw = read_regular(Path(text_file), "split the article into smaller sources")
         text = raw.decode("utf-8")
+    except UnsafeFile as exc:
+        raise KbError(f"{text_file}: {exc}") from None
     except UnicodeDecodeError as exc:
         raise KbError(f"{text_file}: not UTF-8 text ({exc.reason}); convert it to UTF-8") from None
+    if found := forbidden_char(text):
+        line, column, char = found
+        raise KbError(f"{text_file}:{line}: control character {char} at column {column} is not "
+                      "allowed; remove it")
     if info.published and not _PUBLISHED.fullmatch(info.published):
-        raise KbError(f"--date '{info.published}' is not a date; write 2025-10-24 or "
+        raise KbError(f"--date '{shorten(info.published)}' is not a date; write 2025-10-24 or "
                       "2025-10-24T03:14:00")
-    if info.url and not info.url.startswith(("http://", "https://")):
-        raise KbError(f"--url '{info.url}' must start with http:// or https://")
+    if info.url and (problem := url_problem(info.url)):
+        raise KbError(f"--url '{shorten(info.url)}' {problem}")
     sources = Path(root) / SOURCES_DIR
     if not Path(root).is_dir():
         raise KbError(f"{root}: claims folder not found; pass --claims DIR")

@@ -12,6 +12,8 @@ import re
 from fractions import Fraction
 from functools import lru_cache
 
+from .limits import shorten
+
 # Currencies are separate dimensions so that CNY never silently converts to USD: a conversion
 # needs an exchange rate (CNY/USD) taken from a claim or from evidence.
 CURRENCIES = ("USD", "CNY", "TWD", "KRW", "EUR", "JPY", "HKD")
@@ -74,7 +76,11 @@ _PREFIXES = {"E": ("exa", 18), "P": ("peta", 15), "T": ("tera", 12), "G": ("giga
              "M": ("mega", 6), "k": ("kilo", 3), "c": ("centi", -2), "m": ("milli", -3),
              "u": ("micro", -6), "n": ("nano", -9)}
 _TOKEN = re.compile(r"\s*(?:(?P<op>[*/])\s*)?(?P<name>[A-Za-z_%]\w*|1)"
-                    r"(?:\s*(?:\*\*|\^)\s*(?P<exp>-?\d+))?\s*")
+                    r"(?:\s*(?:\*\*|\^)\s*(?P<exp>-?[1-4]))?\s*")
+
+
+# A unit code longer than this is no unit: it would only be echoed back in a long message.
+MAX_UNIT_CHARS = 40
 
 
 class UnitError(ValueError):
@@ -163,6 +169,8 @@ def parse_unit(code: str) -> Unit:
     """Parse a unit code such as USD, USD/kg, FLOPS or t; raise UnitError if unknown."""
     if not code or not code.strip():
         raise UnitError("empty unit")
+    if len(code) > MAX_UNIT_CHARS:
+        raise UnitError(f"unknown unit '{code[:MAX_UNIT_CHARS]}'")
     if code.strip() == "dimensionless":
         return DIMENSIONLESS
     unit, pos = DIMENSIONLESS, 0
@@ -187,8 +195,8 @@ def unit_problem(code: str) -> str | None:
     try:
         parse_unit(code)
     except UnitError:
-        return (f"unknown unit '{code}'; use a unit such as USD, CNY, count, ratio, FLOPS, t, "
-                "kg, USD/kg or USD/kWh")
+        return (f"unknown unit '{shorten(code)}'; use a unit such as USD, CNY, count, ratio, "
+                "FLOPS, t, kg, USD/kg or USD/kWh")
     return None
 
 

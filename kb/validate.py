@@ -13,7 +13,8 @@ from .expr import references
 from .findings import Finding
 from .graph import KbGraph
 from .iris import Iris
-from .model import Collection, Document, Entity, PropertyDef, Relation, Statement
+from .limits import shorten
+from .model import Collection, Document, Entity, PropertyDef, Relation, Statement, quote_hint
 from .parallel import WorkerFailed, start_forked
 from .shacl import validate
 from .units import unit_problem
@@ -40,7 +41,8 @@ def check_references(c: Collection) -> Iterable[Problem]:
     def missing(kind, obj, key, ident, known, where):
         if ident and ident not in known and (where[0], ident) not in c.broken:
             return Problem(obj.line_of(key), kind, obj.id,
-                           f"unknown {where[0]} '{ident}'; add it to {where[1]} or fix the id")
+                           f"unknown {where[0]} '{shorten(ident)}'; add it to {where[1]} or fix "
+                           "the id")
         return None
 
     entity = ("entity", "entities.yaml")
@@ -68,8 +70,8 @@ def check_references(c: Collection) -> Iterable[Problem]:
         for ident in review.evidence:
             if ident not in c.evidence and ("evidence", ident) not in c.broken:
                 yield Problem(review.line_of("evidence"), "claim", claim.id,
-                              f"unknown evidence '{ident}'; add it to claims/evidence/ or fix "
-                              "the id")
+                              f"unknown evidence '{shorten(ident)}'; add it to claims/evidence/ "
+                              "or fix the id")
     known = c.claims.keys() | c.evidence.keys() | {i for k, i in c.broken
                                                    if k in ("claim", "evidence")}
     for rel in c.relations.values():
@@ -92,29 +94,13 @@ def check_anchors(c: Collection) -> Iterable[Problem]:
 
 def _anchor_problems(c: Collection, kind: str, ident: str, source_id: str, quote: str,
                      start: int, end: int, origin: Origin) -> Iterable[Problem]:
+    # The loader has checked that start-end is a span of the text.
     text = c.sources[source_id].text
-    if 0 <= start < end <= len(text) and text[start:end] == quote:
+    if text[start:end] == quote:
         return
-    found = [i for i in _occurrences(text, quote)]
-    if not found:
-        hint = "the quote does not occur in the text; copy it verbatim from the source"
-    elif len(found) == 1:
-        hint = f"the quote occurs at {found[0]}-{found[0] + len(quote)}; fix start/end"
-    else:
-        spots = ", ".join(f"{i}-{i + len(quote)}" for i in found[:5])
-        hint = f"the quote occurs at {spots}; set start/end to the one meant"
-    if not (0 <= start < end <= len(text)):
-        where = f"offsets {start}-{end} are outside the text (0-{len(text)})"
-    else:
-        where = f"text at {start}-{end} is {text[start:end]!r}"
-    yield Problem(origin, kind, ident, f"quote {quote!r} is not at its offsets: {where}; {hint}")
-
-
-def _occurrences(text: str, quote: str) -> Iterable[int]:
-    i = text.find(quote)
-    while quote and i >= 0:
-        yield i
-        i = text.find(quote, i + 1)
+    yield Problem(origin, kind, ident,
+                  f"quote '{shorten(quote)}' is not at its offsets: text at {start}-{end} is "
+                  f"'{shorten(text[start:end])}'; {quote_hint(text, quote)}")
 
 
 def check_units(c: Collection) -> Iterable[Problem]:
@@ -158,14 +144,29 @@ def check_shapes(c: Collection, graph: KbGraph) -> Iterable[Problem]:
     if not results:
         return
     locator = _Locator(c)
-    # sh:class restates dangling references, which check_references reports more clearly.
-    dangling = {(p.kind, p.ident) for p in check_references(c)}
+    # sh:class restates dangling references, which check_references reports more clearly, and
+    # references to entries that failed to load, whose own error is reported.
+    dangling = {(p.kind, p.ident) for p in check_references(c)} | _refers_to_broken(c)
     for r in results:
         message = r.message.replace("{value}", r.value if r.value is not None else "")
         origin, kind, ident = locator.locate(r.focus, r.path)
         if r.component == CLASS_COMPONENT and (kind, ident) in dangling:
             continue
         yield Problem(origin, kind, ident, message)
+
+
+def _refers_to_broken(c: Collection) -> set[tuple[str, str]]:
+    """(kind, id) of the claims and evidence that name an entry which failed to load."""
+    out = set()
+    for kind, statements in (("claim", c.claims), ("evidence", c.evidence)):
+        for st in statements.values():
+            names = {("entity", st.subject), ("property", st.property),
+                     ("entity", st.compared_with or ""),
+                     ("document", getattr(st, "document", "")),
+                     *(("entity", ident) for ident in getattr(st, "about", ()))}
+            if names & c.broken:
+                out.add((kind, st.id))
+    return out
 
 
 class _Locator:

@@ -143,8 +143,9 @@ def test_s4_serve_still_serves_the_site_and_links_inside_it(served):
     assert get(port, "/") == (200, b"<p>home</p>")
     assert get(port, "/sub/page.html") == (200, b"<p>page</p>")
     assert get(port, "/home.html") == (200, b"<p>home</p>")
+    # A folder without index.html is not a page: no directory listing, inside the site either.
     status, listing = get(port, "/sub/")
-    assert status == 200 and b"page.html" in listing
+    assert status == 404 and b"page.html" not in listing
 
 
 @pytest.mark.parametrize("path", ["/%00", "/sub/%00page.html", "/index.html%00.txt"])

@@ -79,9 +79,12 @@ def _entries(folder: str) -> tuple[list[str], list[str]]:
         for entry in entries:
             if entry.name.startswith("."):
                 continue
-            if entry.is_dir():
+            # A symlink could loop, lead out of the collection or name a device (/dev/zero):
+            # the loader refuses those with a clear message, so the walk (which hashes what it
+            # finds) never follows one; only regular files and real folders are recorded.
+            if entry.is_dir(follow_symlinks=False):
                 subfolders.append(entry.name)
-            elif entry.is_file():
+            elif entry.is_file(follow_symlinks=False):
                 names.append(entry.name)
     return sorted(names), sorted(subfolders)
 
