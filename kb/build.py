@@ -115,16 +115,23 @@ def _write_site(root: Path, checked: Checked, staging: Path, taken: Taken,
         # The RDF downloads and each claim's files are written by a forked child while
         # this process builds the pages' views.
         rdf = start_forked(lambda: write_rdf(c, graph, staging))
-    with stage("render"):
-        rendered = render_site(checked, build_date(c))
-    with stage("write"):
-        for folder in sorted({str(Path(rel).parent) for rel in rendered.files}):
-            (staging / folder).mkdir(parents=True, exist_ok=True)
-        for rel, data in rendered.files.items():
-            (staging / rel).write_bytes(data)
-        written.update(rendered.files)
-    with stage("render pages"):
-        paths = rendered.write_pages(staging, downloads=False)
+    try:
+        with stage("render"):
+            rendered = render_site(checked, build_date(c))
+        with stage("write"):
+            for folder in sorted({str(Path(rel).parent) for rel in rendered.files}):
+                (staging / folder).mkdir(parents=True, exist_ok=True)
+            for rel, data in rendered.files.items():
+                (staging / rel).write_bytes(data)
+            written.update(rendered.files)
+        with stage("render pages"):
+            paths = rendered.write_pages(staging, downloads=False)
+    except BaseException:
+        # The child writes into staging: removing staging under it would leave a half-deleted
+        # folder behind, so the failed build waits for it first; this error comes first.
+        with contextlib.suppress(Exception):
+            rdf()
+        raise
     with stage("export (waiting)"):
         written.update(rdf())
     store = _start_store(root, checked, staging / download_path("nq"), taken)

@@ -657,30 +657,36 @@ def canonical_problems(kb: _Kb, page: Page) -> Iterator[Problem]:
                            f"ClaimReview's url {url!r}", "claim", parts[1])
 
 
+def _read_xml(root: Path, path: str, what: str, found: list) -> Iterator[Problem]:
+    """Parse the site's XML file at path into found, or report it missing or broken."""
+    text = _read(root, path)
+    if text is None:
+        yield _problem(path, f"missing: {what}")
+        return
+    try:
+        found.append(etree.fromstring(text.encode("utf-8")))
+    except etree.XMLSyntaxError as exc:
+        yield _problem(path, f"does not parse as XML: {exc}")
+
+
 def crawl_problems(kb: _Kb, root: Path, html: set[str]) -> Iterator[Problem]:
     """sitemap.xml lists exactly the site's pages by their canonical URLs, and robots.txt
     names it."""
     site_url = kb.c.config.site_url
-    text = _read(root, SITEMAP_PATH)
-    if text is None:
-        yield _problem(SITEMAP_PATH, "missing: the sitemap")
-    else:
-        try:
-            tree = etree.fromstring(text.encode("utf-8"))
-        except etree.XMLSyntaxError as exc:
-            yield _problem(SITEMAP_PATH, f"does not parse as XML: {exc}")
-        else:
-            ns = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
-            listed = Counter(el.text for el in tree.iter(f"{ns}loc"))
-            want = {site_url + p.removesuffix("index.html") for p in html
-                    if p not in UNLISTED_PAGES}
-            for loc in sorted(want - set(listed)):
-                yield _problem(SITEMAP_PATH, f"does not list the page {loc}")
-            for loc in sorted(set(listed) - want):
-                yield _problem(SITEMAP_PATH, f"lists {loc}, which is not a page of the site")
-            for loc, n in sorted(listed.items()):
-                if n > 1:
-                    yield _problem(SITEMAP_PATH, f"lists {loc} {n} times")
+    trees: list = []
+    yield from _read_xml(root, SITEMAP_PATH, "the sitemap", trees)
+    for tree in trees:
+        ns = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+        listed = Counter(el.text for el in tree.iter(f"{ns}loc"))
+        want = {site_url + p.removesuffix("index.html") for p in html
+                if p not in UNLISTED_PAGES}
+        for loc in sorted(want - set(listed)):
+            yield _problem(SITEMAP_PATH, f"does not list the page {loc}")
+        for loc in sorted(set(listed) - want):
+            yield _problem(SITEMAP_PATH, f"lists {loc}, which is not a page of the site")
+        for loc, n in sorted(listed.items()):
+            if n > 1:
+                yield _problem(SITEMAP_PATH, f"lists {loc} {n} times")
     robots = _read(root, ROBOTS_PATH)
     line = f"Sitemap: {site_url}{SITEMAP_PATH}"
     if robots is None:
@@ -699,18 +705,12 @@ def review_feed_problems(kb: _Kb, root: Path) -> Iterator[Problem]:
         if review is not None and url is not None:
             want[url] = prose(kb.value(review, str(SCHEMA.headline)) or "")
     feeds: dict[str, list[tuple[str, str]]] = {}
-    atom = _read(root, ATOM_PATH)
-    if atom is None:
-        yield _problem(ATOM_PATH, "missing: the Atom feed of reviews")
-    else:
-        try:
-            tree = etree.fromstring(atom.encode("utf-8"))
-        except etree.XMLSyntaxError as exc:
-            yield _problem(ATOM_PATH, f"does not parse as XML: {exc}")
-        else:
-            ns = "{http://www.w3.org/2005/Atom}"
-            feeds[ATOM_PATH] = [(e.findtext(f"{ns}id") or "", e.findtext(f"{ns}title") or "")
-                                for e in tree.iter(f"{ns}entry")]
+    trees: list = []
+    yield from _read_xml(root, ATOM_PATH, "the Atom feed of reviews", trees)
+    for tree in trees:
+        ns = "{http://www.w3.org/2005/Atom}"
+        feeds[ATOM_PATH] = [(e.findtext(f"{ns}id") or "", e.findtext(f"{ns}title") or "")
+                            for e in tree.iter(f"{ns}entry")]
     text = _read(root, JSON_FEED_PATH)
     if text is None:
         yield _problem(JSON_FEED_PATH, "missing: the JSON Feed of reviews")
