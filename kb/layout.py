@@ -26,8 +26,11 @@ ONTOLOGY_PATH = f"{DATA_DIR}/ontology.ttl"
 # Pages every site has, besides one per claim, entity, source and finding.
 FIXED_PAGES = ("index.html", "findings/index.html", "evidence/index.html", "data/index.html",
                "vocabulary/index.html", "search/index.html", "method/index.html",
-               "entity/index.html", NOT_FOUND_PAGE)
-PAGE_KINDS = ("claim", "entity", "source", "finding")
+               "entity/index.html", "about/index.html", "corrections/index.html",
+               "history/index.html", NOT_FOUND_PAGE)
+# Every node a ClaimReview names by @id (its author, the evidence it is based on) has a page,
+# so the @id, read as an address under site_url, resolves.
+PAGE_KINDS = ("claim", "entity", "source", "finding", "reviewer", "document", "evidence")
 # Written into every built site: kb build replaces only a folder that holds it (or is empty).
 SITE_MARKER = ".kb-site"
 CLAIM_DATA = {"turtle": "claim.ttl", "jsonld": "claim.jsonld"}  # per-claim downloads

@@ -24,6 +24,7 @@ from .expr import references
 from .figures import FIGURE_PROPS, chance_text, display, lexical, prose, quantity_text
 from .findings import KINDS, Finding, Side
 from .graph import VERDICT_TERMS, dec
+from .history import History, VerdictChange
 from .intervals import quantity_interval, to_decimal
 from .iris import Iris
 from .model import (
@@ -36,6 +37,7 @@ from .model import (
     PropertyDef,
     Quantity,
     Relation,
+    Reviewer,
     Source,
     Statement,
     TimeSpec,
@@ -115,6 +117,16 @@ class EvidenceView:
     property: PropertyDef
     anchor: str
     cited_by: list[ClaimView] = field(default_factory=list)
+
+    @builtins.property
+    def url(self) -> str:
+        """The statement's own page, relative to the root: its IRI read under site_url."""
+        return f"evidence/{self.id}/"
+
+    @builtins.property
+    def document_url(self) -> str:
+        """The page of the document it quotes, relative to the root."""
+        return f"document/{self.document.id}/"
 
     @cached_property
     def quote_row(self) -> tuple[str, list[tuple[str, bool]]] | None:
@@ -270,6 +282,17 @@ class EntityView:
 
 
 @dataclass
+class ReviewerView:
+    """A reviewer with the reviews they signed: the page a ClaimReview's author @id names."""
+
+    id: str
+    iri: str
+    url: str
+    reviewer: Reviewer
+    claims: list[ClaimView]
+
+
+@dataclass
 class Segment:
     """A piece of the annotated article: plain text, or a marked claim or ignored mention."""
 
@@ -338,6 +361,8 @@ class Site:
     verdict_scale: list[dict]
     terms: list[Term]
     properties: list[PropertyDef]
+    reviewers: list[ReviewerView] = field(default_factory=list)
+    history: History = field(default_factory=lambda: History(available=False))
     downloads: list[Download] = field(default_factory=list)
 
     @property
@@ -364,6 +389,13 @@ class Site:
         groups.append(("holds", "Relations that hold",
                        [f for f in self.shown_findings if f.finding.holds]))
         return groups
+
+    @property
+    def corrections(self) -> list[tuple[VerdictChange, ClaimView | None]]:
+        """Each recorded verdict change, newest first, with the claim as it stands (None: the
+        claim has since been removed)."""
+        by_id = {cv.id: cv for cv in self.claims}
+        return [(change, by_id.get(change.claim)) for change in self.history.changes]
 
     @property
     def verdict_labels(self) -> dict[str, str]:
@@ -407,9 +439,12 @@ def build_site(c: Collection, findings: list[Finding], built: str) -> Site:
                for s in sorted(c.sources.values(), key=lambda s: s.id)]
     documents = [(doc, evidence_by_document.get(doc.id, []))
                  for doc in sorted(c.documents.values(), key=lambda d: d.id)]
+    reviewers = [ReviewerView(r.id, str(iris.reviewer(r.id)), f"reviewer/{r.id}/", r,
+                              [cv for cv in claims if cv.claim.review.reviewer == r.id])
+                 for r in sorted(c.config.reviewers.values(), key=lambda r: r.id)]
     return Site(
         collection=c, built=built, claims=claims, entities=entities, sources=sources,
-        findings=finding_views, documents=documents,
+        findings=finding_views, documents=documents, reviewers=reviewers,
         verdict_chart=bar_chart(verdict_counts(claims), "verdict", "Claims by verdict"),
         entity_chart=bar_chart(entity_counts(claims, c.entities), "entity",
                                "Claims by subject entity"),

@@ -25,6 +25,7 @@ from .choices import EXPORT_FORMATS
 from .claimdata import data_feed
 from .errors import KbError, UsageError
 from .figures import prose
+from .history import read_history
 from .layout import (
     ATOM_PATH,
     FEED_PATH,
@@ -69,9 +70,15 @@ def environment() -> Environment:
     env.globals["page_url"] = page_url
     env.globals["kb_namespace"] = NS
     env.globals["tier_of"] = tier
+    env.globals["verdict_name"] = verdict_name
     env.globals["kind_label"] = kind_label
     env.globals["tier_labels"] = TIER_LABELS
     return env
+
+
+def verdict_name(slug: str) -> str:
+    """A verdict's label; a slug from an old commit that is no longer a verdict, as written."""
+    return LABELS.get(slug, slug)
 
 
 def build_date(c: Collection, environ: Mapping[str, str] = os.environ) -> str:
@@ -157,6 +164,7 @@ def render_site(checked: Checked, built: str) -> Rendered:
     before writing the pages."""
     c = checked.collection
     site = build_site(c, checked.report.findings, built)
+    site.history = read_history(c.root)
     gc.freeze()  # the views live as long as the build (see kb.pipeline.check)
     feed = data_feed(c, [cv.claim for cv in site.claims], built)
     feed_text = json.dumps(feed, ensure_ascii=False, indent=1) + "\n"
@@ -168,6 +176,9 @@ def render_site(checked: Checked, built: str) -> Rendered:
              PageJob("method/index.html", "method.html", "method", {"method": method_view()}),
              PageJob("search/index.html", "search.html", "search"),
              PageJob("entity/index.html", "entities.html", "entities"),
+             PageJob("about/index.html", "about.html", "method"),
+             PageJob("corrections/index.html", "corrections.html", "method"),
+             PageJob("history/index.html", "history.html", "method"),
              PageJob(NOT_FOUND_PAGE, "404.html", "", root=root_path(c.config.site_url))]
     pages += [PageJob(page_path("claim", cv.id), "claim.html", "claims", {"cv": cv})
               for cv in site.claims]
@@ -177,6 +188,13 @@ def render_site(checked: Checked, built: str) -> Rendered:
               for sv in site.sources]
     pages += [PageJob(page_path("finding", fv.id), "finding.html", "findings", {"fv": fv})
               for fv in site.findings]
+    pages += [PageJob(page_path("reviewer", rv.id), "reviewer.html", "method", {"rv": rv})
+              for rv in site.reviewers]
+    pages += [PageJob(page_path("document", doc.id), "document.html", "evidence",
+                      {"doc": doc, "statements": statements})
+              for doc, statements in site.documents]
+    pages += [PageJob(ev.url + "index.html", "statement.html", "evidence", {"ev": ev})
+              for _, statements in site.documents for ev in statements]
     out = {}
     for sv in site.sources:
         out[sv.text_file] = sv.source.text.encode("utf-8")

@@ -237,10 +237,11 @@ class _Kb:
 
     def nodes(self, kind: str) -> list[str]:
         """The ids of every node of a page kind in the graph."""
-        types = {"claim": KB.Claim, "entity": KB.Entity, "source": SCHEMA.NewsArticle,
-                 "finding": KB.Finding}
+        types = {"claim": (KB.Claim,), "entity": (KB.Entity,), "source": (SCHEMA.NewsArticle,),
+                 "finding": (KB.Finding,), "reviewer": (SCHEMA.Person, SCHEMA.Organization),
+                 "document": (KB.EvidenceDocument,), "evidence": (KB.EvidenceStatement,)}
         out = []
-        for node in self.typed.get(str(types[kind]), ()):
+        for node in (n for t in types[kind] for n in self.typed.get(str(t), ())):
             split = self.iris.kind_and_id(node)
             if split and split[0] == kind and "#" not in node:
                 out.append(split[1])
@@ -526,7 +527,23 @@ def claim_review_problems(kb: _Kb, path: str, doc, context: bool = True) -> Iter
         if value in (None, "", [], {}):
             yield _problem(path, f"JSON-LD ClaimReview lacks {'.'.join(fields)} (Google "
                            "requires it)")
+    yield from _unresolved_ids(kb, path, doc)
     yield from _triples_in_graph(kb, path, {**doc, "@context": "https://schema.org"})
+
+
+def _unresolved_ids(kb: _Kb, path: str, doc: dict) -> Iterator[Problem]:
+    """The review's author and the evidence it is based on are named by @ids that are the
+    addresses of pages of this site (the inventory check makes sure each such page exists)."""
+    named = [("author", doc.get("author"))]
+    named += [("isBasedOn", ref) for ref in doc.get("isBasedOn") or []]
+    for field_name, ref in named:
+        ident = ref.get("@id") if isinstance(ref, dict) else None
+        split = kb.iris.kind_and_id(ident) if isinstance(ident, str) else None
+        url = kb.c.config.site_url + "".join(f"{p}/" for p in split) if split else None
+        if (not isinstance(ident, str) or split is None or split[0] not in PAGE_KINDS
+                or "#" in ident or url != ident + "/"):
+            yield _problem(path, f"JSON-LD {field_name} @id {ident!r} is not the address of a "
+                           "page of this site")
 
 
 def _triples_in_graph(kb: _Kb, path: str, doc: dict) -> Iterator[Problem]:

@@ -1,0 +1,146 @@
+"""The site for citation and reuse (issue 14, part 10).
+
+Each test reads the seed site built once: the ClaimReview's author and evidence @ids are
+addresses of pages of the site, and the site check fails when one of them is not.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+from lxml import etree
+
+from kb.build import build
+from kb.siteverify import verify_site
+
+
+@pytest.fixture(scope="module")
+def seed(tmp_path_factory):
+    """(site folder, checked collection) of the seed, built once for this module."""
+    claims = tmp_path_factory.mktemp("citation") / "claims"
+    shutil.copytree(ROOT / "claims", claims)
+    result = build(claims, claims.parent / "site")
+    return result.out, result.checked
+
+
+def page_tree(path: Path):
+    return etree.fromstring(path.read_bytes(), etree.HTMLParser())
+
+
+def text_of(el) -> str:
+    return " ".join("".join(el.itertext()).split())
+
+
+def claim_review(out: Path, ident: str) -> dict:
+    tree = page_tree(out / "claim" / ident / "index.html")
+    [script] = tree.findall(".//script[@type='application/ld+json']")
+    return json.loads(script.text)
+
+
+def page_of(out: Path, site_url: str, iri: str) -> Path:
+    """The page an @id names, read as an address under site_url."""
+    assert iri.startswith(site_url), f"{iri} is not under {site_url}"
+    return out / iri[len(site_url):] / "index.html"
+
+
+# -- 1. the reviewer and evidence @ids resolve to pages ------------------------------------------
+
+
+def test_reviewer_and_evidence_ids_are_pages_of_the_site(seed):
+    out, checked = seed
+    c = checked.collection
+    site_url = c.config.site_url
+    claim = c.claims["tesla-highest-revenue-year"]
+    review = claim_review(out, claim.id)
+    author = page_tree(page_of(out, site_url, review["author"]["@id"]))
+    assert text_of(author.find(".//h1")) == c.config.reviewers[claim.review.reviewer].name
+    reviewed = {a.get("href") for a in author.iter("a")}
+    assert "../../claim/tesla-highest-revenue-year/" in reviewed
+    signed = [x.id for x in c.claims.values() if x.review.reviewer == claim.review.reviewer]
+    assert len([h for h in reviewed if h and h.startswith("../../claim/")]) == len(signed)
+    assert [ref["@id"] for ref in review["isBasedOn"]] == [
+        f"{site_url}evidence/{e}" for e in claim.review.evidence]
+    ev = c.evidence[claim.review.evidence[0]]
+    doc = c.documents[ev.document]
+    statement = page_tree(page_of(out, site_url, review["isBasedOn"][0]["@id"]))
+    links = {a.get("href") for a in statement.iter("a")}
+    assert f"../../document/{doc.id}/" in links
+    assert "../../claim/tesla-highest-revenue-year/" in links
+    document = text_of(page_tree(out / "document" / doc.id / "index.html").find(".//main"))
+    for want in (doc.title, doc.publisher, "Tier", f"Retrieved {doc.retrieved}", ev.id,
+                 "Bears on"):
+        assert want in document, f"{want!r} not on the document page:\n{document}"
+    assert ev.quote[:14] in document  # a table row is shown as cells: its label starts it
+
+
+def test_an_evidence_id_without_its_page_fails_the_site_check(seed, tmp_path):
+    out, checked = seed
+    site = tmp_path / "site"
+    shutil.copytree(out, site)
+    claim = checked.collection.claims["tesla-highest-revenue-year"]
+    ev = claim.review.evidence[0]
+    shutil.rmtree(site / "evidence" / ev)
+    page = site / "claim" / claim.id / "index.html"
+    base = checked.collection.config.base
+    text = page.read_text("utf-8").replace(f'"author": {{\n  "@id": "{base}reviewer/',
+                                           f'"author": {{\n  "@id": "{base}people/')
+    page.write_text(text, "utf-8")
+    problems = [str(p) for p in verify_site(checked, site)]
+    assert f"evidence/{ev}/index.html: evidence {ev}: missing: the graph has this evidence " \
+        "but the site has no page for it" in problems, "\n".join(problems)
+    assert f"claim/{claim.id}/index.html: JSON-LD author @id '{base}people/kb-editors' is not " \
+        "the address of a page of this site" in problems, "\n".join(problems)
+
+
+# -- 2. about, corrections and update history ----------------------------------------------------
+
+
+def git(folder: Path, *args: str, when: str = "2026-11-01T10:00:00+00:00") -> None:
+    env = {"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when, "PATH": os.environ["PATH"],
+           "HOME": str(folder)}
+    subprocess.run(["git", "-c", "user.name=Test", "-c", "user.email=t@example.org", *args],
+                   cwd=folder, env=env, check=True, capture_output=True)
+
+
+def test_corrections_and_history_come_from_the_claims_git_history(tmp_path):
+    claims = tmp_path / "claims"
+    shutil.copytree(ROOT / "claims", claims)
+    claims_file = claims / "sources" / "tesla-dojo-commentary" / "claims-1.yaml"
+    original = claims_file.read_text("utf-8")
+    head, sep, rest = original.partition("- id: tesla-revenue-2022\n")
+    first = rest.replace("verdict: accurate", "verdict: mostly-accurate", 1)
+    claims_file.write_text(head + sep + first, "utf-8")
+    git(claims, "init", "-q")
+    git(claims, "add", ".")
+    git(claims, "commit", "-q", "-m", "First publication")
+    claims_file.write_text(original, "utf-8")
+    git(claims, "commit", "-q", "-am", "Revenue 2022 re-reviewed",
+        when="2026-11-20T09:30:00+00:00")
+    out = build(claims, tmp_path / "site").out
+    main = text_of(page_tree(out / "corrections" / "index.html").find(".//main"))
+    assert "2026-11-20: Tesla's total revenue in 2022 was US$81.462 billion.: changed from " \
+        "Mostly accurate to Accurate; now ✓ Accurate what this means." in main, main
+    history = [text_of(li) for li in page_tree(out / "history" / "index.html").iter("li")
+               if li.find("time") is not None]
+    assert [h.split(" (")[0] for h in history] == [
+        "2026-11-20: Revenue 2022 re-reviewed", "2026-11-01: First publication"], history
+    footer = {a.get("href") for a in page_tree(out / "index.html").find(".//footer").iter("a")}
+    assert {"about/", "corrections/", "history/"} <= footer
+    about = text_of(page_tree(out / "about" / "index.html").find(".//main"))
+    assert "kb fact-check desk (organization)" in about and "How we rate claims" in about
+
+
+def test_a_build_outside_git_says_history_is_unavailable(seed):
+    out, _ = seed
+    history = text_of(page_tree(out / "history" / "index.html").find(".//main"))
+    assert "History unavailable: this site was not built from a version-controlled copy of " \
+        "the claims." in history
+    corrections = text_of(page_tree(out / "corrections" / "index.html").find(".//main"))
+    assert "no corrections are recorded here" in corrections
+    assert "changed from" not in corrections
