@@ -15,7 +15,7 @@ from rdflib import Graph
 
 from .choices import EXPORT_FORMATS
 from .claimdata import claim_slices
-from .graph import PREFIXES, KbGraph
+from .graph import PREFIXES, KbGraph, site_url
 from .iris import Iris
 from .layout import CLAIM_DATA, ONTOLOGY_PATH, claim_data_path, download_path
 from .model import Collection
@@ -23,17 +23,24 @@ from .oxterms import from_ox
 from .queries import plain, query_text
 
 CSV_COLUMNS = (
-    "id", "source", "subject", "property", "compared_with", "amount", "unit", "bound", "lower",
+    "id", "url", "source", "source_url", "subject", "subject_label", "property",
+    "property_label", "compared_with", "compared_with_label", "amount", "unit", "bound", "lower",
     "upper", "precision", "time_kind", "time_start", "time_end", "time_phrase", "confidence",
     "verdict", "quote", "start", "end", "normalised", "statement", "evidence", "iri",
 )
+CSV_BOM = "\ufeff"
 # The CSV's data dictionary, shown on the data page: what each column holds.
 CSV_DICTIONARY = {
     "id": "The claim's id; its page is claim/ID/ on this site.",
+    "url": "The address of the claim's review page on this site.",
     "source": "The id of the article the claim was made in.",
+    "source_url": "The address of the article's annotated page on this site.",
     "subject": "The id of the entity the claim is about (see the entity pages).",
+    "subject_label": "The English name of that entity.",
     "property": "The id of the property claimed (see the vocabulary page).",
+    "property_label": "The English name of that property.",
     "compared_with": "For a comparison, the id of the other entity; else empty.",
+    "compared_with_label": "For a comparison, the English name of the other entity; else empty.",
     "amount": "The amount claimed, in base units (亿 = 10⁸ resolved); for a range, its midpoint.",
     "unit": "The unit of amount, lower, upper and precision (USD, CNY, FLOPS, count, year…).",
     "bound": "How the text bounds the amount: exact, approximately, at-least, more-than, "
@@ -75,8 +82,12 @@ def serialize(collection: Collection, graph: KbGraph, fmt: str,
 
 
 def claims_csv(collection: Collection, graph: KbGraph) -> str:
-    """One row per claim, read from the graph (not the YAML) so the CSV is the graph's."""
+    """One row per claim, read from the graph (not the YAML) so the CSV is the graph's.
+
+    It starts with a byte-order mark: without one, Excel reads UTF-8 as the local code page
+    and garbles the Chinese quotes (csv readers take it with encoding='utf-8-sig')."""
     out = io.StringIO()
+    out.write(CSV_BOM)
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     base = collection.config.base
@@ -89,6 +100,9 @@ def claims_csv(collection: Collection, graph: KbGraph) -> str:
         # GROUP_CONCAT yields full IRIs in no set order; the CSV lists sorted ids.
         row["evidence"] = " ".join(sorted(e.removeprefix(evidence_base)
                                           for e in row["evidence"].split()))
+        # The pages' addresses as the site publishes them (site_url may differ from the base).
+        row["url"] = str(site_url(collection, "claim", row["id"]))
+        row["source_url"] = str(site_url(collection, "source", row["source"]))
         writer.writerow({k: row.get(k, "") for k in CSV_COLUMNS})
     return out.getvalue()
 

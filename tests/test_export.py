@@ -12,7 +12,7 @@ from helpers import assert_datasets_isomorphic, assert_isomorphic, union_graph
 from rdflib import RDF, Dataset, Graph
 
 from kb.choices import EXPORT_FORMATS
-from kb.export import serialize
+from kb.export import CSV_BOM, serialize
 from kb.graph import build_graph
 from kb.load import load
 from kb.vocab import KB
@@ -49,7 +49,9 @@ def test_pyoxigraph_parses_exports(kb_seed, fmt, ox_format):
 
 def test_csv_has_one_row_per_claim_matching_the_graph(kb_seed):
     collection, graph = kb_seed
-    rows = list(csv.DictReader(io.StringIO(serialize(collection, graph, "csv"))))
+    text = serialize(collection, graph, "csv")
+    assert text.startswith(CSV_BOM), repr(text[:20])
+    rows = list(csv.DictReader(io.StringIO(text.removeprefix(CSV_BOM))))
     assert sorted(r["id"] for r in rows) == sorted(collection.claims)
     for row in rows:
         claim = collection.claims[row["id"]]

@@ -6,6 +6,7 @@ addresses of pages of the site, and the site check fails when one of them is not
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shutil
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
+from helpers import invoke
 from lxml import etree
 
 from kb.build import build
@@ -144,3 +146,32 @@ def test_a_build_outside_git_says_history_is_unavailable(seed):
     corrections = text_of(page_tree(out / "corrections" / "index.html").find(".//main"))
     assert "no corrections are recorded here" in corrections
     assert "changed from" not in corrections
+
+
+# -- 3. the claims CSV: labels, page addresses, and a BOM for Excel ------------------------------
+
+
+def test_claims_csv_has_labels_page_urls_and_a_bom_for_excel(seed, tmp_path):
+    out, checked = seed
+    target = tmp_path / "claims.csv"
+    invoke("export", "--claims", str(ROOT / "claims"), "--format", "csv", "-o", str(target))
+    data = target.read_bytes()
+    assert data[:3] == b"\xef\xbb\xbf", data[:20]
+    assert (out / "data" / "kb.csv").read_bytes() == data
+    with target.open(encoding="utf-8-sig", newline="") as f:
+        rows = {row["id"]: row for row in csv.DictReader(f)}
+    site_url = checked.collection.config.site_url
+    row = rows["tesla-revenue-2022"]
+    assert {k: row[k] for k in ("url", "source_url", "subject_label", "property_label",
+                                "compared_with_label", "quote")} == {
+        "url": f"{site_url}claim/tesla-revenue-2022/",
+        "source_url": f"{site_url}source/tesla-dojo-commentary/",
+        "subject_label": "Tesla", "property_label": "total revenue",
+        "compared_with_label": "", "quote": "总营收 814.62 亿好意思元"}
+    for ident, row in rows.items():
+        assert (out / row["url"].removeprefix(site_url) / "index.html").is_file(), ident
+        assert (out / row["source_url"].removeprefix(site_url) / "index.html").is_file(), ident
+        assert bool(row["compared_with"]) == bool(row["compared_with_label"]), ident
+    dictionary = text_of(page_tree(out / "data" / "index.html").find(".//main"))
+    for column in ("url", "source_url", "subject_label", "property_label", "compared_with_label"):
+        assert f" {column} " in f" {dictionary} ", column

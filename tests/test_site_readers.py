@@ -584,7 +584,7 @@ def test_the_data_page_explains_every_column_of_the_csv(seed):
     import csv
 
     out, _ = seed
-    with (out / "data" / "kb.csv").open(encoding="utf-8", newline="") as f:
+    with (out / "data" / "kb.csv").open(encoding="utf-8-sig", newline="") as f:
         header = next(csv.reader(f))
     tree = page_tree(out / "data" / "index.html")
     [dictionary] = [dl for dl in tree.iter("dl")
