@@ -11,9 +11,10 @@ from typing import Any
 import pyoxigraph as ox
 from markupsafe import Markup
 
+from .choices import EXPORT_FORMATS
 from .graph import VERDICT_RATINGS, KbGraph, site_url
 from .iris import Iris
-from .layout import FEED_PATH
+from .layout import FEED_PATH, ONTOLOGY_PATH, download_path
 from .model import Claim, Collection
 
 SCHEMA_CONTEXT = "https://schema.org"
@@ -101,6 +102,37 @@ def data_feed(c: Collection, claims: list[Claim], modified: str) -> dict[str, An
         "dateModified": modified,
         "dataFeedElement": elements,
     }
+
+
+def dataset_jsonld(c: Collection) -> dict[str, Any]:
+    """The collection as a schema.org Dataset, with one distribution per download: the data
+    page carries it, and the site check compares it with this, made again from the graph's
+    collection."""
+    iris = Iris(c.config.base)
+    files = [(download_path(f.ext), f.media, f.name) for f in EXPORT_FORMATS.values()]
+    files += [(ONTOLOGY_PATH, "text/turtle", "Vocabulary (Turtle)"),
+              (FEED_PATH, "application/ld+json", "ClaimReview feed (JSON-LD)")]
+    dates = [cl.review.date for cl in c.claims.values() if cl.review is not None]
+    doc: dict[str, Any] = {
+        "@context": SCHEMA_CONTEXT,
+        "@type": "Dataset",
+        "@id": str(iris.dataset()),
+        "name": c.config.title,
+        "url": c.config.site_url,
+        "license": c.config.license_url,
+        "creator": [{"@id": str(iris.reviewer(r.id)),
+                     "@type": "Person" if r.kind == "person" else "Organization",
+                     "name": r.name}
+                    for r in sorted(c.config.reviewers.values(), key=lambda r: r.id)],
+        "distribution": [{"@type": "DataDownload", "name": name, "encodingFormat": media,
+                          "contentUrl": c.config.site_url + path}
+                         for path, media, name in files],
+    }
+    if c.config.description:
+        doc["description"] = c.config.description
+    if dates:  # the newest review: the collection's last change a reader can see
+        doc["dateModified"] = max(dates).isoformat()
+    return doc
 
 
 def script_json(value: Any) -> Markup:

@@ -22,7 +22,7 @@ from xml.sax.saxutils import escape
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from .choices import EXPORT_FORMATS
-from .claimdata import data_feed
+from .claimdata import data_feed, dataset_jsonld, script_json
 from .errors import KbError, UsageError
 from .figures import prose
 from .history import read_history
@@ -171,7 +171,8 @@ def render_site(checked: Checked, built: str) -> Rendered:
     pages = [PageJob("index.html", "overview.html", "overview"),
              PageJob("findings/index.html", "findings.html", "findings"),
              PageJob("evidence/index.html", "evidence.html", "evidence"),
-             PageJob("data/index.html", "data.html", "data"),
+             PageJob("data/index.html", "data.html", "data",
+                     {"dataset_ld": script_json(dataset_jsonld(c))}),
              PageJob("vocabulary/index.html", "vocabulary.html", "data"),
              PageJob("method/index.html", "method.html", "method", {"method": method_view()}),
              PageJob("search/index.html", "search.html", "search"),

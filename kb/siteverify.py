@@ -33,7 +33,7 @@ import pyoxigraph as ox
 from lxml import etree
 
 from .choices import EXPORT_FORMATS
-from .claimdata import offline
+from .claimdata import dataset_jsonld, offline
 from .errors import KbError, Origin, Problem, ProblemsError
 from .export import RDF_FORMATS, claim_files, download_files
 from .figures import FIGURE_PROPS, FigureProp, display, lexical, prose
@@ -193,6 +193,9 @@ def _article_text(el, out: list[str], marks: list[Mark]) -> str:
 
 
 # -- the knowledge base side ---------------------------------------------------------------------
+
+
+DATASET_PAGE = "data/index.html"  # the page whose JSON-LD is the Dataset
 
 
 class _Kb:
@@ -495,12 +498,17 @@ def jsonld_problems(kb: _Kb, page: Page) -> Iterator[Problem]:
     claim_page = len(parts) == 3 and parts[0] == "claim" and parts[2] == "index.html"
     if claim_page and not page.jsonld:
         yield _problem(page.path, "has no ClaimReview JSON-LD", "claim", parts[1])
+    if page.path == DATASET_PAGE and len(page.jsonld) != 1:
+        yield _problem(page.path, f"has {len(page.jsonld)} JSON-LD scripts, not one Dataset")
     for text in page.jsonld:
         try:
             doc = json.loads(text)
         except json.JSONDecodeError as exc:
             yield _problem(page.path, f"JSON-LD does not parse: {exc.msg} at line {exc.lineno} "
                            f"column {exc.colno} of the script")
+            continue
+        if page.path == DATASET_PAGE:
+            yield from dataset_problems(kb, page.path, doc)
             continue
         if claim_page:
             want = str(kb.iris.claim(parts[1]))
@@ -509,6 +517,26 @@ def jsonld_problems(kb: _Kb, page: Page) -> Iterator[Problem]:
                 yield _problem(page.path, f"JSON-LD reviews {got!r}, not this page's claim "
                                f"{want!r}", "claim", parts[1])
         yield from claim_review_problems(kb, page.path, doc)
+
+
+def dataset_problems(kb: _Kb, path: str, doc) -> Iterator[Problem]:
+    """The data page's Dataset is the one the collection gives, its own facts are the graph's
+    collection node's, its creators' @ids are pages and each distribution is a file here."""
+    want = dataset_jsonld(kb.c)
+    if not isinstance(doc, dict):
+        yield _problem(path, f"JSON-LD is a {type(doc).__name__}, not a Dataset")
+        return
+    wrong = [key for key in sorted(set(doc) | set(want)) if doc.get(key) != want.get(key)]
+    for key in wrong:
+        got, expected = (json.dumps(d.get(key), ensure_ascii=False) for d in (doc, want))
+        yield _problem(path, f"Dataset JSON-LD gives {key} {got}, the collection gives "
+                       f"{expected}")
+    if wrong:
+        return
+    own = {k: v for k, v in doc.items() if k not in ("creator", "distribution", "dateModified")}
+    yield from _triples_in_graph(kb, path, own)
+    for creator in doc["creator"]:
+        yield from _unresolved_ids(kb, path, {"author": creator})
 
 
 def claim_review_problems(kb: _Kb, path: str, doc, context: bool = True) -> Iterator[Problem]:

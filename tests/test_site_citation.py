@@ -175,3 +175,49 @@ def test_claims_csv_has_labels_page_urls_and_a_bom_for_excel(seed, tmp_path):
     dictionary = text_of(page_tree(out / "data" / "index.html").find(".//main"))
     for column in ("url", "source_url", "subject_label", "property_label", "compared_with_label"):
         assert f" {column} " in f" {dictionary} ", column
+
+
+# -- 4. the data page's schema.org Dataset -------------------------------------------------------
+
+
+def dataset_of(page: Path) -> dict:
+    [script] = page_tree(page).findall(".//script[@type='application/ld+json']")
+    return json.loads(script.text)
+
+
+def test_data_page_describes_the_downloads_as_a_dataset(seed):
+    out, checked = seed
+    c = checked.collection
+    site_url = c.config.site_url
+    dataset = dataset_of(out / "data" / "index.html")
+    assert (dataset["@type"], dataset["name"], dataset["license"], dataset["description"]) == (
+        "Dataset", c.config.title, c.config.license_url, c.config.description)
+    assert dataset["dateModified"] == max(cl.review.date for cl in c.claims.values()).isoformat()
+    offered = {a.get("href").removeprefix("../") for a in
+               page_tree(out / "data" / "index.html").iter("a")
+               if (a.get("href") or "").startswith("../data/") and a.get("href") != "../data/"}
+    urls = {d["contentUrl"].removeprefix(site_url): d["encodingFormat"]
+            for d in dataset["distribution"]}
+    assert set(urls) >= {"data/kb.trig", "data/kb.ttl", "data/kb.nq", "data/kb.jsonld",
+                         "data/kb.csv", "data/ontology.ttl"}
+    assert urls["data/kb.csv"] == "text/csv" and urls["data/kb.ttl"] == "text/turtle"
+    for path in urls:
+        assert (out / path).is_file(), path
+    assert offered <= set(urls), offered - set(urls)
+    [creator] = dataset["creator"]
+    assert page_of(out, site_url, creator["@id"]).is_file()
+
+
+def test_a_dataset_that_differs_from_the_collection_fails_the_site_check(seed, tmp_path):
+    out, checked = seed
+    site = tmp_path / "site"
+    shutil.copytree(out, site)
+    page = site / "data" / "index.html"
+    newest = max(cl.review.date for cl in checked.collection.claims.values()).isoformat()
+    text = page.read_text("utf-8")
+    assert f'"dateModified": "{newest}"' in text
+    page.write_text(text.replace(f'"dateModified": "{newest}"', '"dateModified": "2030-01-01"'),
+                    "utf-8")
+    problems = [str(p) for p in verify_site(checked, site)]
+    assert problems == [f'data/index.html: Dataset JSON-LD gives dateModified "2030-01-01", the '
+                        f'collection gives "{newest}"'], problems
