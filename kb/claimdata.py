@@ -64,7 +64,7 @@ def claim_review(c: Collection, claim: Claim) -> dict[str, Any]:
         "@id": str(Iris.part(node, "review")),
         "url": str(site_url(c, "claim", claim.id)),
         "headline": claim.headline,
-        "claimReviewed": claim.statement,
+        "claimReviewed": claim.claim_reviewed,
         "reviewBody": review.explanation,
         "datePublished": review.date.isoformat(),
         "author": author,

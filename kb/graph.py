@@ -432,7 +432,7 @@ class _Builder:
         add(g, n, SCHEMA.review, rnode)
         add(g, rnode, RDF.type, SCHEMA.ClaimReview)
         add(g, rnode, SCHEMA.itemReviewed, n)
-        add(g, rnode, SCHEMA.claimReviewed, text(claim.statement, "en"))
+        add(g, rnode, SCHEMA.claimReviewed, text(claim.claim_reviewed, "en"))
         add(g, rnode, SCHEMA.reviewBody, text(review.explanation, "en"))
         # The headline pages and shares lead with: the verdict and, for a wrong claim, the fix.
         add(g, rnode, SCHEMA.headline, text(claim.headline, "en"))

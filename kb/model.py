@@ -259,6 +259,12 @@ class Claim(Statement):
     about: tuple[str, ...] = ()
 
     @property
+    def claim_reviewed(self) -> str:
+        """The statement as a ClaimReview's claimReviewed: at most CLAIM_REVIEWED_CHARS, cut at
+        a word boundary with an ellipsis when longer (the full statement stays kb:statement)."""
+        return cut_at_word(self.statement, CLAIM_REVIEWED_CHARS)
+
+    @property
     def headline(self) -> str:
         """Its review's headline, verdict first (see verdicts.review_headline)."""
         if self.review is None:
@@ -292,6 +298,22 @@ class IgnoredMention:
     def id(self) -> str:
         """A stable id from the offsets: ignored mentions have no author-chosen id."""
         return f"{self.start}-{self.end}"
+
+
+# Google advises a claimReviewed of at most 75 characters: longer ones are cut in results.
+CLAIM_REVIEWED_CHARS = 75
+_TRAILING = " ,;:–—-("
+
+
+def cut_at_word(text: str, limit: int) -> str:
+    """text if it fits in limit characters; else its longest run of whole words that fits
+    with a trailing '…' (a single word longer than that is cut inside it)."""
+    if len(text) <= limit:
+        return text
+    room = text[:limit - 1]  # one character is left for the ellipsis
+    if text[limit - 1] != " " and " " in room:  # the cut falls inside a word: drop it
+        room = room.rsplit(" ", 1)[0]
+    return (room.rstrip(_TRAILING) or text[:limit - 1]) + "…"
 
 
 @dataclass(frozen=True)

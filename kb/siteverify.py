@@ -54,6 +54,7 @@ from .layout import (
     download_path,
     page_path,
 )
+from .model import CLAIM_REVIEWED_CHARS
 from .parallel import map_chunks
 from .pipeline import Checked
 from .queries import term_slug
@@ -555,6 +556,10 @@ def claim_review_problems(kb: _Kb, path: str, doc, context: bool = True) -> Iter
         if value in (None, "", [], {}):
             yield _problem(path, f"JSON-LD ClaimReview lacks {'.'.join(fields)} (Google "
                            "requires it)")
+    reviewed = doc.get("claimReviewed")
+    if isinstance(reviewed, str) and len(reviewed) > CLAIM_REVIEWED_CHARS:
+        yield _problem(path, f"JSON-LD claimReviewed is {len(reviewed)} characters, more than "
+                       f"the {CLAIM_REVIEWED_CHARS} Google advises")
     yield from _unresolved_ids(kb, path, doc)
     yield from _triples_in_graph(kb, path, {**doc, "@context": "https://schema.org"})
 

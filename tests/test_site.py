@@ -566,7 +566,7 @@ def test_quote_with_script_tags_and_quotes_renders_inertly(tmp_path):
     for shown in (claim.quote, claim.normalised, claim.statement, claim.review.explanation):
         assert shown in text
     [review] = jsonld(page)
-    assert review["claimReviewed"] == claim.statement
+    assert review["claimReviewed"] == claim.claim_reviewed
     assert review["reviewBody"] == claim.review.explanation
     assert review["author"]["name"] == c.config.reviewers["tester"].name
     assert review["itemReviewed"]["appearance"]["headline"] == c.sources["xss-article"].title

@@ -221,3 +221,42 @@ def test_a_dataset_that_differs_from_the_collection_fails_the_site_check(seed, t
     problems = [str(p) for p in verify_site(checked, site)]
     assert problems == [f'data/index.html: Dataset JSON-LD gives dateModified "2030-01-01", the '
                         f'collection gives "{newest}"'], problems
+
+
+# -- 5. claimReviewed fits the 75 characters Google advises --------------------------------------
+
+
+def test_claim_reviewed_is_at_most_75_characters_cut_at_a_word(seed):
+    out, checked = seed
+    long = 0
+    for claim in checked.collection.claims.values():
+        reviewed = claim_review(out, claim.id)["claimReviewed"]
+        assert len(reviewed) <= 75, (claim.id, reviewed)
+        if len(claim.statement) <= 75:
+            assert reviewed == claim.statement
+            continue
+        long += 1
+        kept = reviewed.removesuffix("…")
+        assert reviewed.endswith("…") and claim.statement.startswith(kept), (claim.id, reviewed)
+        assert claim.statement[len(kept)] in " ,;:", (claim.id, reviewed)  # a word boundary
+        page = text_of(page_tree(out / "claim" / claim.id / "index.html").find(".//main"))
+        assert claim.statement in page, claim.id  # the full statement stays on its page
+    assert long == 26  # the seed's statements over 75 characters (issue 14)
+    review = claim_review(out, "spacex-valuation-2025-cny")["claimReviewed"]
+    assert review == "Hurun's 2025 Global Unicorn Index, published in June 2025, valued SpaceX…"
+
+
+def test_a_long_claim_reviewed_fails_the_site_check(seed, tmp_path):
+    out, checked = seed
+    site = tmp_path / "site"
+    shutil.copytree(out, site)
+    claim = checked.collection.claims["spacex-valuation-2025-cny"]
+    page = site / "claim" / claim.id / "index.html"
+    text = page.read_text("utf-8")
+    short = json.dumps(claim.claim_reviewed, ensure_ascii=False)
+    assert f'"claimReviewed": {short}' in text
+    page.write_text(text.replace(f'"claimReviewed": {short}',
+                                 f'"claimReviewed": {json.dumps(claim.statement)}'), "utf-8")
+    problems = [str(p) for p in verify_site(checked, site)]
+    assert f"claim/{claim.id}/index.html: JSON-LD claimReviewed is {len(claim.statement)} " \
+        "characters, more than the 75 Google advises" in problems, problems
