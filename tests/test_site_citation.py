@@ -260,3 +260,12 @@ def test_a_long_claim_reviewed_fails_the_site_check(seed, tmp_path):
     problems = [str(p) for p in verify_site(checked, site)]
     assert f"claim/{claim.id}/index.html: JSON-LD claimReviewed is {len(claim.statement)} " \
         "characters, more than the 75 Google advises" in problems, problems
+
+
+def test_a_claim_page_links_each_cited_evidence_to_its_own_page(seed):
+    out, checked = seed
+    claim = checked.collection.claims["tesla-highest-revenue-year"]
+    links = {a.get("href") for a in
+             page_tree(out / "claim" / claim.id / "index.html").iter("a")}
+    for ev in claim.review.evidence:
+        assert f"../../evidence/{ev}/" in links, ev
