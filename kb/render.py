@@ -21,12 +21,14 @@ from xml.sax.saxutils import escape
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from .cards import CARD_SIZE, Card, draw_card
 from .choices import EXPORT_FORMATS
 from .claimdata import data_feed
 from .errors import KbError, UsageError
 from .figures import prose
 from .layout import (
     ATOM_PATH,
+    CARD_NAME,
     FEED_PATH,
     JSON_FEED_PATH,
     NOT_FOUND_PAGE,
@@ -36,6 +38,7 @@ from .layout import (
     STATIC_DIR,
     STATIC_FILES,
     UNLISTED_PAGES,
+    card_path,
     download_path,
     page_path,
 )
@@ -71,6 +74,8 @@ def environment() -> Environment:
     env.globals["tier_of"] = tier
     env.globals["kind_label"] = kind_label
     env.globals["tier_labels"] = TIER_LABELS
+    env.globals["card_name"] = CARD_NAME
+    env.globals["card_size"] = CARD_SIZE
     return env
 
 
@@ -145,6 +150,10 @@ class Rendered:
         def chunk(part: Sequence[PageJob]) -> None:
             for job in part:
                 (folder / job.path).write_bytes(self.render(job))
+                cv = job.context.get("cv")
+                if cv is not None:  # drawn here, in the page workers: a card costs ~25 ms
+                    (folder / card_path(cv.id)).write_bytes(draw_card(claim_card(
+                        cv, self.site.collection.config.title)))
 
         map_chunks(chunk, jobs)
         return [job.path for job in jobs]
@@ -188,6 +197,11 @@ def render_site(checked: Checked, built: str) -> Rendered:
                            ).encode("utf-8")
     out.update(static_files())
     return Rendered(site, pages, out)
+
+
+def claim_card(cv: ClaimView, site_title: str) -> Card:
+    """What a claim's verdict card shows: its verdict, its review's headline, the site."""
+    return Card(cv.id, cv.verdict, cv.headline, site_title)
 
 
 def root_path(site_url: str) -> str:

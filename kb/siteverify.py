@@ -32,6 +32,7 @@ from urllib.parse import unquote, urlsplit
 import pyoxigraph as ox
 from lxml import etree
 
+from .cards import CARD_SIZE, CLAIM_KEY, HEADLINE_KEY, VERDICT_KEY, read_card
 from .choices import EXPORT_FORMATS
 from .claimdata import offline
 from .errors import KbError, Origin, Problem, ProblemsError
@@ -50,6 +51,7 @@ from .layout import (
     SEARCH_DIR,
     SITEMAP_PATH,
     UNLISTED_PAGES,
+    card_path,
     claim_data_path,
     download_path,
     page_path,
@@ -109,6 +111,7 @@ class Page:
     title: str = ""
     h1: list[str] = field(default_factory=list)
     canonical: str | None = None
+    meta: dict[str, str] = field(default_factory=dict)  # the share tags: og:image, twitter:card
 
 
 _LINK_ATTRS = {"a": "href", "link": "href", "script": "src", "img": "src", "form": "action",
@@ -125,7 +128,8 @@ _IGNORED_HTML_ERRORS = frozenset({"DTD_ID_REDEFINED"})
 # the site check.
 _IDS = etree.XPath("//@id")
 _COUNTS = etree.XPath("//*[starts-with(@id, 'count-')]")
-_TAGS = (*_LINK_ATTRS, "data", "div", "title", "h1")
+_TAGS = (*_LINK_ATTRS, "data", "div", "title", "h1", "meta")
+_SHARE_TAGS = ("og:image", "twitter:image", "twitter:card")
 
 
 def read_page(path: str, data: bytes) -> Page:
@@ -158,6 +162,8 @@ def read_page(path: str, data: bytes) -> Page:
             page.title = _text(el)
         elif tag == "h1":
             page.h1.append(_text(el).strip())
+        elif tag == "meta" and (name := get("property") or get("name")) in _SHARE_TAGS:
+            page.meta[name] = get("content", "")
         elif tag == "script" and get("type") == "application/ld+json":
             page.jsonld.append(el.text or "")
         elif tag == "div" and "article-text" in get("class", "").split():
@@ -329,6 +335,7 @@ def _check_pages(kb: _Kb, root: Path, paths: Sequence[str]) -> tuple[list[Proble
         problems += article_problems(kb, page)
         problems += headline_problems(kb, page)
         problems += canonical_problems(kb, page)
+        problems += card_problems(kb, root, page)
         linked.append(Page(page.path, ids=page.ids, links=sorted(set(page.links))))
     return problems, linked
 
@@ -655,6 +662,47 @@ def canonical_problems(kb: _Kb, page: Page) -> Iterator[Problem]:
         if url is not None and url != page.canonical:
             yield _problem(page.path, f"canonical URL {page.canonical!r} is not the "
                            f"ClaimReview's url {url!r}", "claim", parts[1])
+
+
+def card_problems(kb: _Kb, root: Path, page: Page) -> Iterator[Problem]:
+    """A claim page names its verdict card as og:image and twitter:image, and the card is a
+    PNG of the stated size that carries the claim's id, verdict and headline as the graph has
+    them (a card drawn for another claim, or before a verdict changed, is caught)."""
+    parts = page.path.split("/")
+    if len(parts) != 3 or parts[0] != "claim":
+        return
+    ident = parts[1]
+    want_url = kb.c.config.site_url + card_path(ident)
+    for name, want in (("og:image", want_url), ("twitter:image", want_url),
+                       ("twitter:card", "summary_large_image")):
+        if page.meta.get(name) != want:
+            yield _problem(page.path, f"{name} is {page.meta.get(name)!r}, it must be {want!r}",
+                           "claim", ident)
+    rel = card_path(ident)
+    data = _read_bytes(root, rel)
+    if data is None:
+        yield _problem(rel, "missing: the claim's verdict card", "claim", ident)
+        return
+    try:
+        size, chunks = read_card(data)
+    except ValueError as exc:
+        yield _problem(rel, f"the verdict card is {exc}", "claim", ident)
+        return
+    if size != CARD_SIZE:
+        yield _problem(rel, f"the verdict card is {size[0]}x{size[1]} pixels, it must be "
+                       f"{CARD_SIZE[0]}x{CARD_SIZE[1]}", "claim", ident)
+    review = kb.value(str(kb.iris.claim(ident)), str(SCHEMA.review))
+    verdict = kb.value(review, str(KB.verdict)) if review else None
+    want_chunks: dict[str, str | None] = {
+        CLAIM_KEY: ident, VERDICT_KEY: term_slug(verdict) if verdict else None,
+        HEADLINE_KEY: None}
+    headline = kb.value(review, str(SCHEMA.headline)) if review else None
+    if headline is not None:  # as the page's H1 shows it (see headline_problems)
+        want_chunks[HEADLINE_KEY] = prose(headline)
+    for key, graph_has in want_chunks.items():
+        if graph_has is not None and chunks.get(key) != graph_has:
+            yield _problem(rel, f"the verdict card's {key} is {chunks.get(key)!r}, the graph "
+                           f"has {graph_has!r}", "claim", ident)
 
 
 def _read_xml(root: Path, path: str, what: str, found: list) -> Iterator[Problem]:
