@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 from PIL.PngImagePlugin import PngInfo
 
 from .verdicts import ICONS, LABELS, VERDICTS
@@ -160,5 +160,7 @@ def read_card(data: bytes) -> tuple[tuple[int, int], dict[str, str]]:
             image.load()  # reads every chunk, so a cut-off file fails here
             text = getattr(image, "text", {})  # PngImageFile's chunks; typeshed omits it
             return image.size, {str(k): str(v) for k, v in text.items()}
+    except UnidentifiedImageError:  # its message names a Python object: say what is wrong
+        raise ValueError("not a valid PNG: its header is cut off or damaged") from None
     except (OSError, SyntaxError) as exc:
         raise ValueError(f"not a valid PNG: {exc}") from None

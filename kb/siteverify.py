@@ -35,6 +35,7 @@ from lxml import etree
 from .cards import CARD_SIZE, CLAIM_KEY, HEADLINE_KEY, VERDICT_KEY, read_card
 from .choices import EXPORT_FORMATS
 from .claimdata import offline
+from .despin import fold_width, normalise
 from .errors import KbError, Origin, Problem, ProblemsError
 from .export import RDF_FORMATS, claim_files, download_files
 from .figures import FIGURE_PROPS, FigureProp, display, lexical, prose
@@ -107,7 +108,8 @@ class Page:
     figures: list[dict[str, str]] = field(default_factory=list)
     counts: dict[str, str] = field(default_factory=dict)
     jsonld: list[str] = field(default_factory=list)
-    articles: list[tuple[str, str, list[Mark]]] = field(default_factory=list)
+    # (source id, the verbatim text shown, its claim marks, the de-spun reading shown)
+    articles: list[tuple[str, str, list[Mark], str]] = field(default_factory=list)
     title: str = ""
     h1: list[str] = field(default_factory=list)
     canonical: str | None = None
@@ -117,6 +119,8 @@ class Page:
 _LINK_ATTRS = {"a": "href", "link": "href", "script": "src", "img": "src", "form": "action",
                "area": "href", "iframe": "src", "source": "src"}
 _HIDDEN_IN_TEXT = ("despun", "tag", "visually-hidden")
+# The de-spun reading hides the spun forms instead of their replacements.
+_HIDDEN_IN_DESPUN = frozenset(("spun-form", "tag", "visually-hidden"))
 
 
 # libxml2 reports these itself; duplicate ids are counted (and reported) separately.
@@ -169,7 +173,8 @@ def read_page(path: str, data: bytes) -> Page:
         elif tag == "div" and "article-text" in get("class", "").split():
             marks: list[Mark] = []
             text = _article_text(el, [], marks)
-            page.articles.append((get("data-source", ""), text, marks))
+            page.articles.append((get("data-source", ""), text, marks,
+                                  "".join(_despun_text(el, []))))
     return page
 
 
@@ -196,6 +201,18 @@ def _article_text(el, out: list[str], marks: list[Mark]) -> str:
         shown = "".join(out)[start:end]
         marks.append(Mark(el.get("data-claim"), start, end, shown, el.get("data-part") == "true"))
     return "".join(out)
+
+
+def _despun_text(el, out: list[str]) -> list[str]:
+    """The text an annotated article shows with its de-spun reading switched on."""
+    if el.text:
+        out.append(el.text)
+    for child in el:
+        if not (_classes(child) & _HIDDEN_IN_DESPUN):
+            _despun_text(child, out)
+        if child.tail:
+            out.append(child.tail)
+    return out
 
 
 # -- the knowledge base side ---------------------------------------------------------------------
@@ -561,7 +578,8 @@ def _triples_in_graph(kb: _Kb, path: str, doc: dict) -> Iterator[Problem]:
 
 def article_problems(kb: _Kb, page: Page) -> Iterator[Problem]:
     """An annotated text must be the stored text, with each claim marked at its anchor."""
-    for source_id, text, marks in page.articles:
+    for source_id, text, marks, despun in page.articles:
+        yield from _despun_problems(kb, page.path, source_id, text, despun)
         node = kb.iris.source_text(source_id)
         want = kb.value(node, str(KB.sha256))
         if want is None:
@@ -584,6 +602,21 @@ def article_problems(kb: _Kb, page: Page) -> Iterator[Problem]:
         claims = {kb.who(c)[1] for c in kb.claims_of.get(str(source), ())}
         for ident in sorted(claims - marked):
             yield _problem(page.path, "is not marked in the annotated text", "claim", ident)
+
+
+def _despun_problems(kb: _Kb, path: str, source_id: str, text: str, despun: str
+                     ) -> Iterator[Problem]:
+    """The de-spun reading is the normaliser's output for the text shown, every swap of the
+    lexicon made; full-width digits and signs may stay as the article wrote them."""
+    source = kb.c.sources.get(source_id)
+    want = normalise(source.text if source is not None else text).text
+    got = fold_width(despun)
+    if got != want:
+        at = next((i for i, (a, b) in enumerate(zip(got, want, strict=False)) if a != b),
+                  min(len(got), len(want)))
+        yield _problem(path, f"the de-spun reading differs from the normaliser's output at "
+                       f"character {at}: it shows {got[max(0, at - 8):at + 8]!r}, the "
+                       f"normaliser gives {want[max(0, at - 8):at + 8]!r}", "source", source_id)
 
 
 def _mark_problems(kb: _Kb, path: str, mark: Mark) -> Iterator[Problem]:

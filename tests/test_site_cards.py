@@ -74,8 +74,11 @@ def test_characters_the_font_cannot_draw_are_left_out_not_drawn_as_boxes():
 def test_a_file_that_is_not_a_png_is_a_clear_error():
     with pytest.raises(ValueError, match=r"^not a PNG file \(its signature is wrong\)$"):
         read_card(b"GIF89a")
+    data = draw_card(CARD)
+    with pytest.raises(ValueError, match=r"^not a valid PNG: Truncated File Read$"):
+        read_card(data[:100])  # cut inside the chunks before the image data
     with pytest.raises(ValueError, match=r"^not a valid PNG: image file is truncated$"):
-        read_card(draw_card(CARD)[:200])
+        read_card(data[:len(data) // 2])
 
 
 # -- the built site -----------------------------------------------------------------------------
@@ -149,3 +152,41 @@ def test_a_page_that_shares_no_card_is_reported(site_copy):
     assert problems(claims, site) == [
         "claim/byd-revenue/index.html: claim byd-revenue: twitter:card is 'summary', it must be "
         "'summary_large_image'"]
+
+
+# -- the de-spun reading of the annotated article ---------------------------------------------
+
+
+def test_the_despun_reading_covers_the_whole_text_and_marks_every_substitution(seed_site):
+    from kb.despin import fold_width, normalise
+    from kb.siteverify import read_page
+
+    for ident, source in seed_site.checked.collection.sources.items():
+        path = f"source/{ident}/index.html"
+        html = (seed_site.out / path).read_text(encoding="utf-8")
+        page = read_page(path, html.encode("utf-8"))
+        [(_, shown, _, despun)] = page.articles
+        done = normalise(source.text)
+        assert shown == source.text
+        assert fold_width(despun) == done.text
+        # Every swap of the lexicon, in claim passages or not, shows its spun form and what
+        # replaces it; an injected string the de-spinner deletes is struck through alone.
+        swaps = [w for w in done.swaps if not w.deleted]
+        assert len(swaps) > 20, "the seed article has spun wording throughout"
+        for w in swaps:
+            assert f"De-spun from “{w.spun}”\">{w.original}</ins>" in html, w
+        deleted = [w for w in done.swaps if w.deleted]
+        assert html.count('<del class="spun-form injected"') >= len(deleted) > 0
+        # The switch is in the toolbar that stays at the top while reading.
+        bar = html.split('<div class="reader-bar">', 1)[1].split("</div>", 1)[0]
+        assert 'id="despun-toggle"' in bar
+
+
+def test_a_despun_reading_that_is_not_the_normalisers_output_is_reported(site_copy):
+    claims, site = site_copy
+    edit(site / "source/mini-article/index.html",
+         'De-spun from “好意思元”">美元</ins>', 'De-spun from “好意思元”">英镑</ins>')
+    assert problems(claims, site) == [
+        "source/mini-article/index.html: source mini-article: the de-spun reading differs from "
+        "the normaliser's output at character 21: it shows '814.62 亿英镑,比亚迪年入', the "
+        "normaliser gives '814.62 亿美元,比亚迪年入'"]
