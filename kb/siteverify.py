@@ -579,7 +579,7 @@ def _triples_in_graph(kb: _Kb, path: str, doc: dict) -> Iterator[Problem]:
 def article_problems(kb: _Kb, page: Page) -> Iterator[Problem]:
     """An annotated text must be the stored text, with each claim marked at its anchor."""
     for source_id, text, marks, despun in page.articles:
-        yield from _despun_problems(kb, page.path, source_id, text, despun)
+        yield from _despun_problems(page.path, source_id, text, despun)
         node = kb.iris.source_text(source_id)
         want = kb.value(node, str(KB.sha256))
         if want is None:
@@ -604,12 +604,11 @@ def article_problems(kb: _Kb, page: Page) -> Iterator[Problem]:
             yield _problem(page.path, "is not marked in the annotated text", "claim", ident)
 
 
-def _despun_problems(kb: _Kb, path: str, source_id: str, text: str, despun: str
-                     ) -> Iterator[Problem]:
-    """The de-spun reading is the normaliser's output for the text shown, every swap of the
-    lexicon made; full-width digits and signs may stay as the article wrote them."""
-    source = kb.c.sources.get(source_id)
-    want = normalise(source.text if source is not None else text).text
+def _despun_problems(path: str, source_id: str, text: str, despun: str) -> Iterator[Problem]:
+    """The de-spun reading is the normaliser's output for the text shown (which the sha256
+    check pins to the source), every swap of the lexicon made; full-width digits and signs
+    may stay as the article wrote them. One tampered character is reported once."""
+    want = normalise(text).text
     got = fold_width(despun)
     if got != want:
         at = next((i for i, (a, b) in enumerate(zip(got, want, strict=False)) if a != b),
