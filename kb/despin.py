@@ -23,6 +23,13 @@ _CONTEXT_KEYS = ("before", "after", "not_before", "not_after")
 _BEFORE_WINDOW = 12  # characters of left context a `before` rule sees
 # Full-width digits and signs are the same characters as ASCII ones for the finder.
 _WIDTH = {chr(0xFF10 + i): str(i) for i in range(10)} | {"．": ".", "－": "-", "，": ","}
+_WIDTH_TABLE = str.maketrans(_WIDTH)
+
+
+def fold_width(text: str) -> str:
+    """text with full-width digits and signs written as ASCII, as normalise writes them: one
+    character for one, so the de-spun reading may show the article's own characters."""
+    return text.translate(_WIDTH_TABLE)
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ PAGE_KINDS = ("claim", "entity", "source", "finding", "reviewer", "document", "e
 # Written into every built site: kb build replaces only a folder that holds it (or is empty).
 SITE_MARKER = ".kb-site"
 CLAIM_DATA = {"turtle": "claim.ttl", "jsonld": "claim.jsonld"}  # per-claim downloads
+CARD_NAME = "card.png"  # each claim's verdict card, shown when its page is shared
 
 
 def page_path(kind: str, ident: str) -> str:
@@ -49,3 +50,8 @@ def download_path(ext: str) -> str:
 def claim_data_path(ident: str, fmt: str) -> str:
     """One claim's slice of the graph in one format: claim/ID/claim.ttl."""
     return f"claim/{ident}/{CLAIM_DATA[fmt]}"
+
+
+def card_path(ident: str) -> str:
+    """One claim's verdict card: claim/ID/card.png."""
+    return f"claim/{ident}/{CARD_NAME}"

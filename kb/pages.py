@@ -6,9 +6,11 @@ graph holds (kb.graph.dec), so the site check can compare the page with the grap
 
 from __future__ import annotations
 
+import bisect
 import builtins
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache, cached_property
@@ -19,6 +21,7 @@ from rdflib import OWL, RDF, RDFS, Literal, URIRef
 
 from .charts import Bar, Count, bar_chart, interval_chart, to_float
 from .claimdata import claim_review, script_json
+from .despin import Swap, normalise
 from .export import CSV_COLUMNS, CSV_DICTIONARY, ontology_graph
 from .expr import references
 from .figures import FIGURE_PROPS, chance_text, display, lexical, prose, quantity_text
@@ -302,6 +305,11 @@ class Segment:
     part: bool = False  # a mark split because it crosses another: not the whole quote
     last: bool = True  # the last piece of its mark: the verdict tag goes after it
     children: list[Segment] = field(default_factory=list)
+    # Spun wording the de-spinner replaces: text is (a piece of) the spun form; the piece
+    # where the swap starts (lead) carries the whole replacement, so the de-spun reading is
+    # the normaliser's output even where a claim's mark cuts a spun phrase.
+    swap: Swap | None = None
+    lead: bool = False
 
 
 @dataclass
@@ -674,23 +682,51 @@ def _source_view(iris: Iris, s: Source, claims: list[ClaimView],
         (cv.claim.start, cv.claim.end, cv, None) for cv in claims]
     spans += [(m.start, m.end, None, m) for m in ignored]
     return SourceView(id=s.id, iri=str(iris.source(s.id)), url=f"source/{s.id}/", source=s,
-                      segments=annotate(s.text, spans), claims=claims,
+                      segments=annotate(s.text, spans, normalise(s.text).swaps),
+                      claims=claims,
                       ignored=sorted(ignored, key=lambda m: m.start),
                       text_file=f"source/{s.id}/{PurePath(s.text_file).name}")
 
 
-def annotate(text: str, spans: list[tuple[int, int, ClaimView | None, IgnoredMention | None]]
-             ) -> list[Segment]:
-    """Split text into plain and marked segments; nested marks nest, crossing ones are split."""
+def annotate(text: str, spans: list[tuple[int, int, ClaimView | None, IgnoredMention | None]],
+             swaps: Sequence[Swap] = ()) -> list[Segment]:
+    """Split text into plain and marked segments; nested marks nest, crossing ones are split;
+    the de-spinner's swaps (sorted, disjoint) split the plain text further."""
     todo = [(start, end, cv, ig, False, True) for start, end, cv, ig in spans]
-    return _annotate(text, 0, len(text), sorted(todo, key=_span_order))
+    return _annotate(text, 0, len(text), sorted(todo, key=_span_order),
+                     _Swaps(tuple(swaps), [w.raw_start for w in swaps]))
+
+
+@dataclass(frozen=True)
+class _Swaps:
+    swaps: tuple[Swap, ...]
+    starts: list[int]
+
+    def plain(self, text: str, lo: int, hi: int) -> list[Segment]:
+        """Segments of unmarked text[lo:hi]: plain runs and the pieces of spun phrases."""
+        out: list[Segment] = []
+        pos = lo
+        for w in self.swaps[max(bisect.bisect_right(self.starts, lo) - 1, 0):]:
+            if w.raw_start >= hi:
+                break
+            if w.raw_end <= lo:
+                continue
+            a, b = max(w.raw_start, lo), min(w.raw_end, hi)
+            if pos < a:
+                out.append(Segment(text=text[pos:a]))
+            out.append(Segment(text=text[a:b], swap=w, lead=a == w.raw_start))
+            pos = b
+        if pos < hi:
+            out.append(Segment(text=text[pos:hi]))
+        return out
 
 
 def _span_order(span: tuple) -> tuple[int, int]:
     return span[0], -span[1]
 
 
-def _annotate(text: str, lo: int, hi: int, spans: list[tuple]) -> list[Segment]:
+def _annotate(text: str, lo: int, hi: int, spans: list[tuple], swaps: _Swaps
+              ) -> list[Segment]:
     """Segments of text[lo:hi]; spans are (start, end, claim, ignored, part, last), sorted."""
     out: list[Segment] = []
     pos = lo
@@ -705,15 +741,12 @@ def _annotate(text: str, lo: int, hi: int, spans: list[tuple]) -> list[Segment]:
             else:  # crosses this mark's end: the piece inside nests, the tail follows it
                 inner.append((s[0], end, s[2], s[3], True, False))
                 rest.append((end, s[1], s[2], s[3], True, s[5]))
-        if pos < start:
-            out.append(Segment(text=text[pos:start]))
+        out += swaps.plain(text, pos, start)
         out.append(Segment(claim=cv, ignored=ig, part=part, last=last,
-                           children=_annotate(text, start, end, inner)))
+                           children=_annotate(text, start, end, inner, swaps)))
         pos = end
         spans = sorted(rest, key=_span_order)
-    if pos < hi:
-        out.append(Segment(text=text[pos:hi]))
-    return out
+    return out + swaps.plain(text, pos, hi)
 
 
 def worst_first(claims: list[ClaimView]) -> list[ClaimView]:

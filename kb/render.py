@@ -21,6 +21,7 @@ from xml.sax.saxutils import escape
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from .cards import CARD_SIZE, Card, draw_card
 from .choices import EXPORT_FORMATS
 from .claimdata import data_feed, dataset_jsonld, script_json
 from .errors import KbError, UsageError
@@ -28,6 +29,7 @@ from .figures import prose
 from .history import read_history
 from .layout import (
     ATOM_PATH,
+    CARD_NAME,
     FEED_PATH,
     JSON_FEED_PATH,
     NOT_FOUND_PAGE,
@@ -37,6 +39,7 @@ from .layout import (
     STATIC_DIR,
     STATIC_FILES,
     UNLISTED_PAGES,
+    card_path,
     download_path,
     page_path,
 )
@@ -73,6 +76,8 @@ def environment() -> Environment:
     env.globals["verdict_name"] = verdict_name
     env.globals["kind_label"] = kind_label
     env.globals["tier_labels"] = TIER_LABELS
+    env.globals["card_name"] = CARD_NAME
+    env.globals["card_size"] = CARD_SIZE
     return env
 
 
@@ -152,6 +157,10 @@ class Rendered:
         def chunk(part: Sequence[PageJob]) -> None:
             for job in part:
                 (folder / job.path).write_bytes(self.render(job))
+                cv = job.context.get("cv")
+                if cv is not None:  # drawn here, in the page workers: a card costs ~25 ms
+                    (folder / card_path(cv.id)).write_bytes(draw_card(claim_card(
+                        cv, self.site.collection.config.title)))
 
         map_chunks(chunk, jobs)
         return [job.path for job in jobs]
@@ -207,6 +216,11 @@ def render_site(checked: Checked, built: str) -> Rendered:
                            ).encode("utf-8")
     out.update(static_files())
     return Rendered(site, pages, out)
+
+
+def claim_card(cv: ClaimView, site_title: str) -> Card:
+    """What a claim's verdict card shows: its verdict, its review's headline, the site."""
+    return Card(cv.id, cv.verdict, cv.headline, site_title)
 
 
 def root_path(site_url: str) -> str:

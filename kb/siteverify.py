@@ -32,8 +32,10 @@ from urllib.parse import unquote, urlsplit
 import pyoxigraph as ox
 from lxml import etree
 
+from .cards import CARD_SIZE, CLAIM_KEY, HEADLINE_KEY, VERDICT_KEY, read_card
 from .choices import EXPORT_FORMATS
 from .claimdata import dataset_jsonld, offline
+from .despin import fold_width, normalise
 from .errors import KbError, Origin, Problem, ProblemsError
 from .export import RDF_FORMATS, claim_files, download_files
 from .figures import FIGURE_PROPS, FigureProp, display, lexical, prose
@@ -50,6 +52,7 @@ from .layout import (
     SEARCH_DIR,
     SITEMAP_PATH,
     UNLISTED_PAGES,
+    card_path,
     claim_data_path,
     download_path,
     page_path,
@@ -106,15 +109,19 @@ class Page:
     figures: list[dict[str, str]] = field(default_factory=list)
     counts: dict[str, str] = field(default_factory=dict)
     jsonld: list[str] = field(default_factory=list)
-    articles: list[tuple[str, str, list[Mark]]] = field(default_factory=list)
+    # (source id, the verbatim text shown, its claim marks, the de-spun reading shown)
+    articles: list[tuple[str, str, list[Mark], str]] = field(default_factory=list)
     title: str = ""
     h1: list[str] = field(default_factory=list)
     canonical: str | None = None
+    meta: dict[str, str] = field(default_factory=dict)  # the share tags: og:image, twitter:card
 
 
 _LINK_ATTRS = {"a": "href", "link": "href", "script": "src", "img": "src", "form": "action",
                "area": "href", "iframe": "src", "source": "src"}
 _HIDDEN_IN_TEXT = ("despun", "tag", "visually-hidden")
+# The de-spun reading hides the spun forms instead of their replacements.
+_HIDDEN_IN_DESPUN = frozenset(("spun-form", "tag", "visually-hidden"))
 
 
 # libxml2 reports these itself; duplicate ids are counted (and reported) separately.
@@ -126,7 +133,8 @@ _IGNORED_HTML_ERRORS = frozenset({"DTD_ID_REDEFINED"})
 # the site check.
 _IDS = etree.XPath("//@id")
 _COUNTS = etree.XPath("//*[starts-with(@id, 'count-')]")
-_TAGS = (*_LINK_ATTRS, "data", "div", "title", "h1")
+_TAGS = (*_LINK_ATTRS, "data", "div", "title", "h1", "meta")
+_SHARE_TAGS = ("og:image", "twitter:image", "twitter:card")
 
 
 def read_page(path: str, data: bytes) -> Page:
@@ -159,12 +167,15 @@ def read_page(path: str, data: bytes) -> Page:
             page.title = _text(el)
         elif tag == "h1":
             page.h1.append(_text(el).strip())
+        elif tag == "meta" and (name := get("property") or get("name")) in _SHARE_TAGS:
+            page.meta[name] = get("content", "")
         elif tag == "script" and get("type") == "application/ld+json":
             page.jsonld.append(el.text or "")
         elif tag == "div" and "article-text" in get("class", "").split():
             marks: list[Mark] = []
             text = _article_text(el, [], marks)
-            page.articles.append((get("data-source", ""), text, marks))
+            page.articles.append((get("data-source", ""), text, marks,
+                                  "".join(_despun_text(el, []))))
     return page
 
 
@@ -191,6 +202,18 @@ def _article_text(el, out: list[str], marks: list[Mark]) -> str:
         shown = "".join(out)[start:end]
         marks.append(Mark(el.get("data-claim"), start, end, shown, el.get("data-part") == "true"))
     return "".join(out)
+
+
+def _despun_text(el, out: list[str]) -> list[str]:
+    """The text an annotated article shows with its de-spun reading switched on."""
+    if el.text:
+        out.append(el.text)
+    for child in el:
+        if not (_classes(child) & _HIDDEN_IN_DESPUN):
+            _despun_text(child, out)
+        if child.tail:
+            out.append(child.tail)
+    return out
 
 
 # -- the knowledge base side ---------------------------------------------------------------------
@@ -334,6 +357,7 @@ def _check_pages(kb: _Kb, root: Path, paths: Sequence[str]) -> tuple[list[Proble
         problems += article_problems(kb, page)
         problems += headline_problems(kb, page)
         problems += canonical_problems(kb, page)
+        problems += card_problems(kb, root, page)
         linked.append(Page(page.path, ids=page.ids, links=sorted(set(page.links))))
     return problems, linked
 
@@ -604,7 +628,8 @@ def _triples_in_graph(kb: _Kb, path: str, doc: dict) -> Iterator[Problem]:
 
 def article_problems(kb: _Kb, page: Page) -> Iterator[Problem]:
     """An annotated text must be the stored text, with each claim marked at its anchor."""
-    for source_id, text, marks in page.articles:
+    for source_id, text, marks, despun in page.articles:
+        yield from _despun_problems(page.path, source_id, text, despun)
         node = kb.iris.source_text(source_id)
         want = kb.value(node, str(KB.sha256))
         if want is None:
@@ -627,6 +652,20 @@ def article_problems(kb: _Kb, page: Page) -> Iterator[Problem]:
         claims = {kb.who(c)[1] for c in kb.claims_of.get(str(source), ())}
         for ident in sorted(claims - marked):
             yield _problem(page.path, "is not marked in the annotated text", "claim", ident)
+
+
+def _despun_problems(path: str, source_id: str, text: str, despun: str) -> Iterator[Problem]:
+    """The de-spun reading is the normaliser's output for the text shown (which the sha256
+    check pins to the source), every swap of the lexicon made; full-width digits and signs
+    may stay as the article wrote them. One tampered character is reported once."""
+    want = normalise(text).text
+    got = fold_width(despun)
+    if got != want:
+        at = next((i for i, (a, b) in enumerate(zip(got, want, strict=False)) if a != b),
+                  min(len(got), len(want)))
+        yield _problem(path, f"the de-spun reading differs from the normaliser's output at "
+                       f"character {at}: it shows {got[max(0, at - 8):at + 8]!r}, the "
+                       f"normaliser gives {want[max(0, at - 8):at + 8]!r}", "source", source_id)
 
 
 def _mark_problems(kb: _Kb, path: str, mark: Mark) -> Iterator[Problem]:
@@ -705,6 +744,47 @@ def canonical_problems(kb: _Kb, page: Page) -> Iterator[Problem]:
         if url is not None and url != page.canonical:
             yield _problem(page.path, f"canonical URL {page.canonical!r} is not the "
                            f"ClaimReview's url {url!r}", "claim", parts[1])
+
+
+def card_problems(kb: _Kb, root: Path, page: Page) -> Iterator[Problem]:
+    """A claim page names its verdict card as og:image and twitter:image, and the card is a
+    PNG of the stated size that carries the claim's id, verdict and headline as the graph has
+    them (a card drawn for another claim, or before a verdict changed, is caught)."""
+    parts = page.path.split("/")
+    if len(parts) != 3 or parts[0] != "claim":
+        return
+    ident = parts[1]
+    want_url = kb.c.config.site_url + card_path(ident)
+    for name, want in (("og:image", want_url), ("twitter:image", want_url),
+                       ("twitter:card", "summary_large_image")):
+        if page.meta.get(name) != want:
+            yield _problem(page.path, f"{name} is {page.meta.get(name)!r}, it must be {want!r}",
+                           "claim", ident)
+    rel = card_path(ident)
+    data = _read_bytes(root, rel)
+    if data is None:
+        yield _problem(rel, "missing: the claim's verdict card", "claim", ident)
+        return
+    try:
+        size, chunks = read_card(data)
+    except ValueError as exc:
+        yield _problem(rel, f"the verdict card is {exc}", "claim", ident)
+        return
+    if size != CARD_SIZE:
+        yield _problem(rel, f"the verdict card is {size[0]}x{size[1]} pixels, it must be "
+                       f"{CARD_SIZE[0]}x{CARD_SIZE[1]}", "claim", ident)
+    review = kb.value(str(kb.iris.claim(ident)), str(SCHEMA.review))
+    verdict = kb.value(review, str(KB.verdict)) if review else None
+    want_chunks: dict[str, str | None] = {
+        CLAIM_KEY: ident, VERDICT_KEY: term_slug(verdict) if verdict else None,
+        HEADLINE_KEY: None}
+    headline = kb.value(review, str(SCHEMA.headline)) if review else None
+    if headline is not None:  # as the page's H1 shows it (see headline_problems)
+        want_chunks[HEADLINE_KEY] = prose(headline)
+    for key, graph_has in want_chunks.items():
+        if graph_has is not None and chunks.get(key) != graph_has:
+            yield _problem(rel, f"the verdict card's {key} is {chunks.get(key)!r}, the graph "
+                           f"has {graph_has!r}", "claim", ident)
 
 
 def _read_xml(root: Path, path: str, what: str, found: list) -> Iterator[Problem]:

@@ -16,6 +16,7 @@ from conftest import FIXTURES
 from playwright.sync_api import sync_playwright
 
 from kb.build import build
+from kb.despin import fold_width, normalise
 from kb.figures import chance_text
 from kb.serve import make_server
 
@@ -139,8 +140,15 @@ def test_despun_toggle_swaps_the_reading(site, browser):
     page = Watched(browser, origin).open(f"{origin}source/{claim.source}/")
     mark = page.locator(f"#claim-{claim.id}")
     assert mark.inner_text() == claim.quote
-    page.get_by_label("Show the de-spun reading of each claim").check()
-    assert mark.inner_text() == claim.normalised
+    page.get_by_label("Show the de-spun reading").check()
+    # issue 14: the whole text is de-spun and every swap shows what it replaced, struck through.
+    despun = mark.evaluate("m => { const c = m.cloneNode(true);"
+                           " c.querySelectorAll('del').forEach(d => d.remove());"
+                           " return c.textContent; }")
+    assert fold_width(despun) == normalise(claim.quote).text
+    struck = page.locator(".article-text del.spun-form").first
+    assert "line-through" in struck.evaluate("d => getComputedStyle(d).textDecorationLine")
+    assert page.locator(".article-text ins.despun").first.is_visible()
 
 
 def test_claims_table_filters_and_sorts(site, browser):
