@@ -163,7 +163,9 @@ class Rendered:
                         cv, self.site.collection.config.title)))
 
         map_chunks(chunk, jobs)
-        return [job.path for job in jobs]
+        cards = [card_path(job.context["cv"].id) for job in jobs
+                 if job.context.get("cv") is not None]
+        return [job.path for job in jobs] + cards
 
 
 def render_site(checked: Checked, built: str) -> Rendered:
