@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 import pytest
+from helpers import invoke
 
 if TYPE_CHECKING:  # importing kb here would load the library before any test asks for it
     from kb.pipeline import Checked
@@ -115,3 +116,22 @@ def virtuoso_server(request, _virtuoso_server):
     """A real Virtuoso, started once a session (tests/servers.py starts and stops it)."""
     _needs_mark(request, "server", "starts Virtuoso")
     return _virtuoso_server
+
+
+@pytest.fixture(scope="module")
+def mini_site(tmp_path_factory) -> tuple[Path, Path]:
+    """(claims, site) of the mini fixture, built once a module; tests tamper with copies."""
+    claims = tmp_path_factory.mktemp("mini") / "claims"
+    shutil.copytree(FIXTURES / "mini", claims)
+    out = claims.parent / "site"
+    assert invoke("build", "--claims", str(claims), "--out", str(out)).exit_code == 0
+    return claims, out
+
+
+@pytest.fixture
+def site_copy(mini_site, tmp_path) -> tuple[Path, Path]:
+    """A copy of the mini site that a test may change."""
+    claims, out = mini_site
+    copy = tmp_path / "site"
+    shutil.copytree(out, copy)
+    return claims, copy

@@ -48,22 +48,6 @@ def jsonld(path: Path) -> list[dict]:
             if s.get("type") == "application/ld+json"]
 
 
-@pytest.fixture(scope="module")
-def mini_site(tmp_path_factory) -> tuple[Path, Path]:
-    """(claims, site) of the mini fixture, built once; tests tamper with copies of the site."""
-    claims = tmp_path_factory.mktemp("mini") / "claims"
-    shutil.copytree(FIXTURES / "mini", claims)
-    out = claims.parent / "site"
-    assert invoke("build", "--claims", str(claims), "--out", str(out)).exit_code == 0
-    return claims, out
-
-
-@pytest.fixture
-def site_copy(mini_site, tmp_path) -> tuple[Path, Path]:
-    claims, out = mini_site
-    copy = tmp_path / "site"
-    shutil.copytree(out, copy)
-    return claims, copy
 
 
 def site_check(claims: Path, site: Path):

@@ -7,30 +7,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, edit
-from helpers import invoke, run_kb
+from conftest import edit
+from helpers import run_kb
 from PIL import Image
 
 from kb.cards import CARD_SIZE, Card, draw_card, drawable_text, read_card
-
-
-@pytest.fixture(scope="module")
-def mini_site(tmp_path_factory) -> tuple[Path, Path]:
-    """(claims, site) of the mini fixture, built once; tests tamper with copies of the site."""
-    claims = tmp_path_factory.mktemp("mini") / "claims"
-    shutil.copytree(FIXTURES / "mini", claims)
-    out = claims.parent / "site"
-    result = invoke("build", "--claims", str(claims), "--out", str(out))
-    assert result.exit_code == 0, result.output
-    return claims, out
-
-
-@pytest.fixture
-def site_copy(mini_site, tmp_path) -> tuple[Path, Path]:
-    claims, out = mini_site
-    copy = tmp_path / "site"
-    shutil.copytree(out, copy)
-    return claims, copy
 
 
 def problems(claims: Path, site: Path) -> list[str]:

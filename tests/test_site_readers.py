@@ -528,16 +528,23 @@ PAGE_KINDS = {"overview": "", "claim": "claim/tesla-highest-revenue-year/",
               "source": "source/tesla-dojo-commentary/", "entity": "entity/tesla/",
               "entities": "entity/", "finding": "finding/dojo-a100-count-vs-exapod/",
               "findings": "findings/", "evidence": "evidence/", "data": "data/",
-              "vocabulary": "vocabulary/", "search": "search/?q=特斯拉", "404": "404.html"}
+              "vocabulary": "vocabulary/", "search": "search/?q=特斯拉", "404": "404.html",
+              "reviewer": "reviewer/kb-editors/",
+              "document": "document/advanced-television-starlink-7m-2025/",
+              "evidence statement": "evidence/ai5-process-node-3nm/", "method": "method/",
+              "about": "about/", "corrections": "corrections/", "history": "history/"}
+DESK = {"width": 1280, "height": 900}
 
 
 @pytest.mark.browser
+@pytest.mark.parametrize("viewport", [PHONE, DESK], ids=["375px", "1280px"])
 @pytest.mark.parametrize("kind", PAGE_KINDS)
-def test_every_page_type_is_clean_and_accessible_on_a_375px_phone(served, browser, kind):
+def test_every_page_type_is_clean_and_accessible_on_a_phone_and_a_desk(served, browser, kind,
+                                                                       viewport):
     from axe_playwright_python.sync_playwright import Axe
 
     origin, _ = served
-    page = browser.new_page(viewport=PHONE)
+    page = browser.new_page(viewport=viewport)
     problems: list[str] = []
     page.on("console", lambda m: problems.append(f"{m.type}: {m.text}")
             if m.type in ("error", "warning") else None)
