@@ -185,8 +185,6 @@ def normalize(claims_dir: Path, target: str, as_json: bool, keep_brands: bool):
     """
     from .consistency import read_target_text
     from .despin import normalise
-    from .errors import UsageError
-    from .output import json_text
 
     try:
         raw = read_target_text(claims_dir, target)

@@ -88,15 +88,23 @@ def invoke(*args: str, input: str | None = None, exit_code: int = 0) -> Result:
     return result
 
 
+def kb_process(*args: str, input: str | None = None, cwd: Path | None = None,
+               timeout: float = 300) -> subprocess.CompletedProcess:
+    """Run the installed kb console script in a subprocess (in cwd, or the current directory)
+    and capture its output; the environment (monkeypatch.setenv) carries over."""
+    assert KB_SCRIPT.is_file(), f"{KB_SCRIPT} is missing; run pip install -e '.[test]'"
+    # With its bytecode cache, as an installed kb runs: without it each run compiles kb anew.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return subprocess.run([str(KB_SCRIPT), *args], input=input, capture_output=True, text=True,
+                          encoding="utf-8", env=env, cwd=cwd, timeout=timeout,
+                          stdin=None if input is not None else subprocess.DEVNULL)
+
+
 def run_kb(*args: str, input: str | None = None) -> Ran:
     """Run the installed kb console script in a subprocess; fail on any traceback it prints.
 
     The current directory and environment (monkeypatch.chdir/setenv) carry over.
     """
-    assert KB_SCRIPT.is_file(), f"{KB_SCRIPT} is missing; run pip install -e '.[test]'"
-    # With its bytecode cache, as an installed kb runs: without it each run compiles kb anew.
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    proc = subprocess.run([str(KB_SCRIPT), *args], input=input, capture_output=True, text=True,
-                          encoding="utf-8", env=env, timeout=300)
+    proc = kb_process(*args, input=input)
     assert "Traceback" not in proc.stderr, proc.stderr
     return Ran(proc.returncode, proc.stdout, proc.stderr)

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-KB = shutil.which("kb", path=str(Path(sys.executable).parent)) or "kb"
+from helpers import KB_SCRIPT, kb_process
+
+KB = str(KB_SCRIPT)
 
 
 def run_kb(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
     """Run `kb ARGS` in cwd and capture its output."""
-    return subprocess.run([KB, *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=timeout, stdin=subprocess.DEVNULL)
+    return kb_process(*args, cwd=cwd, timeout=timeout)
 
 
 def patched_cmd(patch: str, *args: str) -> list[str]:
