@@ -135,3 +135,19 @@ def site_copy(mini_site, tmp_path) -> tuple[Path, Path]:
     copy = tmp_path / "site"
     shutil.copytree(out, copy)
     return claims, copy
+
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's, installed by the README's test command
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium through Playwright, one per test module."""
+    from playwright.sync_api import sync_playwright  # only the browser tests need it
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, edit
 from lxml import etree
-from playwright.sync_api import sync_playwright
 
 from kb.build import build
 from kb.figures import chance_text
@@ -25,9 +24,6 @@ from kb.serve import make_server
 from kb.siteverify import verify_site
 from kb.verdicts import CORRECTED, LABELS, WORST_FIRST
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]
 PHONE = {"width": 375, "height": 800}
 
 
@@ -50,13 +46,6 @@ def served(seed):
     server.shutdown()
     server.server_close()
 
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def page_tree(path: Path):
