@@ -1,8 +1,20 @@
-"""The offline search index: Pagefind, run over the built pages at build time.
+"""The offline search index: Pagefind, run over the built pages at build time, in parts.
 
 The pagefind[extended] package ships the binary; the extended build segments Chinese. The whole
 site is indexed as one language (zh) so that a Chinese or an English query finds a page whatever
 language its interface is in: Chinese quotes sit on English pages.
+
+Pagefind holds every page it indexes in memory (about 150 KB a page) and cannot update an index,
+so the pages are split into parts of about PART_PAGES pages, each indexed by a Pagefind run of
+its own, at most RUNS at a time: peak memory is bounded whatever the site's size. The reader's
+browser merges the parts (Pagefind's multisite mergeIndex; site/static/search.js). A page's
+part is a hash of its path, by linear hashing: adding pages splits one part at a time, so an
+edit or a new claim changes only the parts of the pages it changes. A part whose pages are
+byte-identical to the previous build's is copied from the previous site (its manifest, MANIFEST,
+records each part's pages by hash) instead of indexed again.
+
+Layout of INDEX_DIR: Pagefind's scripts and the first part at its top (search.js imports
+pagefind.js from there), every other part in PARTS_DIR/NNNN/, and MANIFEST listing them.
 """
 
 from __future__ import annotations
@@ -11,15 +23,38 @@ import errno
 import gzip
 import hashlib
 import json
+import math
 import os
+import re
+import shutil
 import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 from .errors import KbError
-from .parallel import die_with_parent
+from .layout import SEARCH_DIR
+from .parallel import die_with_parent, workers
 
-INDEX_DIR = "pagefind"
+INDEX_DIR = SEARCH_DIR
 LANGUAGE = "zh"
+# Pages per part on average (a part holds at most about twice as many). Pagefind needs about
+# 150 KB a page, so one run stays near 150 MB; a one-claim edit re-indexes two or three parts
+# of this size, and the browser fetches a few small files per part (docs/site.md).
+PART_PAGES = 500
+RUNS = 2  # Pagefind runs at a time: each uses a core while the build checks the site
+MANIFEST = "parts.json"
+PARTS_DIR = "part"
+WORK_DIR = ".work"  # hard links to each part's pages, and Pagefind's output, while indexing
+FORMAT = 1  # of the manifest and of the way pages are split; a change re-indexes every part
+# The files of one part; everything else Pagefind writes is its scripts, the same for all.
+PART_FILES = ("pagefind-entry.json", "index", "fragment", "filter")
+META_SUFFIX = ".pf_meta"
+# Pagefind indexes only the elements marked data-pagefind-body when any page has one. Text
+# cannot hold a raw "<", so this finds the attribute in a tag, never in a page's words.
+_BODY = re.compile(rb"<[A-Za-z][^<>]*\sdata-pagefind-body[\s>=/]")
 
 
 class SearchIndexFailed(KbError):
@@ -40,32 +75,39 @@ def pagefind_binary() -> Path:
                                 "'pagefind[extended]'") from None
 
 
+@dataclass(frozen=True)
+class IndexSummary:
+    """What one indexing did: the parts, and which were indexed or copied from the previous."""
+
+    pages: int
+    parts: int
+    indexed: tuple[int, ...]
+    reused: tuple[int, ...]
+
+
 class Indexing:
-    """A Pagefind run going on in the background while the build checks the site."""
+    """The parts being indexed in the background while the build checks the site."""
 
     def __init__(self, site: Path, proc: subprocess.Popen):
         self.site, self.proc = site, proc
 
-    def wait(self) -> None:
-        """Wait for Pagefind, then make its output reproducible; raise if it failed."""
+    def wait(self) -> IndexSummary:
+        """Wait for the index; raise if it failed (a full disk as the OSError it is)."""
         out, err = self.proc.communicate()
         if self.proc.returncode != 0:
-            detail = (err or out).strip().splitlines()
-            raise SearchIndexFailed(f"Pagefind failed (exit {self.proc.returncode}): "
-                                    f"{detail[-1] if detail else 'no message'}")
-        index = self.site / INDEX_DIR
-        try:
-            canonicalise(index)
-        except (OSError, ValueError, KeyError, IndexError, EOFError) as exc:
             # Pagefind exits 0 even when a write of its failed: on a full disk its files are
-            # cut short. Say so (as the OSError a write would have raised), else name the file.
+            # cut short. Say so (as the OSError a write would have raised), else say what.
             if _nearly_full(self.site):
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)) from None
-            raise SearchIndexFailed(f"{index}: Pagefind wrote an index kb cannot read "
-                                    f"({type(exc).__name__}: {exc})") from None
+            detail = (err or out).strip().splitlines()
+            raise SearchIndexFailed(detail[-1] if detail else
+                                    f"indexing failed (exit {self.proc.returncode}), no message")
+        done = json.loads(out.strip().splitlines()[-1])
+        return IndexSummary(done["pages"], done["parts"], tuple(done["indexed"]),
+                            tuple(done["reused"]))
 
     def stop(self) -> None:
-        """End Pagefind (the build failed); it writes only inside the staging folder."""
+        """End the indexing (the build failed); it writes only inside the staging folder."""
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
@@ -80,13 +122,265 @@ def _nearly_full(folder: Path) -> bool:
     return st.f_bavail * st.f_frsize < 1 << 20
 
 
-def start_index(site: Path) -> Indexing:
-    """Start Pagefind on site; it runs on its own core while the build goes on."""
-    cmd = [str(pagefind_binary()), "--site", str(site), "--output-subdir", INDEX_DIR,
-           "--force-language", LANGUAGE, "--silent"]
+def start_index(site: Path, previous: Path | None = None,
+                part_pages: int = PART_PAGES) -> Indexing:
+    """Start indexing site in a process of its own, while the build goes on; previous is the
+    site the last build published (its unchanged parts are copied, not indexed again)."""
+    cmd = [sys.executable, "-m", __name__, str(site), str(previous or ""), str(part_pages)]
+    # The child must run this very kb, also from a checkout that is not installed.
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(Path(__file__).resolve().parent.parent), *filter(None, [env.get("PYTHONPATH")])])
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            preexec_fn=die_with_parent)
+                            env=env, preexec_fn=die_with_parent)
     return Indexing(site, proc)
+
+
+# -- splitting the pages into parts ------------------------------------------------------------
+
+
+def part_count(pages: int, part_pages: int = PART_PAGES) -> int:
+    """How many parts pages are split into: a pure function of the count, so that a build
+    from scratch and an incremental one split the same way."""
+    return max(1, math.ceil(pages / part_pages))
+
+
+def part_of(path: str, parts: int) -> int:
+    """The part a page's path falls in, by linear hashing: from n to n + 1 parts, only the
+    pages of part n - 2**k (2**k <= n, the part being split) move, to part n."""
+    h = int.from_bytes(hashlib.blake2b(path.encode("utf-8"), digest_size=8).digest(), "big")
+    level = 1 << (parts.bit_length() - 1)
+    low = h % level
+    return h % (2 * level) if low < parts - level else low
+
+
+def indexed_pages(site: Path) -> dict[str, str]:
+    """The pages Pagefind indexes (site-relative paths), each with the hash of its bytes."""
+    found: dict[str, tuple[str, bool]] = {}
+    for folder, subdirs, names in os.walk(site):
+        rel = os.path.relpath(folder, site).replace(os.sep, "/")
+        if rel == INDEX_DIR:
+            subdirs.clear()
+            continue
+        for name in names:
+            if name.endswith(".html"):
+                data = (Path(folder) / name).read_bytes()
+                path = name if rel == "." else f"{rel}/{name}"
+                found[path] = (hashlib.blake2b(data, digest_size=16).hexdigest(),
+                               _BODY.search(data) is not None)
+    # As Pagefind does: with no page marking its body, every page is indexed whole.
+    marked = any(body for _, body in found.values())
+    return {path: digest for path, (digest, body) in sorted(found.items()) if body or not marked}
+
+
+def split(pages: Mapping[str, str], part_pages: int = PART_PAGES) -> list[dict[str, str]]:
+    """pages split into parts (some may be empty), each {path: hash}."""
+    parts: list[dict[str, str]] = [{} for _ in range(part_count(len(pages), part_pages))]
+    for path, digest in pages.items():
+        parts[part_of(path, len(parts))][path] = digest
+    return parts
+
+
+def _digest(lines: list[str]) -> str:
+    return hashlib.blake2b("\n".join(lines).encode("utf-8"), digest_size=16).hexdigest()
+
+
+def _pages_digest(pages: Mapping[str, str]) -> str:
+    return _digest([f"{path} {digest}" for path, digest in sorted(pages.items())])
+
+
+def _files(folder: Path, names: list[str]) -> list[Path]:
+    """The files under folder/name for each name (a file, or a folder's files), sorted."""
+    out: list[Path] = []
+    for name in names:
+        path = folder / name
+        out += sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    return out
+
+
+def _part_names(folder: Path) -> list[str]:
+    """The names in folder that belong to the part there (not Pagefind's scripts)."""
+    metas = sorted(p.name for p in folder.glob(f"*{META_SUFFIX}"))
+    return [n for n in PART_FILES if (folder / n).exists()] + metas
+
+
+def _files_digest(folder: Path, names: list[str]) -> str:
+    return _digest([f"{p.relative_to(folder).as_posix()} "
+                    f"{hashlib.blake2b(p.read_bytes(), digest_size=16).hexdigest()}"
+                    for p in _files(folder, names)])
+
+
+def _settings() -> dict:
+    """What, besides its pages, makes a part's index: a change re-indexes every part."""
+    try:
+        version = metadata.version("pagefind_bin_extended")
+    except metadata.PackageNotFoundError:
+        version = "unknown"  # pagefind_binary() says what is missing
+    return {"format": FORMAT, "pagefind": version, "language": LANGUAGE}
+
+
+def _part_dir(index: Path, place: str) -> Path:
+    return index / place if place else index
+
+
+# -- the indexing process --------------------------------------------------------------------
+
+
+class _Run:
+    """One part's Pagefind run over hard links to its pages, in the work folder."""
+
+    def __init__(self, binary: Path, site: Path, work: Path, number: int,
+                 pages: Mapping[str, str]):
+        self.number = number
+        self.tree, self.out = work / "site" / f"{number:04d}", work / "out" / f"{number:04d}"
+        for path in pages:
+            target = self.tree / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(site / path, target)
+            except OSError:  # a file system without hard links
+                shutil.copyfile(site / path, target)
+        cmd = [str(binary), "--site", str(self.tree), "--output-path", str(self.out),
+               "--force-language", LANGUAGE, "--silent"]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True, preexec_fn=die_with_parent)
+
+    def finish(self) -> Path:
+        """Wait for Pagefind and make its output reproducible; the output folder."""
+        out, err = self.proc.communicate()
+        if self.proc.returncode != 0:
+            detail = (err or out).strip().splitlines()
+            raise SearchIndexFailed(f"Pagefind failed (exit {self.proc.returncode}) on part "
+                                    f"{self.number}: {detail[-1] if detail else 'no message'}")
+        try:
+            canonicalise(self.out)
+        except (OSError, ValueError, KeyError, IndexError, EOFError) as exc:
+            raise SearchIndexFailed(f"{self.out}: Pagefind wrote an index kb cannot read "
+                                    f"({type(exc).__name__}: {exc})") from None
+        shutil.rmtree(self.tree)
+        return self.out
+
+
+def build_index(site: Path, previous: Path | None = None,
+                part_pages: int = PART_PAGES) -> IndexSummary:
+    """Index site's pages in parts into site/INDEX_DIR (see the module's docstring)."""
+    index = site / INDEX_DIR
+    work = index / WORK_DIR
+    settings = _settings()
+    parts = split(indexed_pages(site), part_pages)
+    numbers = [i for i, pages in enumerate(parts) if pages]
+    if not numbers:
+        raise SearchIndexFailed(f"{site}: no page to index")
+    # The first part with pages sits at the top, where pagefind.js loads its primary index.
+    places = {n: "" if n == numbers[0] else f"{PARTS_DIR}/{n:04d}" for n in numbers}
+    before = _previous_parts(previous, settings)
+    index.mkdir(parents=True, exist_ok=True)
+    if work.exists():
+        shutil.rmtree(work)
+    records: dict[int, dict] = {}
+    todo: list[int] = []
+    for n in numbers:
+        record = {"part": n, "pages": len(parts[n]), "digest": _pages_digest(parts[n])}
+        old = before.get(n)
+        if old and old["digest"] == record["digest"] and previous is not None \
+                and _copy_part(_part_dir(previous / INDEX_DIR, old["place"]), old["files"],
+                               _part_dir(index, places[n])):
+            records[n] = old | {"place": places[n]}
+        else:
+            records[n] = record
+            todo.append(n)
+    scripts: Path | None = None
+    running: list[_Run] = []
+    binary = pagefind_binary() if todo else Path()
+    try:
+        for n in todo:
+            running.append(_Run(binary, site, work, n, parts[n]))
+            if len(running) >= min(RUNS, workers()):
+                scripts = _place(running.pop(0), index, places, records)
+        while running:
+            scripts = _place(running.pop(0), index, places, records)
+        if scripts is None:  # every part copied: so are Pagefind's scripts
+            assert previous is not None
+            _copy_scripts(previous / INDEX_DIR, index)
+        else:
+            _copy_scripts(scripts, index)
+    finally:
+        for run in running:
+            if run.proc.poll() is None:
+                run.proc.kill()
+                run.proc.wait()
+        if work.exists():
+            shutil.rmtree(work)
+    manifest = {**settings, "parts": [records[n] for n in numbers]}
+    (index / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1,
+                                             sort_keys=True) + "\n", encoding="utf-8")
+    return IndexSummary(sum(len(p) for p in parts), len(numbers), tuple(todo),
+                        tuple(n for n in numbers if n not in todo))
+
+
+def _place(run: _Run, index: Path, places: Mapping[int, str], records: dict[int, dict]) -> Path:
+    """Move a finished run's part into its place in the index; the run's output folder."""
+    out = run.finish()
+    target = _part_dir(index, places[run.number])
+    names = _part_names(out)
+    target.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        os.replace(out / name, target / name)
+    records[run.number] |= {"place": places[run.number], "files": _files_digest(target, names)}
+    return out
+
+
+def _copy_scripts(source: Path, index: Path) -> None:
+    """Pagefind's scripts (pagefind.js, its worker, WebAssembly): the same for every part."""
+    for path in sorted(source.iterdir()):
+        if path.is_file() and path.name not in PART_FILES and path.name != MANIFEST \
+                and not path.name.endswith(META_SUFFIX):
+            shutil.copyfile(path, index / path.name)
+
+
+def _previous_parts(previous: Path | None, settings: Mapping) -> dict[int, dict]:
+    """The previous build's parts by number, if its index was made the same way."""
+    if previous is None:
+        return {}
+    try:
+        manifest = json.loads((previous / INDEX_DIR / MANIFEST).read_text(encoding="utf-8"))
+        if any(manifest.get(k) != v for k, v in settings.items()):
+            return {}
+        return {int(r["part"]): r for r in manifest["parts"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}  # no previous site, or one indexed another way: index every part
+
+
+def _copy_part(source: Path, files: str, target: Path) -> bool:
+    """Copy a previous part's files to target if they are what its manifest says they are."""
+    try:
+        names = _part_names(source)
+        if not names or _files_digest(source, names) != files:
+            return False
+        for path in _files(source, names):
+            dest = target / path.relative_to(source)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, dest)
+    except OSError:
+        return False
+    return True
+
+
+def main(argv: list[str]) -> int:
+    """The indexing process: site, previous site (or ""), pages per part; prints a summary."""
+    site, previous, part_pages = argv
+    try:
+        done = build_index(Path(site), Path(previous) if previous else None, int(part_pages))
+    except SearchIndexFailed as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"{site}: cannot write the search index ({exc.filename or ''}: {exc.strerror})",
+              file=sys.stderr)
+        return 1
+    print(json.dumps({"pages": done.pages, "parts": done.parts, "indexed": done.indexed,
+                      "reused": done.reused}))
+    return 0
 
 
 # -- making Pagefind's output reproducible ---------------------------------------------------------
@@ -208,3 +502,7 @@ def _encode(value) -> bytes:
     if isinstance(value, list):
         return _head(4, len(value)) + b"".join(_encode(v) for v in value)
     raise SearchIndexFailed(f"cannot encode {type(value).__name__} as CBOR")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
