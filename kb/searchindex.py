@@ -29,7 +29,7 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -204,6 +204,12 @@ def _part_names(folder: Path) -> list[str]:
     return [n for n in PART_FILES if (folder / n).exists()] + metas
 
 
+def _script_names(folder: Path) -> list[str]:
+    """The names of Pagefind's scripts in folder: its files that are no part's."""
+    return sorted(p.name for p in folder.iterdir() if p.is_file() and p.name != MANIFEST
+                  and p.name not in PART_FILES and not p.name.endswith(META_SUFFIX))
+
+
 def _files_digest(folder: Path, names: list[str]) -> str:
     return _digest([f"{p.relative_to(folder).as_posix()} "
                     f"{hashlib.blake2b(p.read_bytes(), digest_size=16).hexdigest()}"
@@ -273,37 +279,35 @@ def build_index(site: Path, previous: Path | None = None,
         raise SearchIndexFailed(f"{site}: no page to index")
     # The first part with pages sits at the top, where pagefind.js loads its primary index.
     places = {n: "" if n == numbers[0] else f"{PARTS_DIR}/{n:04d}" for n in numbers}
-    before = _previous_parts(previous, settings)
+    old_index = previous / INDEX_DIR if previous is not None else None
+    before = _previous_manifest(old_index, settings)
+    old_parts = {r.get("part"): r for r in before.get("parts", []) if isinstance(r, dict)}
     index.mkdir(parents=True, exist_ok=True)
     if work.exists():
         shutil.rmtree(work)
     records: dict[int, dict] = {}
     todo: list[int] = []
     for n in numbers:
-        record = {"part": n, "pages": len(parts[n]), "digest": _pages_digest(parts[n])}
-        old = before.get(n)
-        if old and old["digest"] == record["digest"] and previous is not None \
-                and _copy_part(_part_dir(previous / INDEX_DIR, old["place"]), old["files"],
-                               _part_dir(index, places[n])):
-            records[n] = old | {"place": places[n]}
+        records[n] = {"part": n, "pages": len(parts[n]), "digest": _pages_digest(parts[n]),
+                      "place": places[n]}
+        old = old_parts.get(n, {})
+        if old_index is not None and old.get("digest") == records[n]["digest"] \
+                and _copy_verified(_part_dir(old_index, str(old.get("place"))), _part_names,
+                                   old.get("files"), _part_dir(index, places[n])):
+            records[n]["files"] = old["files"]
         else:
-            records[n] = record
             todo.append(n)
-    scripts: Path | None = None
+    if not todo and not _copy_verified(old_index, _script_names, before.get("scripts"), index):
+        todo.append(numbers[0])  # the scripts come with any part's run
     running: list[_Run] = []
     binary = pagefind_binary() if todo else Path()
     try:
         for n in todo:
             running.append(_Run(binary, site, work, n, parts[n]))
             if len(running) >= min(RUNS, workers()):
-                scripts = _place(running.pop(0), index, places, records)
+                _place(running.pop(0), index, places, records)
         while running:
-            scripts = _place(running.pop(0), index, places, records)
-        if scripts is None:  # every part copied: so are Pagefind's scripts
-            assert previous is not None
-            _copy_scripts(previous / INDEX_DIR, index)
-        else:
-            _copy_scripts(scripts, index)
+            _place(running.pop(0), index, places, records)
     finally:
         for run in running:
             if run.proc.poll() is None:
@@ -311,50 +315,53 @@ def build_index(site: Path, previous: Path | None = None,
                 run.proc.wait()
         if work.exists():
             shutil.rmtree(work)
-    manifest = {**settings, "parts": [records[n] for n in numbers]}
+    manifest = {**settings, "parts": [records[n] for n in numbers],
+                "scripts": _files_digest(index, _script_names(index))}
     (index / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1,
                                              sort_keys=True) + "\n", encoding="utf-8")
     return IndexSummary(sum(len(p) for p in parts), len(numbers), tuple(todo),
                         tuple(n for n in numbers if n not in todo))
 
 
-def _place(run: _Run, index: Path, places: Mapping[int, str], records: dict[int, dict]) -> Path:
-    """Move a finished run's part into its place in the index; the run's output folder."""
+def _place(run: _Run, index: Path, places: Mapping[int, str], records: dict[int, dict]) -> None:
+    """Move a finished run's part into its place in the index, and Pagefind's scripts (the
+    same from every run) to the top."""
     out = run.finish()
     target = _part_dir(index, places[run.number])
     names = _part_names(out)
     target.mkdir(parents=True, exist_ok=True)
-    for name in names:
-        os.replace(out / name, target / name)
-    records[run.number] |= {"place": places[run.number], "files": _files_digest(target, names)}
-    return out
+    for stale in target.glob(f"*{META_SUFFIX}"):
+        stale.unlink()
+    for folder, moved in ((target, names), (index, _script_names(out))):
+        for name in moved:
+            # a copy from the previous site that then failed its check may be in the way
+            if (folder / name).is_dir():
+                shutil.rmtree(folder / name)
+            os.replace(out / name, folder / name)
+    records[run.number]["files"] = _files_digest(target, names)
 
 
-def _copy_scripts(source: Path, index: Path) -> None:
-    """Pagefind's scripts (pagefind.js, its worker, WebAssembly): the same for every part."""
-    for path in sorted(source.iterdir()):
-        if path.is_file() and path.name not in PART_FILES and path.name != MANIFEST \
-                and not path.name.endswith(META_SUFFIX):
-            shutil.copyfile(path, index / path.name)
-
-
-def _previous_parts(previous: Path | None, settings: Mapping) -> dict[int, dict]:
-    """The previous build's parts by number, if its index was made the same way."""
-    if previous is None:
+def _previous_manifest(old_index: Path | None, settings: Mapping) -> dict:
+    """The previous build's manifest, if its index was made the same way."""
+    if old_index is None:
         return {}
     try:
-        manifest = json.loads((previous / INDEX_DIR / MANIFEST).read_text(encoding="utf-8"))
-        if any(manifest.get(k) != v for k, v in settings.items()):
-            return {}
-        return {int(r["part"]): r for r in manifest["parts"]}
-    except (OSError, ValueError, KeyError, TypeError):
+        manifest = json.loads((old_index / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
         return {}  # no previous site, or one indexed another way: index every part
+    if not isinstance(manifest, dict) or any(manifest.get(k) != v for k, v in settings.items()):
+        return {}
+    return manifest
 
 
-def _copy_part(source: Path, files: str, target: Path) -> bool:
-    """Copy a previous part's files to target if they are what its manifest says they are."""
+def _copy_verified(source: Path | None, names_in: Callable[[Path], list[str]],
+                   files: object, target: Path) -> bool:
+    """Copy the files names_in(source) names to target if their digest is files (what the
+    previous manifest recorded); False, copying nothing, if they are not."""
+    if source is None or not isinstance(files, str):
+        return False
     try:
-        names = _part_names(source)
+        names = names_in(source)
         if not names or _files_digest(source, names) != files:
             return False
         for path in _files(source, names):

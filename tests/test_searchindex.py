@@ -209,3 +209,12 @@ def search_hrefs(page, origin: str, query: str) -> list[str]:
     page.wait_for_function(
         "document.getElementById('search-status').textContent.includes('result')")
     return [a.get_attribute("href") for a in page.locator("#search-results li > a").all()]
+
+
+def test_damaged_previous_scripts_are_made_again(parted, tmp_path):
+    previous = shutil.copytree(parted, tmp_path / "previous")
+    (previous / INDEX_DIR / "pagefind.js").write_text("damaged", encoding="utf-8")
+    site = bare_copy(parted, tmp_path / "site")
+    done = index(site, previous=previous)
+    assert done.indexed == (0,)  # the scripts come with a part's run
+    assert files(site / INDEX_DIR) == files(parted / INDEX_DIR)
