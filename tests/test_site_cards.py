@@ -102,7 +102,7 @@ def test_missing_cut_off_or_resized_cards_are_reported(site_copy):
     (site / "claim/byd-revenue/card.png").unlink()
     good = site / "claim/tesla-revenue-2022/card.png"
     data = good.read_bytes()
-    good.write_bytes(data[:300])
+    good.write_bytes(data[:len(data) // 2])  # cut inside the image data
     assert problems(claims, site) == [
         "claim/byd-revenue/card.png: claim byd-revenue: missing: the claim's verdict card",
         "claim/tesla-revenue-2022/card.png: claim tesla-revenue-2022: the verdict card is not "
