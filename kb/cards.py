@@ -259,6 +259,7 @@ def draw_card(card: Card) -> bytes:
     for i, line in enumerate(lines):
         draw.text((1 + MARGIN, HEADLINE[0] - TOP + i * int(size * 1.25)), line, font=font,
                   fill=_text_index(BODY))
+    body.paste(0, (0, 0, 1, body.height))  # the filter bytes, as in _canvas
     # The rows the ink covers (BODY is 0, the blank paper), as rows of the whole card.
     box = body.getbbox()
     start, stop = (TOP + box[1], TOP + box[3]) if box else (TOP, TOP)
