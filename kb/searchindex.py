@@ -10,7 +10,7 @@ its own, at most RUNS at a time: peak memory is bounded whatever the site's size
 browser merges the parts (Pagefind's multisite mergeIndex; site/static/search.js). A page's
 part is a hash of its path, by linear hashing: adding pages splits one part at a time, so an
 edit or a new claim changes only the parts of the pages it changes. A part whose pages are
-byte-identical to the previous build's is copied from the previous site (its manifest, MANIFEST,
+byte-identical to the previous build's is linked from the previous site (its manifest, MANIFEST,
 records each part's pages by hash) instead of indexed again.
 
 Layout of INDEX_DIR: Pagefind's scripts and the first part at its top (search.js imports
@@ -256,10 +256,7 @@ class _Run:
         for path in pages:
             target = self.tree / path
             target.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                os.link(site / path, target)
-            except OSError:  # a file system without hard links
-                shutil.copyfile(site / path, target)
+            _link_or_copy(site / path, target)
         cmd = [str(binary), "--site", str(self.tree), "--output-path", str(self.out),
                "--force-language", LANGUAGE, "--silent"]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -381,10 +378,20 @@ def _copy_verified(source: Path | None, names_in: Callable[[Path], list[str]],
         for path in _files(source, names):
             dest = target / path.relative_to(source)
             dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, dest)
+            _link_or_copy(path, dest)
     except OSError:
         return False
     return True
+
+
+def _link_or_copy(source: Path, dest: Path) -> None:
+    """Hard-link source to dest (as kb.reuse links unchanged pages), or copy it where links
+    cannot be made. Nothing here ever writes into a linked file: a part indexed again replaces
+    its files with new ones."""
+    try:
+        os.link(source, dest)
+    except OSError:
+        shutil.copyfile(source, dest)
 
 
 def main(argv: list[str]) -> int:
