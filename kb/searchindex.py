@@ -75,7 +75,7 @@ def pagefind_binary() -> Path:
 
 @dataclass(frozen=True)
 class IndexSummary:
-    """What one indexing did: the parts, and which were indexed or copied from the previous."""
+    """What one indexing did: the parts, and which were indexed or reused from the previous."""
 
     pages: int
     parts: int
@@ -123,7 +123,7 @@ def _nearly_full(folder: Path) -> bool:
 def start_index(site: Path, previous: Path | None = None,
                 part_pages: int = PART_PAGES) -> Indexing:
     """Start indexing site in a process of its own, while the build goes on; previous is the
-    site the last build published (its unchanged parts are copied, not indexed again)."""
+    site the last build published (its unchanged parts are linked, not indexed again)."""
     cmd = [sys.executable, "-m", __name__, str(site), str(previous or ""), str(part_pages)]
     # The child must run this very kb, also from a checkout that is not installed.
     env = dict(os.environ)
