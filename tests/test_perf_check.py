@@ -1,6 +1,6 @@
-"""What keeps `kb check` quick (docs/benchmarks.md): no pint, the consistency checks' modules
-imported only in the forked child that runs them, and shortcuts that must answer exactly as
-the long way round."""
+"""What keeps `kb check` quick (docs/benchmarks.md): no pint, no listings or stores, the
+consistency checks' modules imported only in the forked child that runs them, and shortcuts
+that must answer exactly as the long way round."""
 
 import os
 import random
@@ -22,14 +22,15 @@ def _modules_after_check() -> tuple[str, str]:
             "try: cli(['check', '--claims', sys.argv[1]])\n"
             "except SystemExit: pass\n"
             "print('LOADED', sorted(m for m in sys.modules if m in "
-            "('pint', 'kb.consistency', 'kb.mentions', 'kb.relations')))")
+            "('pint', 'kb.consistency', 'kb.mentions', 'kb.relations', 'kb.listings', "
+            "'kb.stores')))")
     # Two workers even on a one-core machine: with one, the checks run in this process.
     proc = subprocess.run([sys.executable, "-c", code, str(SEED)], capture_output=True,
                           text=True, check=True, env={**os.environ, "KB_JOBS": "2"})
     return proc.stdout, proc.stderr
 
 
-def test_kb_check_leaves_the_consistency_modules_to_its_child():
+def test_kb_check_leaves_the_consistency_modules_to_its_child_and_the_listings_out():
     out, err = _modules_after_check()
     assert "finding relation d1-ratio-vs-datasheets" in out
     assert err.startswith("kb check: no errors, "), err  # the check ran to its end
