@@ -8,10 +8,15 @@ import re._constants as C
 import re._parser as sre_parse
 import subprocess
 import sys
+from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
-from kb import mentions
+from kb import consistency, mentions, trust
 from kb.despin import lexicon, normalise
+from kb.expr import references
+from kb.load import load
+from kb.mentions import find_mentions
 from kb.trust import _reachable
 
 SEED = Path(__file__).resolve().parent.parent / "claims"
@@ -113,3 +118,45 @@ def test_despinning_with_the_shipped_tables_is_despinning_with_its_entries():
             fast = normalise(text, delete=delete)
             slow = normalise(text, delete=delete, entries=lexicon())
             assert (fast.text, fast.offset_map()) == (slow.text, slow.offset_map()), text
+
+
+def _figure_problems_reading_everything(c, claims, evidence, findings) -> list:
+    """The figure rule with every text of every claim read first: what kb.trust must give."""
+    by_claim, relations_of = defaultdict(list), defaultdict(list)
+    for f in findings:
+        for ident in f.involves:
+            by_claim[ident].append(f)
+    for rel in c.relations.values():
+        for ident in references(rel.expression):
+            relations_of[ident].append(rel)
+    ids = {*c.claims, *c.evidence, *c.relations, *c.documents, *(f.id for f in findings)}
+    out = []
+    for claim in claims.values():
+        values, texts = trust._claim_sources(c, claim, evidence, claims, by_claim[claim.id],
+                                             relations_of[claim.id])
+        known = sorted(values | trust._common_numbers(c) | trust._text_numbers(*texts))
+        out += [(claim.id, m.text)
+                for m in find_mentions(trust._without_ids(claim.review.explanation, ids))
+                if not trust._sourced(m, known)]
+    return out
+
+
+def test_the_figure_check_reads_texts_only_as_needed_and_answers_as_reading_all():
+    c = load(SEED)
+    rng = random.Random(12)
+    claims = {}
+    for claim in c.claims.values():
+        # Figures from the claim's own values, from its texts, one step from two of them, and
+        # made up: each explanation needs a different share of the texts, or all of them.
+        values, texts = trust._claim_sources(c, claim, c.evidence, c.claims, [], [])
+        pool = sorted(values | trust._text_numbers(*texts))
+        picks = [rng.choice(pool) for _ in range(3)]
+        figures = [*picks, picks[0] + picks[1], picks[1] * 1.07, rng.uniform(1, 1e6)]
+        explanation = " and ".join(f"{x:,.2f}" for x in figures)
+        claims[claim.id] = replace(claim, review=replace(claim.review, explanation=explanation))
+    findings = consistency.run(c, []).findings
+    expected = _figure_problems_reading_everything(c, claims, c.evidence, findings)
+    got = [(p.ident, p.message.split("'")[1])
+           for p in trust.figure_problems(c, claims, c.evidence, findings)]
+    assert got == expected
+    assert 0 < len(got) < 3 * len(claims)  # some figures fail, many pass
