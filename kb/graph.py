@@ -1,13 +1,16 @@
 """Turn a loaded Collection into quads: one named graph per source, one shared, one report.
 
-The working graph is a list of pyoxigraph quads, built straight from the model objects: every
-later stage (checks, site, exports, stores) reads it, and pyoxigraph parses, queries and
-serialises it at 10-50x rdflib's speed. rdflib stays at the edge: `KbGraph.dataset()` gives an
-rdflib Dataset for the public Python API, the memory store and the tests.
+The working graph is a compact table of pyoxigraph quads, built straight from the model
+objects: every later stage (checks, site, exports, stores) reads it, and pyoxigraph parses,
+queries and serialises it at 10-50x rdflib's speed. rdflib stays at the edge:
+`KbGraph.dataset()` gives an rdflib Dataset for the public Python API, the memory store and the
+tests.
 """
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,6 +22,7 @@ from .expr import references
 from .findings import KINDS, Finding, Side
 from .iris import Iris
 from .model import Claim, Collection, Evidence, IgnoredMention, Quantity, Statement, TimeSpec
+from .oxterms import QuadTable
 from .queries import decimal_text, slug_term
 from .terms import to_rdflib
 from .tiers import tier
@@ -154,45 +158,34 @@ XSD_INTEGER = str(XSD.integer)
 XSD_DATE = str(XSD.date)
 
 
-class KbGraph:
+class KbGraph(QuadTable):
     """The knowledge base as pyoxigraph quads: the one working graph every stage reads.
 
-    The quads are kept in a list in the order they were made (no duplicates); an in-memory
-    Oxigraph store for SPARQL and an rdflib Dataset for the Python API are made on demand.
+    The quads are kept compactly (kb.oxterms.QuadTable) in the order they were made, each once;
+    iterating gives them as pyoxigraph Quads. In-memory Oxigraph stores for SPARQL (`query`,
+    `store`) are made per use, and an rdflib Dataset for the Python API on demand.
     """
 
-    def __init__(self, quads: list[ox.Quad], iris: Iris):
-        self.quads = quads
+    def __init__(self, quads: Iterable[ox.Quad], iris: Iris):
+        super().__init__()
         self.iris = iris
-        self._store: ox.Store | None = None
         self._dataset: Dataset | None = None
+        self.extend(quads)
 
-    def __len__(self) -> int:
-        return len(self.quads)
+    @property
+    def quads(self) -> Iterator[ox.Quad]:
+        """The quads in order, made afresh: a new iterator on each use."""
+        return iter(self)
 
-    def __iter__(self):
-        return iter(self.quads)
-
-    def extend(self, quads: list[ox.Quad]) -> None:
+    def extend(self, quads: Iterable[ox.Quad | ox.Triple]) -> None:
         """Add quads (e.g. the report graph's findings) not already present."""
-        seen = set(self.quads)
-        new = [q for q in dict.fromkeys(quads) if q not in seen]
-        self.quads.extend(new)
-        if self._store is not None:  # the checks made it; the exports query it next
-            self._store.bulk_extend(new)
+        super().extend(quads)
         self._dataset = None
-
-    def store(self) -> ox.Store:
-        """An in-memory Oxigraph store holding the graph, for SPARQL (made once)."""
-        if self._store is None:
-            self._store = ox.Store()
-            self._store.bulk_extend(self.quads)
-        return self._store
 
     def dataset(self) -> Dataset:
         """The graph as an rdflib Dataset, for the public Python API and the memory store."""
         if self._dataset is None:
-            self._dataset = to_rdflib(self.quads)
+            self._dataset = to_rdflib(self)
             bind_prefixes(self._dataset, self.iris)
         return self._dataset
 
@@ -202,9 +195,12 @@ class KbGraph:
         given, and then b"" is returned)."""
         # The quads are made in a fixed order from the model, so no sort is needed for the same
         # input to give the same bytes.
-        chosen = self.quads if quads is None else quads
-        items = chosen if graphs else list(dict.fromkeys(
-            ox.Triple(q.subject, q.predicate, q.object) for q in chosen))
+        items: Iterable[ox.Quad | ox.Triple]
+        if quads is None:
+            items = iter(self) if graphs else self.triples()
+        else:
+            items = quads if graphs else list(dict.fromkeys(
+                ox.Triple(q.subject, q.predicate, q.object) for q in quads))
         names = None if fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.N_TRIPLES) else \
             prefixes(self.iris)
         if output is not None:
@@ -219,41 +215,53 @@ class _Builder:
     def __init__(self, collection: Collection):
         self.c = collection
         self.iris = Iris(collection.config.base)
-        self.graphs: dict[ox.NamedNode, list[ox.Quad]] = {}
+        self.graph = KbGraph((), self.iris)
+        # Each model object's quads, each once, until they go into their graph's block.
+        self.pending: dict[tuple[int, int, int, int], None] = {}
+        self.blocks: dict[int, tuple[array, array, array]] = {}
         self.shared = node(self.iris.shared_graph())
 
     def add(self, g: ox.NamedNode, s: str | ox.NamedNode, p: str, o) -> None:
         """One quad; s and p may be IRIs as text, o an IRI as text or a pyoxigraph term."""
-        quads = self.graphs.get(g)
-        if quads is None:
-            quads = self.graphs[g] = []
-        quads.append(ox.Quad(s if isinstance(s, ox.NamedNode) else node(s), node(p),
-                             o if isinstance(o, (ox.Literal, ox.NamedNode)) else node(o), g))
+        ident = self.graph.id
+        self.pending[ident(s), ident(p), ident(o), ident(g)] = None
+
+    def _each(self, make, objects) -> None:
+        """Make each object's quads, then file them in their graphs' blocks."""
+        blocks = self.blocks
+        for obj in objects:
+            make(obj)
+            # A quad repeats only within one object (an expression naming a claim twice): no
+            # two objects share a subject node.
+            for s, p, o, g in self.pending:
+                block = blocks.get(g)
+                if block is None:
+                    block = blocks[g] = (array("I"), array("I"), array("I"))
+                block[0].append(s)
+                block[1].append(p)
+                block[2].append(o)
+            self.pending.clear()
 
     def build(self) -> KbGraph:
-        self._collection()
-        for entity in self.c.entities.values():
-            self._entity(entity)
-        for prop in self.c.properties.values():
-            self._property(prop)
-        for reviewer in self.c.config.reviewers.values():
-            self._reviewer(reviewer)
-        for doc in self.c.documents.values():
-            self._document(doc)
-        for ev in self.c.evidence.values():
-            self._evidence(ev)
-        for source in self.c.sources.values():
-            self._source(source)
-        for claim in self.c.claims.values():
-            self._claim(claim)
-        for relation in self.c.relations.values():
-            self._relation(relation)
-        for mention in self.c.ignored:
-            self._ignored(mention)
+        self._each(lambda _: self._collection(), [None])
+        self._each(self._entity, self.c.entities.values())
+        self._each(self._property, self.c.properties.values())
+        self._each(self._reviewer, self.c.config.reviewers.values())
+        self._each(self._document, self.c.documents.values())
+        self._each(self._evidence, self.c.evidence.values())
+        self._each(self._source, self.c.sources.values())
+        self._each(self._claim, self.c.claims.values())
+        self._each(self._relation, self.c.relations.values())
+        self._each(self._ignored, self.c.ignored)
         # One block per named graph, in name order: TriG then writes each graph once.
-        quads = [q for name in sorted(self.graphs, key=lambda g: g.value)
-                 for q in self.graphs[name]]
-        return KbGraph(list(dict.fromkeys(quads)), self.iris)
+        graph, terms = self.graph, self.graph.terms
+        for g in sorted(self.blocks, key=lambda g: terms[g].value):
+            s, p, o = self.blocks.pop(g)
+            graph.s.extend(s)
+            graph.p.extend(p)
+            graph.o.extend(o)
+            graph.g.extend(array("I", [g]) * len(s))
+        return graph
 
     def _collection(self) -> None:
         add, g, cfg, n = self.add, self.shared, self.c.config, self.iris.dataset()
