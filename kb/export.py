@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 
@@ -92,8 +93,7 @@ def claims_csv(collection: Collection, graph: KbGraph) -> str:
     writer.writeheader()
     base = collection.config.base
     evidence_base = Iris(base).evidence("")
-    result = graph.store().query(query_text("claims_table"), use_default_graph_as_union=True)
-    assert isinstance(result, ox.QuerySolutions)
+    result = graph.query(query_text("claims_table"))
     names = [v.value for v in result.variables]
     for solution in result:
         row = {name: plain(from_ox(solution[i]), base) for i, name in enumerate(names)}
@@ -127,7 +127,7 @@ def write_rdf(collection: Collection, graph: KbGraph, folder: Path) -> dict[str,
         (folder / rel).parent.mkdir(parents=True, exist_ok=True)
         graph.serialize(rdf_format, graphs=fmt != "turtle", output=folder / rel)
         sizes[rel] = (folder / rel).stat().st_size
-    for rel, text in claim_files(collection, graph).items():
+    for rel, text in each_claim_file(collection, graph):
         (folder / rel).parent.mkdir(parents=True, exist_ok=True)
         data = text.encode("utf-8")
         (folder / rel).write_bytes(data)
@@ -145,11 +145,14 @@ def download_files(collection: Collection, graph: KbGraph) -> dict[str, str]:
 
 def claim_files(collection: Collection, graph: KbGraph) -> dict[str, str]:
     """Each claim's own slice of the graph, as Turtle and JSON-LD, by path."""
-    out = {}
-    for ident, piece in sorted(claim_slices(graph).items()):
+    return dict(each_claim_file(collection, graph))
+
+
+def each_claim_file(collection: Collection, graph: KbGraph) -> Iterator[tuple[str, str]]:
+    """claim_files one at a time (path, text), so the texts of all claims are never held."""
+    for ident, piece in claim_slices(graph):
         for fmt in CLAIM_DATA:
-            out[claim_data_path(ident, fmt)] = serialize(collection, graph, fmt, piece)
-    return out
+            yield claim_data_path(ident, fmt), serialize(collection, graph, fmt, piece)
 
 
 def ontology_text() -> str:

@@ -195,7 +195,7 @@ class KbGraph(QuadTable):
         given, and then b"" is returned)."""
         # The quads are made in a fixed order from the model, so no sort is needed for the same
         # input to give the same bytes.
-        items: Iterable[ox.Quad | ox.Triple]
+        items: Iterable[ox.Quad] | Iterable[ox.Triple]
         if quads is None:
             items = iter(self) if graphs else self.triples()
         else:
@@ -255,7 +255,7 @@ class _Builder:
         self._each(self._ignored, self.c.ignored)
         # One block per named graph, in name order: TriG then writes each graph once.
         graph, terms = self.graph, self.graph.terms
-        for g in sorted(self.blocks, key=lambda g: terms[g].value):
+        for g in sorted(self.blocks, key=lambda g: str(terms[g])):
             s, p, o = self.blocks.pop(g)
             graph.s.extend(s)
             graph.p.extend(p)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import compress
-from typing import overload
+from typing import Any, overload
 
 import pyoxigraph as ox
 
@@ -144,7 +144,7 @@ class QuadTable:
 
     def quads_at(self, rows: Iterable[int] | None) -> Iterator[ox.Quad]:
         """The quads, or those at the given row numbers, as pyoxigraph Quads."""
-        get = self.terms.__getitem__
+        get: Callable[[int], Any] = self.terms.__getitem__
         if rows is None:
             return map(ox.Quad, map(get, self.s), map(get, self.p), map(get, self.o),
                        map(get, self.g))
@@ -153,7 +153,7 @@ class QuadTable:
 
     def triples(self) -> Iterator[ox.Triple]:
         """The union of the graphs: each triple once, where it first occurs."""
-        get = self.terms.__getitem__
+        get: Callable[[int], Any] = self.terms.__getitem__
         triples = map(ox.Triple, map(get, self.s), map(get, self.p), map(get, self.o))
         repeated = self._repeated_rows()
         if not repeated:
@@ -196,29 +196,35 @@ class QuadTable:
             return store
         wanted = {i for i in map(self.known, predicates) if i is not None}
         rows = bytes(map(wanted.__contains__, self.p))
-        get = self.terms.__getitem__
+        get: Callable[[int], Any] = self.terms.__getitem__
         store.bulk_extend(map(ox.Quad, *(map(get, compress(column, rows))
                                          for column in (self.s, self.p, self.o, self.g))))
         return store
 
     def query(self, sparql: str) -> ox.QuerySolutions:
-        """Run a SELECT over the union of the graphs, on a store of just the quads whose
-        predicates the query names.
-
-        The query must name every predicate it matches (no variable in a predicate position);
-        rdf:type is always loaded, since `a` names it. A store of everything would take about
-        360 bytes a quad for the length of the query.
-        """
-        named = set(_named_iris(sparql))
-        predicates = [self.terms[p].value for p in set(self.p)]
-        wanted = [p for p in predicates if p in named or p == _RDF_TYPE]
-        solutions = self.store(wanted).query(sparql, use_default_graph_as_union=True)
+        """Run a SELECT over the union of the graphs, on a store made for it (store_for)."""
+        solutions = self.store_for(sparql).query(sparql, use_default_graph_as_union=True)
         if not isinstance(solutions, ox.QuerySolutions):
             raise TypeError("QuadTable.query runs SELECT queries only")
         return solutions
 
+    def store_for(self, *queries: str) -> ox.Store:
+        """A new store of just the quads whose predicates the queries name.
+
+        Each query must name every predicate it matches (no variable in a predicate position);
+        rdf:type is always loaded, since `a` names it. A store of everything would take about
+        360 bytes a quad for as long as it is used.
+        """
+        named = {_RDF_TYPE}.union(*(_named_iris(q) for q in queries))
+        return self.store([iri for iri in map(_iri_text, (self.terms[p] for p in set(self.p)))
+                           if iri in named])
+
 
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
+def _iri_text(term: GraphTerm) -> str:
+    return term.value if isinstance(term, ox.NamedNode) else ""
 _IRI = re.compile(r"<([^<>\s]*)>")
 _PREFIXED = re.compile(r"(?<![\w.:-])([A-Za-z][\w.-]*)?:((?:[\w-]|\.(?=[\w-]))*)")
 
