@@ -6,7 +6,6 @@ The renderer writes these and the site check reads them back, so both use this o
 from __future__ import annotations
 
 import json
-from array import array
 from collections.abc import Iterator
 from typing import Any
 
@@ -28,20 +27,7 @@ OFFLINE_CONTEXT = {"@vocab": "https://schema.org/"}
 def claim_slices(graph: KbGraph) -> Iterator[tuple[str, list[ox.Quad]]]:
     """Each claim node's quads with its hash sub-nodes (time, anchor, review, rating), by
     claim id in sorted order, one claim's Quads at a time."""
-    prefix = str(graph.iris.claim(""))
-    # Which claim each subject belongs to, decided once per distinct term, not per quad.
-    owner: dict[int, str] = {}
-    for i, term in enumerate(graph.terms):
-        if isinstance(term, ox.NamedNode) and term.value.startswith(prefix):
-            owner[i] = term.value[len(prefix):].split("#", 1)[0]
-    rows: dict[str, array] = {}
-    for row, subject in enumerate(graph.s):
-        ident = owner.get(subject)
-        if ident is not None:
-            found = rows.get(ident)
-            if found is None:
-                found = rows[ident] = array("I")
-            found.append(row)
+    rows = graph.claim_rows()
     for ident in sorted(rows):
         yield ident, list(graph.quads_at(rows.pop(ident)))
 

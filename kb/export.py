@@ -93,7 +93,13 @@ def claims_csv(collection: Collection, graph: KbGraph) -> str:
     writer.writeheader()
     base = collection.config.base
     evidence_base = Iris(base).evidence("")
-    result = graph.query(query_text("claims_table"))
+    for result in graph.query_claims(query_text("claims_table")):
+        _write_rows(writer, collection, result, base, evidence_base)
+    return out.getvalue()
+
+
+def _write_rows(writer: csv.DictWriter, collection: Collection, result: ox.QuerySolutions,
+                base: str, evidence_base: str) -> None:
     names = [v.value for v in result.variables]
     for solution in result:
         row = {name: plain(from_ox(solution[i]), base) for i, name in enumerate(names)}
@@ -104,7 +110,6 @@ def claims_csv(collection: Collection, graph: KbGraph) -> str:
         row["url"] = str(site_url(collection, "claim", row["id"]))
         row["source_url"] = str(site_url(collection, "source", row["source"]))
         writer.writerow({k: row.get(k, "") for k in CSV_COLUMNS})
-    return out.getvalue()
 
 
 def write_table(collection: Collection, graph: KbGraph, folder: Path) -> dict[str, int]:

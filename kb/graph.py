@@ -182,6 +182,59 @@ class KbGraph(QuadTable):
         super().extend(quads)
         self._dataset = None
 
+    def claim_rows(self) -> dict[str, array]:
+        """Each claim's rows, by claim id: its node's and its hash sub-nodes' (time, anchor,
+        review, rating)."""
+        prefix = str(self.iris.claim(""))
+        # Which claim each subject belongs to, decided once per distinct term, not per quad.
+        owner: dict[int, str] = {}
+        for i, term in enumerate(self.terms):
+            if isinstance(term, ox.NamedNode) and term.value.startswith(prefix):
+                owner[i] = term.value[len(prefix):].split("#", 1)[0]
+        rows: dict[str, array] = {}
+        for row, subject in enumerate(self.s):
+            ident = owner.get(subject)
+            if ident is not None:
+                found = rows.get(ident)
+                if found is None:
+                    found = rows[ident] = array("I")
+                found.append(row)
+        return rows
+
+    def query_claims(self, sparql: str, batch: int = 2000) -> Iterator[ox.QuerySolutions]:
+        """The solutions of a SELECT that reads claims and the nodes they link to (a claim's
+        subject and its label, say), from a store per batch of claims, in claim id order.
+
+        One store of every quad the query names would hold 60% of the graph at 380 bytes a
+        quad; a batch's store holds its claims' quads and their linked nodes' (of the
+        predicates the query names). Batches come in claim id order, so a query ordered by
+        claim gives the rows it gives on the whole graph (tests/test_export.py compares them).
+        """
+        predicates = {self.known(p) for p in self.named_predicates(sparql)}
+        claims = self.claim_rows()
+        first, after = self.subject_rows()
+        p_of, o_of = self.p, self.o
+        ids = sorted(claims)
+        for start in range(0, max(len(ids), 1), batch):
+            rows: set[int] = set()
+            linked: set[int] = set()
+            for ident in ids[start:start + batch]:
+                for row in claims.pop(ident):
+                    if p_of[row] in predicates:
+                        rows.add(row)
+                        linked.add(o_of[row])
+            for node in linked:
+                row = first[node]
+                while row >= 0:
+                    if p_of[row] in predicates:
+                        rows.add(row)
+                    row = after[row]
+            solutions = self.store_rows(sorted(rows)).query(sparql,
+                                                            use_default_graph_as_union=True)
+            if not isinstance(solutions, ox.QuerySolutions):
+                raise TypeError("KbGraph.query_claims runs SELECT queries only")
+            yield solutions
+
     def dataset(self) -> Dataset:
         """The graph as an rdflib Dataset, for the public Python API and the memory store."""
         if self._dataset is None:

@@ -211,13 +211,34 @@ class QuadTable:
     def store_for(self, *queries: str) -> ox.Store:
         """A new store of just the quads whose predicates the queries name.
 
-        Each query must name every predicate it matches (no variable in a predicate position);
-        rdf:type is always loaded, since `a` names it. A store of everything would take about
-        360 bytes a quad for as long as it is used.
+        Each query must name every predicate it matches (no variable in a predicate position).
+        A store of everything would take about 360 bytes a quad for as long as it is used.
         """
-        named = {_RDF_TYPE}.union(*(_named_iris(q) for q in queries))
-        return self.store([iri for iri in map(_iri_text, (self.terms[p] for p in set(self.p)))
-                           if iri in named])
+        return self.store(self.named_predicates(*queries))
+
+    def named_predicates(self, *queries: str) -> list[str]:
+        """The graph's predicates (IRIs as text) that the queries name."""
+        named = set().union(*(_named_iris(q) for q in queries))
+        return [iri for iri in map(_iri_text, (self.terms[p] for p in set(self.p)))
+                if iri in named]
+
+    def subject_rows(self) -> tuple[array, array]:
+        """(first, after): first[t] is the first row with subject t, after[r] the next row
+        with row r's subject, -1 when there is none; 4 bytes a term and a quad."""
+        first = array("i", [-1]) * len(self.terms)
+        after = array("i", [-1]) * len(self)
+        subjects = self.s
+        for row in range(len(self) - 1, -1, -1):
+            s = subjects[row]
+            after[row] = first[s]
+            first[s] = row
+        return first, after
+
+    def store_rows(self, rows: Iterable[int]) -> ox.Store:
+        """A new in-memory Oxigraph store of the quads at these rows."""
+        store = ox.Store()
+        store.bulk_extend(self.quads_at(rows))
+        return store
 
 
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -226,6 +247,8 @@ _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 def _iri_text(term: GraphTerm) -> str:
     return term.value if isinstance(term, ox.NamedNode) else ""
 _IRI = re.compile(r"<([^<>\s]*)>")
+# `a`, the keyword for rdf:type: over-matching (the word in a string) only loads more quads.
+_A = re.compile(r"(?<![\w:?$<@\\-])a(?![\w:-])")
 _PREFIXED = re.compile(r"(?<![\w.:-])([A-Za-z][\w.-]*)?:((?:[\w-]|\.(?=[\w-]))*)")
 
 
@@ -234,6 +257,9 @@ def _named_iris(sparql: str) -> Iterator[str]:
     prefixes = {name or "": ns for name, ns in _PREFIX.findall(sparql)}
     body = _PREFIX.sub("", sparql)
     yield from _IRI.findall(body)
-    for name, local in _PREFIXED.findall(_IRI.sub("", body)):
+    body = _IRI.sub(" ", body)
+    if _A.search(body):
+        yield _RDF_TYPE
+    for name, local in _PREFIXED.findall(body):
         if (name or "") in prefixes:
             yield prefixes[name or ""] + local

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -85,13 +84,7 @@ class _Data:
         self._queries = queries
         self._store: ox.Store | None = None
         subjects, predicates, objects = table.s, table.p, table.o
-        # first[s] is s's first row, after[i] the next row with row i's subject (or -1).
-        self.first = first = array("i", [-1]) * len(self.terms)
-        self.after = after = array("i", [-1]) * len(table)
-        for row in range(len(table) - 1, -1, -1):
-            s = subjects[row]
-            after[row] = first[s]
-            first[s] = row
+        self.first, self.after = table.subject_rows()
         self.rdf_type = table.known(RDF_TYPE)
         subclass_of = table.known(SUBCLASS_OF)
         targeted = {p: table.known(p) for p in objects_of}
