@@ -10,6 +10,7 @@ import io
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
+from typing import TextIO
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -88,38 +89,40 @@ def claims_csv(collection: Collection, graph: KbGraph) -> str:
     It starts with a byte-order mark: without one, Excel reads UTF-8 as the local code page
     and garbles the Chinese quotes (csv readers take it with encoding='utf-8-sig')."""
     out = io.StringIO()
+    write_csv(collection, graph, out)
+    return out.getvalue()
+
+
+def write_csv(collection: Collection, graph: KbGraph, out: TextIO) -> None:
+    """Write claims_csv to a text stream, row by row (the whole text is never held)."""
     out.write(CSV_BOM)
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     base = collection.config.base
     evidence_base = Iris(base).evidence("")
     for result in graph.query_claims(query_text("claims_table")):
-        _write_rows(writer, collection, result, base, evidence_base)
-    return out.getvalue()
-
-
-def _write_rows(writer: csv.DictWriter, collection: Collection, result: ox.QuerySolutions,
-                base: str, evidence_base: str) -> None:
-    names = [v.value for v in result.variables]
-    for solution in result:
-        row = {name: plain(from_ox(solution[i]), base) for i, name in enumerate(names)}
-        # GROUP_CONCAT yields full IRIs in no set order; the CSV lists sorted ids.
-        row["evidence"] = " ".join(sorted(e.removeprefix(evidence_base)
-                                          for e in row["evidence"].split()))
-        # The pages' addresses as the site publishes them (site_url may differ from the base).
-        row["url"] = str(site_url(collection, "claim", row["id"]))
-        row["source_url"] = str(site_url(collection, "source", row["source"]))
-        writer.writerow({k: row.get(k, "") for k in CSV_COLUMNS})
+        names = [v.value for v in result.variables]
+        for solution in result:
+            row = {name: plain(from_ox(solution[i]), base) for i, name in enumerate(names)}
+            # GROUP_CONCAT yields full IRIs in no set order; the CSV lists sorted ids.
+            row["evidence"] = " ".join(sorted(e.removeprefix(evidence_base)
+                                              for e in row["evidence"].split()))
+            # The pages' addresses as the site publishes them (site_url may differ from the
+            # base).
+            row["url"] = str(site_url(collection, "claim", row["id"]))
+            row["source_url"] = str(site_url(collection, "source", row["source"]))
+            writer.writerow({k: row.get(k, "") for k in CSV_COLUMNS})
 
 
 def write_table(collection: Collection, graph: KbGraph, folder: Path) -> dict[str, int]:
     """Write the CSV of claims and the vocabulary into folder; their sizes by path."""
-    texts = {download_path(EXPORT_FORMATS["csv"].ext): claims_csv(collection, graph),
-             ONTOLOGY_PATH: ontology_text()}
-    for rel, text in texts.items():
+    table, ontology = download_path(EXPORT_FORMATS["csv"].ext), ONTOLOGY_PATH
+    for rel in (table, ontology):
         (folder / rel).parent.mkdir(parents=True, exist_ok=True)
-        (folder / rel).write_text(text, encoding="utf-8")
-    return {rel: (folder / rel).stat().st_size for rel in texts}
+    with (folder / table).open("w", encoding="utf-8", newline="") as out:
+        write_csv(collection, graph, out)
+    (folder / ontology).write_text(ontology_text(), encoding="utf-8")
+    return {rel: (folder / rel).stat().st_size for rel in (table, ontology)}
 
 
 def write_rdf(collection: Collection, graph: KbGraph, folder: Path) -> dict[str, int]:

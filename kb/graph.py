@@ -201,7 +201,7 @@ class KbGraph(QuadTable):
                 found.append(row)
         return rows
 
-    def query_claims(self, sparql: str, batch: int = 2000) -> Iterator[ox.QuerySolutions]:
+    def query_claims(self, sparql: str, batch: int = 500) -> Iterator[ox.QuerySolutions]:
         """The solutions of a SELECT that reads claims and the nodes they link to (a claim's
         subject and its label, say), from a store per batch of claims, in claim id order.
 
