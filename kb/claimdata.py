@@ -6,10 +6,10 @@ The renderer writes these and the site check reads them back, so both use this o
 from __future__ import annotations
 
 import json
+from array import array
 from collections.abc import Iterator
 from typing import Any
 
-import pyoxigraph as ox
 from markupsafe import Markup
 
 from .choices import EXPORT_FORMATS
@@ -24,12 +24,12 @@ SCHEMA_CONTEXT = "https://schema.org"
 OFFLINE_CONTEXT = {"@vocab": "https://schema.org/"}
 
 
-def claim_slices(graph: KbGraph) -> Iterator[tuple[str, list[ox.Quad]]]:
-    """Each claim node's quads with its hash sub-nodes (time, anchor, review, rating), by
-    claim id in sorted order, one claim's Quads at a time."""
+def claim_slices(graph: KbGraph) -> Iterator[tuple[str, array]]:
+    """Each claim node's rows of the graph with its hash sub-nodes' (time, anchor, review,
+    rating), by claim id in sorted order."""
     rows = graph.claim_rows()
     for ident in sorted(rows):
-        yield ident, list(graph.quads_at(rows.pop(ident)))
+        yield ident, rows.pop(ident)
 
 
 def claim_review(c: Collection, claim: Claim) -> dict[str, Any]:

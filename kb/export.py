@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import TextIO
@@ -72,14 +72,14 @@ RDF_FORMATS = {"trig": ox.RdfFormat.TRIG, "turtle": ox.RdfFormat.TURTLE,
 
 
 def serialize(collection: Collection, graph: KbGraph, fmt: str,
-              quads: list[ox.Quad] | None = None) -> str:
-    """The whole knowledge base (or some of its quads) in one format, as text."""
+              rows: Sequence[int] | None = None) -> str:
+    """The whole knowledge base (or the quads at some of its rows) in one format, as text."""
     if fmt == "csv":
         return claims_csv(collection, graph)
     if fmt not in RDF_FORMATS:
         raise ValueError(f"unknown format '{fmt}'; choose one of {', '.join(EXPORT_FORMATS)}")
     # Turtle has no named graphs: it is the union of them all.
-    data = graph.serialize(RDF_FORMATS[fmt], quads, graphs=fmt != "turtle")
+    data = graph.serialize(RDF_FORMATS[fmt], rows, graphs=fmt != "turtle")
     return data.decode("utf-8")
 
 

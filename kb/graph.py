@@ -10,7 +10,7 @@ tests.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
 
@@ -242,18 +242,17 @@ class KbGraph(QuadTable):
             bind_prefixes(self._dataset, self.iris)
         return self._dataset
 
-    def serialize(self, fmt: ox.RdfFormat, quads: list[ox.Quad] | None = None,
+    def serialize(self, fmt: ox.RdfFormat, rows: Sequence[int] | None = None,
                   graphs: bool = True, output: Path | None = None) -> bytes:
-        """Some or all quads in one RDF format, with our prefixes bound (streamed to output if
-        given, and then b"" is returned)."""
+        """All quads, or those at some rows (see claim_rows), in one RDF format, with our
+        prefixes bound (streamed to output if given, and then b"" is returned)."""
         # The quads are made in a fixed order from the model, so no sort is needed for the same
         # input to give the same bytes.
         items: Iterable[ox.Quad] | Iterable[ox.Triple]
-        if quads is None:
+        if rows is None:
             items = iter(self) if graphs else self.triples()
         else:
-            items = quads if graphs else list(dict.fromkeys(
-                ox.Triple(q.subject, q.predicate, q.object) for q in quads))
+            items = self.quads_at(rows) if graphs else self.triples_at(rows)
         names = None if fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.N_TRIPLES) else \
             prefixes(self.iris)
         if output is not None:

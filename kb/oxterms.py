@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from array import array
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import compress
 from typing import Any, overload
 
@@ -142,14 +142,21 @@ class QuadTable:
         for key in new:
             self.add_ids(*key)
 
-    def quads_at(self, rows: Iterable[int] | None) -> Iterator[ox.Quad]:
+    def quads_at(self, rows: Sequence[int] | None) -> Iterator[ox.Quad]:
         """The quads, or those at the given row numbers, as pyoxigraph Quads."""
         get: Callable[[int], Any] = self.terms.__getitem__
+        columns = (self.s, self.p, self.o, self.g)
         if rows is None:
-            return map(ox.Quad, map(get, self.s), map(get, self.p), map(get, self.o),
-                       map(get, self.g))
-        return (ox.Quad(get(self.s[i]), get(self.p[i]), get(self.o[i]), get(self.g[i]))
-                for i in rows)
+            return map(ox.Quad, *(map(get, column) for column in columns))
+        return map(ox.Quad, *(map(get, map(column.__getitem__, rows)) for column in columns))
+
+    def triples_at(self, rows: Sequence[int]) -> list[ox.Triple]:
+        """The triples at the given row numbers, each once."""
+        get: Callable[[int], Any] = self.terms.__getitem__
+        s, p, o = self.s, self.p, self.o
+        unique = dict.fromkeys(zip(map(s.__getitem__, rows), map(p.__getitem__, rows),
+                                   map(o.__getitem__, rows), strict=True))
+        return [ox.Triple(get(a), get(b), get(c)) for a, b, c in unique]
 
     def triples(self) -> Iterator[ox.Triple]:
         """The union of the graphs: each triple once, where it first occurs."""
@@ -234,7 +241,7 @@ class QuadTable:
             first[s] = row
         return first, after
 
-    def store_rows(self, rows: Iterable[int]) -> ox.Store:
+    def store_rows(self, rows: Sequence[int]) -> ox.Store:
         """A new in-memory Oxigraph store of the quads at these rows."""
         store = ox.Store()
         store.bulk_extend(self.quads_at(rows))

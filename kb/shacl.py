@@ -107,10 +107,10 @@ class _Data:
         self._superclasses: dict[int, set[int]] = {}
 
     def out(self, node: int) -> dict[int, dict[int, None]]:
-        """A node's objects by predicate, each once (the last few thousand nodes are kept)."""
+        """A node's objects by predicate, each once (the last thousand nodes or so are kept)."""
         found = self._out.get(node)
         if found is None:
-            if len(self._out) > 4096:
+            if len(self._out) > 1024:
                 self._out.clear()
             found = self._out[node] = {}
             predicates, objects, after = self.table.p, self.table.o, self.after
