@@ -61,7 +61,6 @@ def from_ox(term: OxTerm | None) -> Term | None:
     raise UnsupportedTerm(f"unsupported term in an answer: {term!r}")
 
 
-
 # -- quads, compactly ----------------------------------------------------------------------------
 
 # A term's key in a QuadTable: an IRI by its text (callers mostly have the text, and a str
@@ -253,6 +252,8 @@ _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 def _iri_text(term: GraphTerm) -> str:
     return term.value if isinstance(term, ox.NamedNode) else ""
+
+
 _IRI = re.compile(r"<([^<>\s]*)>")
 # `a`, the keyword for rdf:type: over-matching (the word in a string) only loads more quads.
 _A = re.compile(r"(?<![\w:?$<@\\-])a(?![\w:-])")
