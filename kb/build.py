@@ -143,7 +143,7 @@ def _write_site(root: Path, checked: Checked, staging: Path, taken: Taken,
     pages.merge(rendered.write_pages(staging, downloads=True, previous=previous))
     # Pagefind indexes the pages in a process of its own while worker processes check the
     # site: they read only the pages and downloads, never the index.
-    indexing = start_index(staging)
+    indexing = start_index(staging, previous=previous.folder)
     try:
         with stage("site check"):
             problems = verify_site(checked, staging, written)

@@ -170,6 +170,9 @@ def test_u1_a_full_disk_names_the_site_and_keeps_the_previous_one(tmp_path, mini
         first = run_kb("build", "--claims", "claims", "--out", str(out), cwd=tmp_path)
         assert first.returncode == 0, first.stderr
         before = tree(out)
+        # A new title is on every page and card, so none can be linked from the first site.
+        edit(tmp_path / "claims" / "collection.yaml", "title: Mini collection",
+             "title: Mini collection, revised")
         second = run_kb("build", "--claims", "claims", "--out", str(out), cwd=tmp_path)
         assert second.returncode == 1, second.stderr
         assert error_line(second) == full_disk_error(out, "disk")  # relative to the cwd
