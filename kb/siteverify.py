@@ -15,6 +15,7 @@ say how).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import hashlib
@@ -61,7 +62,7 @@ from .layout import (
     page_path,
 )
 from .model import CLAIM_REVIEWED_CHARS
-from .parallel import map_chunks
+from .parallel import map_chunks, start_forked
 from .pipeline import Checked
 from .queries import term_slug
 from .vocab import KB, OA, SCHEMA
@@ -405,23 +406,30 @@ def verify_site(checked: Checked, site: str | Path,
     problems += inventory_problems(kb, set(html))
     _counts(kb)  # once, before the workers fork, rather than once in each of them
     links = _Links(tree, frozenset(html), urlsplit(kb.c.config.site_url).path or "/")
+    # The files that are not pages are checked in a child of their own, beside the pages.
+    whole_site = start_forked(lambda: [*crawl_problems(kb, root, set(html)),
+                                       *review_feed_problems(kb, root),
+                                       *download_problems(kb, root, written)])
     # Each page is checked on its own, on every core. Only a #fragment naming an id on another
     # page needs more than the page: the workers send back each page's ids and those links,
     # and they are checked here.
     ids: dict[str, str] = {}
     across: _Across = {}
     chosen = html if only is None else [rel for rel in html if rel in only]
-    for found, page_ids, fragments in map_chunks(
-            lambda chunk: _check_pages(kb, root, links, chunk), chosen):
+    try:
+        checked_pages = map_chunks(lambda chunk: _check_pages(kb, root, links, chunk), chosen)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            whole_site()  # reap the child; the pages' error comes first
+        raise
+    for found, page_ids, fragments in checked_pages:
         problems += found
         ids.update(page_ids)
         for key, hrefs in fragments.items():
             for href, pages in hrefs.items():
                 across.setdefault(key, {}).setdefault(href, []).extend(pages)
     problems += fragment_problems(root, across, ids)
-    problems += crawl_problems(kb, root, set(html))
-    problems += review_feed_problems(kb, root)
-    problems += download_problems(kb, root, written)
+    problems += whole_site()
     return sorted(dict.fromkeys(problems))
 
 
