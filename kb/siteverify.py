@@ -36,7 +36,7 @@ from urllib.parse import unquote, urlsplit
 import pyoxigraph as ox
 from lxml import etree
 
-from .cards import CARD_SIZE, CLAIM_KEY, HEADLINE_KEY, VERDICT_KEY, read_card
+from .cards import CARD_SIZE, CLAIM_KEY, HEADLINE_KEY, PNG_SIGNATURE, VERDICT_KEY, read_card
 from .choices import EXPORT_FORMATS
 from .claimdata import SCHEMA_CONTEXT, dataset_jsonld, offline
 from .despin import fold_width, normalise
@@ -936,7 +936,6 @@ def card_problems(kb: _Kb, root: Path, page: Page) -> Iterator[Problem]:
                            f"has {graph_has!r}", "claim", ident)
 
 
-_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _PNG_CHUNK = struct.Struct(">I4s")
 
 
@@ -944,9 +943,9 @@ def _png_chunks(data: bytes) -> tuple[tuple[int, int], dict[str, str]] | None:
     """A PNG's size and text chunks, as kb.cards.read_card gives them, read from its chunks
     without decoding the pixels (which cost 3 ms a card); None unless the file is a whole PNG:
     the signature, IHDR first, image data, IEND, and every chunk's CRC right."""
-    if not data.startswith(_PNG_SIGNATURE):
+    if not data.startswith(PNG_SIGNATURE):
         return None
-    view, pos, size, pixels = memoryview(data), len(_PNG_SIGNATURE), None, False
+    view, pos, size, pixels = memoryview(data), len(PNG_SIGNATURE), None, False
     text: dict[str, str] = {}
     while pos + 12 <= len(data):
         length, kind = _PNG_CHUNK.unpack_from(data, pos)
