@@ -114,10 +114,11 @@ def _write_site(root: Path, checked: Checked, staging: Path, taken: Taken,
     Pages and cards the previous site holds as they would come out are linked from it."""
     c, graph = checked.collection, checked.graph
     with stage("export"):
-        written: dict[str, bytes | int] = dict(write_table(c, graph, staging))
-        # The RDF downloads and each claim's files are written by a forked child while
-        # this process builds the pages' views.
-        rdf = start_forked(lambda: write_rdf(c, graph, staging))
+        written: dict[str, bytes | int] = {}
+        # The downloads and each claim's files are written by a forked child while this
+        # process builds the pages' views (the CSV's query makes its own small stores).
+        rdf = start_forked(lambda: {**write_table(c, graph, staging),
+                                    **write_rdf(c, graph, staging)})
     try:
         with stage("render"):
             rendered = render_site(checked, build_date(c))

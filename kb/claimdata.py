@@ -6,9 +6,10 @@ The renderer writes these and the site check reads them back, so both use this o
 from __future__ import annotations
 
 import json
+from array import array
+from collections.abc import Iterator
 from typing import Any
 
-import pyoxigraph as ox
 from markupsafe import Markup
 
 from .choices import EXPORT_FORMATS
@@ -23,14 +24,12 @@ SCHEMA_CONTEXT = "https://schema.org"
 OFFLINE_CONTEXT = {"@vocab": "https://schema.org/"}
 
 
-def claim_slices(graph: KbGraph) -> dict[str, list]:
-    """Each claim node's quads with its hash sub-nodes (time, anchor, review, rating)."""
-    prefix = str(graph.iris.claim(""))
-    out: dict[str, list] = {}
-    for q in graph.quads:
-        if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(prefix):
-            out.setdefault(q.subject.value[len(prefix):].split("#", 1)[0], []).append(q)
-    return out
+def claim_slices(graph: KbGraph) -> Iterator[tuple[str, array]]:
+    """Each claim node's rows of the graph with its hash sub-nodes' (time, anchor, review,
+    rating), by claim id in sorted order."""
+    rows = graph.claim_rows()
+    for ident in sorted(rows):
+        yield ident, rows.pop(ident)
 
 
 def claim_review(c: Collection, claim: Claim) -> dict[str, Any]:

@@ -3,7 +3,8 @@
 The modules that import rdflib, pyoxigraph, YAML, jinja2 or an http server (the pipeline, the
 stores, the build, kb serve) are imported inside the commands that use them, so that `kb --help`
 and a query on a fresh store start in milliseconds; tests/test_store.py checks what they load.
-Everything else is imported here.
+So are the listings (and through them the stores), which kb check does not use: they were 15 ms
+of its start (docs/benchmarks.md). Everything else is imported here.
 """
 
 from __future__ import annotations
@@ -22,13 +23,6 @@ from .atomic import write_file
 from .choices import EXPORT_FORMATS, LISTING_FORMATS, SORT_KEYS, STORE_KINDS
 from .errors import KbError, LoadError, ProblemsError, UsageError, quoted
 from .findings import KINDS as FINDING_KINDS
-from .listings import ClaimFilter, Listing, UnknownId, check_ids
-from .listings import claims as list_claims
-from .listings import entities as list_entities
-from .listings import findings as list_findings
-from .listings import query as run_query
-from .listings import show as show_claim
-from .listings import stats as count
 from .output import claim_text, format_listing, json_text, triples_text
 from .queries import Iri, Lit, boolean, decimal
 from .timing import peak_rss_mb, reset, stages
@@ -153,6 +147,7 @@ def mentions(claims_dir: Path, target: str, as_json: bool, uncovered: bool):
     its bound and unit words), value, unit, bound and, for a source, what covers it.
     """
     from .consistency import MENTION_FIELDS, MENTION_TABLE, mentions_of
+    from .listings import Listing
 
     try:
         rows, is_source = mentions_of(claims_dir, target)
@@ -418,6 +413,7 @@ def query(sparql: str, params, allow_service: bool, claims_dir: Path, store_kind
     The default graph is the union of the collection's named graphs. CONSTRUCT prints sorted
     N-Triples. A federated query (SERVICE) runs only with --allow-service.
     """
+    from .listings import query as run_query
 
     text = _query_text(sparql)
     bindings = {name: _param_term(name, value) for name, value in params}
@@ -496,6 +492,8 @@ def claims(subject, prop, verdict, min_confidence, max_confidence, source, has_f
            time_range, sort, limit, claims_dir: Path, store_kind, endpoint, fmt):
     """List claims, filtered and sorted."""
     from .claimindex import index_of
+    from .listings import ClaimFilter, UnknownId
+    from .listings import claims as list_claims
 
     filters = ClaimFilter(subject=subject, property=prop, source=source, verdict=verdict,
                           min_confidence=min_confidence, max_confidence=max_confidence,
@@ -515,6 +513,7 @@ def claims(subject, prop, verdict, min_confidence, max_confidence, source, has_f
 @domain_errors
 def show(claim_id: str, as_json: bool, claims_dir: Path, store_kind, endpoint):
     """Show everything about one claim: the claim, its review, evidence, findings, relations."""
+    from .listings import show as show_claim
 
     record = show_claim(_open_store(claims_dir, store_kind, endpoint), claim_id)
     click.echo(json_text(record) if as_json else claim_text(record), nl=False)
@@ -528,6 +527,7 @@ def show(claim_id: str, as_json: bool, claims_dir: Path, store_kind, endpoint):
 @domain_errors
 def entities(lang: str, claims_dir: Path, store_kind, endpoint, fmt):
     """List the entities claims are about, with how many claims concern each."""
+    from .listings import entities as list_entities
 
     listing = list_entities(_open_store(claims_dir, store_kind, endpoint), lang)
     _emit(listing, fmt, "entities", "the knowledge base has no entities")
@@ -544,6 +544,8 @@ def entities(lang: str, claims_dir: Path, store_kind, endpoint, fmt):
 def findings(kind, claim_id, include_holding: bool, claims_dir: Path, store_kind, endpoint,
              fmt):
     """List the findings: failed relations, contradictions and conflicts with evidence."""
+    from .listings import UnknownId, check_ids
+    from .listings import findings as list_findings
 
     store = _open_store(claims_dir, store_kind, endpoint)
     try:
@@ -561,6 +563,7 @@ def findings(kind, claim_id, include_holding: bool, claims_dir: Path, store_kind
 @domain_errors
 def stats(claims_dir: Path, store_kind, endpoint, fmt):
     """Count claims by verdict, entity and source, and the knowledge base's totals."""
+    from .listings import stats as count
 
     _emit(count(_open_store(claims_dir, store_kind, endpoint)), fmt, "stats",
           "the knowledge base is empty")

@@ -167,11 +167,22 @@ def _index(entries: tuple[Entry, ...]) -> dict[str, list[Entry]]:
     return by_first
 
 
+@cache
+def _tables() -> tuple[dict[str, list[Entry]], re.Pattern[str]]:
+    """The shipped lexicon's entries by first character, and its stop characters."""
+    entries = lexicon()
+    return _index(entries), _stops(entries)
+
+
 def normalise(raw: str, *, delete: bool = True,
               entries: tuple[Entry, ...] | None = None) -> Normalised:
     """De-spin raw text; delete=False keeps flagged brand strings (the finder reads them)."""
-    entries = entries if entries is not None else lexicon()
-    index, stops = _index(entries), _stops(entries)
+    # The shipped lexicon's tables are looked up without hashing its entries: the caches key
+    # on the entries tuple, and hashing its ~70 entries on every call cost more than de-spinning
+    # most short texts (a tenth of a seed check's consistency checks).
+    index, stops = _tables() if entries is None else (_index(entries), _stops(entries))
+    if stops.search(raw) is None:
+        return Normalised(raw, raw, ())  # nothing to swap or fold: most texts, all English ones
     parts: list[str] = []
     swaps: list[Swap] = []
     i, n, out_len = 0, len(raw), 0

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator, Sequence
 from importlib import resources
 from pathlib import Path
+from typing import TextIO
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -70,14 +72,14 @@ RDF_FORMATS = {"trig": ox.RdfFormat.TRIG, "turtle": ox.RdfFormat.TURTLE,
 
 
 def serialize(collection: Collection, graph: KbGraph, fmt: str,
-              quads: list[ox.Quad] | None = None) -> str:
-    """The whole knowledge base (or some of its quads) in one format, as text."""
+              rows: Sequence[int] | None = None) -> str:
+    """The whole knowledge base (or the quads at some of its rows) in one format, as text."""
     if fmt == "csv":
         return claims_csv(collection, graph)
     if fmt not in RDF_FORMATS:
         raise ValueError(f"unknown format '{fmt}'; choose one of {', '.join(EXPORT_FORMATS)}")
     # Turtle has no named graphs: it is the union of them all.
-    data = graph.serialize(RDF_FORMATS[fmt], quads, graphs=fmt != "turtle")
+    data = graph.serialize(RDF_FORMATS[fmt], rows, graphs=fmt != "turtle")
     return data.decode("utf-8")
 
 
@@ -87,34 +89,40 @@ def claims_csv(collection: Collection, graph: KbGraph) -> str:
     It starts with a byte-order mark: without one, Excel reads UTF-8 as the local code page
     and garbles the Chinese quotes (csv readers take it with encoding='utf-8-sig')."""
     out = io.StringIO()
+    write_csv(collection, graph, out)
+    return out.getvalue()
+
+
+def write_csv(collection: Collection, graph: KbGraph, out: TextIO) -> None:
+    """Write claims_csv to a text stream, row by row (the whole text is never held)."""
     out.write(CSV_BOM)
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     base = collection.config.base
     evidence_base = Iris(base).evidence("")
-    result = graph.store().query(query_text("claims_table"), use_default_graph_as_union=True)
-    assert isinstance(result, ox.QuerySolutions)
-    names = [v.value for v in result.variables]
-    for solution in result:
-        row = {name: plain(from_ox(solution[i]), base) for i, name in enumerate(names)}
-        # GROUP_CONCAT yields full IRIs in no set order; the CSV lists sorted ids.
-        row["evidence"] = " ".join(sorted(e.removeprefix(evidence_base)
-                                          for e in row["evidence"].split()))
-        # The pages' addresses as the site publishes them (site_url may differ from the base).
-        row["url"] = str(site_url(collection, "claim", row["id"]))
-        row["source_url"] = str(site_url(collection, "source", row["source"]))
-        writer.writerow({k: row.get(k, "") for k in CSV_COLUMNS})
-    return out.getvalue()
+    for result in graph.query_claims(query_text("claims_table")):
+        names = [v.value for v in result.variables]
+        for solution in result:
+            row = {name: plain(from_ox(solution[i]), base) for i, name in enumerate(names)}
+            # GROUP_CONCAT yields full IRIs in no set order; the CSV lists sorted ids.
+            row["evidence"] = " ".join(sorted(e.removeprefix(evidence_base)
+                                              for e in row["evidence"].split()))
+            # The pages' addresses as the site publishes them (site_url may differ from the
+            # base).
+            row["url"] = str(site_url(collection, "claim", row["id"]))
+            row["source_url"] = str(site_url(collection, "source", row["source"]))
+            writer.writerow({k: row.get(k, "") for k in CSV_COLUMNS})
 
 
 def write_table(collection: Collection, graph: KbGraph, folder: Path) -> dict[str, int]:
     """Write the CSV of claims and the vocabulary into folder; their sizes by path."""
-    texts = {download_path(EXPORT_FORMATS["csv"].ext): claims_csv(collection, graph),
-             ONTOLOGY_PATH: ontology_text()}
-    for rel, text in texts.items():
+    table, ontology = download_path(EXPORT_FORMATS["csv"].ext), ONTOLOGY_PATH
+    for rel in (table, ontology):
         (folder / rel).parent.mkdir(parents=True, exist_ok=True)
-        (folder / rel).write_text(text, encoding="utf-8")
-    return {rel: (folder / rel).stat().st_size for rel in texts}
+    with (folder / table).open("w", encoding="utf-8", newline="") as out:
+        write_csv(collection, graph, out)
+    (folder / ontology).write_text(ontology_text(), encoding="utf-8")
+    return {rel: (folder / rel).stat().st_size for rel in (table, ontology)}
 
 
 def write_rdf(collection: Collection, graph: KbGraph, folder: Path) -> dict[str, int]:
@@ -127,7 +135,7 @@ def write_rdf(collection: Collection, graph: KbGraph, folder: Path) -> dict[str,
         (folder / rel).parent.mkdir(parents=True, exist_ok=True)
         graph.serialize(rdf_format, graphs=fmt != "turtle", output=folder / rel)
         sizes[rel] = (folder / rel).stat().st_size
-    for rel, text in claim_files(collection, graph).items():
+    for rel, text in each_claim_file(collection, graph):
         (folder / rel).parent.mkdir(parents=True, exist_ok=True)
         data = text.encode("utf-8")
         (folder / rel).write_bytes(data)
@@ -145,11 +153,14 @@ def download_files(collection: Collection, graph: KbGraph) -> dict[str, str]:
 
 def claim_files(collection: Collection, graph: KbGraph) -> dict[str, str]:
     """Each claim's own slice of the graph, as Turtle and JSON-LD, by path."""
-    out = {}
-    for ident, piece in sorted(claim_slices(graph).items()):
+    return dict(each_claim_file(collection, graph))
+
+
+def each_claim_file(collection: Collection, graph: KbGraph) -> Iterator[tuple[str, str]]:
+    """claim_files one at a time (path, text), so the texts of all claims are never held."""
+    for ident, piece in claim_slices(graph):
         for fmt in CLAIM_DATA:
-            out[claim_data_path(ident, fmt)] = serialize(collection, graph, fmt, piece)
-    return out
+            yield claim_data_path(ident, fmt), serialize(collection, graph, fmt, piece)
 
 
 def ontology_text() -> str:

@@ -7,11 +7,13 @@ import io
 import json
 import unicodedata
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .choices import LISTING_FORMATS
-from .listings import Listing
 from .queries import plain_decimal
+
+if TYPE_CHECKING:  # kb check prints JSON with this module without loading the listings
+    from .listings import Listing
 
 CELL_WIDTH = 60  # display columns a table cell may take before it is cut with …
 

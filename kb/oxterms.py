@@ -1,8 +1,13 @@
-"""Term conversion between pyoxigraph and kb.queries' library-free terms (no rdflib import)."""
+"""Term conversion between pyoxigraph and kb.queries' library-free terms (no rdflib import), and
+a compact table of pyoxigraph quads."""
 
 from __future__ import annotations
 
-from typing import overload
+import re
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import compress
+from typing import Any, overload
 
 import pyoxigraph as ox
 
@@ -56,3 +61,213 @@ def from_ox(term: OxTerm | None) -> Term | None:
     raise UnsupportedTerm(f"unsupported term in an answer: {term!r}")
 
 
+# -- quads, compactly ----------------------------------------------------------------------------
+
+# A term's key in a QuadTable: an IRI by its text (callers mostly have the text, and a str
+# hashes faster than a pyoxigraph term), any other term by itself.
+_TermKey = str | ox.Literal | ox.BlankNode | ox.DefaultGraph | ox.Triple
+GraphTerm = OxTerm | ox.DefaultGraph
+
+_PREFIX = re.compile(r"PREFIX\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>", re.IGNORECASE)
+
+
+def _key(term: str | GraphTerm) -> _TermKey:
+    kind = type(term)
+    if kind is str:
+        return term  # type: ignore[return-value]
+    if kind is ox.NamedNode:
+        return term.value  # type: ignore[union-attr]
+    # rdflib's URIRef is a str that neither hashes nor compares like its text
+    return str(term) if isinstance(term, str) else term  # type: ignore[return-value]
+
+
+class QuadTable:
+    """Quads as four columns of term numbers over one table of distinct terms, in the order
+    they were added.
+
+    A pyoxigraph Quad holds its own copy of each of its four terms (about 470 bytes), and an
+    in-memory Store about 360 bytes a quad; here a quad takes 16 bytes, plus each distinct term
+    once (a claim has about 70 quads but 20 distinct terms). Iterating makes the Quads again,
+    at about 1 microsecond each (docs/benchmarks.md, "Memory").
+    """
+
+    def __init__(self) -> None:
+        self.terms: list[GraphTerm] = []
+        self._ids: dict[_TermKey, int] = {}
+        self.s, self.p, self.o, self.g = array("I"), array("I"), array("I"), array("I")
+
+    def __len__(self) -> int:
+        return len(self.s)
+
+    def __iter__(self) -> Iterator[ox.Quad]:
+        return self.quads_at(None)
+
+    def id(self, term: str | GraphTerm) -> int:
+        """The number of a term (an IRI may be given as its text), added if new."""
+        key = _key(term)
+        found = self._ids.get(key)
+        if found is None:
+            found = self._ids[key] = len(self.terms)
+            self.terms.append(ox.NamedNode(key) if isinstance(key, str) else key)
+        return found
+
+    def known(self, term: str | GraphTerm) -> int | None:
+        """The number of a term already in the table, or None."""
+        return self._ids.get(_key(term))
+
+    def add_ids(self, s: int, p: int, o: int, g: int) -> None:
+        """Append one quad by its terms' numbers (no check for duplicates)."""
+        self.s.append(s)
+        self.p.append(p)
+        self.o.append(o)
+        self.g.append(g)
+
+    def extend(self, quads: Iterable[ox.Quad | ox.Triple]) -> None:
+        """Add quads (triples go in the default graph) not already present, in order."""
+        default = ox.DefaultGraph()
+        new: dict[tuple[int, int, int, int], None] = {}
+        for q in quads:
+            graph = q.graph_name if isinstance(q, ox.Quad) else default
+            new[self.id(q.subject), self.id(q.predicate), self.id(q.object),
+                self.id(graph)] = None
+        if not new:
+            return
+        # Only a quad of a graph the new ones go into can be one of them: usually none is (the
+        # findings go into a graph of their own), so this costs nothing on a big graph.
+        graphs = {key[3] for key in new}
+        if graphs & set(self.g):
+            for i in (i for i, g in enumerate(self.g) if g in graphs):
+                new.pop((self.s[i], self.p[i], self.o[i], self.g[i]), None)
+        for key in new:
+            self.add_ids(*key)
+
+    def quads_at(self, rows: Sequence[int] | None) -> Iterator[ox.Quad]:
+        """The quads, or those at the given row numbers, as pyoxigraph Quads."""
+        get: Callable[[int], Any] = self.terms.__getitem__
+        columns = (self.s, self.p, self.o, self.g)
+        if rows is None:
+            return map(ox.Quad, *(map(get, column) for column in columns))
+        return map(ox.Quad, *(map(get, map(column.__getitem__, rows)) for column in columns))
+
+    def triples_at(self, rows: Sequence[int]) -> list[ox.Triple]:
+        """The triples at the given row numbers, each once."""
+        get: Callable[[int], Any] = self.terms.__getitem__
+        s, p, o = self.s, self.p, self.o
+        unique = dict.fromkeys(zip(map(s.__getitem__, rows), map(p.__getitem__, rows),
+                                   map(o.__getitem__, rows), strict=True))
+        return [ox.Triple(get(a), get(b), get(c)) for a, b, c in unique]
+
+    def triples(self) -> Iterator[ox.Triple]:
+        """The union of the graphs: each triple once, where it first occurs."""
+        get: Callable[[int], Any] = self.terms.__getitem__
+        triples = map(ox.Triple, map(get, self.s), map(get, self.p), map(get, self.o))
+        repeated = self._repeated_rows()
+        if not repeated:
+            return triples
+        keep = bytearray(b"\x01") * len(self)
+        for i in repeated:
+            keep[i] = 0
+        return compress(triples, keep)
+
+    def _repeated_rows(self) -> list[int]:
+        """The rows whose triple an earlier row of another graph already holds."""
+        # A triple can repeat only across graphs (a graph holds each quad once), so only the
+        # rows of subjects found in more than one graph are compared.
+        first_graph = array("q", [-1]) * len(self.terms)
+        shared: set[int] = set()
+        for s, g in zip(self.s, self.g, strict=True):
+            seen = first_graph[s]
+            if seen == -1:
+                first_graph[s] = g
+            elif seen != g:
+                shared.add(s)
+        if not shared:
+            return []
+        found: set[tuple[int, int, int]] = set()
+        repeated = []
+        for i, s in enumerate(self.s):
+            if s in shared:
+                key = (s, self.p[i], self.o[i])
+                if key in found:
+                    repeated.append(i)
+                found.add(key)
+        return repeated
+
+    def store(self, predicates: Iterable[str] | None = None) -> ox.Store:
+        """A new in-memory Oxigraph store of the quads, or only of those with these predicates
+        (IRIs as text)."""
+        store = ox.Store()
+        if predicates is None:
+            store.bulk_extend(self)
+            return store
+        wanted = {i for i in map(self.known, predicates) if i is not None}
+        rows = bytes(map(wanted.__contains__, self.p))
+        get: Callable[[int], Any] = self.terms.__getitem__
+        store.bulk_extend(map(ox.Quad, *(map(get, compress(column, rows))
+                                         for column in (self.s, self.p, self.o, self.g))))
+        return store
+
+    def query(self, sparql: str) -> ox.QuerySolutions:
+        """Run a SELECT over the union of the graphs, on a store made for it (store_for)."""
+        solutions = self.store_for(sparql).query(sparql, use_default_graph_as_union=True)
+        if not isinstance(solutions, ox.QuerySolutions):
+            raise TypeError("QuadTable.query runs SELECT queries only")
+        return solutions
+
+    def store_for(self, *queries: str) -> ox.Store:
+        """A new store of just the quads whose predicates the queries name.
+
+        Each query must name every predicate it matches (no variable in a predicate position).
+        A store of everything would take about 360 bytes a quad for as long as it is used.
+        """
+        return self.store(self.named_predicates(*queries))
+
+    def named_predicates(self, *queries: str) -> list[str]:
+        """The graph's predicates (IRIs as text) that the queries name."""
+        named = set().union(*(_named_iris(q) for q in queries))
+        return [iri for iri in map(_iri_text, (self.terms[p] for p in set(self.p)))
+                if iri in named]
+
+    def subject_rows(self) -> tuple[array, array]:
+        """(first, after): first[t] is the first row with subject t, after[r] the next row
+        with row r's subject, -1 when there is none; 4 bytes a term and a quad."""
+        first = array("i", [-1]) * len(self.terms)
+        after = array("i", [-1]) * len(self)
+        subjects = self.s
+        for row in range(len(self) - 1, -1, -1):
+            s = subjects[row]
+            after[row] = first[s]
+            first[s] = row
+        return first, after
+
+    def store_rows(self, rows: Sequence[int]) -> ox.Store:
+        """A new in-memory Oxigraph store of the quads at these rows."""
+        store = ox.Store()
+        store.bulk_extend(self.quads_at(rows))
+        return store
+
+
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
+def _iri_text(term: GraphTerm) -> str:
+    return term.value if isinstance(term, ox.NamedNode) else ""
+
+
+_IRI = re.compile(r"<([^<>\s]*)>")
+# `a`, the keyword for rdf:type: over-matching (the word in a string) only loads more quads.
+_A = re.compile(r"(?<![\w:?$<@\\-])a(?![\w:-])")
+_PREFIXED = re.compile(r"(?<![\w.:-])([A-Za-z][\w.-]*)?:((?:[\w-]|\.(?=[\w-]))*)")
+
+
+def _named_iris(sparql: str) -> Iterator[str]:
+    """Every IRI a SPARQL query names, written in full or with one of its prefixes."""
+    prefixes = {name or "": ns for name, ns in _PREFIX.findall(sparql)}
+    body = _PREFIX.sub("", sparql)
+    yield from _IRI.findall(body)
+    body = _IRI.sub(" ", body)
+    if _A.search(body):
+        yield _RDF_TYPE
+    for name, local in _PREFIXED.findall(body):
+        if (name or "") in prefixes:
+            yield prefixes[name or ""] + local

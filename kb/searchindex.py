@@ -1,8 +1,20 @@
-"""The offline search index: Pagefind, run over the built pages at build time.
+"""The offline search index: Pagefind, run over the built pages at build time, in parts.
 
 The pagefind[extended] package ships the binary; the extended build segments Chinese. The whole
 site is indexed as one language (zh) so that a Chinese or an English query finds a page whatever
 language its interface is in: Chinese quotes sit on English pages.
+
+Pagefind holds every page it indexes in memory (about 150 KB a page) and cannot update an index,
+so the pages are split into parts of about PART_PAGES pages, each indexed by a Pagefind run of
+its own, at most RUNS at a time: peak memory is bounded whatever the site's size. The reader's
+browser merges the parts (Pagefind's multisite mergeIndex; site/static/search.js). A page's
+part is a hash of its path, by linear hashing: adding pages splits one part at a time, so an
+edit or a new claim changes only the parts of the pages it changes. A part whose pages are
+byte-identical to the previous build's is linked from the previous site (its manifest, MANIFEST,
+records each part's pages by hash) instead of indexed again.
+
+Layout of INDEX_DIR: Pagefind's scripts and the first part at its top (search.js imports
+pagefind.js from there), every other part in PARTS_DIR/NNNN/, and MANIFEST listing them.
 """
 
 from __future__ import annotations
@@ -11,15 +23,36 @@ import errno
 import gzip
 import hashlib
 import json
+import math
 import os
+import shutil
 import subprocess
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 from .errors import KbError
-from .parallel import die_with_parent
+from .layout import SEARCH_DIR
+from .parallel import die_with_parent, workers
 
-INDEX_DIR = "pagefind"
+INDEX_DIR = SEARCH_DIR
 LANGUAGE = "zh"
+# Pages per part on average (a part holds at most about twice as many). Pagefind needs about
+# 150 KB a page, so one run stays near 150 MB; a one-claim edit re-indexes two or three parts
+# of this size, and the browser fetches a few small files per part (docs/site.md).
+PART_PAGES = 500
+RUNS = 2  # Pagefind runs at a time: each uses a core while the build checks the site
+MANIFEST = "parts.json"
+PARTS_DIR = "part"
+WORK_DIR = ".work"  # hard links to each part's pages, and Pagefind's output, while indexing
+FORMAT = 1  # of the manifest and of the way pages are split; a change re-indexes every part
+# The files of one part; everything else Pagefind writes is its scripts, the same for all.
+PART_FILES = ("pagefind-entry.json", "index", "fragment", "filter")
+META_SUFFIX = ".pf_meta"
+# Pagefind indexes only the elements marked data-pagefind-body when any page has one.
+_BODY = b"data-pagefind-body"
 
 
 class SearchIndexFailed(KbError):
@@ -40,32 +73,39 @@ def pagefind_binary() -> Path:
                                 "'pagefind[extended]'") from None
 
 
+@dataclass(frozen=True)
+class IndexSummary:
+    """What one indexing did: the parts, and which were indexed or reused from the previous."""
+
+    pages: int
+    parts: int
+    indexed: tuple[int, ...]
+    reused: tuple[int, ...]
+
+
 class Indexing:
-    """A Pagefind run going on in the background while the build checks the site."""
+    """The parts being indexed in the background while the build checks the site."""
 
     def __init__(self, site: Path, proc: subprocess.Popen):
         self.site, self.proc = site, proc
 
-    def wait(self) -> None:
-        """Wait for Pagefind, then make its output reproducible; raise if it failed."""
+    def wait(self) -> IndexSummary:
+        """Wait for the index; raise if it failed (a full disk as the OSError it is)."""
         out, err = self.proc.communicate()
         if self.proc.returncode != 0:
-            detail = (err or out).strip().splitlines()
-            raise SearchIndexFailed(f"Pagefind failed (exit {self.proc.returncode}): "
-                                    f"{detail[-1] if detail else 'no message'}")
-        index = self.site / INDEX_DIR
-        try:
-            canonicalise(index)
-        except (OSError, ValueError, KeyError, IndexError, EOFError) as exc:
             # Pagefind exits 0 even when a write of its failed: on a full disk its files are
-            # cut short. Say so (as the OSError a write would have raised), else name the file.
+            # cut short. Say so (as the OSError a write would have raised), else say what.
             if _nearly_full(self.site):
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)) from None
-            raise SearchIndexFailed(f"{index}: Pagefind wrote an index kb cannot read "
-                                    f"({type(exc).__name__}: {exc})") from None
+            detail = (err or out).strip().splitlines()
+            raise SearchIndexFailed(detail[-1] if detail else
+                                    f"indexing failed (exit {self.proc.returncode}), no message")
+        done = json.loads(out.strip().splitlines()[-1])
+        return IndexSummary(done["pages"], done["parts"], tuple(done["indexed"]),
+                            tuple(done["reused"]))
 
     def stop(self) -> None:
-        """End Pagefind (the build failed); it writes only inside the staging folder."""
+        """End the indexing (the build failed); it writes only inside the staging folder."""
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
@@ -80,13 +120,295 @@ def _nearly_full(folder: Path) -> bool:
     return st.f_bavail * st.f_frsize < 1 << 20
 
 
-def start_index(site: Path) -> Indexing:
-    """Start Pagefind on site; it runs on its own core while the build goes on."""
-    cmd = [str(pagefind_binary()), "--site", str(site), "--output-subdir", INDEX_DIR,
-           "--force-language", LANGUAGE, "--silent"]
+def start_index(site: Path, previous: Path | None = None,
+                part_pages: int = PART_PAGES) -> Indexing:
+    """Start indexing site in a process of its own, while the build goes on; previous is the
+    site the last build published (its unchanged parts are linked, not indexed again)."""
+    cmd = [sys.executable, "-m", __name__, str(site), str(previous or ""), str(part_pages)]
+    # The child must run this very kb, also from a checkout that is not installed.
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(Path(__file__).resolve().parent.parent), *filter(None, [env.get("PYTHONPATH")])])
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            preexec_fn=die_with_parent)
+                            env=env, preexec_fn=die_with_parent)
     return Indexing(site, proc)
+
+
+# -- splitting the pages into parts ------------------------------------------------------------
+
+
+def part_count(pages: int, part_pages: int = PART_PAGES) -> int:
+    """How many parts pages are split into: a pure function of the count, so that a build
+    from scratch and an incremental one split the same way."""
+    return max(1, math.ceil(pages / part_pages))
+
+
+def part_of(path: str, parts: int) -> int:
+    """The part a page's path falls in, by linear hashing: from n to n + 1 parts, only the
+    pages of part n - 2**k (2**k <= n, the part being split) move, to part n."""
+    h = int.from_bytes(hashlib.blake2b(path.encode("utf-8"), digest_size=8).digest(), "big")
+    level = 1 << (parts.bit_length() - 1)
+    low = h % level
+    return h % (2 * level) if low < parts - level else low
+
+
+def indexed_pages(site: Path) -> dict[str, str]:
+    """The pages Pagefind indexes (site-relative paths), each with the hash of its bytes."""
+    found: dict[str, tuple[str, bool]] = {}
+    root = os.fspath(site)
+    for folder, subdirs, names in os.walk(root):
+        rel = folder[len(root) + 1:].replace(os.sep, "/")  # a third of the time relpath took
+        if rel == INDEX_DIR:
+            subdirs.clear()
+            continue
+        for name in names:
+            if name.endswith(".html"):
+                with open(os.path.join(folder, name), "rb") as f:
+                    data = f.read()
+                path = f"{rel}/{name}" if rel else name
+                body = _marks_body(data)
+                found[path] = (hashlib.blake2b(data, digest_size=16).hexdigest(), body)
+    # As Pagefind does: with no page marking its body, every page is indexed whole.
+    marked = any(body for _, body in found.values())
+    return {path: digest for path, (digest, body) in sorted(found.items()) if body or not marked}
+
+
+def _marks_body(html: bytes) -> bool:
+    """Does a tag in html carry the data-pagefind-body attribute? Text cannot hold a raw "<",
+    so an attribute is one whose nearest "<" before it is nearer than any ">"; words that
+    mention it are not (a regular expression over the page took four times as long)."""
+    i = html.find(_BODY)
+    while i != -1:
+        end = i + len(_BODY)
+        if html[i - 1:i].isspace() and html[end:end + 1] in b" \t\r\n>=/" \
+                and html.rfind(b"<", 0, i) > html.rfind(b">", 0, i):
+            return True
+        i = html.find(_BODY, end)
+    return False
+
+
+def split(pages: Mapping[str, str], part_pages: int = PART_PAGES) -> list[dict[str, str]]:
+    """pages split into parts (some may be empty), each {path: hash}."""
+    parts: list[dict[str, str]] = [{} for _ in range(part_count(len(pages), part_pages))]
+    for path, digest in pages.items():
+        parts[part_of(path, len(parts))][path] = digest
+    return parts
+
+
+def _digest(lines: list[str]) -> str:
+    return hashlib.blake2b("\n".join(lines).encode("utf-8"), digest_size=16).hexdigest()
+
+
+def _pages_digest(pages: Mapping[str, str]) -> str:
+    return _digest([f"{path} {digest}" for path, digest in sorted(pages.items())])
+
+
+def _files(folder: Path, names: list[str]) -> list[Path]:
+    """The files under folder/name for each name (a file, or a folder's files), sorted."""
+    out: list[Path] = []
+    for name in names:
+        path = folder / name
+        out += sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    return out
+
+
+def _part_names(folder: Path) -> list[str]:
+    """The names in folder that belong to the part there (not Pagefind's scripts)."""
+    metas = sorted(p.name for p in folder.glob(f"*{META_SUFFIX}"))
+    return [n for n in PART_FILES if (folder / n).exists()] + metas
+
+
+def _script_names(folder: Path) -> list[str]:
+    """The names of Pagefind's scripts in folder: its files that are no part's."""
+    return sorted(p.name for p in folder.iterdir() if p.is_file() and p.name != MANIFEST
+                  and p.name not in PART_FILES and not p.name.endswith(META_SUFFIX))
+
+
+def _files_digest(folder: Path, names: list[str]) -> str:
+    return _digest([f"{p.relative_to(folder).as_posix()} "
+                    f"{hashlib.blake2b(p.read_bytes(), digest_size=16).hexdigest()}"
+                    for p in _files(folder, names)])
+
+
+def _settings() -> dict:
+    """What, besides its pages, makes a part's index: a change re-indexes every part."""
+    try:
+        version = metadata.version("pagefind_bin_extended")
+    except metadata.PackageNotFoundError:
+        version = "unknown"  # pagefind_binary() says what is missing
+    return {"format": FORMAT, "pagefind": version, "language": LANGUAGE}
+
+
+def _part_dir(index: Path, place: str) -> Path:
+    return index / place if place else index
+
+
+# -- the indexing process --------------------------------------------------------------------
+
+
+class _Run:
+    """One part's Pagefind run over hard links to its pages, in the work folder."""
+
+    def __init__(self, binary: Path, site: Path, work: Path, number: int,
+                 pages: Mapping[str, str]):
+        self.number = number
+        self.tree, self.out = work / "site" / f"{number:04d}", work / "out" / f"{number:04d}"
+        for path in pages:
+            target = self.tree / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _link_or_copy(site / path, target)
+        cmd = [str(binary), "--site", str(self.tree), "--output-path", str(self.out),
+               "--force-language", LANGUAGE, "--silent"]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True, preexec_fn=die_with_parent)
+
+    def finish(self) -> Path:
+        """Wait for Pagefind and make its output reproducible; the output folder."""
+        out, err = self.proc.communicate()
+        if self.proc.returncode != 0:
+            detail = (err or out).strip().splitlines()
+            raise SearchIndexFailed(f"Pagefind failed (exit {self.proc.returncode}) on part "
+                                    f"{self.number}: {detail[-1] if detail else 'no message'}")
+        try:
+            canonicalise(self.out)
+        except (OSError, ValueError, KeyError, IndexError, EOFError) as exc:
+            raise SearchIndexFailed(f"{self.out}: Pagefind wrote an index kb cannot read "
+                                    f"({type(exc).__name__}: {exc})") from None
+        shutil.rmtree(self.tree)
+        return self.out
+
+
+def build_index(site: Path, previous: Path | None = None,
+                part_pages: int = PART_PAGES) -> IndexSummary:
+    """Index site's pages in parts into site/INDEX_DIR (see the module's docstring)."""
+    index = site / INDEX_DIR
+    work = index / WORK_DIR
+    settings = _settings()
+    parts = split(indexed_pages(site), part_pages)
+    numbers = [i for i, pages in enumerate(parts) if pages]
+    if not numbers:
+        raise SearchIndexFailed(f"{site}: no page to index")
+    # The first part with pages sits at the top, where pagefind.js loads its primary index.
+    places = {n: "" if n == numbers[0] else f"{PARTS_DIR}/{n:04d}" for n in numbers}
+    old_index = previous / INDEX_DIR if previous is not None else None
+    before = _previous_manifest(old_index, settings)
+    old_parts = {r.get("part"): r for r in before.get("parts", []) if isinstance(r, dict)}
+    index.mkdir(parents=True, exist_ok=True)
+    if work.exists():
+        shutil.rmtree(work)
+    records: dict[int, dict] = {}
+    todo: list[int] = []
+    for n in numbers:
+        records[n] = {"part": n, "pages": len(parts[n]), "digest": _pages_digest(parts[n]),
+                      "place": places[n]}
+        old = old_parts.get(n, {})
+        if old_index is not None and old.get("digest") == records[n]["digest"] \
+                and _copy_verified(_part_dir(old_index, str(old.get("place"))), _part_names,
+                                   old.get("files"), _part_dir(index, places[n])):
+            records[n]["files"] = old["files"]
+        else:
+            todo.append(n)
+    if not todo and not _copy_verified(old_index, _script_names, before.get("scripts"), index):
+        todo.append(numbers[0])  # the scripts come with any part's run
+    running: list[_Run] = []
+    binary = pagefind_binary() if todo else Path()
+    try:
+        for n in todo:
+            running.append(_Run(binary, site, work, n, parts[n]))
+            if len(running) >= min(RUNS, workers()):
+                _place(running.pop(0), index, places, records)
+        while running:
+            _place(running.pop(0), index, places, records)
+    finally:
+        for run in running:
+            if run.proc.poll() is None:
+                run.proc.kill()
+                run.proc.wait()
+        if work.exists():
+            shutil.rmtree(work)
+    manifest = {**settings, "parts": [records[n] for n in numbers],
+                "scripts": _files_digest(index, _script_names(index))}
+    (index / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1,
+                                             sort_keys=True) + "\n", encoding="utf-8")
+    return IndexSummary(sum(len(p) for p in parts), len(numbers), tuple(todo),
+                        tuple(n for n in numbers if n not in todo))
+
+
+def _place(run: _Run, index: Path, places: Mapping[int, str], records: dict[int, dict]) -> None:
+    """Move a finished run's part into its place in the index, and Pagefind's scripts (the
+    same from every run) to the top."""
+    out = run.finish()
+    target = _part_dir(index, places[run.number])
+    names = _part_names(out)
+    target.mkdir(parents=True, exist_ok=True)
+    for stale in target.glob(f"*{META_SUFFIX}"):
+        stale.unlink()
+    for folder, moved in ((target, names), (index, _script_names(out))):
+        for name in moved:
+            # a copy from the previous site that then failed its check may be in the way
+            if (folder / name).is_dir():
+                shutil.rmtree(folder / name)
+            os.replace(out / name, folder / name)
+    records[run.number]["files"] = _files_digest(target, names)
+
+
+def _previous_manifest(old_index: Path | None, settings: Mapping) -> dict:
+    """The previous build's manifest, if its index was made the same way."""
+    if old_index is None:
+        return {}
+    try:
+        manifest = json.loads((old_index / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}  # no previous site, or one indexed another way: index every part
+    if not isinstance(manifest, dict) or any(manifest.get(k) != v for k, v in settings.items()):
+        return {}
+    return manifest
+
+
+def _copy_verified(source: Path | None, names_in: Callable[[Path], list[str]],
+                   files: object, target: Path) -> bool:
+    """Copy the files names_in(source) names to target if their digest is files (what the
+    previous manifest recorded); False, copying nothing, if they are not."""
+    if source is None or not isinstance(files, str):
+        return False
+    try:
+        names = names_in(source)
+        if not names or _files_digest(source, names) != files:
+            return False
+        for path in _files(source, names):
+            dest = target / path.relative_to(source)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            _link_or_copy(path, dest)
+    except OSError:
+        return False
+    return True
+
+
+def _link_or_copy(source: Path, dest: Path) -> None:
+    """Hard-link source to dest (as kb.reuse links unchanged pages), or copy it where links
+    cannot be made. Nothing here ever writes into a linked file: a part indexed again replaces
+    its files with new ones."""
+    try:
+        os.link(source, dest)
+    except OSError:
+        shutil.copyfile(source, dest)
+
+
+def main(argv: list[str]) -> int:
+    """The indexing process: site, previous site (or ""), pages per part; prints a summary."""
+    site, previous, part_pages = argv
+    try:
+        done = build_index(Path(site), Path(previous) if previous else None, int(part_pages))
+    except SearchIndexFailed as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"{site}: cannot write the search index ({exc.filename or ''}: {exc.strerror})",
+              file=sys.stderr)
+        return 1
+    print(json.dumps({"pages": done.pages, "parts": done.parts, "indexed": done.indexed,
+                      "reused": done.reused}))
+    return 0
 
 
 # -- making Pagefind's output reproducible ---------------------------------------------------------
@@ -208,3 +530,7 @@ def _encode(value) -> bytes:
     if isinstance(value, list):
         return _head(4, len(value)) + b"".join(_encode(v) for v in value)
     raise SearchIndexFailed(f"cannot encode {type(value).__name__} as CBOR")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -22,8 +22,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import cache
 from importlib import resources
+from itertools import compress
 
 import pyoxigraph as ox
+
+from .oxterms import QuadTable
 
 SH = "http://www.w3.org/ns/shacl#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -35,8 +38,8 @@ RDF_FIRST, RDF_REST, RDF_NIL = RDF + "first", RDF + "rest", RDF + "nil"
 SUBCLASS_OF = ox.NamedNode(RDFS + "subClassOf")
 DEFAULT_MESSAGE = "does not match its shape"
 
-Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
-Violation = tuple[str, Term | None]  # (constraint component IRI, sh:value or None)
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | ox.DefaultGraph
+Violation = tuple[str, int | None]  # (constraint component IRI, sh:value's number or None)
 
 
 @dataclass(frozen=True, order=True)
@@ -50,14 +53,12 @@ class Result:
     component: str
 
 
-def validate(quads: Iterable[ox.Quad | ox.Triple], store: ox.Store | None = None
-             ) -> list[Result]:
+def validate(quads: QuadTable | Iterable[ox.Quad | ox.Triple]) -> list[Result]:
     """Validate the union of all graphs of pyoxigraph Quads (or Triples) against the kb shapes.
 
-    The SPARQL constraints run on `store` if given (it must hold the same quads), which saves
-    loading them into a store of its own.
+    Given a QuadTable (kb's working graph is one), the index is made over its term numbers.
     """
-    return _package_shapes().validate(quads, store)
+    return _package_shapes().validate(quads)
 
 
 @cache
@@ -70,70 +71,111 @@ def _package_shapes() -> _Schema:
 
 
 class _Data:
-    """The data graph indexed once: objects by subject and predicate, instances by class."""
+    """The data graph indexed once, by term numbers (kb.oxterms.QuadTable): each subject's rows
+    as a chain through one array, instances by class, objects of the targeted predicates.
 
-    def __init__(self, quads: Iterable[ox.Quad | ox.Triple], objects_of: frozenset[ox.NamedNode],
-                 store: ox.Store | None = None):
-        self.out: dict[Term, dict[ox.NamedNode, dict[Term, None]]] = {}
-        self.instances: dict[Term, dict[Term, None]] = {}
-        self.subclasses: dict[Term, list[Term]] = {}
-        self.objects_of: dict[ox.NamedNode, dict[Term, None]] = {p: {} for p in objects_of}
-        # One quad per triple: the union of all graphs counts a triple once, as pySHACL does.
-        self.quads: list[ox.Quad] = []
-        self._superclasses: dict[Term, set[Term]] = {}
-        self._store: ox.Store | None = store
-        for q in quads:
-            s, p, o = q.subject, q.predicate, q.object
-            objects = self.out.setdefault(s, {}).setdefault(p, {})
-            if o in objects:
-                continue
-            objects[o] = None
-            self.quads.append(q if isinstance(q, ox.Quad) else ox.Quad(s, p, o))
-            if p == RDF_TYPE:
+    The index takes 4 bytes a quad and 8 a term; a subject's predicates and objects are
+    gathered when a shape first asks for them.
+    """
+
+    def __init__(self, table: QuadTable, objects_of: frozenset[ox.NamedNode],
+                 queries: list[str]):
+        self.table, self.terms = table, table.terms
+        self._queries = queries
+        self._store: ox.Store | None = None
+        subjects, predicates, objects = table.s, table.p, table.o
+        self.first, self.after = table.subject_rows()
+        self.rdf_type = table.known(RDF_TYPE)
+        subclass_of = table.known(SUBCLASS_OF)
+        targeted = {p: table.known(p) for p in objects_of}
+        self.objects_of: dict[ox.NamedNode, dict[int, None]] = {p: {} for p in objects_of}
+        self.instances: dict[int, dict[int, None]] = {}
+        self.subclasses: dict[int, dict[int, None]] = {}
+        by_id = {i: self.objects_of[p] for p, i in targeted.items() if i is not None}
+        wanted = {self.rdf_type, subclass_of, *by_id}
+        # One entry per triple: the union of all graphs counts a triple once, as pySHACL does.
+        for row in compress(range(len(table)), map(wanted.__contains__, predicates)):
+            s, p, o = subjects[row], predicates[row], objects[row]
+            if p == self.rdf_type:
                 self.instances.setdefault(o, {})[s] = None
-            elif p == SUBCLASS_OF:
-                self.subclasses.setdefault(o, []).append(s)
-            if p in self.objects_of:
-                self.objects_of[p][o] = None
+            elif p == subclass_of:
+                self.subclasses.setdefault(o, {})[s] = None
+            if p in by_id:
+                by_id[p][o] = None
+        self._out: dict[int, dict[int, dict[int, None]]] = {}
+        self._paths: dict[tuple[ox.NamedNode, ...], tuple[int, ...] | None] = {}
+        self._superclasses: dict[int, set[int]] = {}
 
-    def values(self, node: Term, path: tuple[ox.NamedNode, ...]) -> list[Term]:
+    def out(self, node: int) -> dict[int, dict[int, None]]:
+        """A node's objects by predicate, each once (the last thousand nodes or so are kept)."""
+        found = self._out.get(node)
+        if found is None:
+            if len(self._out) > 1024:
+                self._out.clear()
+            found = self._out[node] = {}
+            predicates, objects, after = self.table.p, self.table.o, self.after
+            row = self.first[node]
+            while row >= 0:
+                found.setdefault(predicates[row], {})[objects[row]] = None
+                row = after[row]
+        return found
+
+    def objects(self, node: int, predicate: ox.NamedNode) -> dict[int, None]:
+        """The objects of one of a node's predicates, each once."""
+        p = self.table.known(predicate)
+        return {} if p is None else self.out(node).get(p, {})
+
+    def values(self, node: int, path: tuple[ox.NamedNode, ...]) -> list[int]:
         """The value nodes of a predicate or sequence path, without duplicates."""
-        current: Iterable[Term] = (node,)
-        for predicate in path:
-            found: dict[Term, None] = {}
+        steps = self._paths.get(path, ())
+        if steps == ():
+            ids = [self.table.known(p) for p in path]
+            steps = self._paths[path] = None if None in ids else tuple(ids)  # type: ignore[arg-type]
+        if steps is None:
+            return []
+        current: Iterable[int] = (node,)
+        for predicate in steps:
+            found: dict[int, None] = {}
             for n in current:
-                found.update(self.out.get(n, {}).get(predicate, {}))
+                found.update(self.out(n).get(predicate, {}))
             current = found
         return list(current)
 
-    def instances_of(self, cls: Term) -> Iterator[Term]:
+    def instances_of(self, cls: Term) -> Iterator[int]:
         """SHACL instances: nodes typed with cls or with a transitive rdfs:subClassOf of it."""
-        seen, todo = {cls}, [cls]
+        start = self.table.known(cls)
+        if start is None:
+            return
+        seen, todo = {start}, [start]
         while todo:
             c = todo.pop()
             yield from self.instances.get(c, {})
-            for sub in self.subclasses.get(c, []):
+            for sub in self.subclasses.get(c, {}):
                 if sub not in seen:
                     seen.add(sub)
                     todo.append(sub)
 
-    def is_instance(self, node: Term, cls: Term) -> bool:
+    def is_instance(self, node: int, cls: Term) -> bool:
         """Whether node is a SHACL instance of cls in the data graph."""
-        types = self.out.get(node, {}).get(RDF_TYPE, {})
-        return any(cls in self._supers(t) for t in types)
+        wanted = self.table.known(cls)
+        if wanted is None or self.rdf_type is None:
+            return False
+        types = self.out(node).get(self.rdf_type, {})
+        return any(wanted in self._supers(t) for t in types)
 
-    def _supers(self, cls: Term) -> set[Term]:
+    def _supers(self, cls: int) -> set[int]:
         if cls not in self._superclasses:
+            subclass_of = self.table.known(SUBCLASS_OF)
             seen, todo = {cls}, [cls]
-            while todo:
-                for sup in self.out.get(todo.pop(), {}).get(SUBCLASS_OF, {}):
+            while todo and subclass_of is not None:
+                for sup in self.out(todo.pop()).get(subclass_of, {}):
                     if sup not in seen:
                         seen.add(sup)
                         todo.append(sup)
             self._superclasses[cls] = seen
         return self._superclasses[cls]
 
-    def original(self, node: Term, term: Term) -> Term:
+    def original(self, node: int, term: Term) -> Term:
         """The data's own term for a literal the store returned as one of node's values.
 
         Oxigraph keeps numbers and dates in value space, so a query gives back
@@ -142,28 +184,30 @@ class _Data:
         """
         if not isinstance(term, ox.Literal):
             return term
-        values = self.out.get(node, {}).values()
-        if any(term in objects for objects in values):
+        values = self.out(node).values()
+        same = self.table.known(term)
+        if same is not None and any(same in objects for objects in values):
             return term
         key = _order_key(term)
         if key is not None:
             for objects in values:
                 for o in objects:
-                    if isinstance(o, ox.Literal) and _order_key(o) == key:
-                        return o
+                    data_term = self.terms[o]
+                    if isinstance(data_term, ox.Literal) and _order_key(data_term) == key:
+                        return data_term
         return term
 
     def query(self, select: str) -> object:
-        """Run a SPARQL query over the union of the data's graphs (the store is made once)."""
+        """Run a SPARQL query over the union of the data's graphs, on one store made for all
+        the shapes' queries (of just the quads whose predicates they name)."""
         if self._store is None:
-            self._store = ox.Store()
-            self._store.extend(self.quads)
+            self._store = self.table.store_for(*self._queries)
         return self._store.query(select, use_default_graph_as_union=True)
 
 
 def _text(term: Term) -> str:
     """The string pySHACL reports for a term: an IRI, a blank node id or a lexical form."""
-    if isinstance(term, ox.Triple):
+    if isinstance(term, (ox.Triple, ox.DefaultGraph)):
         return str(term)
     return term.value
 
@@ -307,18 +351,18 @@ class _Constraint(ABC):
     component = ""
 
     @abstractmethod
-    def check(self, focus: Term, values: list[Term], data: _Data) -> Iterator[Violation]:
-        """The violations of this constraint by a focus node's values."""
+    def check(self, focus: int, values: list[int], data: _Data) -> Iterator[Violation]:
+        """The violations of this constraint by a focus node's values (term numbers)."""
 
 
 class _ValueConstraint(_Constraint):
     """A constraint each value node passes or fails on its own (one result per failing value)."""
 
     @abstractmethod
-    def ok(self, value: Term, data: _Data) -> bool:
-        """Whether one value passes."""
+    def ok(self, value: int, data: _Data) -> bool:
+        """Whether one value (a term number) passes."""
 
-    def check(self, focus: Term, values: list[Term], data: _Data) -> Iterator[Violation]:
+    def check(self, focus: int, values: list[int], data: _Data) -> Iterator[Violation]:
         for v in values:
             if not self.ok(v, data):
                 yield self.component, v
@@ -335,7 +379,7 @@ class _Count(_Constraint):
     def component(self) -> str:  # type: ignore[override]
         return SH + ("MinCount" if self.at_least else "MaxCount") + "ConstraintComponent"
 
-    def check(self, focus: Term, values: list[Term], data: _Data) -> Iterator[Violation]:
+    def check(self, focus: int, values: list[int], data: _Data) -> Iterator[Violation]:
         if (len(values) < self.count) if self.at_least else (len(values) > self.count):
             yield self.component, None
 
@@ -345,8 +389,8 @@ class _Class(_ValueConstraint):
     cls: Term
     component = SH + "ClassConstraintComponent"
 
-    def ok(self, value: Term, data: _Data) -> bool:
-        return not isinstance(value, ox.Literal) and data.is_instance(value, self.cls)
+    def ok(self, value: int, data: _Data) -> bool:
+        return not isinstance(data.terms[value], ox.Literal) and data.is_instance(value, self.cls)
 
 
 @dataclass
@@ -354,9 +398,10 @@ class _Datatype(_ValueConstraint):
     datatype: str
     component = SH + "DatatypeConstraintComponent"
 
-    def ok(self, value: Term, data: _Data) -> bool:
-        return (isinstance(value, ox.Literal) and value.datatype.value == self.datatype
-                and _LEXICAL[self.datatype](value.value))
+    def ok(self, value: int, data: _Data) -> bool:
+        term = data.terms[value]
+        return (isinstance(term, ox.Literal) and term.datatype.value == self.datatype
+                and _LEXICAL[self.datatype](term.value))
 
 
 _NODE_KINDS: dict[str, tuple[type, ...]] = {
@@ -374,8 +419,8 @@ class _NodeKind(_ValueConstraint):
     kinds: tuple[type, ...]
     component = SH + "NodeKindConstraintComponent"
 
-    def ok(self, value: Term, data: _Data) -> bool:
-        return isinstance(value, self.kinds)
+    def ok(self, value: int, data: _Data) -> bool:
+        return isinstance(data.terms[value], self.kinds)
 
 
 @dataclass
@@ -383,8 +428,8 @@ class _In(_ValueConstraint):
     allowed: frozenset[Term]
     component = SH + "InConstraintComponent"
 
-    def ok(self, value: Term, data: _Data) -> bool:
-        return value in self.allowed
+    def ok(self, value: int, data: _Data) -> bool:
+        return data.terms[value] in self.allowed
 
 
 @dataclass
@@ -392,9 +437,10 @@ class _Pattern(_ValueConstraint):
     regex: re.Pattern[str]
     component = SH + "PatternConstraintComponent"
 
-    def ok(self, value: Term, data: _Data) -> bool:
+    def ok(self, value: int, data: _Data) -> bool:
         # Python's re.search, as pySHACL uses: "$" also matches before a final newline.
-        return not isinstance(value, ox.BlankNode) and bool(self.regex.search(_text(value)))
+        term = data.terms[value]
+        return not isinstance(term, ox.BlankNode) and bool(self.regex.search(_text(term)))
 
 
 @dataclass
@@ -402,10 +448,11 @@ class _MinLength(_ValueConstraint):
     length: int
     component = SH + "MinLengthConstraintComponent"
 
-    def ok(self, value: Term, data: _Data) -> bool:
+    def ok(self, value: int, data: _Data) -> bool:
         if self.length == 0:
             return True
-        return not isinstance(value, ox.BlankNode) and len(_text(value)) >= self.length
+        term = data.terms[value]
+        return not isinstance(term, ox.BlankNode) and len(_text(term)) >= self.length
 
 
 @dataclass
@@ -416,8 +463,8 @@ class _Range(_ValueConstraint):
     allowed: tuple[int, ...]
     component: str
 
-    def ok(self, value: Term, data: _Data) -> bool:
-        return _compare(value, self.bound) in self.allowed
+    def ok(self, value: int, data: _Data) -> bool:
+        return _compare(data.terms[value], self.bound) in self.allowed
 
 
 _RANGES = {  # parameter -> orders of (value vs bound) that pass
@@ -433,11 +480,11 @@ class _PropertyPair(_Constraint):
     allowed: tuple[int, ...]
     component: str
 
-    def check(self, focus: Term, values: list[Term], data: _Data) -> Iterator[Violation]:
-        others = data.out.get(focus, {}).get(self.predicate, {})
+    def check(self, focus: int, values: list[int], data: _Data) -> Iterator[Violation]:
+        others = data.objects(focus, self.predicate)
         for v in values:
             for other in others:
-                if _compare(v, other) not in self.allowed:
+                if _compare(data.terms[v], data.terms[other]) not in self.allowed:
                     yield self.component, v
 
 
@@ -446,7 +493,7 @@ class _Or(_ValueConstraint):
     shapes: list[_Shape]
     component = SH + "OrConstraintComponent"
 
-    def ok(self, value: Term, data: _Data) -> bool:
+    def ok(self, value: int, data: _Data) -> bool:
         return any(shape.conforms(value, data) for shape in self.shapes)
 
 
@@ -458,7 +505,7 @@ class _Qualified(_Constraint):
     low: int | None
     high: int | None
 
-    def check(self, focus: Term, values: list[Term], data: _Data) -> Iterator[Violation]:
+    def check(self, focus: int, values: list[int], data: _Data) -> Iterator[Violation]:
         conforming = sum(1 for v in values if self.shape.conforms(v, data))
         if self.high is not None and conforming > self.high:
             yield SH + "QualifiedMaxCountConstraintComponent", None
@@ -483,7 +530,7 @@ class _Sparql:
     names: list[str]  # the projected variables
     component = SH + "SPARQLConstraintComponent"
 
-    def check_all(self, shape: _Shape, focus_nodes: dict[Term, None], data: _Data
+    def check_all(self, shape: _Shape, focus_nodes: dict[int, None], data: _Data
                   ) -> Iterator[Result]:
         """The results of every focus node, from one run of the query."""
         solutions = data.query(self.select)
@@ -494,13 +541,14 @@ class _Sparql:
         for row in solutions:
             key = tuple(row[name] for name in names)
             this = row["this"]
-            if key in seen or this not in focus_nodes:
+            focus = None if this is None else data.table.known(this)
+            if key in seen or focus not in focus_nodes:
                 continue
             seen.add(key)
             path = row["path"] if "path" in names else None
             value = row["value"] if "value" in names else None
             if value is not None:
-                value = data.original(this, value)
+                value = data.original(focus, value)
             elif shape.path is None:
                 value = this  # as SHACL-SPARQL says: for node shapes the value is the focus node
             yield Result(_text(this), path.value if isinstance(path, ox.NamedNode) else None,
@@ -528,16 +576,16 @@ class _Shape:
         """The sh:resultPath as an IRI string: only for a single-predicate path."""
         return self.path[0].value if self.path is not None and len(self.path) == 1 else None
 
-    def focus_nodes(self, data: _Data) -> dict[Term, None]:
-        """The targets of the shape, each once."""
-        found: dict[Term, None] = {}
+    def focus_nodes(self, data: _Data) -> dict[int, None]:
+        """The targets of the shape (term numbers), each once."""
+        found: dict[int, None] = {}
         for cls in self.target_classes:
             found.update(dict.fromkeys(data.instances_of(cls)))
         for predicate in self.target_objects_of:
             found.update(data.objects_of[predicate])
         return found
 
-    def violations(self, focus: Term, data: _Data) -> Iterator[tuple[_Shape, Violation]]:
+    def violations(self, focus: int, data: _Data) -> Iterator[tuple[_Shape, Violation]]:
         """Each failing constraint of this shape and its property shapes, with its shape."""
         values = [focus] if self.path is None else data.values(focus, self.path)
         for constraint in self.constraints:
@@ -546,15 +594,15 @@ class _Shape:
         for prop in self.properties:
             yield from prop.violations(focus, data)
 
-    def results(self, focus: Term, data: _Data) -> Iterator[Result]:
+    def results(self, focus: int, data: _Data) -> Iterator[Result]:
         """The validation results of one focus node (SPARQL constraints run separately)."""
-        focus_text = _text(focus)
+        focus_text = _text(data.terms[focus])
         for shape, (component, value) in self.violations(focus, data):
             yield Result(focus_text, shape.result_path,
-                         None if value is None else _text(value),
+                         None if value is None else _text(data.terms[value]),
                          shape.message or DEFAULT_MESSAGE, component)
 
-    def conforms(self, focus: Term, data: _Data) -> bool:
+    def conforms(self, focus: int, data: _Data) -> bool:
         """Whether focus conforms to the shape (used by sh:or and qualified value shapes)."""
         return next(self.violations(focus, data), None) is None
 
@@ -565,11 +613,14 @@ class _Schema:
 
     roots: list[_Shape]
 
-    def validate(self, quads: Iterable[ox.Quad | ox.Triple], store: ox.Store | None = None
-                 ) -> list[Result]:
+    def validate(self, quads: QuadTable | Iterable[ox.Quad | ox.Triple]) -> list[Result]:
         """The results of validating the union of the quads' graphs, sorted."""
+        if not isinstance(quads, QuadTable):
+            table = QuadTable()
+            table.extend(quads)
+            quads = table
         objects_of = frozenset(p for s in self.roots for p in s.target_objects_of)
-        data = _Data(quads, objects_of, store)
+        data = _Data(quads, objects_of, [c.select for s in self.roots for c in s.sparql])
         results: list[Result] = []
         for shape in self.roots:
             focus_nodes = shape.focus_nodes(data)

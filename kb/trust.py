@@ -22,7 +22,9 @@ own findings (docs/rating-method.md states them for readers).
 
 from __future__ import annotations
 
+import math
 import re
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from decimal import Decimal
@@ -180,17 +182,41 @@ def figure_problems(c: Collection, claims: dict[str, Claim], evidence: dict[str,
     for rel in c.relations.values():
         for ident in references(rel.expression):
             relations_of[ident].append(rel)
-    common = _common_numbers(c)
     ids = {*c.claims, *c.evidence, *c.relations, *c.documents, *(f.id for f in findings)}
+    common: set[float] | None = None
     for claim in claims.values():
-        known = sorted(common | _claim_numbers(c, claim, evidence, claims, by_claim[claim.id],
-                                               relations_of[claim.id]))
-        for m in find_mentions(_without_ids(review(claim).explanation, ids)):
-            if not _sourced(m, known):
-                yield Problem(review(claim).line_of("explanation"), "claim", claim.id,
-                              f"the explanation states {m.text!r}, a figure found in no "
-                              "evidence statement, claim or relation of this claim; cite the "
-                              "evidence that carries it, or remove it")
+        figures = find_mentions(_without_ids(review(claim).explanation, ids))
+        if not figures:
+            continue
+        values, texts = _claim_sources(c, claim, evidence, claims, by_claim[claim.id],
+                                       relations_of[claim.id])
+        # Reading the numbers of every text a claim cites was most of a seed check's time, yet
+        # most figures are a value itself or one step from the values. A figure one step from
+        # some numbers is one step from any set that holds them, so the texts are read in
+        # batches (1, 2, 4, ... of them), only until each figure is reached; a figure no text
+        # makes reachable is reported once all were read, as before. The answers are the same.
+        have = set(values)
+        known = sorted(have)
+        unread: list[str | None] = [None, *dict.fromkeys(texts)]  # None: the common numbers
+        unread.reverse()
+        batch = 1
+        for m in figures:
+            while not _sourced(m, known):
+                if not unread:
+                    yield Problem(review(claim).line_of("explanation"), "claim", claim.id,
+                                  f"the explanation states {m.text!r}, a figure found in no "
+                                  "evidence statement, claim or relation of this claim; cite "
+                                  "the evidence that carries it, or remove it")
+                    break
+                for _ in range(min(batch, len(unread))):
+                    text = unread.pop()
+                    if text is None:
+                        common = _common_numbers(c) if common is None else common
+                        have |= common
+                    else:
+                        have |= _numbers_in(text)
+                batch *= 2
+                known = sorted(have)
 
 
 _SLUG = re.compile(r"(?<![\w-])[a-z][a-z0-9]*(?:-[a-z0-9]+)+(?![\w-])")
@@ -212,33 +238,35 @@ def _common_numbers(c: Collection) -> set[float]:
     return out
 
 
-def _claim_numbers(c: Collection, claim: Claim, evidence: dict[str, Evidence],
-                   claims: dict[str, Claim], findings: list[Finding], relations: list) -> set:
-    """The numbers a claim's explanation may state (see the module doc)."""
+def _claim_sources(c: Collection, claim: Claim, evidence: dict[str, Evidence],
+                   claims: dict[str, Claim], findings: list[Finding], relations: list
+                   ) -> tuple[set[float], list[str]]:
+    """Where the numbers a claim's explanation may state come from (see the module doc): the
+    values of the statements and findings, and the texts whose numbers count too."""
     statements: dict[str, Statement] = {**evidence, **claims}
-    out = _statement_numbers(claim) | _text_numbers(claim.quote, claim.normalised,
-                                                    claim.statement)
+    values = _statement_numbers(claim)
+    texts = [claim.quote, claim.normalised, claim.statement]
     cited: list[Statement] = [evidence[e] for e in review(claim).evidence if e in evidence]
     for f in findings:
         for side in (f.left, f.right):
             if side is not None:
-                out |= {float(x) for x in (side.lower, side.upper) if x is not None}
+                values |= {float(x) for x in (side.lower, side.upper) if x is not None}
         if f.factor:
-            out |= {float(x) for x in f.factor}
+            values |= {float(x) for x in f.factor}
         cited += [statements[i] for i in f.involves if i in statements]
     for rel in relations:
-        out |= _text_numbers(rel.expression, rel.description)
+        texts += [rel.expression, rel.description]
         cited += [statements[i] for i in references(rel.expression) if i in statements]
     for st in cited:
-        out |= _statement_numbers(st)
+        values |= _statement_numbers(st)
         if isinstance(st, Evidence):
             doc = c.documents.get(st.document)
-            out |= _text_numbers(st.quote, st.note or "")
+            texts += [st.quote, st.note or ""]
             if doc is not None:
-                out |= _text_numbers(doc.title, doc.notes or "", (doc.date or "").replace("-", " "))
+                texts += [doc.title, doc.notes or "", (doc.date or "").replace("-", " ")]
         elif isinstance(st, Claim):
-            out |= _text_numbers(st.quote, st.normalised, st.statement)
-    return out
+            texts += [st.quote, st.normalised, st.statement]
+    return values, texts
 
 
 def _statement_numbers(st: Statement) -> set[float]:
@@ -290,16 +318,53 @@ def _tolerance(m: Mention, value: Decimal) -> float:
 
 
 def _reachable(x: float, tol: float, known: list[float]) -> bool:
-    if any(abs(x - k) <= tol for k in known):
-        return True
+    """Whether x is within tol of a known number (known is sorted) or of a sum, difference,
+    product, quotient, percentage or percentage change of two.
+
+    Trying every pair took a tenth of the consistency checks on the seed. Instead, for each
+    number the other operand is looked up by bisection in the interval it must lie in, widened
+    by far more than any rounding, and each candidate is then tested exactly as written: the
+    answer is the one that trying every pair gives (tests/test_perf_check.py compares them).
+    """
+    mag = abs(x) + tol
+    for k in _between(known, x - tol, x + tol, mag):
+        if abs(x - k) <= tol:
+            return True
     for a in known:
-        for b in known:
-            if abs(x - (a + b)) <= tol or abs(x - (a - b)) <= tol or abs(x - a * b) <= tol:
+        for b in _between(known, x - a - tol, x - a + tol, mag + abs(a)):
+            if abs(x - (a + b)) <= tol:
                 return True
-            if b and (abs(x - a / b) <= tol or abs(x - 100 * a / b) <= tol
-                      or abs(x - 100 * (a / b - 1)) <= tol):
+        for b in _between(known, a - x - tol, a - x + tol, mag + abs(a)):
+            if abs(x - (a - b)) <= tol:
+                return True
+        # 0 × b is 0 whatever b is
+        for b in _between(known, (x - tol) / a, (x + tol) / a, mag / abs(a)) if a else known:
+            if abs(x - a * b) <= tol:
+                return True
+    for b in known:
+        if not b:
+            continue
+        scale = abs(b) * (mag + 100)
+        for a in _between(known, b * (x - tol), b * (x + tol), scale):
+            if abs(x - a / b) <= tol:
+                return True
+        for a in _between(known, b * (x - tol) / 100, b * (x + tol) / 100, scale):
+            if abs(x - 100 * a / b) <= tol:
+                return True
+        for a in _between(known, b * (1 + (x - tol) / 100), b * (1 + (x + tol) / 100), scale):
+            if abs(x - 100 * (a / b - 1)) <= tol:
                 return True
     return False
+
+
+def _between(known: list[float], lo: float, hi: float, magnitude: float) -> list[float]:
+    """The sorted numbers from lo to hi (either way round), widened by a margin that dwarfs
+    the rounding error of any float arithmetic on numbers of that magnitude."""
+    margin = 1e-7 * magnitude
+    lo, hi = min(lo, hi) - margin, max(lo, hi) + margin
+    if not -math.inf < lo <= hi < math.inf:  # an overflow (or inf - inf): try them all
+        return known
+    return known[bisect_left(known, lo):bisect_right(known, hi)]
 
 
 # -- 5. the same evidence, the same confidence -----------------------------------------------------

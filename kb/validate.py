@@ -140,7 +140,7 @@ _FRAGMENT_FIELDS = {"time": "time", "review": "review", "rating": "review", "anc
 
 def check_shapes(c: Collection, graph: KbGraph) -> Iterable[Problem]:
     """Validate the graph against the package's SHACL shapes; locate each violation in the YAML."""
-    results = validate(graph.quads, graph.store())
+    results = validate(graph)
     if not results:
         return
     locator = _Locator(c)

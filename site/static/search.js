@@ -94,15 +94,27 @@ async function find(pagefind, query, filters) {
   return { total: kept.length, results: kept.slice(0, SHOWN) };
 }
 
+// The index is built in parts of a bounded size (kb/searchindex.py); parts.json lists them.
+// The first sits beside pagefind.js and is loaded by init(); Pagefind merges the others in.
+async function mergeParts(pagefind, index, base) {
+  const response = await fetch(new URL("parts.json", index), { cache: "no-cache" });
+  if (!response.ok) { throw new Error(`parts.json: ${response.status}`); }
+  const { parts } = await response.json();
+  await Promise.all(parts.filter((part) => part.place).map((part) =>
+    pagefind.mergeIndex(new URL(`${part.place}/`, index).pathname, { baseUrl: base })));
+}
+
 async function main() {
   const params = new URLSearchParams(window.location.search);
   input.value = params.get("q") || "";
   let pagefind;
   try {
-    pagefind = await import(new URL(`${root}pagefind/pagefind.js`, document.baseURI).href);
+    const index = new URL(`${root}pagefind/`, document.baseURI);
+    pagefind = await import(new URL("pagefind.js", index).href);
     const base = new URL(root, document.baseURI).pathname;
     await pagefind.options({ baseUrl: base });
     await pagefind.init();
+    await mergeParts(pagefind, index, base);
     fillFilters(await pagefind.filters(), params);
   } catch (error) {
     status.textContent = "The search index could not be loaded. Serve the site over http (kb serve) to search it.";

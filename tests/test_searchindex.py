@@ -1,0 +1,220 @@
+"""The search index in parts: pages split stably, each part indexed by its own Pagefind run,
+unchanged parts copied from the previous site, the same bytes either way, and a browser that
+merges the parts finds pages in every one of them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from collections import Counter
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from kb.searchindex import (
+    INDEX_DIR,
+    MANIFEST,
+    PART_PAGES,
+    SearchIndexFailed,
+    indexed_pages,
+    part_count,
+    part_of,
+    split,
+    start_index,
+)
+from kb.serve import make_server
+from kb.verdicts import LABELS
+
+SMALL = 20  # pages per part in these tests, so that the seed's 183 pages make ten parts
+
+
+def paths(n: int) -> list[str]:
+    return [f"claim/c{i:05d}/index.html" for i in range(n)]
+
+
+def test_part_count_grows_with_the_pages():
+    assert [part_count(n) for n in (0, 1, PART_PAGES, PART_PAGES + 1, 10_000)] == [1, 1, 1, 2, 20]
+    assert part_count(101, 20) == 6
+
+
+def test_one_more_part_moves_pages_from_one_part_only():
+    pages = paths(5000)
+    for n in range(1, 70):
+        before = {p: part_of(p, n) for p in pages}
+        after = {p: part_of(p, n + 1) for p in pages}
+        assert set(before.values()) == set(range(n)) and set(after.values()) == set(range(n + 1))
+        moved = Counter((before[p], after[p]) for p in pages if before[p] != after[p])
+        split_part = n - (1 << (n.bit_length() - 1))  # the part linear hashing splits next
+        assert set(moved) == {(split_part, n)}, (n, moved)
+
+
+def test_parts_hold_at_most_about_twice_the_average():
+    for n in (999, 10_000, 23_456):
+        sizes = Counter(part_of(p, part_count(n)) for p in paths(n))
+        assert max(sizes.values()) <= 2.3 * PART_PAGES, (n, max(sizes.values()))
+        assert sum(sizes.values()) == n
+
+
+def write(site: Path, rel: str, html: str) -> None:
+    (site / rel).parent.mkdir(parents=True, exist_ok=True)
+    (site / rel).write_text(html, encoding="utf-8")
+
+
+def test_indexed_pages_are_those_marking_their_body(tmp_path):
+    write(tmp_path, "claim/a/index.html", "<html><article data-pagefind-body>A</article></html>")
+    write(tmp_path, "entity/b/index.html", '<main><div class="x" data-pagefind-body>B</div>')
+    write(tmp_path, "index.html", "<p>about data-pagefind-body and <b>data-pagefind-body</b></p>")
+    write(tmp_path, f"{INDEX_DIR}/x/index.html", "<article data-pagefind-body>no</article>")
+    write(tmp_path, "claim/a/claim.ttl", "<a> <b> <c> .")
+    found = indexed_pages(tmp_path)
+    assert list(found) == ["claim/a/index.html", "entity/b/index.html"]
+    # With no page marking a body, Pagefind indexes every page whole, and so do the parts.
+    shutil.rmtree(tmp_path / "claim")
+    shutil.rmtree(tmp_path / "entity")
+    assert list(indexed_pages(tmp_path)) == ["index.html"]
+
+
+def test_a_site_without_pages_fails_with_one_line(tmp_path):
+    (tmp_path / "data").mkdir()
+    with pytest.raises(SearchIndexFailed) as err:
+        start_index(tmp_path).wait()
+    assert str(err.value) == f"{tmp_path}: no page to index"
+
+
+# -- with Pagefind --------------------------------------------------------------------------------
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def bare_copy(site: Path, dest: Path) -> Path:
+    """A copy of a built site without its search index."""
+    shutil.copytree(site, dest, ignore=shutil.ignore_patterns(INDEX_DIR))
+    return dest
+
+
+def index(site: Path, previous: Path | None = None):
+    return start_index(site, previous, part_pages=SMALL).wait()
+
+
+@pytest.fixture(scope="module")
+def parted(seed_site, tmp_path_factory) -> Path:
+    """The seed site indexed in parts of SMALL pages, from scratch."""
+    site = bare_copy(seed_site.out, tmp_path_factory.mktemp("parted") / "site")
+    done = index(site)
+    assert (done.pages, done.parts, done.reused) == (183, 10, ())
+    return site
+
+
+def test_parts_are_listed_and_laid_out(parted):
+    manifest = json.loads((parted / INDEX_DIR / MANIFEST).read_text(encoding="utf-8"))
+    parts = manifest["parts"]
+    assert [p["part"] for p in parts] == list(range(10))
+    assert [p["place"] for p in parts] == [""] + [f"part/{n:04d}" for n in range(1, 10)]
+    assert sum(p["pages"] for p in parts) == 183
+    on_disk = files(parted / INDEX_DIR)
+    for p in parts:
+        prefix = f"{p['place']}/" if p["place"] else ""
+        entry = json.loads(on_disk[f"{prefix}pagefind-entry.json"])
+        assert entry["languages"]["zh"]["page_count"] == p["pages"], p
+    # Pagefind's scripts once, at the top; a part holds only its index.
+    assert [f for f in on_disk if f.endswith("pagefind.js")] == ["pagefind.js"]
+    assert not any(f.startswith(".work") for f in on_disk)
+
+
+def test_an_unchanged_site_copies_every_part(parted, tmp_path):
+    site = bare_copy(parted, tmp_path / "site")
+    before = files(parted)
+    done = index(site, previous=parted)
+    assert (done.indexed, done.reused) == ((), tuple(range(10)))
+    assert files(site / INDEX_DIR) == files(parted / INDEX_DIR)
+    assert files(parted) == before  # nothing written outside the new site
+
+
+def test_an_edit_indexes_only_its_part_and_gives_the_index_a_fresh_build_gives(parted, tmp_path):
+    site = bare_copy(parted, tmp_path / "site")
+    page = "claim/tesla-revenue-2022/index.html"
+    html = (site / page).read_text(encoding="utf-8")
+    (site / page).write_text(html.replace("</article>", "<p>zqxedited</p></article>"),
+                             encoding="utf-8")
+    done = index(site, previous=parted)
+    assert done.indexed == (part_of(page, 10),)
+    fresh = bare_copy(site, tmp_path / "fresh")
+    assert index(fresh).indexed == tuple(range(10))
+    assert files(site / INDEX_DIR) == files(fresh / INDEX_DIR)
+    assert files(site / INDEX_DIR) != files(parted / INDEX_DIR)
+
+
+def test_a_damaged_previous_part_is_indexed_again(parted, tmp_path):
+    previous = shutil.copytree(parted, tmp_path / "previous")
+    manifest = json.loads((previous / INDEX_DIR / MANIFEST).read_text(encoding="utf-8"))
+    [fragment, *_] = sorted((previous / INDEX_DIR / "part" / "0003" / "fragment").iterdir())
+    fragment.write_bytes(b"damaged")
+    (previous / INDEX_DIR / "part" / "0005" / "pagefind-entry.json").unlink()
+    site = bare_copy(parted, tmp_path / "site")
+    done = index(site, previous=previous)
+    assert done.indexed == (3, 5)
+    assert files(site / INDEX_DIR) == files(parted / INDEX_DIR)
+    # A previous index made another way (another manifest format) is not reused at all.
+    manifest["format"] = 0
+    (previous / INDEX_DIR / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    again = bare_copy(parted, tmp_path / "again")
+    assert index(again, previous=previous).reused == ()
+
+
+def test_split_is_the_same_for_the_same_pages(parted):
+    pages = indexed_pages(parted)
+    assert split(pages, SMALL) == split(dict(reversed(list(pages.items()))), SMALL)
+
+
+# -- in the browser -------------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_a_query_finds_pages_in_every_part(parted, seed_site, browser):
+    server = make_server(parted, port=0, quiet=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    problems: list[str] = []
+    page = browser.new_page()
+    page.on("console", lambda m: problems.append(f"{m.type}: {m.text}")
+            if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    try:
+        claims = seed_site.checked.collection.claims.values()
+        found: set[str] = set()
+        for verdict in sorted({c.review.verdict for c in claims}):
+            want = {f"/claim/{c.id}/" for c in claims if c.review.verdict == verdict}
+            hrefs = search_hrefs(page, server.url, f"verdict={quote(LABELS[verdict])}")
+            assert set(hrefs) == want, (verdict, sorted(set(hrefs) ^ want))
+            found |= set(hrefs)
+        parts_found = {part_of(f"{h.strip('/')}/index.html", 10) for h in found}
+        assert parts_found == set(range(10)), sorted(parts_found)
+        # A word search merges the parts too: Tesla's pages sit in several of them.
+        tesla = search_hrefs(page, server.url, "q=特斯拉")
+        assert "/entity/tesla/" in tesla
+        assert len({part_of(f"{h.strip('/')}/index.html", 10) for h in tesla}) > 1
+        assert problems == []
+    finally:
+        page.close()
+        server.shutdown()
+        server.server_close()
+
+
+def search_hrefs(page, origin: str, query: str) -> list[str]:
+    page.goto(f"{origin}search/?{query}")
+    page.wait_for_function(
+        "document.getElementById('search-status').textContent.includes('result')")
+    return [a.get_attribute("href") for a in page.locator("#search-results li > a").all()]
+
+
+def test_damaged_previous_scripts_are_made_again(parted, tmp_path):
+    previous = shutil.copytree(parted, tmp_path / "previous")
+    (previous / INDEX_DIR / "pagefind.js").write_text("damaged", encoding="utf-8")
+    site = bare_copy(parted, tmp_path / "site")
+    done = index(site, previous=previous)
+    assert done.indexed == (0,)  # the scripts come with a part's run
+    assert files(site / INDEX_DIR) == files(parted / INDEX_DIR)
