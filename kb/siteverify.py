@@ -15,14 +15,18 @@ say how).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import hashlib
 import json
 import os
 import posixpath
+import struct
+import zlib
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -32,9 +36,9 @@ from urllib.parse import unquote, urlsplit
 import pyoxigraph as ox
 from lxml import etree
 
-from .cards import CARD_SIZE, CLAIM_KEY, HEADLINE_KEY, VERDICT_KEY, read_card
+from .cards import CARD_SIZE, CLAIM_KEY, HEADLINE_KEY, PNG_SIGNATURE, VERDICT_KEY, read_card
 from .choices import EXPORT_FORMATS
-from .claimdata import dataset_jsonld, offline
+from .claimdata import SCHEMA_CONTEXT, dataset_jsonld, offline
 from .despin import fold_width, normalise
 from .errors import KbError, Origin, Problem, ProblemsError
 from .export import RDF_FORMATS, claim_files, download_files
@@ -58,7 +62,7 @@ from .layout import (
     page_path,
 )
 from .model import CLAIM_REVIEWED_CHARS
-from .parallel import map_chunks
+from .parallel import map_chunks, start_forked
 from .pipeline import Checked
 from .queries import term_slug
 from .vocab import KB, OA, SCHEMA
@@ -66,6 +70,19 @@ from .vocab import KB, OA, SCHEMA
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDF_SUBJECT = "http://www.w3.org/1999/02/22-rdf-syntax-ns#subject"
 PROV_DERIVED = "http://www.w3.org/ns/prov#wasDerivedFrom"
+# The graph's terms as the index keys them (rdflib makes a URIRef on every attribute access).
+REVIEW = str(SCHEMA.review)
+URL = str(SCHEMA.url)
+HEADLINE = str(SCHEMA.headline)
+VERDICT = str(KB.verdict)
+HOLDS = str(KB.holds)
+SHA256 = str(KB.sha256)
+CHARACTER_COUNT = str(KB.characterCount)
+OA_START = str(OA.start)
+OA_END = str(OA.end)
+OA_EXACT = str(OA.exact)
+CLAIM = str(KB.Claim)
+FINDING = str(KB.Finding)
 
 MAX_HTML_ERRORS = 5  # per page; the rest are counted
 # Google's required ClaimReview fields (path within the JSON-LD object).
@@ -128,19 +145,32 @@ _HIDDEN_IN_DESPUN = frozenset(("spun-form", "tag", "visually-hidden"))
 _IGNORED_HTML_ERRORS = frozenset({"DTD_ID_REDEFINED"})
 
 
-# What the checks read from a page is found by libxml2 (an attribute XPath, and iteration over
-# the few tags that matter), not by calling into each element from Python: that cost most of
-# the site check.
-_IDS = etree.XPath("//@id")
-_COUNTS = etree.XPath("//*[starts-with(@id, 'count-')]")
-_TAGS = (*_LINK_ATTRS, "data", "div", "title", "h1", "meta")
+# What the checks read from a page is found by libxml2 XPaths that give attribute values as
+# plain strings, and the few elements whose text matters, rather than by walking the page's
+# elements from Python: an lxml element proxy made for every link cost most of the check.
+def _xpath(expr: str) -> etree.XPath:
+    return etree.XPath(expr, smart_strings=False)
+
+
+_IDS = _xpath("//@id")
+_COUNTS = _xpath("//*[starts-with(@id, 'count-')]")
+_LINKS = _xpath("|".join(f"//{tag}/@{attr}" for tag, attr in _LINK_ATTRS.items()
+                         if tag != "link") + "|//link[not(@rel='canonical')]/@href")
+_CANONICAL = _xpath("//link[@rel='canonical']/@href")
+_FIGURES = _xpath("//data[@data-prop!='']")
+_TITLES = _xpath("//title")
+_H1 = _xpath("//h1")
+_META = _xpath("//meta")
+_JSONLD = _xpath("//script[@type='application/ld+json']")
+_ARTICLES = _xpath("//div[contains(@class, 'article-text')]")  # filtered by class below
 _SHARE_TAGS = ("og:image", "twitter:image", "twitter:card")
 
 
 def read_page(path: str, data: bytes) -> Page:
     """Parse a page with lxml and collect what the checks compare."""
-    parser = etree.HTMLParser(recover=True)
-    root = etree.fromstring(data, parser) if data.strip() else None
+    # Without collect_ids libxml2 parses twice as fast; duplicate ids are counted below.
+    parser = etree.HTMLParser(recover=True, collect_ids=False)
+    root = etree.fromstring(data, parser) if data and not data.isspace() else None
     page = Page(path)
     for err in parser.error_log:
         if err.type_name not in _IGNORED_HTML_ERRORS:
@@ -148,39 +178,34 @@ def read_page(path: str, data: bytes) -> Page:
     if root is None:
         page.errors.append((1, 0, "the page is empty"))
         return page
-    ids = [str(ident) for ident in _IDS(root)]
+    ids = _IDS(root)
     page.ids.update(ids)
     if any(ident.startswith("count-") for ident in ids):
         for el in _COUNTS(root):
             page.counts[el.get("id")] = _text(el).strip()
-    for el in root.iter(*_TAGS):
-        tag, get = el.tag, el.get
-        if (attr := _LINK_ATTRS.get(tag)) and (link := get(attr)) is not None:
-            if tag == "link" and get("rel") == "canonical":
-                page.canonical = link  # the page's public address, not a link to check here
-            else:
-                page.links.append(link)
-        if tag == "data" and get("data-prop"):
-            page.figures.append({"node": get("data-node", ""), "prop": get("data-prop"),
-                                 "value": get("value", ""), "text": _text(el)})
-        elif tag == "title" and not page.title:  # the head's; an SVG's <title> comes later
-            page.title = _text(el)
-        elif tag == "h1":
-            page.h1.append(_text(el).strip())
-        elif tag == "meta" and (name := get("property") or get("name")) in _SHARE_TAGS:
-            page.meta[name] = get("content", "")
-        elif tag == "script" and get("type") == "application/ld+json":
-            page.jsonld.append(el.text or "")
-        elif tag == "div" and "article-text" in get("class", "").split():
+    page.links = _LINKS(root)
+    if canonical := _CANONICAL(root):
+        page.canonical = canonical[-1]  # the page's public address, not a link to check here
+    page.figures = [{"node": el.get("data-node", ""), "prop": el.get("data-prop"),
+                     "value": el.get("value", ""), "text": _text(el)} for el in _FIGURES(root)]
+    # The head's title; an SVG's <title> comes later.
+    page.title = next((text for el in _TITLES(root) if (text := _text(el))), "")
+    page.h1 = [_text(el).strip() for el in _H1(root)]
+    for el in _META(root):
+        if (name := el.get("property") or el.get("name")) in _SHARE_TAGS:
+            page.meta[name] = el.get("content", "")
+    page.jsonld = [el.text or "" for el in _JSONLD(root)]
+    for el in _ARTICLES(root):
+        if "article-text" in el.get("class", "").split():
             marks: list[Mark] = []
             text = _article_text(el, [], marks)
-            page.articles.append((get("data-source", ""), text, marks,
+            page.articles.append((el.get("data-source", ""), text, marks,
                                   "".join(_despun_text(el, []))))
     return page
 
 
 def _text(el) -> str:
-    return "".join(el.itertext())
+    return "".join(el.itertext()) if len(el) else el.text or ""
 
 
 def _classes(el) -> set[str]:
@@ -222,53 +247,99 @@ def _despun_text(el, out: list[str]) -> list[str]:
 DATASET_PAGE = "data/index.html"  # the page whose JSON-LD is the Dataset
 
 
+# What the checks read of the graph: the predicates below, every schema.org term and rdf:type
+# (what the pages' JSON-LD states). Any other predicate a page's JSON-LD states is indexed the
+# first time it is asked for, so nothing goes unchecked, but the index holds only what pages
+# can show, not the quotes, texts and annotations that make up most of the graph.
+_READ = (RDF_TYPE, RDF_SUBJECT, PROV_DERIVED, REVIEW, URL,
+         HEADLINE, VERDICT, HOLDS, SHA256,
+         CHARACTER_COUNT, OA_START, OA_END, OA_EXACT,
+         *(str(p) for prop in FIGURE_PROPS.values()
+           for p in (prop.predicate, prop.unit_predicate) if p is not None))
+# The node types pages are made for (see _Kb.nodes) and counted by (see _counts).
+_NODE_TYPES = {"claim": (CLAIM,), "entity": (str(KB.Entity),),
+               "source": (str(SCHEMA.NewsArticle),), "finding": (FINDING,),
+               "reviewer": (str(SCHEMA.Person), str(SCHEMA.Organization)),
+               "document": (str(KB.EvidenceDocument),), "evidence": (str(KB.EvidenceStatement),)}
+
+Facts = dict[str, "str | list[str]"]
+_UNSEEN: Any = object()  # subject -> its one object, or its objects in order
+
+
 class _Kb:
-    """The graph facts the checks compare pages with, indexed once by subject."""
+    """The graph facts the checks compare pages with, indexed once by predicate and subject.
+
+    Objects are kept as text (a lexical form or an IRI), with each IRI stored once.
+    """
 
     def __init__(self, checked: Checked):
         self.checked = checked
         self.c = checked.collection
         self.graph = checked.graph
         self.iris = self.graph.iris
-        self.index: dict[str, dict[str, list]] = {}
-        self.typed: dict[str, set[str]] = {}
-        for q in self.graph.quads:
-            if isinstance(q.subject, ox.Triple):  # kb.graph makes no RDF-star statements
-                continue
-            s, p, o = q.subject.value, q.predicate.value, q.object
-            self.index.setdefault(s, {}).setdefault(p, []).append(o)
-            if p == RDF_TYPE and isinstance(o, ox.NamedNode):
-                self.typed.setdefault(o.value, set()).add(s)
+        schema, read = str(SCHEMA), frozenset(_READ)
+        self._facts = self._index(lambda p: p in read or p.startswith(schema))
+        self.typed: dict[str, set[str]] = {t: set() for ts in _NODE_TYPES.values() for t in ts}
+        for node, types in self._facts.get(RDF_TYPE, {}).items():
+            for t in types if isinstance(types, list) else (types,):
+                if t in self.typed:
+                    self.typed[t].add(node)
         self.counts: dict[str, int] | None = None
         self.figures: dict[tuple[str, str], tuple[str, str] | tuple[()]] = {}
         # Each source's claims, for the annotated-text check.
         self.claims_of: dict[str, list[str]] = {}
-        for claim in self.typed.get(str(KB.Claim), ()):
+        for claim in self.typed[CLAIM]:
             for source in self.objects(claim, PROV_DERIVED):
-                self.claims_of.setdefault(source.value, []).append(claim)
+                self.claims_of.setdefault(source, []).append(claim)
         self._prefixes = sorted(prefixes(self.iris).items(), key=lambda kv: -len(kv[1]))
 
-    def objects(self, node: str, predicate: str) -> list:
-        """The objects of (node, predicate), as pyoxigraph terms, in graph order."""
+    def _index(self, wanted) -> dict[str, Facts]:
+        """The facts of every predicate for which wanted(IRI) holds, in one pass."""
+        facts: dict[str, Facts] = {}
+        route: dict[ox.NamedNode, Facts | None] = {}
+        names: dict[str, str] = {}  # each IRI once, however many facts name it
+        for q in self.graph.quads:
+            pred = q.predicate
+            if (into := route.get(pred, _UNSEEN)) is _UNSEEN:
+                into = route[pred] = facts.setdefault(pred.value, {}) \
+                    if wanted(pred.value) else None
+            s, o = q.subject, q.object
+            if into is None or isinstance(s, ox.Triple) or isinstance(o, ox.Triple):
+                continue  # kb.graph makes no RDF-star statements
+            subject = names.setdefault(s.value, s.value)
+            value = names.setdefault(o.value, o.value) if isinstance(o, ox.NamedNode) \
+                else o.value
+            if (old := into.get(subject)) is None:
+                into[subject] = value
+            elif isinstance(old, list):
+                old.append(value)
+            else:
+                into[subject] = [old, value]
+        return facts
+
+    def objects(self, node: str, predicate: str) -> list[str]:
+        """The objects of (node, predicate) as text (lexical forms or IRIs), in graph order."""
         # str(): rdflib's URIRef hashes differently from the equal str.
-        return self.index.get(str(node), {}).get(str(predicate), [])
+        node, predicate = str(node), str(predicate)
+        facts = self._facts.get(predicate)
+        if facts is None:  # a predicate no check reads, stated by a page's JSON-LD
+            facts = self._facts[predicate] = self._index(predicate.__eq__).get(predicate, {})
+        found = facts.get(node)
+        return [] if found is None else found if isinstance(found, list) else [found]
 
     def value(self, node: str, predicate: str) -> str | None:
-        """The first object of (node, predicate) as text (a lexical form or an IRI), or None."""
+        """The first object of (node, predicate) as text, or None."""
         found = self.objects(node, predicate)
-        return found[0].value if found else None
+        return found[0] if found else None
 
     def is_a(self, node: str, kind: str) -> bool:
         """Whether node has rdf:type kind."""
-        return node in self.typed.get(kind, ())
+        return kind in self.objects(node, RDF_TYPE)
 
     def nodes(self, kind: str) -> list[str]:
         """The ids of every node of a page kind in the graph."""
-        types = {"claim": (KB.Claim,), "entity": (KB.Entity,), "source": (SCHEMA.NewsArticle,),
-                 "finding": (KB.Finding,), "reviewer": (SCHEMA.Person, SCHEMA.Organization),
-                 "document": (KB.EvidenceDocument,), "evidence": (KB.EvidenceStatement,)}
         out = []
-        for node in (n for t in types[kind] for n in self.typed.get(str(t), ())):
+        for node in (n for t in _NODE_TYPES[kind] for n in self.typed[t]):
             split = self.iris.kind_and_id(node)
             if split and split[0] == kind and "#" not in node:
                 out.append(split[1])
@@ -309,13 +380,19 @@ def _tree(root: Path) -> _Tree:
 
 
 def verify_site(checked: Checked, site: str | Path,
-               written: Mapping[str, bytes | int] | None = None) -> list[Problem]:
+                written: Mapping[str, bytes | int] | None = None,
+                only: AbstractSet[str] | None = None) -> list[Problem]:
     """Every way the built site in `site` differs from the knowledge base, one problem each.
 
     `written` is what the build wrote, by path: the bytes of a file it held in memory, or the
     size of one it streamed from the graph to disk (the whole-graph downloads). Without it
     (kb check --site on a site built earlier), the downloads are made again from the graph,
     which is deterministic, and compared byte for byte.
+
+    `only` names the pages to check (their paths in the site: claim/x/index.html; a claim
+    page's verdict card goes with it), for a build that re-rendered only those; None checks
+    every page. Their links are still resolved against the whole site, and the checks of the
+    site as a whole (every node has its page, the sitemap, the feeds, the downloads) still run.
     """
     root = Path(site)
     if not root.is_dir():
@@ -328,26 +405,46 @@ def verify_site(checked: Checked, site: str | Path,
     problems: list[Problem] = []
     problems += inventory_problems(kb, set(html))
     _counts(kb)  # once, before the workers fork, rather than once in each of them
-    # Each page is checked on its own, on every core; only the links need all the pages (a
-    # #fragment names an id on another page), so the workers send back each page's ids and
-    # links, and the links are checked here.
-    pages: dict[str, Page] = {}
-    for found, linked in map_chunks(lambda chunk: _check_pages(kb, root, chunk), html):
+    links = _Links(tree, frozenset(html), urlsplit(kb.c.config.site_url).path or "/")
+    # The files that are not pages are checked in a child of their own, beside the pages.
+    whole_site = start_forked(lambda: [*crawl_problems(kb, root, set(html)),
+                                       *review_feed_problems(kb, root),
+                                       *download_problems(kb, root, written)])
+    # Each page is checked on its own, on every core. Only a #fragment naming an id on another
+    # page needs more than the page: the workers send back each page's ids and those links,
+    # and they are checked here.
+    ids: dict[str, str] = {}
+    across: _Across = {}
+    chosen = html if only is None else [rel for rel in html if rel in only]
+    try:
+        checked_pages = map_chunks(lambda chunk: _check_pages(kb, root, links, chunk), chosen)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            whole_site()  # reap the child; the pages' error comes first
+        raise
+    for found, page_ids, fragments in checked_pages:
         problems += found
-        pages.update((page.path, page) for page in linked)
-    base = urlsplit(kb.c.config.site_url).path or "/"
-    for page in pages.values():
-        problems += link_problems(tree, page, pages, base)
-    problems += crawl_problems(kb, root, set(html))
-    problems += review_feed_problems(kb, root)
-    problems += download_problems(kb, root, written)
+        ids.update(page_ids)
+        for key, hrefs in fragments.items():
+            for href, pages in hrefs.items():
+                across.setdefault(key, {}).setdefault(href, []).extend(pages)
+    problems += fragment_problems(root, across, ids)
+    problems += whole_site()
     return sorted(dict.fromkeys(problems))
 
 
-def _check_pages(kb: _Kb, root: Path, paths: Sequence[str]) -> tuple[list[Problem], list[Page]]:
-    """The problems of each page on its own, and each page reduced to its ids and links."""
+# (page, #fragment) -> link -> the pages linking to it that way
+_Across = dict[tuple[str, str], dict[str, list[str]]]
+_ID_SEP = "\0"  # joins a page's ids into one string: no attribute value holds it
+
+
+def _check_pages(kb: _Kb, root: Path, links: _Links, paths: Sequence[str]
+                 ) -> tuple[list[Problem], dict[str, str], _Across]:
+    """The problems of each page on its own, each page's ids, and its links to #fragments of
+    other pages."""
     problems: list[Problem] = []
-    linked = []
+    ids: dict[str, str] = {}
+    across: _Across = {}
     for rel in paths:
         page = read_page(rel, (root / rel).read_bytes())
         problems += html_problems(page)
@@ -358,8 +455,9 @@ def _check_pages(kb: _Kb, root: Path, paths: Sequence[str]) -> tuple[list[Proble
         problems += headline_problems(kb, page)
         problems += canonical_problems(kb, page)
         problems += card_problems(kb, root, page)
-        linked.append(Page(page.path, ids=page.ids, links=sorted(set(page.links))))
-    return problems, linked
+        problems += links.problems(page, across)
+        ids[rel] = _ID_SEP.join(page.ids)
+    return problems, ids, across
 
 
 def _problem(path: str, message: str, kind: str = "", ident: str = "", line: int = 0
@@ -435,11 +533,13 @@ def _graph_figure(kb: _Kb, node: str, prop: FigureProp) -> tuple[str, str] | tup
     if not values:
         return ()
     unit = kb.value(node, str(prop.unit_predicate)) if prop.unit_predicate else None
-    value = lexical(prop, values[0].value)
+    value = lexical(prop, values[0])
     return value, display(prop, value, unit)
 
 
 def _same_value(style: str, shown: str, want: str) -> bool:
+    if shown == want:
+        return True
     if style in ("quantity", "computed", "number", "factor"):
         try:
             return Decimal(shown) == Decimal(want)
@@ -455,7 +555,7 @@ def _required_figures(kb: _Kb, page: Page, seen: set[tuple[str, str]]) -> Iterat
         return
     ident = parts[1]
     node = str(kb.iris.claim(ident))
-    if not kb.is_a(node, str(KB.Claim)):
+    if not kb.is_a(node, CLAIM):
         return
     for key, curie in ((node, "rdf:object"), (node, "kb:confidence"),
                        (f"{node}#review", "kb:verdict")):
@@ -480,19 +580,19 @@ def count_problems(kb: _Kb, page: Page) -> Iterator[Problem]:
 
 def _counts(kb: _Kb) -> dict[str, int]:
     if kb.counts is None:
-        claims = kb.typed.get(str(KB.Claim), set())
+        claims = kb.typed.get(CLAIM, set())
         out: Counter = Counter()
         for claim in claims:
-            review = kb.value(claim, str(SCHEMA.review))
-            if review is not None and (verdict := kb.value(review, str(KB.verdict))):
+            review = kb.value(claim, REVIEW)
+            if review is not None and (verdict := kb.value(review, VERDICT)):
                 out[f"verdict-{term_slug(verdict)}"] += 1
-            if (subject := kb.value(claim, str(RDF_SUBJECT))) is not None:
+            if (subject := kb.value(claim, RDF_SUBJECT)) is not None:
                 out[f"entity-{kb.who(subject)[1]}"] += 1
         out["all-claims"] = len(claims)
         out["all-sources"] = len(kb.nodes("source"))
         out["all-entities"] = len(kb.nodes("entity"))
-        out["all-findings"] = sum(1 for f in kb.typed.get(str(KB.Finding), ())
-                                  if kb.value(f, str(KB.holds)) == "false")
+        out["all-findings"] = sum(1 for f in kb.typed.get(FINDING, ())
+                                  if kb.value(f, HOLDS) == "false")
         kb.counts = dict(out)
     return kb.counts
 
@@ -504,8 +604,8 @@ def headline_problems(kb: _Kb, page: Page) -> Iterator[Problem]:
     if len(parts) != 3 or parts[0] != "claim":
         return
     node = str(kb.iris.claim(parts[1]))
-    review = kb.value(node, str(SCHEMA.review))
-    want = kb.value(review, str(SCHEMA.headline)) if review else None
+    review = kb.value(node, REVIEW)
+    want = kb.value(review, HEADLINE) if review else None
     if want is None:
         return  # a claim page without a claim is reported by the inventory
     want = prose(want)
@@ -564,13 +664,15 @@ def dataset_problems(kb: _Kb, path: str, doc) -> Iterator[Problem]:
         yield from _unresolved_ids(kb, path, {"author": creator})
 
 
-def claim_review_problems(kb: _Kb, path: str, doc, context: bool = True) -> Iterator[Problem]:
-    """One ClaimReview object: required fields, the schema.org context, and graph agreement."""
+def claim_review_problems(kb: _Kb, path: str, doc, context: bool = True,
+                          triples: bool = True) -> Iterator[Problem]:
+    """One ClaimReview object: required fields, the schema.org context, and graph agreement
+    (its statements are compared with the graph's unless triples is False: the caller does)."""
     if not isinstance(doc, dict) or doc.get("@type") != "ClaimReview":
         kind = doc.get("@type") if isinstance(doc, dict) else type(doc).__name__
         yield _problem(path, f"JSON-LD is a {kind!r}, not a ClaimReview")
         return
-    if context and doc.get("@context") != "https://schema.org":
+    if context and doc.get("@context") != SCHEMA_CONTEXT:
         yield _problem(path, f"JSON-LD @context is {doc.get('@context')!r}, not "
                        "'https://schema.org' (the one Google reads)")
     for fields in REQUIRED_FIELDS:
@@ -585,7 +687,8 @@ def claim_review_problems(kb: _Kb, path: str, doc, context: bool = True) -> Iter
         yield _problem(path, f"JSON-LD claimReviewed is {len(reviewed)} characters, more than "
                        f"the {CLAIM_REVIEWED_CHARS} Google advises")
     yield from _unresolved_ids(kb, path, doc)
-    yield from _triples_in_graph(kb, path, {**doc, "@context": "https://schema.org"})
+    if triples:
+        yield from _triples_in_graph(kb, path, {**doc, "@context": SCHEMA_CONTEXT})
 
 
 def _unresolved_ids(kb: _Kb, path: str, doc: dict) -> Iterator[Problem]:
@@ -605,25 +708,37 @@ def _unresolved_ids(kb: _Kb, path: str, doc: dict) -> Iterator[Problem]:
 
 def _triples_in_graph(kb: _Kb, path: str, doc: dict) -> Iterator[Problem]:
     try:
-        triples = list(ox.parse(json.dumps(offline(doc)).encode("utf-8"),
-                                format=ox.RdfFormat.JSON_LD))
+        triples = _to_rdf(doc)
     except (SyntaxError, ValueError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         yield _problem(path, f"JSON-LD does not convert to RDF: {first}")
         return
-    for t in sorted(triples, key=lambda t: (t.subject.value, t.predicate.value,
-                                            t.object.value)):
-        s, p, o = t.subject, t.predicate.value, t.object.value
-        if isinstance(s, ox.BlankNode):
+    yield from _statements_in_graph(kb, path, triples)
+
+
+def _to_rdf(doc: dict) -> list[ox.Triple]:
+    """The statements of a JSON-LD document, read offline; SyntaxError or ValueError if it
+    does not convert."""
+    return list(ox.parse(json.dumps(offline(doc)).encode("utf-8"),
+                         format=ox.RdfFormat.JSON_LD))
+
+
+def _statements_in_graph(kb: _Kb, path: str, triples: list[ox.Triple]) -> Iterator[Problem]:
+    for t in triples:
+        s, p, obj = t.subject, t.predicate.value, t.object
+        if not isinstance(s, ox.NamedNode):  # JSON-LD makes no RDF-star statements
             yield _problem(path, f"JSON-LD has a node without @id (with {kb.curie(p)})")
             continue
-        have = {x.value for x in kb.objects(s.value, p)}
+        o = str(obj) if isinstance(obj, ox.Triple) else obj.value
+        have = kb.objects(s.value, p)
+        if o in have:
+            continue
         if not have:
             yield _problem(path, f"JSON-LD states {kb.curie(p)} of <{s.value}>, which the graph "
                            "does not")
-        elif o not in have:
+        else:
             yield _problem(path, f"JSON-LD gives {kb.curie(p)} {o!r} for <{s.value}>, the graph "
-                           f"has {', '.join(repr(x) for x in sorted(have))}")
+                           f"has {', '.join(repr(x) for x in sorted(set(have)))}")
 
 
 def article_problems(kb: _Kb, page: Page) -> Iterator[Problem]:
@@ -631,14 +746,14 @@ def article_problems(kb: _Kb, page: Page) -> Iterator[Problem]:
     for source_id, text, marks, despun in page.articles:
         yield from _despun_problems(page.path, source_id, text, despun)
         node = kb.iris.source_text(source_id)
-        want = kb.value(node, str(KB.sha256))
+        want = kb.value(node, SHA256)
         if want is None:
             yield _problem(page.path, "annotated text has no source in the graph",
                            "source", source_id)
             continue
         got = hashlib.sha256(text.encode("utf-8")).hexdigest()
         if got != str(want):
-            count = kb.value(node, str(KB.characterCount))
+            count = kb.value(node, CHARACTER_COUNT)
             yield _problem(page.path, f"the annotated text is not the stored text: "
                            f"{len(text)} characters with sha256 {got[:12]}…, the graph has "
                            f"{count} with {str(want)[:12]}…", "source", source_id)
@@ -671,8 +786,8 @@ def _despun_problems(path: str, source_id: str, text: str, despun: str) -> Itera
 def _mark_problems(kb: _Kb, path: str, mark: Mark) -> Iterator[Problem]:
     node = kb.iris.claim(mark.claim)
     selector = f"{node}#position-selector"
-    start, end = kb.value(selector, str(OA.start)), kb.value(selector, str(OA.end))
-    exact = kb.value(f"{node}#quote-selector", str(OA.exact))
+    start, end = kb.value(selector, OA_START), kb.value(selector, OA_END)
+    exact = kb.value(f"{node}#quote-selector", OA_EXACT)
     if start is None or end is None:
         yield _problem(path, "is marked in the annotated text but has no anchor in the graph",
                        "claim", mark.claim)
@@ -685,47 +800,80 @@ def _mark_problems(kb: _Kb, path: str, mark: Mark) -> Iterator[Problem]:
                        mark.claim)
 
 
-def link_problems(tree: _Tree, page: Page, pages: dict[str, Page], base: str = "/"
-                  ) -> Iterator[Problem]:
-    """Every internal link and #fragment must resolve inside the site. A link from the site's
-    root path (/static/site.css, on the 404 page, which is served at any address) resolves from
-    the site's root when the site is served under `base`."""
-    folder = posixpath.dirname(page.path)
-    depth = folder.count("/") + 1 if folder else 0
-    for href in sorted(set(page.links)):
-        path, fragment, external = _split_link(href)
-        if external:
-            continue  # an external link: shown, never fetched
-        target = page.path
-        if path.startswith("/"):
-            if not path.startswith(base):
-                yield _problem(page.path, f"broken link {href!r}: it leads outside the site, "
-                               f"which is served under {base}")
+@dataclass(frozen=True)
+class _Links:
+    """Resolves a page's links against the listing of the whole site."""
+
+    tree: _Tree
+    pages: frozenset[str]  # the HTML pages: a #fragment is checked on these
+    base: str  # the path the site is served under (site_url's)
+
+    def problems(self, page: Page, across: _Across) -> Iterator[Problem]:
+        """Every internal link and #fragment must resolve inside the site. A #fragment on
+        another page goes into across, to be checked against that page's ids. A link from the
+        site's root path (/static/site.css, on the 404 page, which is served at any address)
+        resolves from the site's root when the site is served under `base`."""
+        folder = posixpath.dirname(page.path)
+        for href in dict.fromkeys(page.links):
+            path, fragment, external = _split_link(href)
+            if external:
+                continue  # an external link: shown, never fetched
+            target = page.path
+            if path:
+                # Links that climb out of the page's folder are shared by many pages
+                # (../../static/site.css, ../other-claim/): resolve each once.
+                here, rest = folder, path
+                while here and rest.startswith("../"):
+                    here, rest = here.rpartition("/")[0], rest[3:]
+                joined, error = _resolve(here, rest, self.base)
+                if error:
+                    yield _problem(page.path, f"broken link {href!r}: {error}")
+                    continue
+                target = joined
+                if path.endswith("/") or joined in self.tree.dirs:
+                    target = "index.html" if joined == "." else joined + "/index.html"
+            if target not in self.tree.files:
+                yield _problem(page.path, f"broken link {href!r}: {target} does not exist")
+            elif not fragment or target not in self.pages:
                 continue
-            path = "./" + path[len(base):]
-            folder_of_link = ""
-        else:
-            folder_of_link = folder
-        if path:
-            # Pages at one depth share their links (../../static/site.css): resolve each
-            # (depth, link) once when the link climbs to the root, else from this folder.
-            up = "../" * depth
-            if path.startswith(up) and not path.startswith("../", len(up)):
-                joined = _from_root(path[len(up):])
-            else:
-                joined = posixpath.normpath(posixpath.join(folder_of_link, path))
-            if joined.startswith("../") or joined == "..":
-                yield _problem(page.path, f"broken link {href!r}: it leads outside the site")
-                continue
-            target = joined
-            if path.endswith("/") or joined in tree.dirs:
-                target = posixpath.normpath(posixpath.join(joined, "index.html"))
-        if target not in tree.files:
-            yield _problem(page.path, f"broken link {href!r}: {target} does not exist")
-            continue
-        if fragment and target in pages and pages[target].ids[fragment] == 0:
-            yield _problem(page.path, f"broken link {href!r}: {target} has no element with id "
-                           f"'{fragment}'")
+            elif target != page.path:
+                across.setdefault((target, fragment), {}).setdefault(href, []).append(page.path)
+            elif page.ids[fragment] == 0:
+                yield _fragment_problem(page.path, href, target, fragment)
+
+
+@functools.lru_cache(maxsize=65536)
+def _resolve(folder: str, path: str, base: str) -> tuple[str, str]:
+    """(the site path a link's path leads to from folder, "") or ("", why it leads nowhere)."""
+    if path.startswith("/"):
+        if not path.startswith(base):
+            return "", f"it leads outside the site, which is served under {base}"
+        path, folder = "./" + path[len(base):], ""
+    joined = posixpath.normpath(posixpath.join(folder, path))
+    if joined.startswith("../") or joined == "..":
+        return "", "it leads outside the site"
+    return joined, ""
+
+
+def fragment_problems(root: Path, across: _Across, ids: Mapping[str, str]
+                      ) -> Iterator[Problem]:
+    """Each #fragment on another page names an id there (a page not checked in this run is
+    read for its ids)."""
+    known: dict[str, frozenset[str]] = {}
+    for (target, fragment), hrefs in sorted(across.items()):
+        if target not in known:
+            listed = ids.get(target)
+            known[target] = frozenset(listed.split(_ID_SEP)) if listed is not None else \
+                frozenset(read_page(target, (root / target).read_bytes()).ids)
+        if fragment not in known[target]:
+            for href, pages in hrefs.items():
+                for path in pages:
+                    yield _fragment_problem(path, href, target, fragment)
+
+
+def _fragment_problem(path: str, href: str, target: str, fragment: str) -> Problem:
+    return _problem(path, f"broken link {href!r}: {target} has no element with id "
+                    f"'{fragment}'")
 
 
 def canonical_problems(kb: _Kb, page: Page) -> Iterator[Problem]:
@@ -739,8 +887,8 @@ def canonical_problems(kb: _Kb, page: Page) -> Iterator[Problem]:
                        f"{want!r} (site_url + path)")
     parts = page.path.split("/")
     if len(parts) == 3 and parts[0] == "claim":
-        review = kb.value(str(kb.iris.claim(parts[1])), str(SCHEMA.review))
-        url = kb.value(review, str(SCHEMA.url)) if review else None
+        review = kb.value(str(kb.iris.claim(parts[1])), REVIEW)
+        url = kb.value(review, URL) if review else None
         if url is not None and url != page.canonical:
             yield _problem(page.path, f"canonical URL {page.canonical!r} is not the "
                            f"ClaimReview's url {url!r}", "claim", parts[1])
@@ -766,25 +914,73 @@ def card_problems(kb: _Kb, root: Path, page: Page) -> Iterator[Problem]:
         yield _problem(rel, "missing: the claim's verdict card", "claim", ident)
         return
     try:
-        size, chunks = read_card(data)
+        # Pillow is asked only about a card whose chunks are not whole: it says what is wrong.
+        size, chunks = _png_chunks(data) or read_card(data)
     except ValueError as exc:
         yield _problem(rel, f"the verdict card is {exc}", "claim", ident)
         return
     if size != CARD_SIZE:
         yield _problem(rel, f"the verdict card is {size[0]}x{size[1]} pixels, it must be "
                        f"{CARD_SIZE[0]}x{CARD_SIZE[1]}", "claim", ident)
-    review = kb.value(str(kb.iris.claim(ident)), str(SCHEMA.review))
-    verdict = kb.value(review, str(KB.verdict)) if review else None
+    review = kb.value(str(kb.iris.claim(ident)), REVIEW)
+    verdict = kb.value(review, VERDICT) if review else None
     want_chunks: dict[str, str | None] = {
         CLAIM_KEY: ident, VERDICT_KEY: term_slug(verdict) if verdict else None,
         HEADLINE_KEY: None}
-    headline = kb.value(review, str(SCHEMA.headline)) if review else None
+    headline = kb.value(review, HEADLINE) if review else None
     if headline is not None:  # as the page's H1 shows it (see headline_problems)
         want_chunks[HEADLINE_KEY] = prose(headline)
     for key, graph_has in want_chunks.items():
         if graph_has is not None and chunks.get(key) != graph_has:
             yield _problem(rel, f"the verdict card's {key} is {chunks.get(key)!r}, the graph "
                            f"has {graph_has!r}", "claim", ident)
+
+
+_PNG_CHUNK = struct.Struct(">I4s")
+
+
+def _png_chunks(data: bytes) -> tuple[tuple[int, int], dict[str, str]] | None:
+    """A PNG's size and text chunks, as kb.cards.read_card gives them, read from its chunks
+    without decoding the pixels (which cost 3 ms a card); None unless the file is a whole PNG:
+    the signature, IHDR first, image data, IEND, and every chunk's CRC right."""
+    if not data.startswith(PNG_SIGNATURE):
+        return None
+    view, pos, size, pixels = memoryview(data), len(PNG_SIGNATURE), None, False
+    text: dict[str, str] = {}
+    while pos + 12 <= len(data):
+        length, kind = _PNG_CHUNK.unpack_from(data, pos)
+        body = view[pos + 8:pos + 8 + length]
+        pos += 12 + length
+        if pos > len(data) or zlib.crc32(body, zlib.crc32(kind)) != \
+                int.from_bytes(data[pos - 4:pos], "big"):
+            return None
+        if size is None:
+            if kind != b"IHDR" or length != 13:
+                return None
+            size = (int.from_bytes(body[:4], "big"), int.from_bytes(body[4:8], "big"))
+        elif kind == b"IDAT":
+            pixels = True
+        elif kind == b"IEND":
+            return (size, text) if pixels else None
+        elif kind in (b"tEXt", b"zTXt", b"iTXt"):
+            try:
+                key, value = _png_text(kind, bytes(body))
+            except (ValueError, zlib.error):
+                return None
+            text[key] = value
+    return None
+
+
+def _png_text(kind: bytes, body: bytes) -> tuple[str, str]:
+    """(keyword, text) of a tEXt, zTXt or iTXt chunk, decoded as Pillow decodes them."""
+    key, rest = body.split(b"\0", 1)
+    if kind == b"tEXt":
+        return key.decode("latin-1"), rest.decode("latin-1")
+    if kind == b"zTXt":
+        return key.decode("latin-1"), zlib.decompress(rest[1:]).decode("latin-1")
+    compressed, _lang, _translated, value = rest[0], *rest[2:].split(b"\0", 2)
+    return key.decode("latin-1"), (zlib.decompress(value) if compressed else value
+                                   ).decode("utf-8")
 
 
 def _read_xml(root: Path, path: str, what: str, found: list) -> Iterator[Problem]:
@@ -830,10 +1026,10 @@ def review_feed_problems(kb: _Kb, root: Path) -> Iterator[Problem]:
     with the headline the graph gives its review."""
     want: dict[str, str] = {}
     for ident in kb.nodes("claim"):
-        review = kb.value(str(kb.iris.claim(ident)), str(SCHEMA.review))
-        url = kb.value(review, str(SCHEMA.url)) if review is not None else None
+        review = kb.value(str(kb.iris.claim(ident)), REVIEW)
+        url = kb.value(review, URL) if review is not None else None
         if review is not None and url is not None:
-            want[url] = prose(kb.value(review, str(SCHEMA.headline)) or "")
+            want[url] = prose(kb.value(review, HEADLINE) or "")
     feeds: dict[str, list[tuple[str, str]]] = {}
     trees: list = []
     yield from _read_xml(root, ATOM_PATH, "the Atom feed of reviews", trees)
@@ -870,11 +1066,6 @@ def _split_link(href: str) -> tuple[str, str, bool]:
     """(unquoted path, unquoted fragment, whether it leaves the site) of a link."""
     parts = urlsplit(href)
     return unquote(parts.path), unquote(parts.fragment), bool(parts.scheme or parts.netloc)
-
-
-@functools.lru_cache(maxsize=65536)
-def _from_root(path: str) -> str:
-    return posixpath.normpath(path) if path else "."
 
 
 # -- downloads -----------------------------------------------------------------------------------
@@ -983,10 +1174,23 @@ def _feed_problems(kb: _Kb, root: Path) -> Iterator[Problem]:
         yield _problem(FEED_PATH, "is not a schema.org DataFeed")
         return
     reviewed = set()
+    reviews = []
     for element in feed.get("dataFeedElement") or []:
-        yield from claim_review_problems(kb, FEED_PATH, element, context=False)
+        yield from claim_review_problems(kb, FEED_PATH, element, context=False, triples=False)
         if isinstance(element, dict):
             reviewed.add((element.get("itemReviewed") or {}).get("@id"))
+            if element.get("@type") == "ClaimReview":
+                reviews.append({**element, "@context": SCHEMA_CONTEXT})
+    # The reviews' statements in one conversion, not one each (a thousand small ones cost
+    # more than the rest of this check); if one does not convert, each is converted alone
+    # to report it.
+    try:
+        triples = _to_rdf({"@context": SCHEMA_CONTEXT, "@graph": reviews})
+    except (SyntaxError, ValueError):
+        for review in reviews:
+            yield from _triples_in_graph(kb, FEED_PATH, review)
+    else:
+        yield from _statements_in_graph(kb, FEED_PATH, triples)
     for ident in kb.nodes("claim"):
         if str(kb.iris.claim(ident)) not in reviewed:
             yield _problem(FEED_PATH, "has no ClaimReview for this claim", "claim", ident)
@@ -994,7 +1198,7 @@ def _feed_problems(kb: _Kb, root: Path) -> Iterator[Problem]:
 
 def _source_text_problems(kb: _Kb, root: Path, ident: str) -> Iterator[Problem]:
     node = kb.iris.source_text(ident)
-    want = kb.value(node, str(KB.sha256))
+    want = kb.value(node, SHA256)
     files = sorted((root / "source" / ident).glob("*.txt"))
     if not files:
         yield _problem(f"source/{ident}", "missing: the stored text of this source",
