@@ -146,7 +146,7 @@ def _write_site(root: Path, checked: Checked, staging: Path, taken: Taken,
     indexing = start_index(staging, previous=previous.folder)
     try:
         with stage("site check"):
-            problems = verify_site(checked, staging, written)
+            problems = verify_site(checked, staging, written, pages.pages_to_check(previous))
         if problems:
             raise SiteCheckFailed(problems)
         with stage("search index (waiting)"):

@@ -24,7 +24,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .layout import BUILD_RECORD
+from .layout import BUILD_RECORD, CARD_NAME
 
 RECORD_VERSION = 1
 
@@ -107,6 +107,15 @@ class Written:
         """Take in what a worker wrote."""
         self.files.update(other.files)
         self.changed |= other.changed
+
+    def pages_to_check(self, previous: Previous) -> set[str] | None:
+        """The pages the site check must read: those that changed, and the claim page of each
+        card that did (it is checked with its page); None, every page, without a previous
+        site whose pages were checked when it was built."""
+        if previous.folder is None:
+            return None
+        return {rel.removesuffix(CARD_NAME) + "index.html" if rel.endswith("/" + CARD_NAME)
+                else rel for rel in self.changed}
 
 
 def write_record(folder: Path, written: Written, epoch: int | None = None) -> None:

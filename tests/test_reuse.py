@@ -93,3 +93,38 @@ def test_a_card_is_redrawn_when_what_it_shows_changes():
                     Card(card.claim, card.verdict, card.headline + ".", card.site),
                     Card(card.claim, card.verdict, card.headline, "other site")):
         assert card_key(changed) != card_key(card), changed
+
+
+def test_a_rebuild_checks_only_the_pages_it_wrote_anew(mini, tmp_path, monkeypatch):
+    import kb.build
+
+    asked: list[set[str] | None] = []
+    real = kb.build.verify_site
+
+    def recording(checked, site, written=None, only=None):
+        asked.append(None if only is None else set(only))
+        return real(checked, site, written, only)
+
+    monkeypatch.setattr(kb.build, "verify_site", recording)
+    site = tmp_path / "_site"
+    build(mini, site)
+    build(mini, site)
+    edit(mini / SOURCE, "No year is given.", "No year is stated.")
+    build(mini, site)
+
+    assert asked[0] is None, "a first build checks every page"
+    assert asked[1] == set(), "nothing changed, nothing to read again"
+    assert page_path("claim", "byd-revenue") in asked[2]
+    assert page_path("claim", "tesla-revenue-2022") not in asked[2], asked[2]
+
+
+def test_a_changed_card_has_its_claim_page_checked():
+    from kb.reuse import Previous, Written
+
+    written = Written()
+    written.add(card_path("c1"), "h1", "k1", True)
+    written.add(page_path("claim", "c2"), "h2", "", True)
+    written.add(page_path("claim", "c3"), "h3", "", False)
+    assert written.pages_to_check(Previous(Path("."))) == {page_path("claim", "c1"),
+                                                          page_path("claim", "c2")}
+    assert written.pages_to_check(Previous()) is None
