@@ -473,7 +473,10 @@ def measure_floors(claims: Path, site: Path, pages: int, work: Path) -> list[Flo
     with tempfile.TemporaryDirectory(dir=work) as tmp:  # on the site's file system
         floors.append(python_floor("jinja2: render and write {count:,} pages", JINJA_FLOOR,
                                    pages, tmp))
-    # Pagefind as kb build runs it: a whole process, on the pages without their index.
+    if pages > WHOLE_SITE_PAGES:
+        floors.append(pagefind_parts_floor(site, work))
+        return floors
+    # Pagefind as one whole process, on the pages without their index.
     copy = work / f"pagefind-{site.name}"
     shutil.rmtree(copy, ignore_errors=True)
     shutil.copytree(site, copy, ignore=shutil.ignore_patterns("pagefind"))
@@ -485,6 +488,45 @@ def measure_floors(claims: Path, site: Path, pages: int, work: Path) -> list[Flo
     floors.append(Floor(f"pagefind: index {pages:,} pages (whole process)", run.seconds,
                         run.peak_rss_mb))
     return floors
+
+
+# Above this many pages one Pagefind process needs more memory than the machine has (about
+# 150 KB a page), so the floor is bare Pagefind over the same parts kb build indexes.
+WHOLE_SITE_PAGES = 60_000
+
+
+def pagefind_parts_floor(site: Path, work: Path) -> Floor:
+    """Bare Pagefind over each part of the site's pages (as kb.searchindex splits them), as
+    many runs at a time as the build makes: the wall time of them all, the largest peak RSS."""
+    from kb.searchindex import RUNS, indexed_pages, pagefind_binary, split
+
+    parts = [p for p in split(indexed_pages(site)) if p]
+    binary = str(pagefind_binary())
+    tree = work / f"pagefind-parts-{site.name}"
+    shutil.rmtree(tree, ignore_errors=True)
+    for n, pages in enumerate(parts):
+        for rel in pages:
+            (tree / str(n) / rel).parent.mkdir(parents=True, exist_ok=True)
+            os.link(site / rel, tree / str(n) / rel)
+    peak, start, running = 0.0, time.perf_counter(), []
+    try:
+        for n in range(len(parts)):
+            running.append(subprocess.Popen([binary, "--site", str(tree / str(n)),
+                                             "--output-path", str(tree / f"out-{n}"),
+                                             *PAGEFIND_OPTIONS]))
+            while len(running) >= RUNS or (running and n == len(parts) - 1):
+                proc = running.pop(0)
+                _, status, usage = os.wait4(proc.pid, 0)
+                proc.returncode = os.waitstatus_to_exitcode(status)
+                if proc.returncode:
+                    raise SystemExit(f"pagefind failed on part {n} (exit {proc.returncode})")
+                peak = max(peak, usage.ru_maxrss / 1024)
+        seconds = time.perf_counter() - start
+    finally:
+        shutil.rmtree(tree, ignore_errors=True)
+    total = sum(len(p) for p in parts)
+    return Floor(f"pagefind: index {total:,} pages in {len(parts)} parts, {RUNS} at a time",
+                 seconds, peak)
 
 
 def per_1k(seconds: float, claims: int) -> float:
