@@ -17,6 +17,7 @@ from .parallel import WorkerFailed, start_forked
 from .pipeline import Checked, check
 from .rebuild import start_rebuild
 from .render import build_date, render_site, source_date_epoch, stamp
+from .reuse import Previous, read_previous, write_record
 from .searchindex import start_index
 from .siteverify import SiteCheckFailed, verify_site
 from .stores.base import StoreError
@@ -90,7 +91,8 @@ def _build(root: Path, out: Path, allow_removals: bool) -> BuildResult:
     store_failed: list[KbError] = []
     try:
         with replace_dir(out) as staging:
-            files = _write_site(root, checked, staging, taken, store_failed)
+            files = _write_site(root, checked, staging, taken, store_failed,
+                                read_previous(out))
     except OSError as exc:
         raise _output_failed(out, exc.strerror or str(exc), exc.filename) from None
     except WorkerFailed as exc:
@@ -106,9 +108,10 @@ def _build(root: Path, out: Path, allow_removals: bool) -> BuildResult:
 
 
 def _write_site(root: Path, checked: Checked, staging: Path, taken: Taken,
-                store_failed: list[KbError]) -> list[str]:
+                store_failed: list[KbError], previous: Previous) -> list[str]:
     """Write, index and check the site in staging; the files written. A store failure is
-    kept in store_failed: the site is still published, as the store mirrors the claims."""
+    kept in store_failed: the site is still published, as the store mirrors the claims.
+    Pages and cards the previous site holds as they would come out are linked from it."""
     c, graph = checked.collection, checked.graph
     with stage("export"):
         written: dict[str, bytes | int] = dict(write_table(c, graph, staging))
@@ -125,7 +128,7 @@ def _write_site(root: Path, checked: Checked, staging: Path, taken: Taken,
                 (staging / rel).write_bytes(data)
             written.update(rendered.files)
         with stage("render pages"):
-            paths = rendered.write_pages(staging, downloads=False)
+            pages = rendered.write_pages(staging, downloads=False, previous=previous)
     except BaseException:
         # The child writes into staging: removing staging under it would leave a half-deleted
         # folder behind, so the failed build waits for it first; this error comes first.
@@ -136,7 +139,7 @@ def _write_site(root: Path, checked: Checked, staging: Path, taken: Taken,
         written.update(rdf())
     store = _start_store(root, checked, staging / download_path("nq"), taken)
     rendered.downloads(written)
-    paths += rendered.write_pages(staging, downloads=True)
+    pages.merge(rendered.write_pages(staging, downloads=True, previous=previous))
     # Pagefind indexes the pages in a process of its own while worker processes check the
     # site: they read only the pages and downloads, never the index.
     indexing = start_index(staging)
@@ -158,9 +161,11 @@ def _write_site(root: Path, checked: Checked, staging: Path, taken: Taken,
             store()  # a failed build still waits for its child; that error comes first
     (staging / SITE_MARKER).write_text("A site built by kb build, which replaces this folder "
                                        "whole on the next build.\n", encoding="utf-8")
-    if epoch := os.environ.get("SOURCE_DATE_EPOCH"):
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
         stamp(staging, source_date_epoch(epoch))
-    return sorted([*written, *paths])
+    write_record(staging, pages, source_date_epoch(epoch) if epoch else None)
+    return sorted([*written, *pages.files])
 
 
 def safe_output(claims: Path, out: Path) -> None:

@@ -33,6 +33,8 @@ FIXED_PAGES = ("index.html", "findings/index.html", "evidence/index.html", "data
 PAGE_KINDS = ("claim", "entity", "source", "finding", "reviewer", "document", "evidence")
 # Written into every built site: kb build replaces only a folder that holds it (or is empty).
 SITE_MARKER = ".kb-site"
+# What the build wrote (kb.reuse): the next build links the files that would come out the same.
+BUILD_RECORD = ".kb-build.json"
 CLAIM_DATA = {"turtle": "claim.ttl", "jsonld": "claim.jsonld"}  # per-claim downloads
 CARD_NAME = "card.png"  # each claim's verdict card, shown when its page is shared
 

@@ -19,8 +19,10 @@ from typing import Any
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
+import PIL
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from . import cards
 from .cards import CARD_SIZE, Card, draw_card
 from .choices import EXPORT_FORMATS
 from .claimdata import data_feed, dataset_jsonld, script_json
@@ -47,6 +49,7 @@ from .model import Collection
 from .pages import ClaimView, Download, Site, build_site
 from .parallel import map_chunks
 from .pipeline import Checked
+from .reuse import Previous, Written, digest
 from .tiers import DEFINITIONS as KIND_DEFINITIONS
 from .tiers import TIER_LABELS, kind_label, tier
 from .trust import WEAK_CAP
@@ -145,27 +148,43 @@ class Rendered:
             site=self.site, cfg=self.site.collection.config, root=root, home=root or "./",
             path=job.path, section=job.section, **job.context).encode("utf-8")
 
-    def write_pages(self, folder: Path, downloads: bool | None = None) -> list[str]:
-        """Render pages into folder, on every core; the paths written. downloads=False: only
+    def write_pages(self, folder: Path, downloads: bool | None = None,
+                    previous: Previous | None = None) -> Written:
+        """Render pages into folder, on every core; what was written. downloads=False: only
         the pages that do not list the downloads (they can be written before the export ends),
-        True: only those that do, None: all."""
+        True: only those that do, None: all. A page or card the previous site already holds
+        as it would come out is linked from there (kb.reuse)."""
         jobs = [job for job in self.pages
                 if downloads is None or (job.template in DOWNLOAD_TEMPLATES) == downloads]
         for path in {str(PurePosixPath(job.path).parent) for job in jobs}:
             (folder / path).mkdir(parents=True, exist_ok=True)
+        before = previous or Previous()
+        title = self.site.collection.config.title
 
-        def chunk(part: Sequence[PageJob]) -> None:
+        def chunk(part: Sequence[PageJob]) -> Written:
+            out = Written()
             for job in part:
-                (folder / job.path).write_bytes(self.render(job))
+                html = self.render(job)
+                h = digest(html)
+                if not before.link(job.path, folder / job.path, hash=h):
+                    (folder / job.path).write_bytes(html)
+                out.add(job.path, h, "", not before.same(job.path, h))
                 cv = job.context.get("cv")
-                if cv is not None:  # drawn here, in the page workers: a card costs ~25 ms
-                    (folder / card_path(cv.id)).write_bytes(draw_card(claim_card(
-                        cv, self.site.collection.config.title)))
+                if cv is not None:  # drawn here, in the page workers: a card costs milliseconds
+                    card = claim_card(cv, title)
+                    rel, key = card_path(cv.id), card_key(card)
+                    if before.link(rel, folder / rel, key=key):
+                        out.add(rel, before.entries[rel].hash, key, False)
+                    else:
+                        png = draw_card(card)
+                        (folder / rel).write_bytes(png)
+                        out.add(rel, digest(png), key, True)
+            return out
 
-        map_chunks(chunk, jobs)
-        cards = [card_path(job.context["cv"].id) for job in jobs
-                 if job.context.get("cv") is not None]
-        return [job.path for job in jobs] + cards
+        written = Written()
+        for part in map_chunks(chunk, jobs):
+            written.merge(part)
+        return written
 
 
 def render_site(checked: Checked, built: str) -> Rendered:
@@ -218,6 +237,19 @@ def render_site(checked: Checked, built: str) -> Rendered:
                            ).encode("utf-8")
     out.update(static_files())
     return Rendered(site, pages, out)
+
+
+def card_key(card: Card) -> str:
+    """What a card's bytes depend on: what it shows, the drawing code, Pillow and the fonts."""
+    return digest(repr((card, _card_code())).encode("utf-8"))
+
+
+@cache
+def _card_code() -> str:
+    fonts = sorted((str(p), p.stat().st_size, p.stat().st_mtime_ns)
+                   for folder in cards.FONT_DIRS if folder.is_dir()
+                   for p in folder.glob("*.ttf"))
+    return repr((digest(Path(cards.__file__).read_bytes()), PIL.__version__, fonts))
 
 
 def claim_card(cv: ClaimView, site_title: str) -> Card:

@@ -40,8 +40,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("stores", ("kb.stores.base", "kb.stores.manifest", "kb.stores.memory",
                 "kb.stores.oxigraph", "kb.stores.sparql", "kb.stores")),
     ("query", ("kb.listings", "kb.claimindex", "kb.output", "kb.connect")),
-    ("site", ("kb.export", "kb.cards", "kb.history", "kb.pages", "kb.render", "kb.searchindex",
-              "kb.siteverify", "kb.serve")),
+    ("site", ("kb.export", "kb.cards", "kb.history", "kb.pages", "kb.reuse", "kb.render",
+              "kb.searchindex", "kb.siteverify", "kb.serve")),
     ("build", ("kb.rebuild", "kb.build")),
     ("cli", ("kb.cli", "kb.__main__")),
 ]

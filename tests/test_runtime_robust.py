@@ -346,13 +346,13 @@ def test_build_refuses_to_drop_published_claims_without_allow_removals(tmp_path,
 
 def test_the_site_holds_exactly_the_files_the_build_lists(tmp_path, mini):
     from kb.build import build
-    from kb.layout import SITE_MARKER
+    from kb.layout import BUILD_RECORD, SITE_MARKER
 
     result = build(mini, tmp_path / "_site")
     on_disk = {p.relative_to(tmp_path / "_site").as_posix()
                for p in (tmp_path / "_site").rglob("*") if p.is_file() or p.is_symlink()}
     index = {p for p in on_disk if p.startswith("pagefind/")}  # Pagefind's own output
-    assert on_disk - index - {SITE_MARKER} == set(result.files)
+    assert on_disk - index - {SITE_MARKER, BUILD_RECORD} == set(result.files)
     assert not any((tmp_path / "_site" / p).is_symlink() for p in on_disk)
 
 

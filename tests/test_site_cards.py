@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import shutil
+import struct
+import subprocess
+import sys
+import zlib
+from collections import Counter
 from pathlib import Path
 
 import pytest
 from conftest import edit
 from helpers import run_kb
-from PIL import Image
+from PIL import Image, ImageChops
 
-from kb.cards import CARD_SIZE, Card, draw_card, drawable_text, read_card
+from kb.cards import CARD_SIZE, COLOURS, Card, draw_card, drawable_text, read_card
 
 
 def problems(claims: Path, site: Path) -> list[str]:
@@ -44,6 +50,105 @@ def test_the_same_claim_draws_the_same_bytes_and_another_verdict_differs():
     other = Card(CARD.claim, "accurate", CARD.headline, CARD.site)
     assert draw_card(other) != draw_card(CARD)
     assert read_card(draw_card(other))[1]["kb:verdict"] == "accurate"
+
+
+def test_a_card_draws_the_same_bytes_whatever_was_drawn_before_and_in_a_new_process():
+    # Parts of a card are drawn and compressed once and reused: no card may depend on that.
+    from kb import cards
+
+    first = draw_card(CARD)
+    draw_card(Card("long", "inaccurate", "Inaccurate: " + "a long headline " * 30, CARD.site))
+    draw_card(Card("empty", "inaccurate", "Inaccurate: 特斯拉", CARD.site))
+    assert draw_card(CARD) == first
+    cards._fixed_rows.cache_clear()
+    cards._canvas.cache_clear()
+    assert draw_card(CARD) == first
+    script = ("import hashlib, sys; from kb.cards import Card, draw_card; "
+              "sys.stdout.write(hashlib.sha256(draw_card(Card(*sys.argv[1:]))).hexdigest())")
+    fresh = subprocess.run([sys.executable, "-c", script, *CARD.__dict__.values()],
+                           capture_output=True, text=True, check=True).stdout
+    assert fresh == hashlib.sha256(first).hexdigest()
+
+
+def _chunks(data: bytes) -> list[tuple[bytes, bytes]]:
+    """A PNG's chunks, each (type, data), with every CRC checked."""
+    chunks, pos = [], 8
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos:pos + 4])
+        kind, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + length]
+        (crc,) = struct.unpack(">I", data[pos + 8 + length:pos + 12 + length])
+        assert crc == zlib.crc32(kind + body), f"{kind!r}: wrong CRC"
+        chunks.append((kind, body))
+        pos += 12 + length
+    return chunks
+
+
+@pytest.mark.parametrize("headline", [CARD.headline, "Inaccurate: 特斯拉",
+                                      "Inaccurate: " + "Ünïcödé “words” – 50% … " * 20])
+def test_the_card_is_a_valid_palette_png_for_any_decoder(headline):
+    # The card's PNG container is written by kb.cards: check it the way a strict decoder would.
+    data = draw_card(Card(CARD.claim, CARD.verdict, headline, CARD.site))
+    chunks = _chunks(data)
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert [kind for kind, _ in chunks] == [b"IHDR", b"PLTE", b"tEXt", b"tEXt", b"iTXt",
+                                            b"IDAT", b"IEND"]
+    # 1200x630, 8 bits, palette, deflate, filtered rows, not interlaced.
+    assert chunks[0][1] == struct.pack(">IIBBBBB", 1200, 630, 8, 3, 0, 0, 0)
+    assert len(chunks[1][1]) % 3 == 0 and len(chunks[1][1]) // 3 <= 256
+    rows = zlib.decompress(chunks[5][1])  # checks the stream's Adler-32 too
+    assert len(rows) == 630 * 1201
+    # Every row's filter byte is a valid one (0, none) and no pixel is outside the palette.
+    assert set(rows[::1201]) == {0}
+    assert max(rows) < len(chunks[1][1]) // 3
+    with Image.open(io.BytesIO(data)) as image:
+        assert image.mode == "P"
+        assert image.text["kb:headline"] == headline
+
+
+def _luminance(rgb: tuple[int, ...]) -> float:
+    def channel(c: int) -> float:
+        c /= 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (channel(c) for c in rgb[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _contrast(a: tuple[int, ...], b: tuple[int, ...]) -> float:
+    light, dark = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+@pytest.mark.parametrize("verdict", list(COLOURS))
+def test_each_part_of_the_card_is_legible_and_its_text_edges_blend_into_its_background(verdict):
+    card = Card(CARD.claim, verdict, "Verdict: Ünïcödé “words” – 50% of 2024", CARD.site)
+    with Image.open(io.BytesIO(draw_card(card))) as image:
+        rgb = image.convert("RGB")
+    colour = tuple(int(COLOURS[verdict][i:i + 2], 16) for i in (1, 3, 5))
+    assert rgb.getpixel((5, 5)) == rgb.getpixel((5, 600)) == colour  # the band and the stripe
+    for name, box in (("band", (0, 0, 1200, 151)), ("headline", (0, 151, 1200, 530)),
+                      ("footer", (17, 530, 1200, 630))):
+        colours = Counter({c: n for n, c in rgb.crop(box).getcolors(1 << 24)})
+        paper = colours.most_common(1)[0][0]
+        ink = max(colours, key=lambda c: _contrast(c, paper))
+        # WCAG AA for normal-size text, though all of the card's text is large.
+        assert _contrast(ink, paper) >= 4.5, f"{name}: {paper} and {ink}"
+        # Antialiased edges lie between the two colours, none off that line (a pixel from
+        # another part's palette would show as a stray colour).
+        for c in colours:
+            t = max(abs(c[i] - paper[i]) for i in range(3)) / max(
+                abs(ink[i] - paper[i]) for i in range(3))
+            near = tuple(paper[i] + t * (ink[i] - paper[i]) for i in range(3))
+            assert max(abs(c[i] - near[i]) for i in range(3)) <= 1.5, f"{name}: stray {c}"
+
+
+def test_a_long_site_name_is_shortened_to_fit_the_footer():
+    card = Card(CARD.claim, CARD.verdict, CARD.headline, "A much longer site title than anyone "
+                "would choose for a collection of checked claims, and longer still")
+    with Image.open(io.BytesIO(draw_card(card))) as image:
+        footer = image.convert("RGB").crop((17, 530, 1200, 630))
+    paper = Image.new("RGB", footer.size, footer.getpixel((0, 0)))
+    right = 17 + ImageChops.difference(footer, paper).getbbox()[2]  # where the text ends
+    assert 1000 < right <= 1200 - 64, f"the footer's text ends at x={right}"
 
 
 def test_characters_the_font_cannot_draw_are_left_out_not_drawn_as_boxes():
@@ -102,7 +207,7 @@ def test_missing_cut_off_or_resized_cards_are_reported(site_copy):
     (site / "claim/byd-revenue/card.png").unlink()
     good = site / "claim/tesla-revenue-2022/card.png"
     data = good.read_bytes()
-    good.write_bytes(data[:300])
+    good.write_bytes(data[:len(data) // 2])  # cut inside the image data
     assert problems(claims, site) == [
         "claim/byd-revenue/card.png: claim byd-revenue: missing: the claim's verdict card",
         "claim/tesla-revenue-2022/card.png: claim tesla-revenue-2022: the verdict card is not "

@@ -49,6 +49,7 @@ asserted.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -133,6 +134,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="runs per median (default: 7 for --triples, 1 for --claims)")
     parser.add_argument("--work", type=Path, help="folder for the collections (default: temp)")
     parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
+    parser.add_argument("--keep", action="store_true",
+                        help="reuse a collection an earlier run generated in --work with the "
+                             "same size and generator (generating 100,000 claims takes minutes)")
     args = parser.parse_args(argv)
     if args.runs is None:
         args.runs = 1 if args.claims else 7
@@ -399,14 +403,28 @@ def site_pages(site: Path) -> int:
     return sum(1 for p in site.rglob("*.html") if "pagefind" not in p.relative_to(site).parts)
 
 
-def measure_size(claims: int, work: Path, runs: int) -> Size:
+def generated(folder: Path, claims: int, keep: bool) -> None:
+    """Generate `claims` claims into folder, unless keep and it already holds them (a stamp
+    beside it names the size and the generator's code)."""
+    stamp = folder.with_name(folder.name + ".generated")
+    made_by = json.dumps({"claims": claims, "generator": hashlib.sha256(
+        Path(generate.__code__.co_filename).read_bytes()).hexdigest()})
+    if keep and folder.is_dir() and stamp.is_file() and stamp.read_text() == made_by:
+        print(f"kept the {claims:,} claims generated in {folder}", flush=True)
+        return
+    stamp.unlink(missing_ok=True)
+    start = time.perf_counter()
+    generate(folder, claims)
+    stamp.write_text(made_by)
+    print(f"generated {claims:,} claims in {time.perf_counter() - start:.1f} s", flush=True)
+
+
+def measure_size(claims: int, work: Path, runs: int, keep: bool = False) -> Size:
     """Generate a collection of `claims` claims; check it, build it, rebuild it after a one-line
     edit, and measure the floors on it."""
     folder, site = work / f"claims-{claims}", work / f"site-{claims}"
     cache, timings = folder / ".kb", work / f"timings-{claims}.json"
-    start = time.perf_counter()
-    generate(folder, claims)
-    print(f"generated {claims:,} claims in {time.perf_counter() - start:.1f} s", flush=True)
+    generated(folder, claims, keep)
 
     checks = []
     for _ in range(runs):
@@ -426,6 +444,7 @@ def measure_size(claims: int, work: Path, runs: int) -> Size:
         rebuilds.append(timed_build(folder, site, timings, "kb build (the rebuild)"))
         print(f"built {claims:,} claims in {builds[-1][0].seconds:.1f} s, rebuilt in "
               f"{rebuilds[-1][0].seconds:.1f} s", flush=True)
+    edited.write_bytes(original)  # as generated, for a later run with --keep
 
     pages = site_pages(site)
     return Size(claims, pages, median_run(checks), median_run([r for r, _ in builds]),
@@ -575,7 +594,7 @@ def run_build(args, work: Path) -> int:
     """The build benchmark: each size's tables, the summary, then the seed figures."""
     sizes = []
     for claims in args.claims:
-        sizes.append(measure_size(claims, work, args.runs))
+        sizes.append(measure_size(claims, work, args.runs, args.keep))
         print("\n" + size_report(sizes[-1], args.runs) + "\n", flush=True)
     print(summary_report(sizes) + "\n", flush=True)
 
