@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 import pytest
-from helpers import invoke
+from helpers import FORK_SERVERS, invoke
 
 if TYPE_CHECKING:  # importing kb here would load the library before any test asks for it
     from kb.pipeline import Checked
@@ -65,6 +65,11 @@ def seed_site(tmp_path_factory) -> BuiltSite:
     yield BuiltSite(result.out, result.checked)
     changed = sorted(set(built.items()) ^ set(_snapshot(result.out).items()))
     assert not changed, f"a test changed the shared seed site; copy it first: {changed[:5]}"
+
+
+def pytest_sessionfinish(session):
+    """Stop this process's kb fork servers, once every run they forked has ended."""
+    FORK_SERVERS.close()
 
 
 def edit(path: Path, old: str, new: str, count: int = 1) -> None:

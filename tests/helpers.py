@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from click.testing import CliRunner, Result
+from forkserver import ForkServers
 from rdflib import Graph
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
@@ -89,15 +91,35 @@ def invoke(*args: str, input: str | None = None, exit_code: int = 0) -> Result:
 
 
 def kb_process(*args: str, input: str | None = None, cwd: Path | None = None,
-               timeout: float = 300) -> subprocess.CompletedProcess:
-    """Run the installed kb console script in a subprocess (in cwd, or the current directory)
-    and capture its output; the environment (monkeypatch.setenv) carries over."""
+               timeout: float = 300, env: Mapping[str, str] | None = None
+               ) -> subprocess.CompletedProcess:
+    """Run the installed kb console script in a new process (in cwd, or the current directory)
+    and capture its output, as subprocess.run(text=True) would; the environment
+    (monkeypatch.setenv), with env's variables added, carries over.
+
+    The process is forked from this test process's fork server (tests/forkserver.py), which
+    has kb imported already, unless KB_TEST_FORKSERVER=0 asks for a new interpreter each time.
+    """
     assert KB_SCRIPT.is_file(), f"{KB_SCRIPT} is missing; run pip install -e '.[test]'"
     # With its bytecode cache, as an installed kb runs: without it each run compiles kb anew.
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    return subprocess.run([str(KB_SCRIPT), *args], input=input, capture_output=True, text=True,
-                          encoding="utf-8", env=env, cwd=cwd, timeout=timeout,
-                          stdin=None if input is not None else subprocess.DEVNULL)
+    full = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    full.update(env or {})
+    if os.environ.get("KB_TEST_FORKSERVER") == "0" or not hasattr(os, "fork"):
+        return subprocess.run([str(KB_SCRIPT), *args], input=input, capture_output=True,
+                              text=True, encoding="utf-8", env=full, cwd=cwd, timeout=timeout,
+                              stdin=None if input is not None else subprocess.DEVNULL)
+    ran = FORK_SERVERS.run(args, cwd=Path(cwd or os.getcwd()), env=full, timeout=timeout,
+                           input=None if input is None else input.encode("utf-8"))
+    return subprocess.CompletedProcess(ran.args, ran.returncode, _text(ran.stdout),
+                                       _text(ran.stderr))
+
+
+def _text(data: bytes) -> str:
+    """Output decoded as subprocess.run(text=True, encoding="utf-8") does, newlines included."""
+    return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+
+
+FORK_SERVERS = ForkServers(KB_SCRIPT)  # stopped at the end of the session (conftest.py)
 
 
 def run_kb(*args: str, input: str | None = None) -> Ran:

@@ -12,15 +12,14 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from badinput.cases import CASES, SOURCE, TEXT, Case
 from conftest import FIXTURES
+from helpers import kb_process
 
-KB = shutil.which("kb") or str(Path(sys.executable).parent / "kb")
 TIME_LIMIT = 30
 
 
@@ -59,8 +58,7 @@ def apply(claims: Path, case: Case) -> None:
 
 def run_kb(cwd: Path, *args: str) -> tuple[subprocess.CompletedProcess, float]:
     start = time.monotonic()
-    result = subprocess.run([KB, *args], cwd=cwd, capture_output=True, text=True,
-                            timeout=TIME_LIMIT, env={**os.environ, "PYTHONHASHSEED": "0"})
+    result = kb_process(*args, cwd=cwd, timeout=TIME_LIMIT, env={"PYTHONHASHSEED": "0"})
     return result, time.monotonic() - start
 
 

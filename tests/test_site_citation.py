@@ -23,12 +23,9 @@ from kb.siteverify import verify_site
 
 
 @pytest.fixture(scope="module")
-def seed(tmp_path_factory):
-    """(site folder, checked collection) of the seed, built once for this module."""
-    claims = tmp_path_factory.mktemp("citation") / "claims"
-    shutil.copytree(ROOT / "claims", claims)
-    result = build(claims, claims.parent / "site")
-    return result.out, result.checked
+def seed(seed_site):
+    """(site folder, checked collection) of the session's seed site; tests change copies."""
+    return seed_site.out, seed_site.checked
 
 
 def page_tree(path: Path):

@@ -14,10 +14,9 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, edit
+from conftest import edit
 from lxml import etree
 
-from kb.build import build
 from kb.figures import chance_text
 from kb.pages import COMPARING_KINDS
 from kb.serve import make_server
@@ -28,12 +27,9 @@ PHONE = {"width": 375, "height": 800}
 
 
 @pytest.fixture(scope="module")
-def seed(tmp_path_factory):
-    """(site folder, checked collection) of the seed, built once for this module."""
-    claims = tmp_path_factory.mktemp("readers") / "claims"
-    shutil.copytree(ROOT / "claims", claims)
-    result = build(claims, claims.parent / "site")
-    return result.out, result.checked
+def seed(seed_site):
+    """(site folder, checked collection) of the session's seed site; tests change copies."""
+    return seed_site.out, seed_site.checked
 
 
 @pytest.fixture(scope="module")
