@@ -71,18 +71,10 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDF_SUBJECT = "http://www.w3.org/1999/02/22-rdf-syntax-ns#subject"
 PROV_DERIVED = "http://www.w3.org/ns/prov#wasDerivedFrom"
 # The graph's terms as the index keys them (rdflib makes a URIRef on every attribute access).
-REVIEW = str(SCHEMA.review)
-URL = str(SCHEMA.url)
-HEADLINE = str(SCHEMA.headline)
-VERDICT = str(KB.verdict)
-HOLDS = str(KB.holds)
-SHA256 = str(KB.sha256)
-CHARACTER_COUNT = str(KB.characterCount)
-OA_START = str(OA.start)
-OA_END = str(OA.end)
-OA_EXACT = str(OA.exact)
-CLAIM = str(KB.Claim)
-FINDING = str(KB.Finding)
+REVIEW, URL, HEADLINE = str(SCHEMA.review), str(SCHEMA.url), str(SCHEMA.headline)
+VERDICT, HOLDS, SHA256 = str(KB.verdict), str(KB.holds), str(KB.sha256)
+CHARACTER_COUNT, CLAIM, FINDING = str(KB.characterCount), str(KB.Claim), str(KB.Finding)
+OA_START, OA_END, OA_EXACT = str(OA.start), str(OA.end), str(OA.exact)
 
 MAX_HTML_ERRORS = 5  # per page; the rest are counted
 # Google's required ClaimReview fields (path within the JSON-LD object).
