@@ -243,7 +243,10 @@ def _claim_sources(c: Collection, claim: Claim, evidence: dict[str, Evidence],
                    ) -> tuple[set[float], list[str]]:
     """Where the numbers a claim's explanation may state come from (see the module doc): the
     values of the statements and findings, and the texts whose numbers count too."""
-    statements: dict[str, Statement] = {**evidence, **claims}
+    # Looked up in both tables, not merged into one: a merge per claim made the check quadratic.
+    def statements(ids: Iterable[str]) -> list[Statement]:
+        return [st for i in ids if (st := claims.get(i) or evidence.get(i)) is not None]
+
     values = _statement_numbers(claim)
     texts = [claim.quote, claim.normalised, claim.statement]
     cited: list[Statement] = [evidence[e] for e in review(claim).evidence if e in evidence]
@@ -253,10 +256,10 @@ def _claim_sources(c: Collection, claim: Claim, evidence: dict[str, Evidence],
                 values |= {float(x) for x in (side.lower, side.upper) if x is not None}
         if f.factor:
             values |= {float(x) for x in f.factor}
-        cited += [statements[i] for i in f.involves if i in statements]
+        cited += statements(f.involves)
     for rel in relations:
         texts += [rel.expression, rel.description]
-        cited += [statements[i] for i in references(rel.expression) if i in statements]
+        cited += statements(references(rel.expression))
     for st in cited:
         values |= _statement_numbers(st)
         if isinstance(st, Evidence):
