@@ -130,3 +130,12 @@ def run_kb(*args: str, input: str | None = None) -> Ran:
     proc = kb_process(*args, input=input)
     assert "Traceback" not in proc.stderr, proc.stderr
     return Ran(proc.returncode, proc.stdout, proc.stderr)
+
+
+def copy_of_site(out: Path, tmp_path: Path) -> Path:
+    """A copy of a built site that a test may tamper with."""
+    import shutil
+
+    site = tmp_path / "site"
+    shutil.copytree(out, site)
+    return site

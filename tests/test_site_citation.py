@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
-from helpers import invoke
+from helpers import copy_of_site, invoke
 from lxml import etree
 
 from kb.build import build
@@ -80,8 +80,7 @@ def test_reviewer_and_evidence_ids_are_pages_of_the_site(seed):
 
 def test_an_evidence_id_without_its_page_fails_the_site_check(seed, tmp_path):
     out, checked = seed
-    site = tmp_path / "site"
-    shutil.copytree(out, site)
+    site = copy_of_site(out, tmp_path)
     claim = checked.collection.claims["tesla-highest-revenue-year"]
     ev = claim.review.evidence[0]
     shutil.rmtree(site / "evidence" / ev)
@@ -207,8 +206,7 @@ def test_data_page_describes_the_downloads_as_a_dataset(seed):
 
 def test_a_dataset_that_differs_from_the_collection_fails_the_site_check(seed, tmp_path):
     out, checked = seed
-    site = tmp_path / "site"
-    shutil.copytree(out, site)
+    site = copy_of_site(out, tmp_path)
     page = site / "data" / "index.html"
     newest = max(cl.review.date for cl in checked.collection.claims.values()).isoformat()
     text = page.read_text("utf-8")
@@ -245,8 +243,7 @@ def test_claim_reviewed_is_at_most_75_characters_cut_at_a_word(seed):
 
 def test_a_long_claim_reviewed_fails_the_site_check(seed, tmp_path):
     out, checked = seed
-    site = tmp_path / "site"
-    shutil.copytree(out, site)
+    site = copy_of_site(out, tmp_path)
     claim = checked.collection.claims["spacex-valuation-2025-cny"]
     page = site / "claim" / claim.id / "index.html"
     text = page.read_text("utf-8")

@@ -9,12 +9,12 @@ findings say whom they are against, and a review opens in place in the annotated
 from __future__ import annotations
 
 import re
-import shutil
 import threading
 from pathlib import Path
 
 import pytest
 from conftest import edit
+from helpers import copy_of_site
 from lxml import etree
 
 from kb.figures import chance_text
@@ -86,8 +86,7 @@ def test_wrong_claims_pages_lead_with_verdict_and_correction(seed):
 
 def test_a_page_headlining_the_wrong_claim_fails_the_site_check(seed, tmp_path):
     out, checked = seed
-    site = tmp_path / "site"
-    shutil.copytree(out, site)
+    site = copy_of_site(out, tmp_path)
     claim = checked.collection.claims["tesla-highest-revenue-year"]
     page = site / "claim" / claim.id / "index.html"
     edit(page, "Inaccurate: Tesla&#39;s highest-revenue year was 2024, not 2022.</h1>",
@@ -437,8 +436,7 @@ def test_sitemap_lists_every_page_and_the_site_check_holds_it(seed, tmp_path):
     assert len(locs) == len(set(locs)) == sum(
         1 for p in out.rglob("index.html") if "pagefind" not in p.parts) - 1  # not search/
     assert f"Sitemap: {site_url}sitemap.xml" in (out / "robots.txt").read_text("utf-8")
-    site = tmp_path / "site"
-    shutil.copytree(out, site)
+    site = copy_of_site(out, tmp_path)
     gone = f"{site_url}claim/tesla-highest-revenue-year/"
     edit(site / "sitemap.xml", f"<url><loc>{gone}</loc></url>\n", "")
     assert [str(p) for p in verify_site(checked, site)] == [
@@ -447,8 +445,7 @@ def test_sitemap_lists_every_page_and_the_site_check_holds_it(seed, tmp_path):
 
 def test_a_canonical_url_that_is_not_the_claimreview_url_fails_the_site_check(seed, tmp_path):
     out, checked = seed
-    site = tmp_path / "site"
-    shutil.copytree(out, site)
+    site = copy_of_site(out, tmp_path)
     site_url = checked.collection.config.site_url
     page = site / "claim" / "tesla-revenue-2022" / "index.html"
     edit(page, f'<link rel="canonical" href="{site_url}claim/tesla-revenue-2022/">',
@@ -560,8 +557,7 @@ def test_feeds_list_every_review_and_the_site_check_holds_them(seed, tmp_path):
     assert {i["url"] for i in items} == set(ids)
     first = items[0]
     assert first["title"].startswith(first["tags"][0] + ":")
-    site = tmp_path / "site"
-    shutil.copytree(out, site)
+    site = copy_of_site(out, tmp_path)
     url = f"{site_url}claim/tesla-highest-revenue-year/"
     edit(site / "reviews.atom",
          "<title>Inaccurate: Tesla's highest-revenue year was 2024, not 2022.</title>",
