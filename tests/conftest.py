@@ -67,6 +67,16 @@ def seed_site(tmp_path_factory) -> BuiltSite:
     assert not changed, f"a test changed the shared seed site; copy it first: {changed[:5]}"
 
 
+# Tests that take seconds each: run first, so that pytest-xdist hands them out while there is
+# short work left to balance the workers with, and the run does not end on one long test.
+LONG = ("slow", "server", "browser")
+
+
+def pytest_collection_modifyitems(items):
+    """Put the long tests first (every worker collects, and so sorts, the same way)."""
+    items.sort(key=lambda item: not any(item.get_closest_marker(m) for m in LONG))
+
+
 def pytest_sessionfinish(session):
     """Stop this process's kb fork servers, once every run they forked has ended."""
     FORK_SERVERS.close()

@@ -343,6 +343,7 @@ KNOWN = {folder: known_ids(folder) for folder in {FIXTURES / "mini", SEED}}
 # -- the fuzz targets ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("store", ["memory", "oxigraph"])
 def test_fuzz_query_commands(stores, store):
     truth = truth_of(store)

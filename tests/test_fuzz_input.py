@@ -156,6 +156,7 @@ def structured_mutation(draw):
     return name, text.encode("utf-8")
 
 
+@pytest.mark.slow
 @FUZZ
 @given(structured_mutation())
 def test_fuzz_loader_structured(sandbox, case):
@@ -163,9 +164,25 @@ def test_fuzz_loader_structured(sandbox, case):
     with_file(sandbox, name, data)
 
 
+@pytest.fixture(scope="module")
+def in_process():
+    """KB_JOBS=1: kb check runs its consistency checks in this process, not in a forked child.
+
+    Forking this test process (hypothesis and all) for every example that loads cost more
+    than the check of the mini fixture itself: the 1,000 examples took 13.2 s of CPU and 40 s
+    of wall time that way, 7.5 s and 21 s in process (one run each, on a busy 2-core machine).
+    An error raised in the checks fails the example either way; the forked path is tested in
+    test_parallel.py and by every kb check and kb build the other tests run.
+    """
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("KB_JOBS", "1")
+        yield
+
+
+@pytest.mark.slow
 @FUZZ
 @given(structured_mutation())
-def test_fuzz_check_structured(sandbox, case):
+def test_fuzz_check_structured(sandbox, in_process, case):
     """Mutations that load go on through the graph and every check: errors, never a crash."""
     from kb.pipeline import check
 
@@ -209,6 +226,7 @@ def byte_mutation(draw):
     return name, bytes(data)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(byte_mutation())
 def test_fuzz_loader_bytes(sandbox, case):
@@ -216,6 +234,7 @@ def test_fuzz_loader_bytes(sandbox, case):
     with_file(sandbox, name, data)
 
 
+@pytest.mark.slow
 @settings(max_examples=EXAMPLES, deadline=5000,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(st.data())
