@@ -157,9 +157,9 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--no-first-run"]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
-    """Debian's Chromium through Playwright, one per test module."""
+    """Debian's Chromium through Playwright, one per test worker (each test opens its own page)."""
     from playwright.sync_api import sync_playwright  # only the browser tests need it
 
     with sync_playwright() as p:
