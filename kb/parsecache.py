@@ -111,12 +111,15 @@ def _encode(value: Any) -> Any:
     kind = type(value)
     if kind is str or kind is int or kind is bool or value is None:
         return value
+    # Text is most of a file, keys and values: it is kept as it is without a call for each.
     if kind is YamlMap:
         keys = list(value)
-        return {"m": [value.line, [_encode(k) for k in keys], [value.key_lines[k] for k in keys],
-                      [_encode(v) for v in value.values()]]}
+        return {"m": [value.line, [k if type(k) is str else _encode(k) for k in keys],
+                      list(map(value.key_lines.__getitem__, keys)),
+                      [v if type(v) is str else _encode(v) for v in value.values()]]}
     if kind is YamlSeq:
-        return {"s": [value.line, value.item_lines, [_encode(v) for v in value]]}
+        return {"s": [value.line, value.item_lines,
+                      [v if type(v) is str else _encode(v) for v in value]]}
     if kind is YamlFloat:
         return {"f": value.text}
     if kind is float and value in (float("inf"), float("-inf")):

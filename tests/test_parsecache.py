@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -105,7 +105,7 @@ def test_every_kind_of_value_comes_back_with_its_type_text_and_lines(tmp_path):
     assert again[0] == name
     assert located(again[1]) == located(parsed)
     assert again[1]["moment"].utcoffset() == timedelta(hours=-5)
-    assert again[1]["utc"].tzinfo is timezone.utc and again[1]["naive"].tzinfo is None
+    assert again[1]["utc"].tzinfo is UTC and again[1]["naive"].tzinfo is None
     assert again[1][date(2020, 1, 1)] == "date key" and again[1]["bad day"] == "2022-13-45"
     assert str(again[1]["huge"]) == "1e309" and again[1]["infinity"] == float("-inf")
 
@@ -166,7 +166,7 @@ def test_a_tampered_damaged_or_foreign_entry_is_a_miss(mini, own_key, monkeypatc
     body = good[claims_entry]
     damage = {
         # the signature no longer covers what the entry says
-        claims_entry: body.replace("accurate".encode(), "inaccurate".encode(), 1),
+        claims_entry: body.replace(b"accurate", b"inaccurate", 1),
         names[0]: b"\x00\xff garbage",
         names[1]: good[names[1]][: len(good[names[1]]) // 2],  # cut short
         names[2]: b"",

@@ -30,10 +30,10 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from kb import parsecache  # noqa: E402
-from kb.layout import CACHE_DIR  # noqa: E402
-from kb.load import load_lenient  # noqa: E402
-from kb.yamlfile import parse_yaml  # noqa: E402
+from kb import parsecache
+from kb.layout import CACHE_DIR
+from kb.load import load_lenient
+from kb.yamlfile import parse_yaml
 
 
 def cpu(work: Callable[[], object]) -> float:
@@ -101,7 +101,7 @@ def main() -> None:
     floor = statistics.median(times["libyaml (CSafeLoader)"])
     for name, seconds in times.items():
         median = statistics.median(seconds)
-        print(f"| {name} | {median:.2f} | {median * 1000 / claims * 1000:.0f} "
+        print(f"| {name} | {median:.3f} | {median * 1000 / claims * 1000:.0f} "
               f"| {median / floor:.2f} |")
 
 
