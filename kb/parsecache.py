@@ -70,7 +70,9 @@ def parser_stamp() -> str | None:
 
 def key_path() -> Path:
     """The file of this user's secret signing key: in $XDG_CACHE_HOME/kb, else ~/.cache/kb."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):  # unset, or relative, which the XDG specification ignores
+        base = os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "kb" / "parse-cache.key"
 
 

@@ -10,15 +10,18 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import edit, line_of
 from helpers import invoke
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 from test_faults import read_only
 
 from kb import parsecache
 from kb.layout import CACHE_DIR
 from kb.load import load_lenient
 from kb.parsecache import ParseCache, key_path, parser_stamp
-from kb.yamlfile import YamlFloat, YamlMap, YamlSeq, parse_yaml
+from kb.yamlfile import MarkedYAMLError, YamlFloat, YamlLimitError, YamlMap, YamlSeq, parse_yaml
 
 CLAIMS = Path("sources/mini-article/claims.yaml")
 
@@ -108,6 +111,30 @@ def test_every_kind_of_value_comes_back_with_its_type_text_and_lines(tmp_path):
     assert again[1]["utc"].tzinfo is UTC and again[1]["naive"].tzinfo is None
     assert again[1][date(2020, 1, 1)] == "date key" and again[1]["bad day"] == "2022-13-45"
     assert str(again[1]["huge"]) == "1e309" and again[1]["infinity"] == float("-inf")
+
+
+# Scalars as an author writes them (typed by the resolver: numbers, dates, booleans, nulls).
+SCALARS = st.one_of(st.text(st.characters(exclude_categories=("Cc", "Cs", "Cn")), max_size=12),
+                    st.integers(), st.floats(), st.booleans(), st.none(),
+                    st.dates(), st.sampled_from(["1e309", ".nan", "-.inf", "0o17", "2022-13-45",
+                                                 "2001-12-14 21:59:43.5+05:30", "no", "~"]))
+VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4)
+                      | st.dictionaries(SCALARS, inner, max_size=4), max_leaves=20)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(VALUES, st.sampled_from([None, False]))
+def test_any_document_comes_back_as_parsed(tmp_path, value, flow):
+    text = yaml.safe_dump(value, allow_unicode=True, default_flow_style=flow, sort_keys=False)
+    try:
+        parsed = parse_yaml(text)
+    except (YamlLimitError, MarkedYAMLError):  # a control character; 1 and 1.0 as keys
+        assume(False)
+    cache = ParseCache(tmp_path)
+    name, _ = cache.lookup(text.encode())
+    cache.store(name, parsed)
+    assert located(ParseCache(tmp_path).lookup(text.encode())[1]) == located(parsed)
 
 
 def test_a_hit_loads_the_seed_exactly_as_a_miss(seed, monkeypatch):
