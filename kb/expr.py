@@ -68,23 +68,21 @@ class Neg:
 
 
 @dataclass(frozen=True)
-class BinOp:
+class _Binary:
+    """An operator between two expressions (its column is the operator's)."""
+
+    op: str
+    left: Node
+    right: Node
+    column: int = field(default=0, compare=False)
+
+
+class BinOp(_Binary):
     """A binary operation: + - * /."""
 
-    op: str
-    left: Node
-    right: Node
-    column: int = field(default=0, compare=False)
 
-
-@dataclass(frozen=True)
-class Compare:
+class Compare(_Binary):
     """The relation: two expressions and the comparison between them."""
-
-    op: str
-    left: Node
-    right: Node
-    column: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
