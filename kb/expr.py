@@ -20,6 +20,7 @@ Currencies are separate dimensions: CNY becomes USD only by dividing by a rate s
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
@@ -169,17 +170,17 @@ class _Parser:
         return Compare(tok.text, left, right, tok.column)
 
     def expr(self) -> Node:
-        node = self.term()
-        while self.peek().text in ("+", "-"):
-            tok = self.take()
-            node = BinOp(tok.text, node, self.term(), tok.column)
-        return node
+        return self.chain(("+", "-"), self.term)
 
     def term(self) -> Node:
-        node = self.factor()
-        while self.peek().text in ("*", "/"):
+        return self.chain(("*", "/"), self.factor)
+
+    def chain(self, ops: tuple[str, str], operand: Callable[[], Node]) -> Node:
+        """Operands joined by operators of one precedence, grouped from the left."""
+        node = operand()
+        while self.peek().text in ops:
             tok = self.take()
-            node = BinOp(tok.text, node, self.factor(), tok.column)
+            node = BinOp(tok.text, node, operand(), tok.column)
         return node
 
     def nest(self, tok: _Tok) -> None:
