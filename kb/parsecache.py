@@ -8,12 +8,13 @@ entry. Only files that parsed without a problem are kept: every error is found a
 the parser itself, with its line, exactly as without a cache.
 
 The claims folder may come from someone else, so an entry is data, never code: JSON, with a
-small tagged encoding for the values the YAML loader builds (no pickle or marshal, which can
-run code or crash on crafted bytes). Each entry is signed with keyed BLAKE2b under a secret kept
-outside the claims folder (the user's cache folder), so an entry this user's kb did not write,
-or one damaged or cut short, is a miss: never an error and never a result the YAML does not say.
-Writes are atomic and their failures ignored (a read-only folder loads as without a cache), and
-a load that wrote entries deletes those it did not use, so the cache holds one collection's files.
+small tagged encoding for the values the YAML loader builds (not pickle, which runs code as it
+reads, nor marshal, which may crash on crafted bytes). Each entry is signed with keyed BLAKE2b
+under a secret kept outside the claims folder (the user's cache folder), so an entry this
+user's kb did not write, or one damaged or cut short, is a miss: never an error and never a
+result the YAML does not say. Writes are atomic and their failures ignored (a read-only folder
+loads as without a cache), and a load that wrote entries deletes those it did not use, so the
+cache holds one collection's files.
 """
 
 from __future__ import annotations
@@ -226,6 +227,8 @@ class ParseCache:
             body = json.dumps(_encode(value), ensure_ascii=False, separators=(",", ":"),
                               allow_nan=False).encode()
         except (TypeError, ValueError, RecursionError):
+            return
+        if len(body) > MAX_ENTRY_BYTES:  # aliases expanded past what lookup reads: not kept
             return
         try:
             write_file(self.folder / (name + _ENTRY), self._sign(name, body) + b"\n" + body)
