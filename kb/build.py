@@ -117,8 +117,7 @@ def _write_site(root: Path, checked: Checked, staging: Path, taken: Taken,
         written: dict[str, bytes | int] = {}
         # The downloads and each claim's files are written by a forked child while this
         # process builds the pages' views (the CSV's query makes its own small stores).
-        rdf = start_forked(lambda: {**write_table(c, graph, staging),
-                                    **write_rdf(c, graph, staging)})
+        rdf = start_forked(lambda: _write_exports(c, graph, staging))
     try:
         with stage("render"):
             rendered = render_site(checked, build_date(c))
@@ -137,8 +136,9 @@ def _write_site(root: Path, checked: Checked, staging: Path, taken: Taken,
             rdf()
         raise
     with stage("export (waiting)"):
-        written.update(rdf())
-    store = _start_store(root, checked, staging / download_path("nq"), taken)
+        sizes, graphs = rdf()
+        written.update(sizes)
+    store = _start_store(root, checked, staging / download_path("nq"), taken, graphs)
     rendered.downloads(written)
     pages.merge(rendered.write_pages(staging, downloads=True, previous=previous))
     # Pagefind indexes the pages in a process of its own while worker processes check the
@@ -167,6 +167,13 @@ def _write_site(root: Path, checked: Checked, staging: Path, taken: Taken,
         stamp(staging, source_date_epoch(epoch))
     write_record(staging, pages, source_date_epoch(epoch) if epoch else None)
     return sorted([*written, *pages.files])
+
+
+def _write_exports(c, graph, staging: Path) -> tuple[dict[str, int], dict[str, list]]:
+    """Write the downloads and each claim's files; their sizes by path, and where each named
+    graph is in the N-Quads (for the store, kb.export.write_nquads)."""
+    sizes, graphs = write_rdf(c, graph, staging)
+    return {**write_table(c, graph, staging), **sizes}, graphs
 
 
 def safe_output(claims: Path, out: Path) -> None:
@@ -217,10 +224,11 @@ def _output_failed(out: Path, reason: str, filename: str | None) -> OutputFailed
                         f"folder {display_path(str(out.resolve().parent))}, then build again")
 
 
-def _start_store(root: Path, checked: Checked, nquads: Path,
-                 taken: Taken) -> Callable[[], None]:
+def _start_store(root: Path, checked: Checked, nquads: Path, taken: Taken,
+                 graphs: dict[str, list]) -> Callable[[], None]:
     """Start bringing the oxigraph store up to date (if the collection uses it and a claims
-    file changed) from the N-Quads export, in a process of its own; wait() for it.
+    file changed) from the N-Quads export, in a process of its own, replacing only the named
+    graphs that changed (graphs: where each is in the export); wait() for it.
 
     The store mirrors the claims, not the site, and is replaced atomically, so it is refreshed
     while the pages are rendered and checked.
@@ -228,4 +236,5 @@ def _start_store(root: Path, checked: Checked, nquads: Path,
     if checked.collection.config.store != "oxigraph" or \
             stale_reason(root, read_manifest(root)) is None:
         return lambda: None
-    return start_rebuild(root, nquads, config_settings(checked.collection.config), taken)
+    return start_rebuild(root, nquads, config_settings(checked.collection.config), taken,
+                         graphs)
