@@ -287,20 +287,24 @@ class _Kb:
 
     def _index(self, wanted) -> dict[str, Facts]:
         """The facts of every predicate for which wanted(IRI) holds, in one pass."""
+        # Over the graph's columns of term numbers, not its quads: making a pyoxigraph Quad
+        # for each row cost three quarters of this (10,000 claims: 3.7 s of 4.7).
+        terms = self.graph.terms
+        # Each term's text once (an RDF-star triple, which kb.graph never makes: None).
+        texts = [None if isinstance(t, ox.Triple) else getattr(t, "value", None)
+                 for t in terms]
         facts: dict[str, Facts] = {}
-        route: dict[ox.NamedNode, Facts | None] = {}
-        names: dict[str, str] = {}  # each IRI once, however many facts name it
-        for q in self.graph.quads:
-            pred = q.predicate
-            if (into := route.get(pred, _UNSEEN)) is _UNSEEN:
-                into = route[pred] = facts.setdefault(pred.value, {}) \
-                    if wanted(pred.value) else None
-            s, o = q.subject, q.object
-            if into is None or isinstance(s, ox.Triple) or isinstance(o, ox.Triple):
-                continue  # kb.graph makes no RDF-star statements
-            subject = names.setdefault(s.value, s.value)
-            value = names.setdefault(o.value, o.value) if isinstance(o, ox.NamedNode) \
-                else o.value
+        route: dict[int, Facts | None] = {}
+        for s, p, o in zip(self.graph.s, self.graph.p, self.graph.o, strict=True):
+            if (into := route.get(p, _UNSEEN)) is _UNSEEN:
+                name = texts[p]
+                into = route[p] = facts.setdefault(name, {}) \
+                    if name is not None and wanted(name) else None
+            if into is None:
+                continue
+            subject, value = texts[s], texts[o]
+            if subject is None or value is None:
+                continue
             if (old := into.get(subject)) is None:
                 into[subject] = value
             elif isinstance(old, list):
