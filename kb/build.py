@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .atomic import exclusive, replace_dir
 from .errors import KbError, Problem, ProblemsError, UsageError, display_path
-from .export import write_rdf, write_table
+from .export import Exported, write_rdf, write_table
 from .layout import SITE_MARKER, download_path, page_path
 from .parallel import WorkerFailed, start_forked
 from .pipeline import Checked, check
@@ -117,7 +117,7 @@ def _write_site(root: Path, checked: Checked, staging: Path, taken: Taken,
         written: dict[str, bytes | int] = {}
         # The downloads and each claim's files are written by a forked child while this
         # process builds the pages' views (the CSV's query makes its own small stores).
-        rdf = start_forked(lambda: _write_exports(c, graph, staging))
+        rdf = start_forked(lambda: _write_exports(c, graph, staging, previous))
     try:
         with stage("render"):
             rendered = render_site(checked, build_date(c))
@@ -136,11 +136,12 @@ def _write_site(root: Path, checked: Checked, staging: Path, taken: Taken,
             rdf()
         raise
     with stage("export (waiting)"):
-        sizes, graphs = rdf()
-        written.update(sizes)
-    store = _start_store(root, checked, staging / download_path("nq"), taken, graphs)
+        exported = rdf()
+        written.update(exported.sizes)
+    store = _start_store(root, checked, staging / download_path("nq"), taken, exported.graphs)
     rendered.downloads(written)
     pages.merge(rendered.write_pages(staging, downloads=True, previous=previous))
+    pages.merge(exported.claim_files)  # recorded with the pages, for the next build's reuse
     # Pagefind indexes the pages in a process of its own while worker processes check the
     # site: they read only the pages and downloads, never the index.
     indexing = start_index(staging, previous=previous.folder)
@@ -166,14 +167,15 @@ def _write_site(root: Path, checked: Checked, staging: Path, taken: Taken,
     if epoch:
         stamp(staging, source_date_epoch(epoch))
     write_record(staging, pages, source_date_epoch(epoch) if epoch else None)
-    return sorted([*written, *pages.files])
+    return sorted({*written, *pages.files})
 
 
-def _write_exports(c, graph, staging: Path) -> tuple[dict[str, int], dict[str, list]]:
-    """Write the downloads and each claim's files; their sizes by path, and where each named
-    graph is in the N-Quads (for the store, kb.export.write_nquads)."""
-    sizes, graphs = write_rdf(c, graph, staging)
-    return {**write_table(c, graph, staging), **sizes}, graphs
+def _write_exports(c, graph, staging: Path, previous: Previous) -> Exported:
+    """Write the downloads and each claim's files (those unchanged linked from previous);
+    the CSV and vocabulary's sizes go in with the others."""
+    exported = write_rdf(c, graph, staging, previous)
+    exported.sizes.update(write_table(c, graph, staging))
+    return exported
 
 
 def safe_output(claims: Path, out: Path) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from importlib import resources
 from itertools import groupby
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NamedTuple, TextIO
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -25,6 +25,8 @@ from .layout import CLAIM_DATA, ONTOLOGY_PATH, claim_data_path, download_path
 from .model import Collection
 from .oxterms import from_ox
 from .queries import plain, query_text
+from .reuse import Previous, Written, digest
+from .stores.manifest import code_stamp
 
 CSV_COLUMNS = (
     "id", "url", "source", "source_url", "subject", "subject_label", "property",
@@ -132,12 +134,24 @@ def write_table(collection: Collection, graph: KbGraph, folder: Path) -> dict[st
     return {rel: (folder / rel).stat().st_size for rel in (table, ontology)}
 
 
-def write_rdf(collection: Collection, graph: KbGraph, folder: Path
-              ) -> tuple[dict[str, int], dict[str, GraphPart]]:
-    """Write the whole graph in every RDF format, and each claim's slice of it, into folder;
-    their sizes by path, and where each named graph is in the N-Quads (write_nquads).
+class Exported(NamedTuple):
+    """What write_rdf wrote: sizes by path, where each named graph is in the N-Quads
+    (write_nquads), and each claim's files as the build record keeps them (kb.reuse)."""
+
+    sizes: dict[str, int]
+    graphs: dict[str, GraphPart]
+    claim_files: Written
+
+
+def write_rdf(collection: Collection, graph: KbGraph, folder: Path,
+              previous: Previous | None = None) -> Exported:
+    """Write the whole graph in every RDF format, and each claim's slice of it, into folder.
     Serialisations stream to disk (the N-Quads alone are 200 bytes a quad) and use no store,
-    so this may run in a forked child (see kb.build)."""
+    so this may run in a forked child (see kb.build).
+
+    A claim's file is hard-linked from the previous site when the record says it was made from
+    the same quads (claim_key): most claims' files are unchanged by an edit, and making them
+    is most of the time an export of the claims takes."""
     sizes = {}
     parts: dict[str, GraphPart] = {}
     for fmt, rdf_format in RDF_FORMATS.items():
@@ -148,12 +162,44 @@ def write_rdf(collection: Collection, graph: KbGraph, folder: Path
         else:
             graph.serialize(rdf_format, graphs=fmt != "turtle", output=folder / rel)
         sizes[rel] = (folder / rel).stat().st_size
-    for rel, text in each_claim_file(collection, graph):
-        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
-        data = text.encode("utf-8")
-        (folder / rel).write_bytes(data)
-        sizes[rel] = len(data)
-    return sizes, parts
+    previous = previous or Previous()
+    written = Written()
+    keys = ClaimKeys(collection, graph)
+    for ident, piece in claim_slices(graph):
+        key = keys.of(piece)
+        for fmt in CLAIM_DATA:
+            rel = claim_data_path(ident, fmt)
+            (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+            if previous.link(rel, folder / rel, key=key):
+                entry = previous.entries[rel]
+                sizes[rel] = entry.size
+                written.add(rel, entry.hash, key, changed=False)
+                continue
+            data = serialize(collection, graph, fmt, piece).encode("utf-8")
+            (folder / rel).write_bytes(data)
+            sizes[rel] = len(data)
+            written.add(rel, digest(data), key, changed=True)
+    return Exported(sizes, parts, written)
+
+
+class ClaimKeys:
+    """The key of a claim's files: a hash of the quads they are made from (every term of its
+    rows, graph names included, in order), the collection's base (the prefixes), pyoxigraph's
+    version (the serialiser) and kb's code stamp (kb.stores.manifest.code_stamp)."""
+
+    def __init__(self, collection: Collection, graph: KbGraph):
+        self.graph = graph
+        self.stamp = "\n".join((collection.config.base, ox.__version__, code_stamp(), ""))
+        self._texts: list[str] | None = None
+
+    def of(self, rows: Sequence[int]) -> str:
+        """The key of the files made from these rows."""
+        if self._texts is None:  # each term's N-Triples form, once
+            self._texts = [str(t) for t in self.graph.terms]
+        texts, g = self._texts, self.graph
+        lines = "\n".join(f"{texts[g.s[r]]} {texts[g.p[r]]} {texts[g.o[r]]} {texts[g.g[r]]}"
+                          for r in rows)
+        return digest((self.stamp + lines).encode("utf-8"))
 
 
 def write_nquads(graph: KbGraph, path: Path) -> dict[str, GraphPart]:
@@ -177,8 +223,8 @@ def write_nquads(graph: KbGraph, path: Path) -> dict[str, GraphPart]:
             part[1] += end - start
             part[2].append([offset, len(data)])
             offset += len(data)
-    for name, digest in hashes.items():
-        parts[name][0] = digest.hexdigest()
+    for name, running in hashes.items():
+        parts[name][0] = running.hexdigest()
     return parts
 
 
