@@ -365,13 +365,31 @@ class _Tree:
 
 
 def _tree(root: Path) -> _Tree:
+    """The site's listing, as os.walk gives it (a symlink to a folder is listed as a folder
+    but not entered; a folder that cannot be read is skipped), without the lstat and relpath
+    os.walk spends on each of a site's tens of thousands of folders."""
     files: set[str] = set()
     dirs = {"."}
-    for folder, subdirs, names in os.walk(root):
-        rel = os.path.relpath(folder, root).replace(os.sep, "/")
-        prefix = "" if rel == "." else rel + "/"
-        dirs.update(prefix + d for d in subdirs)
-        files.update(prefix + n for n in names)
+    stack = [("", os.fspath(root))]
+    while stack:
+        prefix, folder = stack.pop()
+        try:
+            entries = os.scandir(folder)
+        except OSError:
+            continue
+        with entries:
+            for entry in entries:
+                rel = prefix + entry.name
+                try:
+                    is_dir = entry.is_dir()
+                except OSError:
+                    is_dir = False
+                if not is_dir:
+                    files.add(rel)
+                    continue
+                dirs.add(rel)
+                if not entry.is_symlink():
+                    stack.append((rel + "/", entry.path))
     return _Tree(files, dirs)
 
 
