@@ -12,7 +12,9 @@ from pathlib import Path
 from .atomic import exclusive, replace_dir
 from .errors import KbError, Problem, ProblemsError, UsageError, display_path
 from .export import Exported, write_rdf, write_table
+from .graph import KbGraph
 from .layout import SITE_MARKER, download_path, page_path
+from .model import Collection
 from .parallel import WorkerFailed, start_forked
 from .pipeline import Checked, check
 from .rebuild import start_rebuild
@@ -170,7 +172,8 @@ def _write_site(root: Path, checked: Checked, staging: Path, taken: Taken,
     return sorted({*written, *pages.files})
 
 
-def _write_exports(c, graph, staging: Path, previous: Previous) -> Exported:
+def _write_exports(c: Collection, graph: KbGraph, staging: Path, previous: Previous
+                   ) -> Exported:
     """Write the downloads and each claim's files (those unchanged linked from previous);
     the CSV and vocabulary's sizes go in with the others."""
     exported = write_rdf(c, graph, staging, previous)
