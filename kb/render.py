@@ -254,6 +254,8 @@ class Rendered:
         written = Written()
         for part in map_chunks(chunk, jobs):
             written.merge(part)
+        if downloads is not False:  # the last pass: the digests are not needed again
+            self.__dict__.pop("fingerprints", None)
         return written
 
 

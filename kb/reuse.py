@@ -1,13 +1,13 @@
 """Reuse what the previous build wrote: a file that would come out the same is linked, not redone.
 
 Every build records, in its own site, the hash and size of each page and verdict card it wrote,
-and the inputs each card was drawn from (kb.layout.BUILD_RECORD); the record holds no times, so
-two builds of the same claims still give the same bytes. The next build still
-renders every page (a page costs a fraction of a millisecond), but a page whose bytes match the
-record is hard-linked from the previous site, and so is a card whose inputs and drawing code
-are unchanged (a card costs milliseconds to draw). The files that did change are the ones the
-site check and the search index must look at again; the rest were checked before the previous
-site was published.
+and a key of the inputs each was made from (kb.layout.BUILD_RECORD); the record holds no
+times, so two builds of the same claims still give the same bytes. The next build computes
+each page's key from its views (Fingerprints, below) and each card's from what it shows; a
+page or card whose key matches the record is hard-linked from the previous site without being
+rendered or drawn, and a page rendered anew whose bytes match is linked too. The files that did
+change are the ones the site check and the search index must look at again; the rest were
+checked before the previous site was published.
 
 A file in the previous site that is not as recorded is never reused: one of another size, or
 one modified after the record was written (edited by hand, say), as make would judge it.

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import difflib
+import itertools
 from pathlib import Path
 
 import pytest
-
 from conftest import edit
 
 from kb.build import build
@@ -235,7 +235,7 @@ def test_a_page_key_covers_its_views_to_the_depth_pages_show_them():
 
     def chain(*values: int, origin: str = "") -> View:
         views = [View(f"v{n}", Model(f"m{n}", v, origin)) for n, v in enumerate(values)]
-        for a, b in zip(views, views[1:]):
+        for a, b in itertools.pairwise(views):
             a.links.append(b)
         views[-1].links.append(views[0])  # views link in loops: a claim and its related
         return views[0]
