@@ -11,6 +11,8 @@ import subprocess
 import sys
 from collections import defaultdict
 from dataclasses import replace
+from decimal import Decimal
+from itertools import combinations
 from pathlib import Path
 
 from kb import consistency, mentions, trust
@@ -18,6 +20,7 @@ from kb.despin import lexicon, normalise
 from kb.expr import references
 from kb.load import load
 from kb.mentions import find_mentions
+from kb.model import parse_time_text
 from kb.trust import _reachable
 
 SEED = Path(__file__).resolve().parent.parent / "claims"
@@ -197,3 +200,29 @@ def test_an_explanation_names_an_id_as_the_whole_word_pattern_says():
         if trust._names(text, ident) != by_pattern(text, ident):
             wrong.append((text, ident))
     assert wrong == []
+
+
+def test_contradictions_found_by_sweeping_times_are_those_of_every_pair():
+    # Claims of one subject and property with times that overlap, touch, nest, lie years apart
+    # or are missing: the sweep must find what comparing every pair finds, in the same order.
+    c = load(SEED)
+    rng = random.Random(18)
+    base = next(iter(c.claims.values()))
+    times = [None, *(parse_time_text(t, "period") for t in (
+        "2020/2021", "2021-06/2022-01", "2022", "2022-01-01/2022-01-01", "2023/2025", "2024-03",
+        "2019", "2021-12-31/2022-06-30"))]
+    claims = {}
+    for i in range(60):
+        q = replace(base.quantity, amount=Decimal(rng.choice([1, 2, 5, 100, 101])),
+                    bound="exact", lower=None, upper=None, precision=None)
+        claims[f"c{i:02d}"] = replace(base, id=f"c{i:02d}", quantity=q, time=rng.choice(times))
+    found = consistency.contradictions(c, claims)
+
+    every_pair = []
+    for a, b in combinations(sorted(claims.values(), key=lambda x: x.id), 2):
+        if consistency.comparable(a, b, strict_time=True):
+            unit = a.quantity.unit
+            if not consistency.interval_in(a, unit).overlaps(consistency.interval_in(b, unit)):
+                every_pair.append(f"contradiction-{a.id}--{b.id}")
+    assert [f.id for f in found] == every_pair
+    assert len(every_pair) > 100
