@@ -20,6 +20,7 @@ Currencies are separate dimensions: CNY becomes USD only by dividing by a rate s
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
@@ -68,23 +69,21 @@ class Neg:
 
 
 @dataclass(frozen=True)
-class BinOp:
+class _Binary:
+    """An operator between two expressions (its column is the operator's)."""
+
+    op: str
+    left: Node
+    right: Node
+    column: int = field(default=0, compare=False)
+
+
+class BinOp(_Binary):
     """A binary operation: + - * /."""
 
-    op: str
-    left: Node
-    right: Node
-    column: int = field(default=0, compare=False)
 
-
-@dataclass(frozen=True)
-class Compare:
+class Compare(_Binary):
     """The relation: two expressions and the comparison between them."""
-
-    op: str
-    left: Node
-    right: Node
-    column: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
@@ -171,17 +170,17 @@ class _Parser:
         return Compare(tok.text, left, right, tok.column)
 
     def expr(self) -> Node:
-        node = self.term()
-        while self.peek().text in ("+", "-"):
-            tok = self.take()
-            node = BinOp(tok.text, node, self.term(), tok.column)
-        return node
+        return self.chain(("+", "-"), self.term)
 
     def term(self) -> Node:
-        node = self.factor()
-        while self.peek().text in ("*", "/"):
+        return self.chain(("*", "/"), self.factor)
+
+    def chain(self, ops: tuple[str, str], operand: Callable[[], Node]) -> Node:
+        """Operands joined by operators of one precedence, grouped from the left."""
+        node = operand()
+        while self.peek().text in ops:
             tok = self.take()
-            node = BinOp(tok.text, node, self.factor(), tok.column)
+            node = BinOp(tok.text, node, operand(), tok.column)
         return node
 
     def nest(self, tok: _Tok) -> None:

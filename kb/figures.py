@@ -33,24 +33,28 @@ class FigureProp:
     curie: str
     predicate: URIRef
     name: str
-    style: str  # quantity | computed | number | verdict | holds | factor
+    style: str  # quantity | computed | number | chance | verdict | holds | factor
     unit_predicate: URIRef | None = None  # where the unit is, on the same node
 
 
+def _props(style: str, unit_predicate: URIRef | None, names: dict[str, str]) -> list[FigureProp]:
+    """The properties of one style, from their CURIEs and names."""
+    prefixes = {"rdf": RDF, "kb": KB}
+    return [FigureProp(curie, getattr(prefixes[curie.split(":")[0]], curie.split(":")[1]), name,
+                       style, unit_predicate) for curie, name in names.items()]
+
+
 FIGURE_PROPS: dict[str, FigureProp] = {p.curie: p for p in (
-    FigureProp("rdf:object", RDF.object, "amount", "quantity", KB.unit),
-    FigureProp("kb:lowerBound", KB.lowerBound, "lower bound", "quantity", KB.unit),
-    FigureProp("kb:upperBound", KB.upperBound, "upper bound", "quantity", KB.unit),
-    FigureProp("kb:precision", KB.precision, "precision", "quantity", KB.unit),
-    FigureProp("kb:confidence", KB.confidence, "chance the claim is true", "chance"),
-    FigureProp("kb:verdict", KB.verdict, "verdict", "verdict"),
-    FigureProp("kb:holds", KB.holds, "outcome", "holds"),
-    FigureProp("kb:leftLower", KB.leftLower, "left lower bound", "computed", KB.leftUnit),
-    FigureProp("kb:leftUpper", KB.leftUpper, "left upper bound", "computed", KB.leftUnit),
-    FigureProp("kb:rightLower", KB.rightLower, "right lower bound", "computed", KB.rightUnit),
-    FigureProp("kb:rightUpper", KB.rightUpper, "right upper bound", "computed", KB.rightUnit),
-    FigureProp("kb:factorLow", KB.factorLow, "factor (low)", "factor"),
-    FigureProp("kb:factorHigh", KB.factorHigh, "factor (high)", "factor"),
+    *_props("quantity", KB.unit, {"rdf:object": "amount", "kb:lowerBound": "lower bound",
+                                  "kb:upperBound": "upper bound", "kb:precision": "precision"}),
+    *_props("chance", None, {"kb:confidence": "chance the claim is true"}),
+    *_props("verdict", None, {"kb:verdict": "verdict"}),
+    *_props("holds", None, {"kb:holds": "outcome"}),
+    *_props("computed", KB.leftUnit, {"kb:leftLower": "left lower bound",
+                                      "kb:leftUpper": "left upper bound"}),
+    *_props("computed", KB.rightUnit, {"kb:rightLower": "right lower bound",
+                                       "kb:rightUpper": "right upper bound"}),
+    *_props("factor", None, {"kb:factorLow": "factor (low)", "kb:factorHigh": "factor (high)"}),
 )}
 
 HOLDS_TEXT = {"true": "holds", "false": "does not hold"}

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rdflib import URIRef
+
+
+def _minter(kind: str) -> Callable[[Iris, str], URIRef]:
+    """A method that mints the IRI of a thing of one kind from its id."""
+
+    def mint(self: Iris, ident: str) -> URIRef:
+        return self._iri(kind, ident)
+
+    mint.__doc__ = f"The IRI of the {kind} with this id."
+    return mint
 
 
 @dataclass(frozen=True)
@@ -16,38 +27,16 @@ class Iris:
     def _iri(self, *parts: str) -> URIRef:
         return URIRef(self.base + "/".join(parts))
 
-    def claim(self, ident: str) -> URIRef:
-        return self._iri("claim", ident)
-
-    def evidence(self, ident: str) -> URIRef:
-        return self._iri("evidence", ident)
-
-    def document(self, ident: str) -> URIRef:
-        return self._iri("document", ident)
-
-    def entity(self, ident: str) -> URIRef:
-        return self._iri("entity", ident)
-
-    def property(self, ident: str) -> URIRef:
-        return self._iri("property", ident)
-
-    def source(self, ident: str) -> URIRef:
-        return self._iri("source", ident)
+    # One method per kind of thing, named for it: iris.claim("x") is <base>claim/x.
+    claim, evidence, document, entity, property, source, relation, reviewer, finding = (
+        _minter(kind) for kind in ("claim", "evidence", "document", "entity", "property",
+                                   "source", "relation", "reviewer", "finding"))
 
     def source_text(self, ident: str) -> URIRef:
         return self._iri("source", ident, "text")
 
-    def relation(self, ident: str) -> URIRef:
-        return self._iri("relation", ident)
-
-    def reviewer(self, ident: str) -> URIRef:
-        return self._iri("reviewer", ident)
-
     def ignored(self, source: str, ident: str) -> URIRef:
         return self._iri("source", source, "ignored", ident)
-
-    def finding(self, ident: str) -> URIRef:
-        return self._iri("finding", ident)
 
     def source_graph(self, ident: str) -> URIRef:
         return self._iri("graph", ident)

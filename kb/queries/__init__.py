@@ -51,16 +51,22 @@ class _Term:
         return f"{type(self).__name__}({args})"
 
 
-class Iri(_Term):
+class _Named(_Term):
+    """A term that is one string: an IRI, or a blank node's label."""
+
+    __slots__ = ()
+
+    def __init__(self, text: str):
+        object.__setattr__(self, self._fields[0], text)
+
+
+class Iri(_Named):
     """An IRI."""
 
     __slots__ = ("value",)
     _fields = ("value",)
     _rank = 1
     value: str
-
-    def __init__(self, value: str):
-        object.__setattr__(self, "value", value)
 
     def n3(self) -> str:
         """The IRI in N-Triples syntax; refuses characters that would break out of <...>."""
@@ -111,16 +117,13 @@ class Lit(_Term):
         return self.value
 
 
-class Blank(_Term):
+class Blank(_Named):
     """A blank node (its label means nothing outside one answer)."""
 
     __slots__ = ("id",)
     _fields = ("id",)
     _rank = 0
     id: str
-
-    def __init__(self, id: str):
-        object.__setattr__(self, "id", id)
 
     def n3(self) -> str:
         """The blank node in N-Triples syntax."""
