@@ -11,8 +11,10 @@ from pathlib import Path
 
 from .atomic import exclusive, replace_dir
 from .errors import KbError, Problem, ProblemsError, UsageError, display_path
-from .export import write_rdf, write_table
+from .export import Exported, write_rdf, write_table
+from .graph import KbGraph
 from .layout import SITE_MARKER, download_path, page_path
+from .model import Collection
 from .parallel import WorkerFailed, start_forked
 from .pipeline import Checked, check
 from .rebuild import start_rebuild
@@ -117,8 +119,7 @@ def _write_site(root: Path, checked: Checked, staging: Path, taken: Taken,
         written: dict[str, bytes | int] = {}
         # The downloads and each claim's files are written by a forked child while this
         # process builds the pages' views (the CSV's query makes its own small stores).
-        rdf = start_forked(lambda: {**write_table(c, graph, staging),
-                                    **write_rdf(c, graph, staging)})
+        rdf = start_forked(lambda: _write_exports(c, graph, staging, previous))
     try:
         with stage("render"):
             rendered = render_site(checked, build_date(c))
@@ -137,10 +138,12 @@ def _write_site(root: Path, checked: Checked, staging: Path, taken: Taken,
             rdf()
         raise
     with stage("export (waiting)"):
-        written.update(rdf())
-    store = _start_store(root, checked, staging / download_path("nq"), taken)
+        exported = rdf()
+        written.update(exported.sizes)
+    store = _start_store(root, checked, staging / download_path("nq"), taken, exported.graphs)
     rendered.downloads(written)
     pages.merge(rendered.write_pages(staging, downloads=True, previous=previous))
+    pages.merge(exported.claim_files)  # recorded with the pages, for the next build's reuse
     # Pagefind indexes the pages in a process of its own while worker processes check the
     # site: they read only the pages and downloads, never the index.
     indexing = start_index(staging, previous=previous.folder)
@@ -166,7 +169,16 @@ def _write_site(root: Path, checked: Checked, staging: Path, taken: Taken,
     if epoch:
         stamp(staging, source_date_epoch(epoch))
     write_record(staging, pages, source_date_epoch(epoch) if epoch else None)
-    return sorted([*written, *pages.files])
+    return sorted({*written, *pages.files})
+
+
+def _write_exports(c: Collection, graph: KbGraph, staging: Path, previous: Previous
+                   ) -> Exported:
+    """Write the downloads and each claim's files (those unchanged linked from previous);
+    the CSV and vocabulary's sizes go in with the others."""
+    exported = write_rdf(c, graph, staging, previous)
+    exported.sizes.update(write_table(c, graph, staging))
+    return exported
 
 
 def safe_output(claims: Path, out: Path) -> None:
@@ -217,10 +229,11 @@ def _output_failed(out: Path, reason: str, filename: str | None) -> OutputFailed
                         f"folder {display_path(str(out.resolve().parent))}, then build again")
 
 
-def _start_store(root: Path, checked: Checked, nquads: Path,
-                 taken: Taken) -> Callable[[], None]:
+def _start_store(root: Path, checked: Checked, nquads: Path, taken: Taken,
+                 graphs: dict[str, list]) -> Callable[[], None]:
     """Start bringing the oxigraph store up to date (if the collection uses it and a claims
-    file changed) from the N-Quads export, in a process of its own; wait() for it.
+    file changed) from the N-Quads export, in a process of its own, replacing only the named
+    graphs that changed (graphs: where each is in the export); wait() for it.
 
     The store mirrors the claims, not the site, and is replaced atomically, so it is refreshed
     while the pages are rendered and checked.
@@ -228,4 +241,5 @@ def _start_store(root: Path, checked: Checked, nquads: Path,
     if checked.collection.config.store != "oxigraph" or \
             stale_reason(root, read_manifest(root)) is None:
         return lambda: None
-    return start_rebuild(root, nquads, config_settings(checked.collection.config), taken)
+    return start_rebuild(root, nquads, config_settings(checked.collection.config), taken,
+                         graphs)

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
-from itertools import product
+from itertools import compress, product
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +71,7 @@ def _key(given: tuple[tuple[str, str], ...]) -> Iri:
     return Iri(KEYS + "&".join(f"{name}={_escaped(value)}" for name, value in given))
 
 
+@lru_cache(maxsize=1 << 16)
 def _escaped(text: str) -> str:
     # Any text a user types must make a valid IRI; ids are almost always safe already.
     return "".join(c if c in _SAFE else "".join(f"%{b:02X}" for b in c.encode())
@@ -79,25 +80,31 @@ def _escaped(text: str) -> str:
 
 def triples(store: Store) -> Iterator[Triple]:
     """The index of every claim in a store (built from the store's graph queries)."""
+    return ((Iri(s), p, o) for s, p, o in _index(store))
+
+
+def _index(store: Store) -> Iterator[tuple[str, Iri, Lit]]:
+    """triples(store) with each subject as its IRI's text: the keys are made and grouped as
+    text, as hashing an Iri (a tuple made per call) cost more than the store's queries."""
     # What findings.rq involves, not graph_rows(has_finding): its EXISTS per claim takes
     # 15 s on a million triples, this 1.5 s.
     failing = {row["involves"] for row in store.select("findings")}
-    listed: dict[Iri, list[str]] = defaultdict(list)
+    listed: dict[str, list[str]] = defaultdict(list)
     for row in sorted(graph_rows(store, ClaimFilter()), key=lambda r: r["id"]):
         claim, text = store.iri("claim", row["id"]), encode(row)
-        own = ClaimFilter(subject=row["subject"], property=row["property"],
-                          source=row["source"], verdict=row["verdict"],
-                          has_finding=claim in failing)
-        given = [name for name in SLOTS if getattr(own, name)]
+        # The claim's own value of each slot, in SLOTS order, as key() spells it.
+        own = (row["source"], row["subject"], row["property"], row["verdict"],
+               claim in failing)
+        given = [f"{name}={_escaped(str(value))}" for name, value in zip(SLOTS, own,
+                                                                          strict=True)
+                 if value]
         for chosen in product((False, True), repeat=len(given)):
-            picked = {name: getattr(own, name) for name, c in zip(given, chosen, strict=True)
-                      if c}
-            listed[key(ClaimFilter(**picked))].append(text)
-        yield claim, ROW, Lit(text)
-        yield claim, CONFIDENCE, decimal(row["confidence"])
+            listed[KEYS + "&".join(compress(given, chosen))].append(text)
+        yield claim.value, ROW, Lit(text)
+        yield claim.value, CONFIDENCE, decimal(row["confidence"])
         if row["time_start"] is not None:
-            yield claim, START, date_literal(date.fromisoformat(row["time_start"]))
-            yield claim, END, date_literal(date.fromisoformat(row["time_end"]))
+            yield claim.value, START, date_literal(date.fromisoformat(row["time_start"]))
+            yield claim.value, END, date_literal(date.fromisoformat(row["time_end"]))
     for name, texts in listed.items():
         for text in texts:
             yield name, LISTS, Lit(text)
@@ -110,15 +117,17 @@ def write(store: OxigraphStore, folder: Path) -> None:
     """Build the claim index of a store into a new database (the store's Hooks.beside)."""
     index = ox.Store(str(folder))
     graph = ox.DefaultGraph()
-    made: dict = {}  # keys and predicates recur on every claim: convert each term once
+    predicates = {p: ox.NamedNode(p.value) for p in (LISTS, PAGE, ROW, CONFIDENCE, START, END)}
+    # Each subject's triples come together: one node for the run, not one per triple.
+    node, last = None, None
 
-    def term(t):
-        hit = made.get(t)
-        if hit is None:
-            hit = made[t] = to_ox(t)
-        return hit
+    def quad(s: str, p: Iri, o: Lit) -> ox.Quad:
+        nonlocal node, last
+        if s is not last:
+            node, last = ox.NamedNode(s), s
+        return ox.Quad(node, predicates[p], to_ox(o), graph)
 
-    index.bulk_extend(ox.Quad(term(s), term(p), to_ox(o), graph) for s, p, o in triples(store))
+    index.bulk_extend(quad(s, p, o) for s, p, o in _index(store))
     index.flush()
 
 

@@ -6,11 +6,13 @@ Every serialisation is deterministic (same graph, same bytes), so builds are rep
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from collections.abc import Iterator, Sequence
 from importlib import resources
+from itertools import groupby
 from pathlib import Path
-from typing import TextIO
+from typing import Any, NamedTuple, TextIO
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -23,6 +25,8 @@ from .layout import CLAIM_DATA, ONTOLOGY_PATH, claim_data_path, download_path
 from .model import Collection
 from .oxterms import from_ox
 from .queries import plain, query_text
+from .reuse import Previous, Written, digest
+from .stores.manifest import code_stamp
 
 CSV_COLUMNS = (
     "id", "url", "source", "source_url", "subject", "subject_label", "property",
@@ -114,6 +118,11 @@ def write_csv(collection: Collection, graph: KbGraph, out: TextIO) -> None:
             writer.writerow({k: row.get(k, "") for k in CSV_COLUMNS})
 
 
+# A named graph's part of the N-Quads export: [sha256 of its lines, how many lines, and where
+# they are in the file as [offset, length] runs]. The default graph is named "".
+GraphPart = list
+
+
 def write_table(collection: Collection, graph: KbGraph, folder: Path) -> dict[str, int]:
     """Write the CSV of claims and the vocabulary into folder; their sizes by path."""
     table, ontology = download_path(EXPORT_FORMATS["csv"].ext), ONTOLOGY_PATH
@@ -125,22 +134,107 @@ def write_table(collection: Collection, graph: KbGraph, folder: Path) -> dict[st
     return {rel: (folder / rel).stat().st_size for rel in (table, ontology)}
 
 
-def write_rdf(collection: Collection, graph: KbGraph, folder: Path) -> dict[str, int]:
-    """Write the whole graph in every RDF format, and each claim's slice of it, into folder;
-    their sizes by path. Serialisations stream to disk (the N-Quads alone are 200 bytes a quad)
-    and use no store, so this may run in a forked child (see kb.build)."""
+class Exported(NamedTuple):
+    """What write_rdf wrote: sizes by path, where each named graph is in the N-Quads
+    (write_nquads), and each claim's files as the build record keeps them (kb.reuse)."""
+
+    sizes: dict[str, int]
+    graphs: dict[str, GraphPart]
+    claim_files: Written
+
+
+def write_rdf(collection: Collection, graph: KbGraph, folder: Path,
+              previous: Previous | None = None) -> Exported:
+    """Write the whole graph in every RDF format, and each claim's slice of it, into folder.
+    Serialisations stream to disk (the N-Quads alone are 200 bytes a quad) and use no store,
+    so this may run in a forked child (see kb.build).
+
+    A claim's file is hard-linked from the previous site when the record says it was made from
+    the same quads (claim_key): most claims' files are unchanged by an edit, and making them
+    is most of the time an export of the claims takes."""
     sizes = {}
+    parts: dict[str, GraphPart] = {}
     for fmt, rdf_format in RDF_FORMATS.items():
         rel = download_path(EXPORT_FORMATS[fmt].ext)
         (folder / rel).parent.mkdir(parents=True, exist_ok=True)
-        graph.serialize(rdf_format, graphs=fmt != "turtle", output=folder / rel)
+        if fmt == "nquads":
+            parts = write_nquads(graph, folder / rel)
+        else:
+            graph.serialize(rdf_format, graphs=fmt != "turtle", output=folder / rel)
         sizes[rel] = (folder / rel).stat().st_size
-    for rel, text in each_claim_file(collection, graph):
-        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
-        data = text.encode("utf-8")
-        (folder / rel).write_bytes(data)
-        sizes[rel] = len(data)
-    return sizes
+    previous = previous or Previous()
+    written = Written()
+    keys = ClaimKeys(collection, graph)
+    for ident, piece in claim_slices(graph):
+        key = keys.of(piece)
+        for fmt in CLAIM_DATA:
+            rel = claim_data_path(ident, fmt)
+            (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+            if previous.link(rel, folder / rel, key=key):
+                entry = previous.entries[rel]
+                sizes[rel] = entry.size
+                written.add(rel, entry.hash, key, changed=False)
+                continue
+            data = serialize(collection, graph, fmt, piece).encode("utf-8")
+            (folder / rel).write_bytes(data)
+            sizes[rel] = len(data)
+            written.add(rel, digest(data), key, changed=True)
+    return Exported(sizes, parts, written)
+
+
+class ClaimKeys:
+    """The key of a claim's files: a hash of the quads they are made from (every term of its
+    rows, graph names included, in order), the collection's base (the prefixes), pyoxigraph's
+    version (the serialiser) and kb's code stamp (kb.stores.manifest.code_stamp)."""
+
+    def __init__(self, collection: Collection, graph: KbGraph):
+        self.graph = graph
+        self.stamp = "\n".join((collection.config.base, ox.__version__, code_stamp(), ""))
+        self._texts: list[str] | None = None
+
+    def of(self, rows: Sequence[int]) -> str:
+        """The key of the files made from these rows."""
+        if self._texts is None:  # each term's N-Triples form, once
+            self._texts = [str(t) for t in self.graph.terms]
+        texts, g = self._texts, self.graph
+        lines = "\n".join(f"{texts[g.s[r]]} {texts[g.p[r]]} {texts[g.o[r]]} {texts[g.g[r]]}"
+                          for r in rows)
+        return digest((self.stamp + lines).encode("utf-8"))
+
+
+def write_nquads(graph: KbGraph, path: Path) -> dict[str, GraphPart]:
+    """Write the N-Quads export (the bytes graph.serialize gives) to path, run of rows in one
+    named graph after run, and say where each graph's lines are and what they hash to.
+
+    The oxigraph store is updated from this by difference (kb.stores.oxigraph): a graph whose
+    hash changed is replaced with its lines, read back from the file at its runs."""
+    parts: dict[str, GraphPart] = {}
+    hashes: dict[str, Any] = {}
+    offset = 0
+    with path.open("wb") as out:
+        for g, start, end in _graph_runs(graph):
+            term = graph.terms[g]
+            name = term.value if isinstance(term, ox.NamedNode) else ""
+            data = ox.serialize(graph.quads_at(range(start, end)),
+                                format=ox.RdfFormat.N_QUADS) or b""
+            out.write(data)
+            part = parts.setdefault(name, ["", 0, []])
+            hashes.setdefault(name, hashlib.sha256()).update(data)
+            part[1] += end - start
+            part[2].append([offset, len(data)])
+            offset += len(data)
+    for name, running in hashes.items():
+        parts[name][0] = running.hexdigest()
+    return parts
+
+
+def _graph_runs(graph: KbGraph) -> Iterator[tuple[int, int, int]]:
+    """(graph term number, first row, row after the last) of each run of rows in one graph."""
+    start = 0
+    for g, rows in groupby(graph.g):
+        end = start + sum(1 for _ in rows)
+        yield g, start, end
+        start = end
 
 
 def download_files(collection: Collection, graph: KbGraph) -> dict[str, str]:

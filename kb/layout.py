@@ -6,6 +6,9 @@ between what is written and what is checked.
 
 from __future__ import annotations
 
+# What kb keeps inside a claims folder (the store, the parse cache): hidden, so the loader, the
+# store's manifest and git (.gitignore lists .kb/) never take it for claims.
+CACHE_DIR = ".kb"
 DATA_DIR = "data"
 EXPORT_NAME = "kb"
 STATIC_DIR = "static"

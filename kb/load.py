@@ -42,6 +42,7 @@ from .model import (
     parse_time_text,
     quote_hint,
 )
+from .parsecache import ParseCache
 from .safefile import (
     UnsafeFile,
     forbidden_char,
@@ -76,12 +77,14 @@ class FileProblem(Exception):
 _TOO_BIG_YAML = "split it into smaller files (claims-1.yaml, claims-2.yaml, ...)"
 
 
-def read_yaml(path: Path, root: Path, optional: bool = False) -> Any:
+def read_yaml(path: Path, root: Path, optional: bool = False,
+              cache: ParseCache | None = None) -> Any:
     """Parse one YAML file of the claims folder root, keeping the line of every key and item.
 
     Raises FileProblem when the file is unsafe to read (see kb/safefile.py), not UTF-8, holds
     a control character, is not valid YAML, exceeds a bound of kb/limits.py or is empty
     (optional: the collection works without the file, so deleting it is a fix too).
+    cache: where bytes parsed before are found parsed (only files without a problem are).
     """
     try:
         raw = read_inside(path, root, _TOO_BIG_YAML)
@@ -89,6 +92,17 @@ def read_yaml(path: Path, root: Path, optional: bool = False) -> Any:
         message = str(exc)
         raise FileProblem(0, message if message.startswith("file") else f"the file {message}"
                           ) from None
+    entry, node = cache.lookup(raw) if cache is not None else ("", None)
+    if node is not None:
+        return node
+    node = _parse(raw, optional)
+    if cache is not None:
+        cache.store(entry, node)
+    return node
+
+
+def _parse(raw: bytes, optional: bool) -> Any:
+    """A YAML file's bytes parsed, or FileProblem saying where and what is wrong."""
     text = decode_text(raw, "")
     try:
         node = parse_yaml(text)
@@ -440,6 +454,7 @@ class Loader:
         self.files: list[str] = []
         self.seen: dict[tuple[str, str], Origin] = {}
         self.unreadable: list[str] = []
+        self.cache = ParseCache(root)
 
     def load(self) -> Collection:
         if not self.root.is_dir():
@@ -536,7 +551,7 @@ class Loader:
         if path.exists() or path.is_symlink():
             self.files.append(str(path))
         try:
-            return read_yaml(path, self.root, optional)
+            return read_yaml(path, self.root, optional, self.cache)
         except FileProblem as exc:
             self.unreadable.append(str(path))
             self.sink.add(Origin(str(path), exc.line), "", "", exc.message)
@@ -865,6 +880,7 @@ def load_lenient(root: str | Path) -> tuple[Collection, list[Problem]]:
     """Load what can be loaded, with the problems found; bad entries are left out."""
     loader = Loader(Path(root))
     collection = loader.load()
+    loader.cache.prune()  # every file was read: the entries not used are stale
     return collection, loader.sink.problems
 
 

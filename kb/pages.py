@@ -26,7 +26,7 @@ from .export import CSV_COLUMNS, CSV_DICTIONARY, ontology_graph
 from .expr import references
 from .figures import FIGURE_PROPS, chance_text, display, lexical, prose, quantity_text
 from .findings import KINDS, Finding, Side
-from .graph import VERDICT_TERMS, dec
+from .graph import VERDICT_TERMS
 from .history import History, VerdictChange
 from .intervals import quantity_interval, to_decimal
 from .iris import Iris
@@ -45,6 +45,7 @@ from .model import (
     Statement,
     TimeSpec,
 )
+from .queries import decimal_text
 from .verdicts import BANDS, CORRECTED, ICONS, LABELS, VERDICTS, WORST_FIRST
 from .vocab import KB
 
@@ -63,12 +64,19 @@ class Figure:
     text: str
 
 
-def figure(node: URIRef | str, curie: str, value: Literal | URIRef, unit: str | None = None
-           ) -> Figure:
-    """A Figure for one graph value, written as figures.display writes it."""
+def figure(node: URIRef | str, curie: str, value: Literal | URIRef | str,
+           unit: str | None = None) -> Figure:
+    """A Figure for one graph value (or its lexical form), written as figures.display writes
+    it."""
     prop = FIGURE_PROPS[curie]
     lex = lexical(prop, str(value))
     return Figure(str(node), curie, lex, display(prop, lex, unit))
+
+
+def dec(value: Decimal | int) -> str:
+    """An xsd:decimal's canonical lexical form, as kb.graph.dec writes it (without making
+    rdflib's Literal, which cost the views a third of their time)."""
+    return decimal_text(Decimal(value))
 
 
 @dataclass
@@ -372,6 +380,11 @@ class Site:
     reviewers: list[ReviewerView] = field(default_factory=list)
     history: History = field(default_factory=lambda: History(available=False))
     downloads: list[Download] = field(default_factory=list)
+
+    @property
+    def article(self) -> str:
+        """The source the menu's Article entry opens (the first by id); '' if none."""
+        return self.sources[0].id if self.sources else ""
 
     @property
     def csv_dictionary(self) -> dict[str, str]:

@@ -12,7 +12,7 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from .connect import rebuild_hooks
@@ -23,20 +23,22 @@ from .stores.oxigraph import rebuild
 
 
 def start_rebuild(claims_dir: Path, nquads: Path, config: dict,
-                  taken: Taken | None = None) -> Callable[[], None]:
+                  taken: Taken | None = None,
+                  graphs: Mapping[str, list] | None = None) -> Callable[[], None]:
     """Refresh the store in a process of its own, from the build's N-Quads export, while the
     build goes on; the returned wait() raises StoreError if that failed.
 
     taken records the claims files as the build loaded them (kb.stores.manifest.take and
     settle), handed to the child in a temporary file: the manifest must describe what the
     export holds, not the files as they are when the child starts (without taken, the files
-    as they are now).
+    as they are now). graphs, where each named graph is in the export (kb.export.write_nquads),
+    goes with it: the child then replaces only the graphs that changed.
 
     A new process, not a fork: RocksDB deadlocks in a child forked after its parent used it.
     """
     fd, sent = tempfile.mkstemp(prefix="kb-store-taken-", suffix=".json")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(taken_json(taken or take(claims_dir)))
+        json.dump({"taken": taken_json(taken or take(claims_dir)), "graphs": graphs}, fh)
     cmd = [sys.executable, "-m", "kb.rebuild", str(claims_dir.resolve()),
            str(nquads.resolve()), json.dumps(config), sent]
     # Run from the folder that holds this kb, so that `-m` imports this very kb and not one in
@@ -62,14 +64,16 @@ def start_rebuild(claims_dir: Path, nquads: Path, config: dict,
 
 
 def _main(argv: list[str]) -> int:
-    """python -m kb.rebuild CLAIMS_DIR NQUADS CONFIG_JSON TAKEN_FILE: refresh from an export."""
+    """python -m kb.rebuild CLAIMS_DIR NQUADS CONFIG_JSON SENT_FILE: refresh from an export
+    (SENT_FILE: the JSON of taken and graphs, see start_rebuild)."""
     claims_dir, nquads, config = Path(argv[0]), Path(argv[1]), json.loads(argv[2])
     try:
-        taken = taken_from_json(Path(argv[3]).read_text(encoding="utf-8"))
+        sent = json.loads(Path(argv[3]).read_text(encoding="utf-8"))
+        taken = taken_from_json(sent["taken"])
         reason = stale_reason(claims_dir, read_manifest(claims_dir))
         if reason is not None:
             rebuild(claims_dir, reason, rebuild_hooks(), config=config, nquads=nquads,
-                    taken=taken)
+                    taken=taken, graphs=sent["graphs"])
     except OSError as exc:  # the parent reports the last line: make it the reason, named
         where = f": {exc.filename}" if exc.filename else f" (loading {nquads})"
         print(f"{exc.strerror or exc}{where}", file=sys.stderr)

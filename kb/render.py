@@ -9,11 +9,12 @@ from __future__ import annotations
 import gc
 import json
 import os
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cache
-from importlib import resources
+from functools import cache, cached_property
+from importlib import metadata, resources
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
@@ -46,10 +47,20 @@ from .layout import (
     page_path,
 )
 from .model import Collection
-from .pages import ClaimView, Download, Site, build_site
+from .pages import (
+    ClaimView,
+    Download,
+    EntityView,
+    EvidenceView,
+    FindingView,
+    ReviewerView,
+    Site,
+    SourceView,
+    build_site,
+)
 from .parallel import map_chunks
 from .pipeline import Checked
-from .reuse import Previous, Written, digest
+from .reuse import Fingerprints, Previous, Written, digest
 from .tiers import DEFINITIONS as KIND_DEFINITIONS
 from .tiers import TIER_LABELS, kind_label, tier
 from .trust import WEAK_CAP
@@ -113,6 +124,27 @@ def source_date_epoch(raw: str) -> int:
 
 # The templates that show the downloads' sizes.
 DOWNLOAD_TEMPLATES = frozenset({"data.html"})
+# Every page has a key of everything it shows: its views, what it reads of the whole site and
+# the code and templates (kb.reuse.Fingerprints). A rebuild links a page whose key is unchanged
+# from the previous site without rendering it. The pages of one thing each (a claim, an
+# entity, ...), most of the site, are given only PageSite of the site, so that their key does
+# not change with every claim; the others (the overview, the lists) see the whole Site.
+KEYED_TEMPLATES = frozenset({"claim.html", "entity.html", "source.html", "finding.html",
+                             "reviewer.html", "document.html", "statement.html"})
+VIEWS = (ClaimView, EvidenceView, FindingView, EntityView, SourceView, ReviewerView)
+# How many links deep a page shows the views it links to: a claim's page shows its findings
+# (1) and the claims each finding blames (2).
+VIEW_DEPTH = 2
+
+
+@dataclass(frozen=True)
+class PageSite:
+    """All that a page of one thing may read of the whole site (its key covers all of it):
+    a template that reads more of `site` fails, as an undefined name."""
+
+    built: str
+    article: str
+    verdict_scale: list[dict]
 
 
 @dataclass
@@ -134,6 +166,11 @@ class Rendered:
     pages: list[PageJob]
     files: dict[str, bytes]
 
+    @cached_property
+    def page_site(self) -> PageSite:
+        """What the keyed pages see of the site."""
+        return PageSite(self.site.built, self.site.article, self.site.verdict_scale)
+
     def downloads(self, written: Mapping[str, bytes | int]) -> None:
         """Give the data page the downloads' sizes, from what the build wrote (bytes, or the
         size of a file streamed to disk); the feed is among this site's own files."""
@@ -143,10 +180,34 @@ class Rendered:
 
     def render(self, job: PageJob) -> bytes:
         """One page's HTML."""
-        root = job.root if job.root is not None else "../" * job.path.count("/")
+        root = self._root(job)
+        site = self.page_site if job.template in KEYED_TEMPLATES else self.site
         return environment().get_template(job.template).render(
-            site=self.site, cfg=self.site.collection.config, root=root, home=root or "./",
+            site=site, cfg=self.site.collection.config, root=root, home=root or "./",
             path=job.path, section=job.section, **job.context).encode("utf-8")
+
+    @cached_property
+    def fingerprints(self) -> Fingerprints:
+        """The digests of the views, kept for both passes of write_pages."""
+        return Fingerprints(VIEWS, VIEW_DEPTH)
+
+    def page_key(self, job: PageJob, site_keys: tuple[str, str]) -> str:
+        """What a page's bytes depend on; site_keys: `site_keys()` of this pass."""
+        site = site_keys[0] if job.template in KEYED_TEMPLATES else site_keys[1]
+        return self.fingerprints.of((site, job.path, job.template, job.section,
+                                     self._root(job), job.context))
+
+    def site_keys(self) -> tuple[str, str]:
+        """What every page depends on besides its own views: the code and templates, the
+        configuration, and what it sees of the site as it is now (PageSite for the pages of
+        one thing, the whole Site for the others)."""
+        common = (_page_code(), self.site.collection.config)
+        return (self.fingerprints.of((*common, self.page_site)),
+                self.fingerprints.of((*common, self.site)))
+
+    @staticmethod
+    def _root(job: PageJob) -> str:
+        return job.root if job.root is not None else "../" * job.path.count("/")
 
     def write_pages(self, folder: Path, downloads: bool | None = None,
                     previous: Previous | None = None) -> Written:
@@ -160,15 +221,24 @@ class Rendered:
             (folder / path).mkdir(parents=True, exist_ok=True)
         before = previous or Previous()
         title = self.site.collection.config.title
+        # The whole site digested here, before the workers fork: they inherit the digests of
+        # its views, and each page's key is then a few lookups. Not kept from one call to the
+        # next, as the site is not frozen: the data page's downloads are set between them.
+        site_keys = self.site_keys()
 
         def chunk(part: Sequence[PageJob]) -> Written:
             out = Written()
             for job in part:
-                html = self.render(job)
-                h = digest(html)
-                if not before.link(job.path, folder / job.path, hash=h):
-                    (folder / job.path).write_bytes(html)
-                out.add(job.path, h, "", not before.same(job.path, h))
+                key = self.page_key(job, site_keys)
+                if before.link(job.path, folder / job.path, key=key):
+                    out.add(job.path, before.entries[job.path].hash, key, False)
+                else:
+                    html = self.render(job)
+                    out.rendered.add(job.path)
+                    h = digest(html)
+                    if not before.link(job.path, folder / job.path, hash=h):
+                        (folder / job.path).write_bytes(html)
+                    out.add(job.path, h, key, not before.same(job.path, h))
                 cv = job.context.get("cv")
                 if cv is not None:  # drawn here, in the page workers: a card costs milliseconds
                     card = claim_card(cv, title)
@@ -184,6 +254,8 @@ class Rendered:
         written = Written()
         for part in map_chunks(chunk, jobs):
             written.merge(part)
+        if downloads is not False:  # the last pass: the digests are not needed again
+            self.__dict__.pop("fingerprints", None)
         return written
 
 
@@ -242,6 +314,16 @@ def render_site(checked: Checked, built: str) -> Rendered:
 def card_key(card: Card) -> str:
     """What a card's bytes depend on: what it shows, the drawing code, Pillow and the fonts."""
     return digest(repr((card, _card_code())).encode("utf-8"))
+
+
+@cache
+def _page_code() -> str:
+    """What any page's bytes depend on besides its data: kb's code and data files, the
+    templates, and the versions of Python, jinja2 and MarkupSafe."""
+    files = [p for folder in (Path(__file__).resolve().parent, templates_root() / "templates")
+             for p in sorted(folder.rglob("*")) if p.is_file() and "__pycache__" not in p.parts]
+    return repr(([digest(p.read_bytes()) for p in files], sys.version,
+                 metadata.version("jinja2"), metadata.version("markupsafe")))
 
 
 @cache

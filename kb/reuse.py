@@ -1,13 +1,13 @@
 """Reuse what the previous build wrote: a file that would come out the same is linked, not redone.
 
 Every build records, in its own site, the hash and size of each page and verdict card it wrote,
-and the inputs each card was drawn from (kb.layout.BUILD_RECORD); the record holds no times, so
-two builds of the same claims still give the same bytes. The next build still
-renders every page (a page costs a fraction of a millisecond), but a page whose bytes match the
-record is hard-linked from the previous site, and so is a card whose inputs and drawing code
-are unchanged (a card costs milliseconds to draw). The files that did change are the ones the
-site check and the search index must look at again; the rest were checked before the previous
-site was published.
+and a key of the inputs each was made from (kb.layout.BUILD_RECORD); the record holds no
+times, so two builds of the same claims still give the same bytes. The next build computes
+each page's key from its views (Fingerprints, below) and each card's from what it shows; a
+page or card whose key matches the record is hard-linked from the previous site without being
+rendered or drawn, and a page rendered anew whose bytes match is linked too. The files that did
+change are the ones the site check and the search index must look at again; the rest were
+checked before the previous site was published.
 
 A file in the previous site that is not as recorded is never reused: one of another size, or
 one modified after the record was written (edited by hand, say), as make would judge it.
@@ -18,11 +18,17 @@ fails.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 import hashlib
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 from .layout import BUILD_RECORD, CARD_NAME
 
@@ -32,6 +38,125 @@ RECORD_VERSION = 1
 def digest(data: bytes) -> str:
     """A short hash of a file's bytes: enough to tell two versions of one file apart."""
     return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+# Values whose repr is their whole meaning, and stays the same from one build to the next.
+_ATOMS = (str, int, float, bool, type(None), Decimal, datetime.date)
+
+
+class Fingerprints:
+    """Digests of what a page shows, from the views it is given, cheap enough that a rebuild
+    can tell which pages to render at all.
+
+    A view (an instance of one of `views`) links to other views: a claim's page shows its
+    related claims, and each of their findings. A view's digest at depth d covers its own data
+    (every field that is not a view) and the digests at depth d - 1 of the views it links to;
+    at depth -1, a view counts by its id only. A view's own data is encoded once per build,
+    and so is each model object (a frozen dataclass). A field declared compare=False, or a
+    YAML origin, is left out: pages never show where in a file a value was read, so inserting
+    a line above a claim does not redo it. An object of a type kb does not know is an error,
+    never a guess.
+    """
+
+    def __init__(self, views: tuple[type, ...], depth: int):
+        self.views = views
+        self.depth = depth
+        # The memos keep each object alive, so that its id is not reused by another one.
+        self._frozen: dict[int, tuple[object, str]] = {}
+        self._own: dict[int, tuple[object, str, list[Any]]] = {}
+        self._view: dict[tuple[int, int], tuple[object, str]] = {}
+
+    def of(self, values: Iterable[Any]) -> str:
+        """The digest of a page's values (the views among them at the full depth)."""
+        out: list[str] = []
+        links: list[Any] = []
+        for value in values:
+            self._encode(value, out, links)
+        return _text_digest([_text_digest(out), *(self.view(v, self.depth) for v in links)])
+
+    def view(self, obj: Any, depth: int) -> str:
+        """The digest of one view and of what it links to, depth links deep."""
+        if depth < 0:
+            return f"<{type(obj).__name__} {obj.id}>"
+        memo = self._view.get((id(obj), depth))
+        if memo is None:
+            _, own, links = self._own_data(obj)
+            memo = self._view[id(obj), depth] = (
+                obj, _text_digest([own, *(self.view(v, depth - 1) for v in links)]))
+        return memo[1]
+
+    def _own_data(self, obj: Any) -> tuple[object, str, list[Any]]:
+        """A view's own data as a digest, and the views it links to, in order."""
+        memo = self._own.get(id(obj))
+        if memo is None:
+            out = [type(obj).__name__]
+            links: list[Any] = []
+            for name in _fields(obj.__class__):
+                self._encode(getattr(obj, name), out, links)
+            memo = self._own[id(obj)] = (obj, _text_digest(out), links)
+        return memo
+
+    def _encode(self, obj: Any, out: list[str], links: list[Any] | None) -> None:
+        # links None: inside a frozen dataclass, a value digested once, so it holds no view
+        kind = type(obj)
+        if kind in _ATOMS or isinstance(obj, _ATOMS):  # a subclass too: Markup is a str
+            out.append(repr(obj))
+        elif isinstance(obj, self.views):
+            if links is None:
+                raise TypeError(f"a {kind.__name__} inside a frozen dataclass: kb.reuse "
+                                "digests those once, so they hold no views")
+            links.append(obj)
+            out.append("@")
+        elif isinstance(obj, (list, tuple)):
+            out.append(f"{kind.__name__}[")
+            for item in obj:
+                self._encode(item, out, links)
+            out.append("]")
+        elif isinstance(obj, dict):
+            out.append("{")
+            for k, v in obj.items():
+                self._encode(k, out, links)
+                self._encode(v, out, links)
+            out.append("}")
+        elif isinstance(obj, (set, frozenset)):  # str hashes differ between processes
+            parts: list[str] = []
+            for item in obj:
+                self._encode(item, parts, None)
+            out.append("{" + ",".join(sorted(parts)) + "}")
+        elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+            if kind.__dataclass_params__.frozen:
+                # Digested once if it is a thing with an id (a claim, a source, an entity),
+                # which many pages share; a small value (a figure) is cheaper written out
+                # than kept in the memo.
+                memo = self._frozen.get(id(obj))
+                if memo is None:
+                    inner = [kind.__name__]
+                    fields = _fields(obj.__class__)
+                    for name in fields:
+                        self._encode(getattr(obj, name), inner, None)
+                    if "id" not in fields:
+                        out.append("(" + "\x1e".join(inner) + ")")
+                        return
+                    memo = self._frozen[id(obj)] = (obj, _text_digest(inner))
+                out.append(memo[1])
+            else:  # a part of a view (a figure's quantity, a segment): it may link views
+                out.append(kind.__name__ + "(")
+                for name in _fields(obj.__class__):
+                    self._encode(getattr(obj, name), out, links)
+                out.append(")")
+        else:
+            raise TypeError(f"kb.reuse cannot fingerprint a {kind.__name__}; teach "
+                            "Fingerprints._encode what it shows")
+
+
+@cache
+def _fields(cls: Any) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls)
+                 if f.compare and f.name != "origin")
+
+
+def _text_digest(parts: list[str]) -> str:
+    return digest("\x1f".join(parts).encode("utf-8", "surrogatepass"))
 
 
 @dataclass
@@ -96,6 +221,7 @@ class Written:
 
     files: dict[str, tuple[str, str]] = field(default_factory=dict)  # rel -> (hash, key)
     changed: set[str] = field(default_factory=set)
+    rendered: set[str] = field(default_factory=set)  # pages rendered, not linked by key
 
     def add(self, rel: str, hash: str, key: str, changed: bool) -> None:
         """Note one file written (changed) or linked from the previous site."""
@@ -107,6 +233,7 @@ class Written:
         """Take in what a worker wrote."""
         self.files.update(other.files)
         self.changed |= other.changed
+        self.rendered |= other.rendered
 
     def pages_to_check(self, previous: Previous) -> set[str] | None:
         """The pages the site check must read: those that changed, and the claim page of each

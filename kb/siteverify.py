@@ -287,20 +287,24 @@ class _Kb:
 
     def _index(self, wanted) -> dict[str, Facts]:
         """The facts of every predicate for which wanted(IRI) holds, in one pass."""
+        # Over the graph's columns of term numbers, not its quads: making a pyoxigraph Quad
+        # for each row cost three quarters of this (10,000 claims: 3.7 s of 4.7).
+        terms = self.graph.terms
+        # Each term's text once (an RDF-star triple, which kb.graph never makes: None).
+        texts = [None if isinstance(t, ox.Triple) else getattr(t, "value", None)
+                 for t in terms]
         facts: dict[str, Facts] = {}
-        route: dict[ox.NamedNode, Facts | None] = {}
-        names: dict[str, str] = {}  # each IRI once, however many facts name it
-        for q in self.graph.quads:
-            pred = q.predicate
-            if (into := route.get(pred, _UNSEEN)) is _UNSEEN:
-                into = route[pred] = facts.setdefault(pred.value, {}) \
-                    if wanted(pred.value) else None
-            s, o = q.subject, q.object
-            if into is None or isinstance(s, ox.Triple) or isinstance(o, ox.Triple):
-                continue  # kb.graph makes no RDF-star statements
-            subject = names.setdefault(s.value, s.value)
-            value = names.setdefault(o.value, o.value) if isinstance(o, ox.NamedNode) \
-                else o.value
+        route: dict[int, Facts | None] = {}
+        for s, p, o in zip(self.graph.s, self.graph.p, self.graph.o, strict=True):
+            if (into := route.get(p, _UNSEEN)) is _UNSEEN:
+                name = texts[p]
+                into = route[p] = facts.setdefault(name, {}) \
+                    if name is not None and wanted(name) else None
+            if into is None:
+                continue
+            subject, value = texts[s], texts[o]
+            if subject is None or value is None:
+                continue
             if (old := into.get(subject)) is None:
                 into[subject] = value
             elif isinstance(old, list):
@@ -361,13 +365,31 @@ class _Tree:
 
 
 def _tree(root: Path) -> _Tree:
+    """The site's listing, as os.walk gives it (a symlink to a folder is listed as a folder
+    but not entered; a folder that cannot be read is skipped), without the lstat and relpath
+    os.walk spends on each of a site's tens of thousands of folders."""
     files: set[str] = set()
     dirs = {"."}
-    for folder, subdirs, names in os.walk(root):
-        rel = os.path.relpath(folder, root).replace(os.sep, "/")
-        prefix = "" if rel == "." else rel + "/"
-        dirs.update(prefix + d for d in subdirs)
-        files.update(prefix + n for n in names)
+    stack = [("", os.fspath(root))]
+    while stack:
+        prefix, folder = stack.pop()
+        try:
+            entries = os.scandir(folder)
+        except OSError:
+            continue
+        with entries:
+            for entry in entries:
+                rel = prefix + entry.name
+                try:
+                    is_dir = entry.is_dir()
+                except OSError:
+                    is_dir = False
+                if not is_dir:
+                    files.add(rel)
+                    continue
+                dirs.add(rel)
+                if not entry.is_symlink():
+                    stack.append((rel + "/", entry.path))
     return _Tree(files, dirs)
 
 

@@ -59,6 +59,16 @@ class YamlFloat(float):
         return self.text
 
 
+def yaml_float(text: str) -> float:
+    """The value of a YAML float written as text: a YamlFloat keeping it, or an infinity."""
+    lower = text.lower()
+    if lower.lstrip("+-") == ".inf":
+        return float("-inf") if lower.startswith("-") else float("inf")
+    value = YamlFloat(float("nan") if lower == ".nan" else float(lower))
+    value.text = text
+    return value
+
+
 class YamlMap(dict):
     """A YAML mapping with the line (1-based) where it starts and where each key is."""
 
@@ -132,12 +142,7 @@ class _Constructor(SafeConstructor):
         return int(text, 0) if text.startswith("0x") else int(text)
 
     def construct_core_float(self, node):
-        text = self.construct_scalar(node).lower()
-        if text.lstrip("+-") == ".inf":
-            return float("-inf") if text.startswith("-") else float("inf")
-        value = YamlFloat(float("nan") if text == ".nan" else float(text))
-        value.text = self.construct_scalar(node)
-        return value
+        return yaml_float(self.construct_scalar(node))
 
     def construct_core_timestamp(self, node):
         try:

@@ -132,3 +132,59 @@ def test_written_table_is_the_csv_text(mini, tmp_path):
     table = tmp_path / download_path(EXPORT_FORMATS["csv"].ext)
     assert table.read_bytes() == claims_csv(collection, graph).encode("utf-8")
     assert sizes[download_path(EXPORT_FORMATS["csv"].ext)] == table.stat().st_size
+
+
+def test_a_rebuild_links_the_files_of_unchanged_claims_and_redoes_the_edited_ones(mini, tmp_path):
+    from conftest import edit
+
+    from kb.build import build
+    from kb.layout import CLAIM_DATA, claim_data_path
+
+    site = tmp_path / "_site"
+    build(mini, site)
+    paths = {ident: [claim_data_path(ident, fmt) for fmt in CLAIM_DATA]
+             for ident in ("tesla-revenue-2022", "byd-revenue")}
+    before = {rel: (site / rel).stat().st_ino for rels in paths.values() for rel in rels}
+    edit(mini / "sources/mini-article/claims.yaml", "confidence: 0.95", "confidence: 0.9")
+
+    build(mini, site)
+
+    inodes = {rel: (site / rel).stat().st_ino for rel in before}
+    assert [rel for rel in paths["byd-revenue"] if inodes[rel] != before[rel]] == [], \
+        "an unchanged claim's files must be linked from the previous site"
+    assert [rel for rel in paths["tesla-revenue-2022"] if inodes[rel] == before[rel]] == [], \
+        "an edited claim's files must be made anew"
+    assert b"0.9" in (site / paths["tesla-revenue-2022"][0]).read_bytes()
+    build(mini, tmp_path / "fresh")
+    for rel in before:
+        assert (site / rel).read_bytes() == (tmp_path / "fresh" / rel).read_bytes(), rel
+
+
+def test_a_claim_file_edited_in_the_previous_site_is_never_reused(mini, tmp_path):
+    from kb.build import build
+    from kb.layout import claim_data_path
+
+    site = tmp_path / "_site"
+    build(mini, site)
+    rel = claim_data_path("byd-revenue", "turtle")
+    good = (site / rel).read_bytes()
+    (site / rel).write_bytes(good.replace(b"byd", b"xyz"))  # same size, newer than the record
+
+    build(mini, site)
+
+    assert (site / rel).read_bytes() == good
+
+
+def test_the_nquads_written_graph_by_graph_are_the_whole_export(kb_seed, tmp_path):
+    from kb.export import write_nquads
+
+    collection, graph = kb_seed
+    parts = write_nquads(graph, tmp_path / "kb.nq")
+    data = (tmp_path / "kb.nq").read_bytes()
+    assert data == serialize(collection, graph, "nquads").encode("utf-8")
+    assert sum(count for _, count, _ in parts.values()) == len(data.splitlines())
+    for name, (sha, count, runs) in parts.items():
+        lines = b"".join(data[at:at + length] for at, length in runs)
+        assert hashlib.sha256(lines).hexdigest() == sha, name
+        assert len(lines.splitlines()) == count, name
+        assert all(line.endswith(f" <{name}> .".encode()) for line in lines.splitlines()), name

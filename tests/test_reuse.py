@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import difflib
+import itertools
 from pathlib import Path
 
+import pytest
 from conftest import edit
 
 from kb.build import build
@@ -128,3 +130,131 @@ def test_a_changed_card_has_its_claim_page_checked():
     assert written.pages_to_check(Previous(Path("."))) == {page_path("claim", "c1"),
                                                           page_path("claim", "c2")}
     assert written.pages_to_check(Previous()) is None
+
+
+# One edit of each kind of input a page shows: (file, text, replacement). Each must leave a
+# rebuild that equals a fresh build, though most pages are linked by key without rendering.
+EDITS = {
+    "claim explanation": (SOURCE, "No year is given.", "No year is stated."),
+    "claim confidence": (SOURCE, "confidence: 0.95", "confidence: 0.96"),
+    "claim statement (shown on a related claim's page)": (
+        SOURCE, "BYD's annual revenue is about", "BYD's yearly revenue is about"),
+    "verdict (and a new finding, weakly sourced)": (
+        SOURCE, "verdict: unverifiable", "verdict: misleading"),
+    "entity label": ("entities.yaml", "label: {en: BYD, zh: 比亚迪}",
+                     "label: {en: BYD Co., zh: 比亚迪}"),
+    "document title": ("evidence/finance.yaml", "title: Tesla 10-K",
+                       "title: Tesla annual report (10-K)"),
+    "evidence time": ("evidence/finance.yaml", 'time: {period: "2022"}',
+                      'time: {period: "2022", phrase: FY2022}'),
+    "relation description": ("sources/mini-article/relations.yaml",
+                             "The article implies Tesla out-earned BYD.",
+                             "The article says Tesla earned more than BYD."),
+    "site title": ("collection.yaml", "title: Mini collection", "title: Mini fact checks"),
+    "reviewer name": ("collection.yaml", "name: Test desk", "name: The test desk"),
+}
+
+
+def _rendered(monkeypatch) -> list[set[str]]:
+    """The pages each following build renders (the rest are linked unrendered, by key)."""
+    import kb.render
+
+    seen: list[set[str]] = []
+    real = kb.render.Rendered.write_pages
+
+    def recording(self, *args, **kwargs):
+        written = real(self, *args, **kwargs)
+        if kwargs.get("downloads") is False:
+            seen.append(set())
+        seen[-1] |= written.rendered
+        return written
+
+    monkeypatch.setattr(kb.render.Rendered, "write_pages", recording)
+    return seen
+
+
+@pytest.mark.parametrize("what", EDITS)
+def test_after_any_edit_a_rebuild_equals_a_fresh_build(what, mini, tmp_path):
+    site = tmp_path / "_site"
+    build(mini, site)
+    rel, old, new = EDITS[what]
+    edit(mini / rel, old, new)
+
+    build(mini, site)
+
+    build(mini, tmp_path / "fresh")
+    assert_same_site(tmp_path / "fresh", site)
+
+
+def test_a_rebuild_renders_only_the_pages_whose_inputs_changed(mini, tmp_path, monkeypatch):
+    site = tmp_path / "_site"
+    rendered = _rendered(monkeypatch)
+    build(mini, site)
+    build(mini, site)
+    assert len(rendered[0]) == len(list(site.rglob("index.html"))) + 1  # and 404.html
+    assert rendered[1] == set(), "nothing changed, yet pages were rendered"
+    # A line inserted above the claims moves them in the file: no page shows that.
+    edit(mini / SOURCE, "- id: tesla-revenue-2022", "# reviewed twice\n- id: tesla-revenue-2022")
+    build(mini, site)
+    assert rendered[2] == set()
+
+    edit(mini / "evidence/finance.yaml", "retrieved: 2026-11-28", "retrieved: 2026-11-29")
+    build(mini, site)
+
+    # The document's own page, its statement's and the claim citing it show the date, and so
+    # may the pages about the whole site; BYD's entity page shows neither the document nor a
+    # claim that cites it.
+    shown = {page_path("document", "tesla-10k"), "evidence/tesla-revenue-2022-10k/index.html",
+             page_path("claim", "tesla-revenue-2022")}
+    assert shown <= rendered[3], shown - rendered[3]
+    assert page_path("entity", "byd") not in rendered[3]
+    build(mini, tmp_path / "fresh")
+    assert_same_site(tmp_path / "fresh", site)
+
+
+def test_a_page_key_covers_its_views_to_the_depth_pages_show_them():
+    from dataclasses import dataclass, field
+
+    from kb.reuse import Fingerprints
+
+    @dataclass(frozen=True)
+    class Model:
+        id: str
+        value: int
+        origin: str = ""  # where it was read: no page shows it
+        lines: dict = field(default_factory=dict, compare=False)
+
+    @dataclass
+    class View:
+        id: str
+        model: Model
+        links: list = field(default_factory=list)
+
+    def key(view: View, depth: int = 2) -> str:
+        return Fingerprints((View,), depth).of([view])
+
+    def chain(*values: int, origin: str = "") -> View:
+        views = [View(f"v{n}", Model(f"m{n}", v, origin)) for n, v in enumerate(values)]
+        for a, b in itertools.pairwise(views):
+            a.links.append(b)
+        views[-1].links.append(views[0])  # views link in loops: a claim and its related
+        return views[0]
+
+    base = key(chain(1, 2, 3, 4))
+    assert key(chain(1, 2, 3, 4)) == base, "the same views, the same key"
+    for changed in (chain(9, 2, 3, 4), chain(1, 9, 3, 4), chain(1, 2, 9, 4)):
+        assert key(changed) != base, "a view's own data and its links' to depth 2 count"
+    assert key(chain(1, 2, 3, 9)) == base, "three links away is not shown"
+    assert key(chain(1, 2, 3, 4, origin="claims.yaml:9")) == base
+    moved = chain(1, 2, 3, 4)
+    object.__setattr__(moved.model, "lines", {"value": 12})
+    assert key(moved) == base
+    renamed = chain(1, 2, 3, 4)
+    renamed.links[0].links[0].links[0].id = "other"
+    assert key(renamed) != base, "a linked view's id counts even where its data does not"
+    assert Fingerprints((View,), 2).of([{"b", "a"}]) == Fingerprints((View,), 2).of([{"a", "b"}])
+
+    with pytest.raises(TypeError) as error:
+        Fingerprints((View,), 2).of([object()])
+    assert str(error.value) == ("kb.reuse cannot fingerprint a object; teach "
+                                "Fingerprints._encode what it shows")

@@ -243,7 +243,7 @@ TAMPERED = {
     "JSON-LD syntax": (
         "claim/byd-revenue/index.html", '"@type": "ClaimReview",', '"@type": "ClaimReview"',
         "claim/byd-revenue/index.html: JSON-LD does not parse: Expecting ',' delimiter at line "
-        "5 column 2 of the script"),
+        "2 column 59 of the script"),
     "JSON-LD value": (
         "claim/tesla-revenue-2022/index.html", '"alternateName": "Accurate"',
         '"alternateName": "Inaccurate"',
@@ -293,8 +293,9 @@ def test_json_ld_missing_a_required_field_is_reported(site_copy):
     claims, site = site_copy
     page = site / "claim/byd-revenue/index.html"
     html = page.read_text("utf-8")
-    start = html.index(' "claimReviewed"')
-    page.write_text(html[:start] + html[html.index("\n", start) + 1:], encoding="utf-8")
+    start = html.index('"claimReviewed": "')  # the member, up to the next one's name
+    page.write_text(html[:start] + html[html.index('", "', start) + len('", '):],
+                    encoding="utf-8")
     result = site_check(claims, site)
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [

@@ -135,3 +135,25 @@ def test_a_card_with_damaged_pixels_is_reported_as_pillow_says(checked, site_cop
     assert problems(checked, site) == [
         f"{TESLA_CARD}: claim tesla-revenue-2022: the verdict card is not a valid PNG: broken "
         "data stream when reading image file"]
+
+
+def test_the_site_listing_is_what_os_walk_lists(tmp_path):
+    import os
+
+    from kb.siteverify import _tree
+
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "b" / "page.html").write_text("x")
+    (tmp_path / "top.txt").write_text("x")
+    (tmp_path / "link-to-a").symlink_to(tmp_path / "a")  # listed as a folder, not entered
+    (tmp_path / "broken").symlink_to(tmp_path / "nowhere")  # listed as a file
+    walked: tuple[set, set] = (set(), {"."})
+    for folder, subdirs, names in os.walk(tmp_path):
+        rel = os.path.relpath(folder, tmp_path).replace(os.sep, "/")
+        prefix = "" if rel == "." else rel + "/"
+        walked[1].update(prefix + d for d in subdirs)
+        walked[0].update(prefix + n for n in names)
+    tree = _tree(tmp_path)
+    assert (tree.files, tree.dirs) == walked
+    assert tree.files == {"top.txt", "broken", "a/b/page.html"}
+    assert tree.dirs == {".", "a", "a/b", "link-to-a"}

@@ -484,3 +484,126 @@ def test_the_store_process_imports_this_kb_not_one_in_the_current_folder(
     nquads.write_bytes(build_graph(collection).serialize(pyoxigraph.RdfFormat.N_QUADS))
     start_rebuild(mini, nquads, config_settings(collection.config))()
     assert read_manifest(mini)["code"] == code_stamp()  # so queries find the store fresh
+
+
+def _export(claims_dir, folder, name, extra=()):
+    """The N-Quads export of a claims folder's checked graph (plus extra quads), as kb build
+    writes it, and where each named graph is in it."""
+    from kb.export import write_nquads
+    from kb.pipeline import check
+
+    kb_graph = check(claims_dir).graph
+    kb_graph.extend(extra)
+    path = folder / name
+    return path, write_nquads(kb_graph, path)
+
+
+def _dump(claims_dir):
+    """Every quad of a claims folder's oxigraph store, sorted, and its manifest's count."""
+    db = pyoxigraph.Store.read_only(str(store_dir(claims_dir) / "store"))
+    quads = sorted(str(q) for q in db)
+    del db
+    return quads, read_manifest(claims_dir)["triples"]
+
+
+def _tables(claims_dir):
+    return {p.stat().st_ino for p in (store_dir(claims_dir) / "store").glob("*.sst")}
+
+
+EXTRA = pyoxigraph.Quad(pyoxigraph.NamedNode("https://kb.example.org/claim/x"),
+                        pyoxigraph.NamedNode("https://kb.example.org/ns#note"),
+                        pyoxigraph.Literal("gone next time"),
+                        pyoxigraph.NamedNode("https://kb.example.org/graph/extra"))
+
+
+def test_a_build_updates_the_store_by_difference_and_it_answers_as_a_whole_load(
+        mini, tmp_path, monkeypatch):
+    from kb.stores import oxigraph
+    from kb.stores.manifest import take
+
+    config = {"store": "oxigraph", "endpoint": None, "base": "https://kb.example.org/"}
+    first, graphs = _export(mini, tmp_path, "first.nq", [EXTRA])
+    oxigraph.rebuild(mini, "test", rebuild_hooks(), config=config, nquads=first,
+                     taken=take(mini), graphs=graphs)
+    before = _tables(mini)
+    assert len(_dump(mini)[0]) == _dump(mini)[1] == sum(p[1] for p in graphs.values())
+
+    # One claim edited, one graph gone: the mini collection's source graph is most of it, so
+    # the share above which the export is loaded whole is raised for this test.
+    monkeypatch.setattr(oxigraph, "MOST", 1.0)
+    edit(mini / "sources/mini-article/claims.yaml", "confidence: 0.95", "confidence: 0.9")
+    second, graphs = _export(mini, tmp_path, "second.nq")
+    oxigraph.rebuild(mini, "test", rebuild_hooks(), config=config, nquads=second,
+                     taken=take(mini), graphs=graphs)
+    assert _tables(mini) & before, "the unchanged tables must be shared, not loaded again"
+    assert stale_reason(mini, read_manifest(mini)) is None
+    by_difference = _dump(mini)
+    answered = answers(open_fresh(mini))
+    assert answered["by subject"][0]["confidence"] == Decimal("0.9")
+    assert not any("gone next time" in q for q in by_difference[0])
+
+    oxigraph.rebuild(mini, "test", rebuild_hooks(), config=config, nquads=second,
+                     taken=take(mini), graphs=graphs, force=True)  # loaded whole
+    assert not _tables(mini) & before
+    assert _dump(mini) == by_difference
+    assert answers(open_fresh(mini)) == answered
+
+
+@pytest.mark.parametrize("damage", ["graphs.json", "a wrong count", "another kb"])
+def test_a_store_without_trusted_graph_hashes_is_loaded_whole(mini, tmp_path, monkeypatch,
+                                                              damage):
+    import json
+
+    from kb.stores import oxigraph
+    from kb.stores.manifest import take
+
+    config = {"store": "oxigraph", "endpoint": None, "base": "https://kb.example.org/"}
+    first, graphs = _export(mini, tmp_path, "first.nq")
+    oxigraph.rebuild(mini, "test", rebuild_hooks(), config=config, nquads=first,
+                     taken=take(mini), graphs=graphs)
+    before = _tables(mini)
+    hashes = store_dir(mini) / "graphs.json"
+    if damage == "graphs.json":
+        hashes.write_text("{not json")
+    elif damage == "a wrong count":
+        known = json.loads(hashes.read_text())
+        known[next(iter(known))][1] += 1
+        hashes.write_text(json.dumps(known))
+    else:
+        manifest = read_manifest(mini)
+        manifest["code"] = "an older kb"
+        (store_dir(mini) / "manifest.json").write_text(json.dumps(manifest))
+    monkeypatch.setattr(oxigraph, "MOST", 1.0)
+    edit(mini / "sources/mini-article/claims.yaml", "confidence: 0.95", "confidence: 0.9")
+    second, graphs = _export(mini, tmp_path, "second.nq")
+    oxigraph.rebuild(mini, "test", rebuild_hooks(), config=config, nquads=second,
+                     taken=take(mini), graphs=graphs)
+    assert not _tables(mini) & before
+    assert answers(open_fresh(mini))["by subject"][0]["confidence"] == Decimal("0.9")
+
+
+def test_an_update_killed_half_way_leaves_the_previous_store(mini, tmp_path, monkeypatch):
+    from kb.stores import oxigraph
+    from kb.stores.manifest import take
+
+    config = {"store": "oxigraph", "endpoint": None, "base": "https://kb.example.org/"}
+    first, graphs = _export(mini, tmp_path, "first.nq")
+    oxigraph.rebuild(mini, "test", rebuild_hooks(), config=config, nquads=first,
+                     taken=take(mini), graphs=graphs)
+    old, manifest = _dump(mini), read_manifest(mini)
+    copy = oxigraph._linked_copy
+
+    def killed(source, target):
+        copy(source, target)
+        raise KeyboardInterrupt  # as a kill between the copy and the update
+
+    monkeypatch.setattr(oxigraph, "_linked_copy", killed)
+    monkeypatch.setattr(oxigraph, "MOST", 1.0)
+    edit(mini / "sources/mini-article/claims.yaml", "confidence: 0.95", "confidence: 0.9")
+    second, graphs = _export(mini, tmp_path, "second.nq")
+    with pytest.raises(KeyboardInterrupt):
+        oxigraph.rebuild(mini, "test", rebuild_hooks(), config=config, nquads=second,
+                         taken=take(mini), graphs=graphs)
+    assert _dump(mini) == old and read_manifest(mini) == manifest
+    assert sorted(p.name for p in store_dir(mini).parent.iterdir()) == ["lock", "oxigraph"]
+    assert stale_reason(mini, manifest) == "sources/mini-article/claims.yaml changed"

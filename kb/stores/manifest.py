@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import NamedTuple
 
 from ..atomic import write_file
+from ..layout import CACHE_DIR
 
 FORMAT = 2
-CACHE_DIR = ".kb"  # inside the claims folder, ignored by git (.gitignore lists .kb/)
 STORE_NAME = "oxigraph"
 MANIFEST_NAME = "manifest.json"
 CONFIG_FILE = "collection.yaml"

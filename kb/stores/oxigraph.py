@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import fcntl
 import json
+import os
+import shutil
 from collections.abc import Callable, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,6 +30,7 @@ from .manifest import (
     NO_STORE,
     Taken,
     build_manifest,
+    code_stamp,
     read_manifest,
     settle,
     stale_reason,
@@ -194,10 +197,15 @@ def _once(func: Callable[[str], dict]) -> Callable[[str], dict]:
 
 def rebuild(claims_dir: Path, reason: str, hooks: Hooks, graph=None,
             config: dict | None = None, notify: Notify | None = None, force: bool = False,
-            nquads: Path | None = None, taken: Taken | None = None) -> dict:
+            nquads: Path | None = None, taken: Taken | None = None,
+            graphs: Mapping[str, list] | None = None) -> dict:
     """Build the store anew from the claims folder (through hooks.graph), from a KbGraph built
     from it, or from its N-Quads export (with config, and taken: the files as they were when
-    the export's build loaded them); its manifest."""
+    the export's build loaded them); its manifest.
+
+    With the export comes graphs, where each named graph is in it (kb.export.write_nquads):
+    the store is then a copy of the previous one with only the graphs whose hash changed
+    replaced, if the previous one recorded its graphs' hashes; else it is loaded whole."""
     with _lock(claims_dir):
         # Another process may have rebuilt it while this one waited for the lock.
         manifest = read_manifest(claims_dir)
@@ -219,13 +227,24 @@ def rebuild(claims_dir: Path, reason: str, hooks: Hooks, graph=None,
         if config is None:
             raise ValueError("rebuild: a graph or N-Quads export needs its config")
         with replace_dir(store_dir(claims_dir)) as staging:
-            db = ox.Store(str(staging / DB_NAME))
-            if nquads is not None:
-                db.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+            updated = None
+            if nquads is not None and graphs is not None and not force:
+                updated = _by_difference(claims_dir, manifest, config, graphs, nquads,
+                                         staging / DB_NAME)
+            if updated is not None:
+                db, triples = updated
             else:
-                db.bulk_extend(graph.quads)
-            db.flush()
-            triples = len(db)
+                shutil.rmtree(staging / DB_NAME, ignore_errors=True)  # a copy given up on
+                db = ox.Store(str(staging / DB_NAME))
+                if nquads is not None:
+                    db.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+                else:
+                    db.bulk_extend(graph.quads)
+                db.flush()
+                triples = len(db)
+            if graphs is not None:
+                (staging / GRAPHS_NAME).write_text(json.dumps(
+                    {name: part[:2] for name, part in sorted(graphs.items())}), "utf-8")
             built = OxigraphStore.of(db, config["base"])
             for name, write in hooks.beside.items():
                 write(built, staging / name)
@@ -234,6 +253,88 @@ def rebuild(claims_dir: Path, reason: str, hooks: Hooks, graph=None,
             manifest["problems"] = problem_count
             (staging / MANIFEST_NAME).write_text(json.dumps(manifest, indent=1), "utf-8")
         return manifest
+
+
+# Beside the manifest (which every query reads, so it stays small): each named graph's
+# [sha256, quad count] in the N-Quads the store was loaded from (kb.export.write_nquads).
+GRAPHS_NAME = "graphs.json"
+# Above this share of the quads changed, loading the export whole is quicker than a difference.
+MOST = 0.5
+
+
+def _by_difference(claims_dir: Path, manifest: dict | None, config: dict,
+                   graphs: Mapping[str, list], nquads: Path, target: Path
+                   ) -> tuple[ox.Store, int] | None:
+    """The previous store copied to target with the graphs that changed replaced from the
+    export, and its quad count; None if it cannot be (then the export is loaded whole).
+
+    Only a store the same kb built with the same settings qualifies, and only one that recorded
+    its graphs: the copy then differs from a whole load in no quad (tests/test_store.py)."""
+    old = store_dir(claims_dir)
+    if manifest is None or manifest.get("code") != code_stamp() or \
+            manifest.get("config") != config:
+        return None
+    try:
+        known = json.loads((old / GRAPHS_NAME).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(known, dict) or not all(
+            isinstance(v, list) and len(v) == 2 and isinstance(v[0], str) and type(v[1]) is int
+            for v in known.values()) or sum(v[1] for v in known.values()) != \
+            manifest.get("triples"):
+        return None
+    changed = sorted(name for name, part in graphs.items()
+                     if name not in known or known[name][0] != part[0])
+    gone = sorted(known.keys() - graphs.keys())
+    total = sum(part[1] for part in graphs.values())
+    if sum(graphs[name][1] for name in changed) > MOST * total:
+        return None
+    with nquads.open("rb") as fh:
+        data = b"".join(_read_at(fh, offset, length)
+                        for name in changed for offset, length in graphs[name][2])
+    db = None
+    try:
+        _linked_copy(old / DB_NAME, target)
+        db = ox.Store(str(target))
+        for name in (*gone, *changed):
+            if name in known:
+                db.remove_graph(ox.NamedNode(name) if name else ox.DefaultGraph())
+        if data:
+            db.load(input=data, format=ox.RdfFormat.N_QUADS)
+        db.flush()
+    except (OSError, RuntimeError, SyntaxError, ValueError):
+        # A damaged previous store, say: the caller loads the export whole instead.
+        del db
+        return None
+    return db, total
+
+
+def _read_at(fh, offset: int, length: int) -> bytes:
+    fh.seek(offset)
+    data = fh.read(length)
+    if len(data) != length:
+        raise OSError(f"{fh.name}: the N-Quads export ends before byte {offset + length}")
+    return data
+
+
+def _linked_copy(source: Path, target: Path) -> None:
+    """A copy of a closed RocksDB database: its table files, which RocksDB never changes once
+    written (it writes new ones and deletes the old), hard-linked; the rest copied. This is
+    what a RocksDB checkpoint does; the copy is then opened and written on its own."""
+    target.mkdir()
+    with os.scandir(source) as entries:
+        for entry in entries:
+            if entry.name == "LOCK" or entry.name.startswith("LOG"):
+                continue  # made anew on opening: the lock and the informational log
+            if not entry.is_file(follow_symlinks=False):
+                raise OSError(f"{entry.path}: not a file of a RocksDB database")
+            if entry.name.endswith((".sst", ".blob")):
+                try:
+                    os.link(entry.path, target / entry.name)
+                    continue
+                except OSError:  # another file system, or links not allowed: copy it
+                    pass
+            shutil.copy2(entry.path, target / entry.name)
 
 
 def config_settings(config) -> dict:
