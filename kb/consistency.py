@@ -45,7 +45,7 @@ from .intervals import (
 )
 from .load import load_lenient, read_text_file
 from .mentions import ISO_KINDS, MEASURED_KINDS, TIME_KINDS, Mention, find_mentions
-from .model import Claim, Collection, Evidence, Quantity, Statement, TimeSpec
+from .model import Claim, Collection, Evidence, IgnoredMention, Quantity, Statement, TimeSpec
 from .queries import plain_decimal
 from .relations import RelationError, decimal_factor, evaluate, stated
 from .trust import run as run_trust
@@ -292,8 +292,23 @@ class Covered:
     partly: str | None = None  # when uncovered: a claim or ignored mention overlapping it
 
 
-def coverage(c: Collection, source_id: str, mentions: list[Mention]) -> list[Covered]:
-    """What covers each numeric mention of a source.
+SourceSpans = dict[str, tuple[list[Claim], list[IgnoredMention]]]
+
+
+def spans_by_source(c: Collection) -> SourceSpans:
+    """Each source's claims and ignored mentions, in file order: found in one pass, not in
+    a pass over the whole collection per source (quadratic: sources grow with claims)."""
+    out: SourceSpans = {sid: ([], []) for sid in c.sources}
+    for claim in c.claims.values():
+        out.setdefault(claim.source, ([], []))[0].append(claim)
+    for m in c.ignored:
+        out.setdefault(m.source, ([], []))[1].append(m)
+    return out
+
+
+def coverage(c: Collection, source_id: str, mentions: list[Mention],
+             spans_of: SourceSpans | None = None) -> list[Covered]:
+    """What covers each numeric mention of a source (spans_of: spans_by_source(c), if made).
 
     A mention is covered when its number (num_start..num_end: digits, scale words, 多, range)
     lies wholly inside [start, end) of a claim of that source or of an ignored mention. A date
@@ -301,10 +316,12 @@ def coverage(c: Collection, source_id: str, mentions: list[Mention]) -> list[Cov
     and whose quote starts on the same line: the time is part of that claim.
     """
     source = c.sources[source_id]
-    claims = sorted((cl for cl in c.claims.values() if cl.source == source_id),
-                    key=lambda cl: (cl.start, cl.id))
+    if spans_of is None:
+        spans_of = spans_by_source(c)
+    own, ignored = spans_of.get(source_id, ([], []))
+    claims = sorted(own, key=lambda cl: (cl.start, cl.id))
     spans = [(cl.start, cl.end, f"claim {cl.id}") for cl in claims]
-    spans += [(m.start, m.end, "ignored mention") for m in c.ignored if m.source == source_id]
+    spans += [(m.start, m.end, "ignored mention") for m in ignored]
     newlines = [i for i, ch in enumerate(source.text) if ch == "\n"]
     phrases = defaultdict(list)
     for cl in claims:
@@ -330,11 +347,12 @@ def coverage_problems(c: Collection, mentions: dict[str, list[Mention]],
     A source with a file the loader reported a problem in is skipped: an entry that failed to
     load would leave its mentions uncovered, and that would only repeat the error.
     """
+    spans_of = spans_by_source(c)
     for sid, source in c.sources.items():
         folder = source.text_file.rsplit("/", 1)[0] + "/"
         if any(f.startswith(folder) for f in broken_files):
             continue
-        for cov in coverage(c, sid, mentions[sid]):
+        for cov in coverage(c, sid, mentions[sid], spans_of):
             if cov.by:
                 continue
             m = cov.mention
@@ -499,7 +517,8 @@ def contradictions(c: Collection, claims: dict[str, Claim]) -> list[Finding]:
         groups[(claim.subject, claim.property, claim.compared_with)].append(claim)
     out = []
     for group in groups.values():
-        for a, b in combinations(sorted(group, key=lambda x: x.id), 2):
+        found_here = []
+        for a, b in _time_pairs(group):
             if not comparable(a, b, strict_time=True):
                 continue
             def message(a=a, b=b) -> str:
@@ -510,8 +529,30 @@ def contradictions(c: Collection, claims: dict[str, Claim]) -> list[Finding]:
             found = _pair_finding("contradiction", f"contradiction-{a.id}--{b.id}", a, b,
                                   message, source)
             if found:
-                out.append(found)
+                found_here.append(found)
+        # In the order of trying every pair by id, as before the sweep.
+        out += sorted(found_here, key=lambda f: f.involves)
     return out
+
+
+def _time_pairs(group: list[Claim]) -> Iterable[tuple[Claim, Claim]]:
+    """The pairs of a group's claims whose times can be compatible (both missing, or both
+    present and overlapping), each as (lower id, higher id).
+
+    A group is one subject and property: it grows with the collection while its claims'
+    times spread out, and trying every pair made the checks quadratic (most pairs are years
+    apart). The timed claims are swept in order of start date instead.
+    """
+    untimed = sorted((cl for cl in group if cl.time is None), key=lambda x: x.id)
+    yield from combinations(untimed, 2)
+    timed = sorted((cl for cl in group if cl.time is not None),
+                   key=lambda x: (x.time.start, x.id))  # type: ignore[union-attr]
+    for i, a in enumerate(timed):
+        end = a.time.end  # type: ignore[union-attr]
+        for b in timed[i + 1:]:
+            if b.time.start > end:  # type: ignore[union-attr]
+                break
+            yield (a, b) if a.id < b.id else (b, a)
 
 
 def evidence_conflicts(c: Collection, claims: dict[str, Claim],

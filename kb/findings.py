@@ -28,7 +28,7 @@ KINDS: dict[str, Kind] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Side:
     """One side of a comparison: an interval in a unit, and how it was computed."""
 
@@ -38,7 +38,7 @@ class Side:
     text: str = ""  # e.g. "3000 × (3–4 × 312 TFLOPS)"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One result of the consistency checks.
 

@@ -6,6 +6,7 @@ import difflib
 import hashlib
 import os
 import re
+import sys
 from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -30,6 +31,7 @@ from .model import (
     Entity,
     Evidence,
     IgnoredMention,
+    Lines,
     PropertyDef,
     Quantity,
     Relation,
@@ -242,8 +244,8 @@ class _Fields:
             return self.node.key_lines[key]
         return self.line
 
-    def lines(self) -> dict[str, int]:
-        return {str(k): self.node.key_lines[k] for k in self.node}
+    def lines(self) -> Lines:
+        return Lines({str(k): self.node.key_lines[k] for k in self.node})
 
     def problem(self, message: str, key: str | None = None) -> None:
         line = self.line_of(key) if key else self.line
@@ -279,7 +281,8 @@ class _Fields:
         if value is not None and (problem := id_problem(value)):
             self.problem(problem, key)
             return None
-        return value
+        # Ids recur (a claim names its subject, property, reviewer and evidence): one copy each.
+        return None if value is None else sys.intern(value)
 
     def choice(self, key: str, choices: tuple[str, ...], required: bool = True,
                default: str | None = None) -> str | None:
@@ -289,7 +292,7 @@ class _Fields:
         if value not in choices:
             self.problem(f"{key} '{shorten(value)}' is not one of: {', '.join(choices)}", key)
             return None
-        return value
+        return choices[choices.index(value)]  # the choice's own string, not a copy per entry
 
     def decimal(self, key: str, required: bool = True) -> Decimal | None:
         value = self.raw(key, required)
@@ -350,7 +353,7 @@ class _Fields:
             if problem := id_problem(ident):
                 self.problem(f"in '{key}': {problem}", key)
                 return ()
-        return idents
+        return tuple(map(sys.intern, idents))
 
     def labels(self, key: str = "label") -> dict[str, str]:
         value = self.raw(key, True)
@@ -678,6 +681,7 @@ class Loader:
 
     def _quantity(self, f: _Fields) -> Quantity | None:
         amount, unit = f.decimal("amount"), f.text("unit")
+        unit = None if unit is None else sys.intern(unit)
         bound = f.choice("bound", BOUND_KINDS, default="exact")
         lower, upper = f.decimal("lower", False), f.decimal("upper", False)
         precision = f.decimal("precision", False)

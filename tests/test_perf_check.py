@@ -4,12 +4,15 @@ that must answer exactly as the long way round."""
 
 import os
 import random
+import re
 import re._constants as C
 import re._parser as sre_parse
 import subprocess
 import sys
 from collections import defaultdict
 from dataclasses import replace
+from decimal import Decimal
+from itertools import combinations
 from pathlib import Path
 
 from kb import consistency, mentions, trust
@@ -17,6 +20,7 @@ from kb.despin import lexicon, normalise
 from kb.expr import references
 from kb.load import load
 from kb.mentions import find_mentions
+from kb.model import parse_time_text
 from kb.trust import _reachable
 
 SEED = Path(__file__).resolve().parent.parent / "claims"
@@ -59,9 +63,10 @@ def _reachable_by_every_pair(x: float, tol: float, known: list[float]) -> bool:
     return False
 
 
-def test_the_figure_search_answers_as_trying_every_pair():
-    rng = random.Random(15)
-    wrong = []
+def _figure_cases(seed: int):
+    """(x, tol, known): figures right at the tolerance of one step between two known numbers,
+    a rounding step either side of it, and anywhere, with zeros, extremes and negatives."""
+    rng = random.Random(seed)
     for _ in range(2000):
         known = sorted({rng.choice([0.0, 1.0, -1.0, 100.0, 1e-300, 1e300]) if rng.random() < 0.1
                         else round(rng.uniform(-1e3, 1e3) * 10 ** rng.randint(-3, 12),
@@ -70,12 +75,32 @@ def test_the_figure_search_answers_as_trying_every_pair():
         step = [a + b, a - b, a * b, a / b if b else a, 100 * a / b if b else a,
                 100 * (a / b - 1) if b else a][rng.randrange(6)]
         tol = rng.choice([0.5, 0.05, 0.005, 5e3, abs(step) * 0.05 + 1e-9])
-        # Right at the tolerance, a rounding step either side of it, and anywhere.
         for x in (step + tol, step - tol, step + tol * (1 + 1e-15), step - tol * 1.0000001,
                   step + rng.uniform(-3, 3) * tol, rng.uniform(-1e6, 1e6)):
-            if _reachable(x, tol, known) != _reachable_by_every_pair(x, tol, known):
-                wrong.append((x, tol, known))
+            yield x, tol, known
+
+
+def test_the_figure_search_answers_as_trying_every_pair():
+    wrong = [(x, tol, known) for x, tol, known in _figure_cases(15)
+             if _reachable(x, tol, known) != _reachable_by_every_pair(x, tol, known)]
     assert wrong == []
+
+
+def test_the_figure_search_with_the_common_numbers_apart_answers_as_on_their_union():
+    # A claim's own numbers and the collection's common ones (kept apart so that a figure costs
+    # no pass over the common ones): split at random, overlapping, one side empty at times.
+    rng = random.Random(16)
+    wrong, steps = [], 0
+    for x, tol, known in _figure_cases(16):
+        own = sorted({k for k in known if rng.random() < 0.5})
+        common = trust._Common(k for k in known if k not in own or rng.random() < 0.2)
+        got = common.reachable(x, tol, own)
+        if got != _reachable_by_every_pair(x, tol, known):
+            wrong.append((x, tol, own, common.known))
+        # The cases are not all answered by one side alone.
+        steps += got and not _reachable(x, tol, own) and not _reachable(x, tol, common.known)
+    assert wrong == []
+    assert steps > 100
 
 
 # -- the mention reader's shortcuts for texts of ASCII characters ---------------------------------
@@ -160,3 +185,44 @@ def test_the_figure_check_reads_texts_only_as_needed_and_answers_as_reading_all(
            for p in trust.figure_problems(c, claims, c.evidence, findings)]
     assert got == expected
     assert 0 < len(got) < 3 * len(claims)  # some figures fail, many pass
+
+
+def test_an_explanation_names_an_id_as_the_whole_word_pattern_says():
+    def by_pattern(text: str, ident: str) -> bool:
+        return re.search(rf"(?<![\w-]){re.escape(ident)}(?![\w-])", text) is not None
+
+    rng = random.Random(17)
+    alphabet = ["a", "b", "-", "_", " ", "1", "é", "二", "٣", ".", "(", "\n"]
+    wrong = []
+    for _ in range(5000):
+        ident = "".join(rng.choice([*alphabet[:3], "1"]) for _ in range(rng.randint(0, 3)))
+        text = "".join(rng.choice([*alphabet, ident]) for _ in range(rng.randint(0, 12)))
+        if trust._names(text, ident) != by_pattern(text, ident):
+            wrong.append((text, ident))
+    assert wrong == []
+
+
+def test_contradictions_found_by_sweeping_times_are_those_of_every_pair():
+    # Claims of one subject and property with times that overlap, touch, nest, lie years apart
+    # or are missing: the sweep must find what comparing every pair finds, in the same order.
+    c = load(SEED)
+    rng = random.Random(18)
+    base = next(iter(c.claims.values()))
+    times = [None, *(parse_time_text(t, "period") for t in (
+        "2020/2021", "2021-06/2022-01", "2022", "2022-01-01/2022-01-01", "2023/2025", "2024-03",
+        "2019", "2021-12-31/2022-06-30"))]
+    claims = {}
+    for i in range(60):
+        q = replace(base.quantity, amount=Decimal(rng.choice([1, 2, 5, 100, 101])),
+                    bound="exact", lower=None, upper=None, precision=None)
+        claims[f"c{i:02d}"] = replace(base, id=f"c{i:02d}", quantity=q, time=rng.choice(times))
+    found = consistency.contradictions(c, claims)
+
+    every_pair = []
+    for a, b in combinations(sorted(claims.values(), key=lambda x: x.id), 2):
+        if consistency.comparable(a, b, strict_time=True):
+            unit = a.quantity.unit
+            if not consistency.interval_in(a, unit).overlaps(consistency.interval_in(b, unit)):
+                every_pair.append(f"contradiction-{a.id}--{b.id}")
+    assert [f.id for f in found] == every_pair
+    assert len(every_pair) > 100
