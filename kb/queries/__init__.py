@@ -63,8 +63,7 @@ class _Named(_Term):
 class Iri(_Named):
     """An IRI."""
 
-    __slots__ = ("value",)
-    _fields = ("value",)
+    __slots__ = _fields = ("value",)
     _rank = 1
     value: str
 
@@ -120,9 +119,7 @@ class Lit(_Term):
 class Blank(_Named):
     """A blank node (its label means nothing outside one answer)."""
 
-    __slots__ = ("id",)
-    _fields = ("id",)
-    _rank = 0
+    __slots__ = _fields = ("id",)  # ranked first, as _Term's _rank says
     id: str
 
     def n3(self) -> str:
