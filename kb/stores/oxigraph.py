@@ -72,6 +72,7 @@ class OxigraphStore(Store):
         self.triples = manifest.get("triples", 0)
         self.problem_count = manifest.get("problems", 0)
         self._opened: ox.Store | None = None
+        self._beside: dict[str, OxigraphStore] = {}
 
     @classmethod
     def of(cls, db, base: str) -> OxigraphStore:
@@ -96,8 +97,11 @@ class OxigraphStore(Store):
 
     def beside(self, name: str) -> OxigraphStore:
         """A database kept beside this one (Hooks.beside), opened on first use and rebuilt,
-        with this one, if it cannot be opened."""
-        return OxigraphStore(self._folder, self._manifest, name, self._recover)
+        with this one, if it cannot be opened. Kept: opening one costs tens of milliseconds,
+        which a process that lists claims again and again (kb serve, a test) would pay each time."""
+        if name not in self._beside:
+            self._beside[name] = OxigraphStore(self._folder, self._manifest, name, self._recover)
+        return self._beside[name]
 
     @property
     def base(self) -> str:
