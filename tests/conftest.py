@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 import pytest
-from helpers import FORK_SERVERS, invoke
+from helpers import FORK_SERVERS, changes, invoke, shared_folder, snapshot
 
 if TYPE_CHECKING:  # importing kb here would load the library before any test asks for it
     from kb.pipeline import Checked
@@ -43,28 +43,32 @@ class BuiltSite(NamedTuple):
     checked: Checked
 
 
-def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
-    """Each file under folder with its size and modification time."""
-    return {p.relative_to(folder).as_posix(): (p.stat().st_size, p.stat().st_mtime_ns)
-            for p in folder.rglob("*") if p.is_file()}
-
-
 @pytest.fixture(scope="session")
 def seed_site(tmp_path_factory) -> BuiltSite:
     """The seed collection built once for the whole run (kb.build.build runs the site check).
 
-    Read-only: a test that changes the site or its claims works on a copy. The site is
-    compared with what the build wrote when the session ends, so a test that edits it in place
-    fails instead of corrupting the tests that read it after.
+    The first test worker to ask builds it; the others share that site and check its claims
+    themselves (a third of a second, not a build's three). Read-only: a test that changes the
+    site or its claims works on a copy. Each worker compares the site with what the build
+    wrote when it ends, so a test that edits it in place fails instead of corrupting the tests
+    that read it after.
     """
     from kb.build import build
+    from kb.pipeline import check
 
-    claims = tmp_path_factory.mktemp("seed-site") / "claims"
-    shutil.copytree(SEED, claims, ignore=shutil.ignore_patterns(".kb"))
-    result = build(claims, claims.parent / "site")
-    built = _snapshot(result.out)
-    yield BuiltSite(result.out, result.checked)
-    changed = sorted(set(built.items()) ^ set(_snapshot(result.out).items()))
+    built = []
+
+    def make(folder: Path) -> None:
+        claims = folder / "claims"
+        shutil.copytree(SEED, claims, ignore=shutil.ignore_patterns(".kb"))
+        built.append(build(claims, folder / "site"))
+
+    folder, _ = shared_folder(tmp_path_factory, "seed-site", make)
+    out = folder / "site"
+    checked = built[0].checked if built else check(folder / "claims")
+    before = snapshot(out)
+    yield BuiltSite(out, checked)
+    changed = changes(before, snapshot(out))
     assert not changed, f"a test changed the shared seed site; copy it first: {changed[:5]}"
 
 
@@ -134,14 +138,22 @@ def virtuoso_server(request, _virtuoso_server):
     return _virtuoso_server
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def mini_site(tmp_path_factory) -> tuple[Path, Path]:
-    """(claims, site) of the mini fixture, built once a module; tests tamper with copies."""
-    claims = tmp_path_factory.mktemp("mini") / "claims"
-    shutil.copytree(FIXTURES / "mini", claims)
-    out = claims.parent / "site"
-    assert invoke("build", "--claims", str(claims), "--out", str(out)).exit_code == 0
-    return claims, out
+    """(claims, site) of the mini fixture, built once a run and shared by the test workers
+    (as seed_site is); tests tamper with copies, and a test that changes either fails."""
+    def make(folder: Path) -> None:
+        shutil.copytree(FIXTURES / "mini", folder / "claims", ignore=shutil.ignore_patterns(".kb"))
+        invoke("build", "--claims", str(folder / "claims"), "--out", str(folder / "site"))
+
+    folder, _ = shared_folder(tmp_path_factory, "mini-site", make)
+    claims, out = folder / "claims", folder / "site"
+    # Not the parse cache and store that commands run on the claims keep in .kb.
+    claims_before, site_before = snapshot(claims, ignore=".kb"), snapshot(out)
+    yield claims, out
+    changed = changes(claims_before, snapshot(claims, ignore=".kb")) + changes(site_before,
+                                                                               snapshot(out))
+    assert not changed, f"a test changed the shared mini site; copy it first: {changed[:5]}"
 
 
 @pytest.fixture

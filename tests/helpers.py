@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -139,3 +141,46 @@ def copy_of_site(out: Path, tmp_path: Path) -> Path:
     site = tmp_path / "site"
     shutil.copytree(out, site)
     return site
+
+
+# -- artifacts shared by the test workers --------------------------------------------------------
+
+
+def shared_folder(tmp_path_factory, name: str, make: Callable[[Path], None]) -> tuple[Path, bool]:
+    """A folder made once a run by make(folder), by whichever test worker asks first; the others
+    wait for it and share it. Returns the folder and whether this process made it.
+
+    Under pytest-xdist each worker's base folder is a child of the run's own (new every run), so
+    the folder cannot be left over from another run or another version of the code. A make that
+    fails leaves no folder behind: the next worker tries again, and fails the same way.
+    """
+    base = tmp_path_factory.getbasetemp()
+    root = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "shared"
+    root.mkdir(exist_ok=True)
+    folder, made = root / name, root / f"{name}.made"
+    with (root / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, or the worker dies
+        if made.exists():
+            return folder, False
+        shutil.rmtree(folder, ignore_errors=True)  # what a worker that died in make left
+        folder.mkdir()
+        try:
+            make(folder)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        made.touch()
+        return folder, True
+
+
+def snapshot(folder: Path, ignore: str | None = None) -> dict[str, tuple[int, int]]:
+    """Each file under folder (but those under a folder named ignore) with its size and
+    modification time."""
+    return {p.relative_to(folder).as_posix(): (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in folder.rglob("*")
+            if p.is_file() and (ignore is None or ignore not in p.relative_to(folder).parts)}
+
+
+def changes(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]) -> list:
+    """The files added, removed or changed between two snapshots."""
+    return sorted(set(before.items()) ^ set(after.items()))

@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from helpers import shared_folder
 
 from kb.searchindex import (
     INDEX_DIR,
@@ -103,11 +104,13 @@ def index(site: Path, previous: Path | None = None):
 
 @pytest.fixture(scope="module")
 def parted(seed_site, tmp_path_factory) -> Path:
-    """The seed site indexed in parts of SMALL pages, from scratch."""
-    site = bare_copy(seed_site.out, tmp_path_factory.mktemp("parted") / "site")
-    done = index(site)
-    assert (done.pages, done.parts, done.reused) == (183, 10, ())
-    return site
+    """The seed site indexed in parts of SMALL pages, from scratch (once a run: shared by the
+    test workers)."""
+    def make(folder: Path) -> None:
+        done = index(bare_copy(seed_site.out, folder / "site"))
+        assert (done.pages, done.parts, done.reused) == (183, 10, ())
+
+    return shared_folder(tmp_path_factory, "parted", make)[0] / "site"
 
 
 def test_parts_are_listed_and_laid_out(parted):
