@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache, cached_property
 from pathlib import PurePath
+from typing import TypeVar
 
 from markupsafe import Markup
 from rdflib import OWL, RDF, RDFS, Literal, URIRef
@@ -30,6 +31,7 @@ from .graph import VERDICT_TERMS
 from .history import History, VerdictChange
 from .intervals import quantity_interval, to_decimal
 from .iris import Iris
+from .layout import CLAIMS_LIST, LIST_PAGE_DIR, PAGE_SIZE, list_path, page_count
 from .model import (
     Claim,
     Collection,
@@ -53,6 +55,62 @@ BOUND_TEXT = {"exact": "exactly", "approximately": "approximately", "at-least": 
               "more-than": "more than", "at-most": "at most", "less-than": "less than",
               "range": "a range"}
 CONTEXT_CHARS = 90  # code points of the source shown either side of a quote on its claim page
+# Bars of the overview's chart of claims by subject entity: the entities with most claims (the
+# entities index lists them all), so that the chart does not grow with the collection.
+CHART_ENTITIES = 20
+_Row = TypeVar("_Row")
+
+
+@dataclass(frozen=True)
+class Pager:
+    """One page of a list too long for one page: which page it is, of how many, and where the
+    others are. A list that fits on one page has one Pager, and shows no page links."""
+
+    base: str  # the first page's folder, relative to the site's root: "claims/", "" (overview)
+    number: int  # from 1
+    count: int  # pages in the list
+    total: int  # rows in the whole list
+
+    @builtins.property
+    def first(self) -> int:
+        """The index (from 0) in the whole list of this page's first row."""
+        return (self.number - 1) * PAGE_SIZE
+
+    @builtins.property
+    def last(self) -> int:
+        """The number (from 1) in the whole list of this page's last row."""
+        return min(self.total, self.number * PAGE_SIZE)
+
+    @builtins.property
+    def path(self) -> str:
+        """The page's file, relative to the root."""
+        return list_path(self.base, self.number)
+
+    def url(self, number: int) -> str:
+        """The address of page `number` of the list, relative to the root."""
+        return self.base if number == 1 else f"{self.base}{LIST_PAGE_DIR}/{number}/"
+
+    @builtins.property
+    def window(self) -> list[int | None]:
+        """The page numbers the navigation links: the first, the last and two either side of
+        this one, None where numbers are left out (so a list of 1,000 pages links 7)."""
+        near = {1, self.count, *range(self.number - 2, self.number + 3)}
+        shown = sorted(n for n in near if 1 <= n <= self.count)
+        out: list[int | None] = []
+        for n in shown:
+            if out and n - (out[-1] or 0) > 1:
+                out.append(None)
+            out.append(n)
+        return out
+
+
+def paginate(rows: Sequence[_Row], base: str) -> list[tuple[Pager, list[_Row]]]:
+    """A list split into pages of at most PAGE_SIZE rows, each with its Pager (one page, maybe
+    empty, for a list that fits)."""
+    count = page_count(len(rows))
+    return [(Pager(base, n, count, len(rows)), list(rows[(n - 1) * PAGE_SIZE:n * PAGE_SIZE]))
+            for n in range(1, count + 1)]
+
 
 @dataclass(frozen=True)
 class Figure:
@@ -397,6 +455,43 @@ class Site:
         return worst_first(self.claims)
 
     @property
+    def claim_lists(self) -> list[tuple[str, str, str, list[ClaimView]]]:
+        """The lists of claims, each (folder, verdict slug or "", heading, claims): every claim
+        in reading order, then the claims of each verdict, least likely true first."""
+        by_verdict: dict[str, list[ClaimView]] = {v: [] for v in VERDICTS}
+        for cv in sorted(self.claims, key=lambda cv: (cv.claim.confidence, cv.id)):
+            by_verdict[cv.verdict].append(cv)
+        return [(CLAIMS_LIST, "", "All claims", self.claims),
+                *((f"{CLAIMS_LIST}{v}/", v, f"Claims rated {LABELS[v]}", by_verdict[v])
+                  for v in VERDICTS)]
+
+    @property
+    def by_verdict(self) -> list[Count]:
+        """How many claims have each verdict, worst first (every verdict, with its list)."""
+        return verdict_counts(self.claims)
+
+    @property
+    def chart_entities(self) -> list[EntityView]:
+        """The entities the overview's chart draws: most claims as subject first."""
+        by_id = {e.id: e for e in self.entities}
+        return [by_id[c.key] for c in entity_counts(self.claims, self.collection.entities)
+                [:CHART_ENTITIES]]
+
+    @property
+    def finding_rows(self) -> list[tuple[str, str, FindingView]]:
+        """The findings page's rows in order, each with its section (key, heading)."""
+        return [(key, label, fv) for key, label, items in self.finding_groups for fv in items]
+
+    @property
+    def evidence_rows(self) -> list[tuple[Document, EvidenceView | None]]:
+        """The evidence page's rows in order: each document's statements (a document no
+        statement quotes yet, alone)."""
+        rows: list[tuple[Document, EvidenceView | None]] = []
+        for doc, statements in self.documents:
+            rows += [(doc, ev) for ev in statements] if statements else [(doc, None)]
+        return rows
+
+    @property
     def shown_findings(self) -> list[FindingView]:
         """Findings without duplicates (a duplicate is listed under the one it repeats)."""
         return [f for f in self.findings if f.duplicate_of is None]
@@ -467,7 +562,7 @@ def build_site(c: Collection, findings: list[Finding], built: str) -> Site:
         collection=c, built=built, claims=claims, entities=entities, sources=sources,
         findings=finding_views, documents=documents, reviewers=reviewers,
         verdict_chart=bar_chart(verdict_counts(claims), "verdict", "Claims by verdict"),
-        entity_chart=bar_chart(entity_counts(claims, c.entities), "entity",
+        entity_chart=bar_chart(entity_counts(claims, c.entities)[:CHART_ENTITIES], "entity",
                                "Claims by subject entity"),
         verdict_scale=verdict_scale(), terms=vocabulary_terms(),
         properties=sorted(c.properties.values(), key=lambda p: p.id),
@@ -556,7 +651,7 @@ def _finding_view(c: Collection, iris: Iris, f: Finding) -> FindingView:
         if ident in c.claims:
             involves.append(("claim", ident, f"claim/{ident}/"))
         else:
-            involves.append(("evidence", ident, f"evidence/#ev-{ident}"))
+            involves.append(("evidence", ident, f"evidence/{ident}/"))
     factor = f.factor
     return FindingView(
         id=f.id, iri=str(node), url=f"finding/{f.id}/", finding=f,
@@ -762,6 +857,18 @@ def _annotate(text: str, lo: int, hi: int, spans: list[tuple], swaps: _Swaps
     return out + swaps.plain(text, pos, hi)
 
 
+def by_document(rows: Sequence[tuple[Document, EvidenceView | None]]
+                ) -> list[tuple[Document, list[EvidenceView]]]:
+    """Evidence rows (of one page of the evidence list) as each document's statements."""
+    out: list[tuple[Document, list[EvidenceView]]] = []
+    for doc, ev in rows:
+        if not out or out[-1][0] is not doc:
+            out.append((doc, []))
+        if ev is not None:
+            out[-1][1].append(ev)
+    return out
+
+
 def worst_first(claims: list[ClaimView]) -> list[ClaimView]:
     """The wrong and misleading claims, worst verdict first, then least likely true first."""
     return sorted((cv for cv in claims if cv.corrected),
@@ -770,9 +877,9 @@ def worst_first(claims: list[ClaimView]) -> list[ClaimView]:
 
 def verdict_counts(claims: list[ClaimView]) -> list[Count]:
     """Claims per verdict, worst first (zero counts included, so the scale is complete); each
-    bar links to the claims table filtered by its verdict."""
+    bar links to the list of the claims of its verdict."""
     counts = Counter(cv.verdict for cv in claims)
-    return [Count(v, LABELS[v], counts[v], f"v-{v}", f"?verdict={v}#all-claims")
+    return [Count(v, LABELS[v], counts[v], f"v-{v}", f"{CLAIMS_LIST}{v}/")
             for v in WORST_FIRST]
 
 

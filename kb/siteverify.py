@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import posixpath
+import re
 import struct
 import zlib
 from collections import Counter
@@ -47,20 +48,31 @@ from .graph import prefixes
 from .layout import (
     ATOM_PATH,
     CLAIM_DATA,
+    CLAIMS_LIST,
     FEED_PATH,
+    FIXED_LISTS,
     FIXED_PAGES,
     JSON_FEED_PATH,
+    LIST_KINDS,
+    LIST_PAGE_DIR,
     ONTOLOGY_PATH,
     PAGE_KINDS,
+    PAGE_SIZE,
     ROBOTS_PATH,
     SEARCH_DIR,
     SITEMAP_PATH,
+    SITEMAP_URLS,
+    SOURCES_LIST,
     UNLISTED_PAGES,
     card_path,
     claim_data_path,
     download_path,
+    list_path,
+    page_count,
     page_path,
+    sitemap_part,
 )
+from .limits import MAX_FILE_BYTES
 from .model import CLAIM_REVIEWED_CHARS
 from .parallel import map_chunks, start_forked
 from .pipeline import Checked
@@ -77,6 +89,10 @@ CHARACTER_COUNT, CLAIM, FINDING = str(KB.characterCount), str(KB.Claim), str(KB.
 OA_START, OA_END, OA_EXACT = str(OA.start), str(OA.end), str(OA.exact)
 
 MAX_HTML_ERRORS = 5  # per page; the rest are counted
+# Bytes of one page the check parses: room for the annotated text of the largest source the
+# loader accepts, and far below what libxml2's XPath can take (a node set of at most 10 million
+# nodes: a 100 MB list page broke it). A larger page is reported, not parsed.
+MAX_PAGE_BYTES = 4 * MAX_FILE_BYTES
 # Google's required ClaimReview fields (path within the JSON-LD object).
 REQUIRED_FIELDS = (("claimReviewed",), ("reviewRating", "alternateName"), ("url",),
                    ("author", "name"), ("datePublished",), ("itemReviewed", "appearance"))
@@ -113,6 +129,7 @@ class Page:
 
     path: str
     errors: list[tuple[int, int, str]] = field(default_factory=list)
+    too_large: str = ""  # why the page was not read: it is too large to check
     ids: Counter = field(default_factory=Counter)
     links: list[str] = field(default_factory=list)
     figures: list[dict[str, str]] = field(default_factory=list)
@@ -159,17 +176,30 @@ _SHARE_TAGS = ("og:image", "twitter:image", "twitter:card")
 
 
 def read_page(path: str, data: bytes) -> Page:
-    """Parse a page with lxml and collect what the checks compare."""
+    """Parse a page with lxml and collect what the checks compare (nothing, for a page too
+    large to check: Page.too_large says why)."""
+    page = Page(path)
+    if len(data) > MAX_PAGE_BYTES:
+        page.too_large = (f"{len(data) / 1e6:.1f} MB, more than the {MAX_PAGE_BYTES / 1e6:.1f} "
+                          "MB a page may be")
+        return page
+    try:
+        _read_into(page, data)
+    except etree.XPathEvalError as exc:  # more nodes than libxml2's XPath can hold
+        return Page(path, too_large=f"more nodes than libxml2's XPath can take ({exc})")
+    return page
+
+
+def _read_into(page: Page, data: bytes) -> None:
     # Without collect_ids libxml2 parses twice as fast; duplicate ids are counted below.
     parser = etree.HTMLParser(recover=True, collect_ids=False)
     root = etree.fromstring(data, parser) if data and not data.isspace() else None
-    page = Page(path)
     for err in parser.error_log:
         if err.type_name not in _IGNORED_HTML_ERRORS:
             page.errors.append((err.line, err.column, err.message))
     if root is None:
         page.errors.append((1, 0, "the page is empty"))
-        return page
+        return
     ids = _IDS(root)
     page.ids.update(ids)
     if any(ident.startswith("count-") for ident in ids):
@@ -193,7 +223,6 @@ def read_page(path: str, data: bytes) -> Page:
             text = _article_text(el, [], marks)
             page.articles.append((el.get("data-source", ""), text, marks,
                                   "".join(_despun_text(el, []))))
-    return page
 
 
 def _text(el) -> str:
@@ -422,6 +451,7 @@ def verify_site(checked: Checked, site: str | Path,
     links = _Links(tree, frozenset(html), urlsplit(kb.c.config.site_url).path or "/")
     # The files that are not pages are checked in a child of their own, beside the pages.
     whole_site = start_forked(lambda: [*crawl_problems(kb, root, set(html)),
+                                       *listing_problems(kb, root, set(html)),
                                        *review_feed_problems(kb, root),
                                        *download_problems(kb, root, written)])
     # Each page is checked on its own, on every core. Only a #fragment naming an id on another
@@ -462,6 +492,8 @@ def _check_pages(kb: _Kb, root: Path, links: _Links, paths: Sequence[str]
     for rel in paths:
         page = read_page(rel, (root / rel).read_bytes())
         problems += html_problems(page)
+        if page.too_large:  # nothing of it was read: its one problem says so
+            continue
         problems += figure_problems(kb, page)
         problems += count_problems(kb, page)
         problems += jsonld_problems(kb, page)
@@ -492,7 +524,11 @@ def inventory_problems(kb: _Kb, html: set[str]) -> Iterator[Problem]:
     for path in FIXED_PAGES:
         if path not in html:
             yield _problem(path, "missing: every site has this page")
+    lists = set(list_bases(kb))
     for path in sorted(html - set(expected) - set(FIXED_PAGES)):
+        later = later_page(path)
+        if later is not None and later[0] in lists:
+            continue  # a later page of a list: listing_problems checks its number
         parts = path.split("/")
         if len(parts) == 3 and parts[0] in PAGE_KINDS and parts[2] == "index.html":
             yield _problem(path, f"page has no node: the graph has no {parts[0]} "
@@ -501,8 +537,116 @@ def inventory_problems(kb: _Kb, html: set[str]) -> Iterator[Problem]:
             yield _problem(path, "page has no node: it is not a page this site publishes")
 
 
+def list_bases(kb: _Kb) -> list[str]:
+    """The folders of the first pages of every list the site splits into pages."""
+    return [*FIXED_LISTS, *(f"{kind}/{ident}/" for kind in LIST_KINDS
+                            for ident in kb.nodes(kind))]
+
+
+def later_page(path: str) -> tuple[str, int] | None:
+    """(the list's folder, the page's number) of a later page of a list
+    (claims/page/2/index.html: ("claims/", 2)), or None."""
+    head, sep, rest = path.rpartition(f"{LIST_PAGE_DIR}/")
+    number = rest.removesuffix("/index.html")
+    if (not sep or (head and not head.endswith("/")) or not rest.endswith("/index.html")
+            or not number.isdigit() or number != str(int(number)) or int(number) < 2):
+        return None
+    return head, int(number)
+
+
+# What listing_problems reads of a list page: a pattern over its bytes, not a parse, since it
+# reads every list page even when the build checks only the pages that changed. The pages are
+# written by the templates (jinja escapes every quote in text and attribute values), and each
+# page's markup is checked in full by the page checks.
+_PAGER_RE = re.compile(rb'<nav class="pagination"[^>]*? data-page="(\d+)" data-pages="(\d+)"')
+_ITEM_RE = re.compile(rb' data-(item|also)="([^"]*)"')
+
+
+def _list_members(kb: _Kb) -> dict[str, set[str]]:
+    """What the lists the graph can tell the rows of must list: each list's node ids."""
+    verdicts: dict[str, set[str]] = {}
+    for claim in kb.typed[CLAIM]:
+        review = kb.value(claim, REVIEW)
+        verdict = kb.value(review, VERDICT) if review else None
+        if verdict:
+            verdicts.setdefault(term_slug(verdict), set()).add(kb.who(claim)[1])
+    out = {CLAIMS_LIST: set(kb.nodes("claim")), "entity/": set(kb.nodes("entity")),
+           SOURCES_LIST: set(kb.nodes("source")), "evidence/": set(kb.nodes("evidence")),
+           "findings/": set(kb.nodes("finding"))}
+    for base in FIXED_LISTS:
+        if base.startswith(CLAIMS_LIST) and base != CLAIMS_LIST:
+            out[base] = verdicts.get(base[len(CLAIMS_LIST):-1], set())
+    return out
+
+
+def listing_problems(kb: _Kb, root: Path, html: set[str]) -> Iterator[Problem]:
+    """Each list split into pages has pages 1 to N, each saying so and holding at most
+    PAGE_SIZE rows; and each list of claims, entities, sources, evidence and findings lists
+    every one of the graph's exactly once (the claims' lists in as many pages as they take)."""
+    later: dict[str, list[int]] = {}
+    for path in html:
+        if (found := later_page(path)) is not None:
+            later.setdefault(found[0], []).append(found[1])
+    members = _list_members(kb)
+    for base in list_bases(kb):
+        first = list_path(base, 1)
+        if first not in html:
+            continue  # reported by the inventory
+        numbers = sorted([1, *later.get(base, [])])
+        count, items, also = 0, Counter[str](), set[str]()
+        for n in numbers:
+            path = list_path(base, n)
+            data = _read_bytes(root, path) or b""
+            pagers = {(int(a), int(b)) for a, b in _PAGER_RE.findall(data)} or {(1, 1)}
+            if len(pagers) > 1 or next(iter(pagers))[0] != n:
+                yield _problem(path, f"its page links say page(s) "
+                               f"{', '.join(f'{a} of {b}' for a, b in sorted(pagers))}, but "
+                               f"it is page {n} of the list {base}")
+            says = max(b for _, b in pagers)
+            if n == 1:
+                count = says
+            elif says != count:
+                yield _problem(path, f"says the list {base} has {says} pages, its first "
+                               f"page says {count}")
+            rows = 0
+            for kind, ident in _ITEM_RE.findall(data):
+                if kind == b"item":
+                    rows += 1
+                    items[ident.decode()] += 1
+                else:
+                    also.update(i.decode() for i in ident.split())
+            if rows > PAGE_SIZE:
+                yield _problem(path, f"lists {rows} rows, more than the {PAGE_SIZE} a page "
+                               "of a list may hold")
+        for n in sorted(set(range(2, count + 1)) - set(numbers)):
+            yield _problem(list_path(base, n), f"missing: page {n} of the {count} pages of "
+                           f"the list {base}")
+        for n in numbers:
+            if n > count:
+                yield _problem(list_path(base, n), f"page {n} of the list {base}, which has "
+                               f"{count} pages")
+        want = members.get(base)
+        if want is None:
+            continue
+        for ident in sorted(want - set(items) - also):
+            yield _problem(first, f"the list {base} does not list {ident}")
+        for ident in sorted(set(items) - want):
+            yield _problem(first, f"the list {base} lists {ident}, which the graph does not "
+                           "have")
+        for ident, n in sorted(items.items()):
+            if n > 1:
+                yield _problem(first, f"the list {base} lists {ident} {n} times")
+        if base.startswith(CLAIMS_LIST) and count != page_count(len(want)):
+            yield _problem(first, f"the list {base} has {count} pages, the graph's "
+                           f"{len(want)} claims take {page_count(len(want))}")
+
+
 def html_problems(page: Page) -> Iterator[Problem]:
-    """Parse errors under the WHATWG rules, and duplicate ids (which break #fragments)."""
+    """Parse errors under the WHATWG rules, and duplicate ids (which break #fragments); a page
+    too large to check is one problem."""
+    if page.too_large:
+        yield _problem(page.path, f"page too large to check: {page.too_large}; a list that "
+                       "grows with the collection must be split into pages")
     for line, col, text in page.errors[:MAX_HTML_ERRORS]:
         yield _problem(page.path, f"invalid HTML at column {col}: {text}", line=line)
     if len(page.errors) > MAX_HTML_ERRORS:
@@ -1010,14 +1154,33 @@ def _read_xml(root: Path, path: str, what: str, found: list) -> Iterator[Problem
 
 
 def crawl_problems(kb: _Kb, root: Path, html: set[str]) -> Iterator[Problem]:
-    """sitemap.xml lists exactly the site's pages by their canonical URLs, and robots.txt
-    names it."""
+    """sitemap.xml lists exactly the site's pages by their canonical URLs (or, for more pages
+    than one sitemap may list, is an index of parts that do, each within the protocol's
+    limit), and robots.txt names it."""
     site_url = kb.c.config.site_url
+    ns = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
     trees: list = []
     yield from _read_xml(root, SITEMAP_PATH, "the sitemap", trees)
-    for tree in trees:
-        ns = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
-        listed = Counter(el.text for el in tree.iter(f"{ns}loc"))
+    parts: list[tuple[str, Any]] = [(SITEMAP_PATH, tree) for tree in trees]
+    if trees and trees[0].tag == f"{ns}sitemapindex":
+        parts = []
+        for n, el in enumerate(trees[0].iter(f"{ns}loc"), 1):
+            want_loc = site_url + sitemap_part(n)
+            if el.text != want_loc:
+                yield _problem(SITEMAP_PATH, f"names the sitemap part {el.text!r}, it must "
+                               f"be {want_loc!r}")
+                continue
+            found: list = []
+            yield from _read_xml(root, sitemap_part(n), "a part of the sitemap", found)
+            parts += [(sitemap_part(n), tree) for tree in found]
+    listed: Counter = Counter()
+    for path, tree in parts:
+        locs = [el.text for el in tree.iter(f"{ns}loc")]
+        if len(locs) > SITEMAP_URLS:
+            yield _problem(path, f"lists {len(locs)} URLs, more than the {SITEMAP_URLS} a "
+                           "sitemap may (the sitemaps protocol)")
+        listed.update(locs)
+    if parts:
         want = {site_url + p.removesuffix("index.html") for p in html
                 if p not in UNLISTED_PAGES}
         for loc in sorted(want - set(listed)):
