@@ -49,6 +49,9 @@ FIXED_PAGES = ("index.html", "findings/index.html", "evidence/index.html", "data
 FIXED_LISTS = ("findings/", "evidence/", "entity/", SOURCES_LIST, "corrections/", "history/",
                CLAIMS_LIST, *(f"{CLAIMS_LIST}{v}/" for v in VERDICTS))
 LIST_KINDS = ("entity", "reviewer")
+# Reviews the Atom feed and the JSON Feed carry: the newest (a feed reader polls for what is
+# new; the whole collection is a download, data/claimreview-feed.json).
+FEED_ITEMS = 100
 # The sitemaps protocol's limit of URLs in one file: a site with more pages gets a sitemap index
 # (SITEMAP_PATH) naming parts sitemap-1.xml, sitemap-2.xml ...
 SITEMAP_URLS = 50_000

@@ -33,6 +33,7 @@ from .history import read_history
 from .layout import (
     ATOM_PATH,
     CARD_NAME,
+    FEED_ITEMS,
     FEED_PATH,
     JSON_FEED_PATH,
     NOT_FOUND_PAGE,
@@ -429,10 +430,11 @@ def robots(site_url: str) -> str:
 
 
 def feed_items(site: Site) -> list[ClaimView]:
-    """The reviews a feed lists: newest first, then worst first, then by id."""
+    """The reviews a feed lists: the FEED_ITEMS newest, newest first, then worst first, then
+    by id."""
     return sorted(site.claims, key=lambda cv: (-cv.claim.review.date.toordinal()
                                                if cv.claim.review else 0,
-                                               cv.verdict_rank, cv.id))
+                                               cv.verdict_rank, cv.id))[:FEED_ITEMS]
 
 
 def atom_feed(site: Site) -> str:

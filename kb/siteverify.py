@@ -49,6 +49,7 @@ from .layout import (
     ATOM_PATH,
     CLAIM_DATA,
     CLAIMS_LIST,
+    FEED_ITEMS,
     FEED_PATH,
     FIXED_LISTS,
     FIXED_PAGES,
@@ -77,6 +78,7 @@ from .model import CLAIM_REVIEWED_CHARS
 from .parallel import map_chunks, start_forked
 from .pipeline import Checked
 from .queries import term_slug
+from .verdicts import WORST_FIRST
 from .vocab import KB, OA, SCHEMA
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -84,6 +86,7 @@ RDF_SUBJECT = "http://www.w3.org/1999/02/22-rdf-syntax-ns#subject"
 PROV_DERIVED = "http://www.w3.org/ns/prov#wasDerivedFrom"
 # The graph's terms as the index keys them (rdflib makes a URIRef on every attribute access).
 REVIEW, URL, HEADLINE = str(SCHEMA.review), str(SCHEMA.url), str(SCHEMA.headline)
+PUBLISHED = str(SCHEMA.datePublished)
 VERDICT, HOLDS, SHA256 = str(KB.verdict), str(KB.holds), str(KB.sha256)
 CHARACTER_COUNT, CLAIM, FINDING = str(KB.characterCount), str(KB.Claim), str(KB.Finding)
 OA_START, OA_END, OA_EXACT = str(OA.start), str(OA.end), str(OA.exact)
@@ -1199,14 +1202,21 @@ def crawl_problems(kb: _Kb, root: Path, html: set[str]) -> Iterator[Problem]:
 
 
 def review_feed_problems(kb: _Kb, root: Path) -> Iterator[Problem]:
-    """The Atom feed and the JSON Feed list every review once, by its page's address, titled
+    """The Atom feed and the JSON Feed list the FEED_ITEMS newest reviews (by the graph's
+    review dates, then worst first, then by claim id) once each, by its page's address, titled
     with the headline the graph gives its review."""
-    want: dict[str, str] = {}
+    reviews: list[tuple[str, int, str, str, str]] = []  # (date, rank, id, url, headline)
     for ident in kb.nodes("claim"):
         review = kb.value(str(kb.iris.claim(ident)), REVIEW)
         url = kb.value(review, URL) if review is not None else None
         if review is not None and url is not None:
-            want[url] = prose(kb.value(review, HEADLINE) or "")
+            verdict = kb.value(review, VERDICT)
+            rank = WORST_FIRST.index(term_slug(verdict)) if verdict else len(WORST_FIRST)
+            reviews.append((kb.value(review, PUBLISHED) or "", rank, ident, url,
+                            prose(kb.value(review, HEADLINE) or "")))
+    reviews.sort(key=lambda r: (r[1], r[2]))
+    reviews.sort(key=lambda r: r[0], reverse=True)  # stable: newest first, then as above
+    want = {url: headline for *_, url, headline in reviews[:FEED_ITEMS]}
     feeds: dict[str, list[tuple[str, str]]] = {}
     trees: list = []
     yield from _read_xml(root, ATOM_PATH, "the Atom feed of reviews", trees)
@@ -1229,7 +1239,8 @@ def review_feed_problems(kb: _Kb, root: Path) -> Iterator[Problem]:
             yield _problem(path, f"does not list the review at {url}")
         for url, n in sorted(listed.items()):
             if url not in want:
-                yield _problem(path, f"lists {url}, which is not a review of the site")
+                yield _problem(path, f"lists {url}, which is not one of the site's "
+                               f"{FEED_ITEMS} newest reviews")
             elif n > 1:
                 yield _problem(path, f"lists the review at {url} {n} times")
         for url, title in entries:

@@ -4,7 +4,7 @@ The seed's lists all fit on one page of PAGE_SIZE rows, so these tests build it 
 ten rows (every module that reads the size is patched) and read the pages back: each list's
 pages link each other, say where they are, and together list every claim once; the site
 check holds them to the graph; a page too large to check is one clear problem; a site with
-more pages than one sitemap may list gets a sitemap index.
+more pages than one sitemap may list gets a sitemap index; the feeds carry the newest reviews.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from kb.layout import page_count
 from kb.pages import Pager, paginate
 from kb.pipeline import check
 from kb.siteverify import verify_site
+from kb.verdicts import WORST_FIRST
 
 ROWS = 10  # rows a list page holds in these tests
 
@@ -34,6 +35,8 @@ def _small_pages(monkeypatch) -> None:
     for module in (kb.layout, kb.pages, kb.render, kb.siteverify):
         monkeypatch.setattr(module, "PAGE_SIZE", ROWS)
     monkeypatch.setitem(kb.render.environment().globals, "page_size", ROWS)
+    for module in (kb.render, kb.siteverify):  # and feeds of as many reviews
+        monkeypatch.setattr(module, "FEED_ITEMS", ROWS)
 
 
 @pytest.fixture(scope="module")
@@ -157,6 +160,25 @@ def test_a_missing_or_stray_list_page_or_row_fails_the_site_check(small_copy):
             "claims/page/2/index.html: broken link '../../../claims/page/3/': "
             "claims/page/3/index.html does not exist"):
         assert want in found, "\n".join(found)
+
+
+def test_the_feeds_carry_the_newest_reviews_and_the_site_check_holds_them(small_copy):
+    checked, site = small_copy
+    site_url = checked.collection.config.site_url
+    newest = sorted(checked.collection.claims.values(),
+                    key=lambda c: (-c.review.date.toordinal(),
+                                   WORST_FIRST.index(c.review.verdict), c.id))[:ROWS]
+    atom = (site / "reviews.atom").read_text("utf-8")
+    assert re.findall(r"<entry><id>(.*?)</id>", atom) == [
+        f"{site_url}claim/{c.id}/" for c in newest]
+    # An entry for an older review in place of the newest one is caught.
+    older = sorted(set(checked.collection.claims) - {c.id for c in newest})[0]
+    edit(site / "reviews.atom", f"<id>{site_url}claim/{newest[0].id}/</id>",
+         f"<id>{site_url}claim/{older}/</id>")
+    assert problems(checked, site) == [
+        f"reviews.atom: does not list the review at {site_url}claim/{newest[0].id}/",
+        f"reviews.atom: lists {site_url}claim/{older}/, which is not one of the site's "
+        f"{ROWS} newest reviews"]
 
 
 def test_a_page_too_large_to_check_is_one_clear_problem(small_copy, monkeypatch):
