@@ -107,6 +107,10 @@ class Mark:
     part: bool
 
 
+# A figure a page shows: (the node and the property it is of, its value attribute, its text).
+Figure = tuple[str, str, str, str]
+
+
 @dataclass
 class Page:
     """What one HTML page says, read back from its markup."""
@@ -115,7 +119,7 @@ class Page:
     errors: list[tuple[int, int, str]] = field(default_factory=list)
     ids: Counter = field(default_factory=Counter)
     links: list[str] = field(default_factory=list)
-    figures: list[dict[str, str]] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
     counts: dict[str, str] = field(default_factory=dict)
     jsonld: list[str] = field(default_factory=list)
     # (source id, the verbatim text shown, its claim marks, the de-spun reading shown)
@@ -137,24 +141,14 @@ _HIDDEN_IN_DESPUN = frozenset(("spun-form", "tag", "visually-hidden"))
 _IGNORED_HTML_ERRORS = frozenset({"DTD_ID_REDEFINED"})
 
 
-# What the checks read from a page is found by libxml2 XPaths that give attribute values as
-# plain strings, and the few elements whose text matters, rather than by walking the page's
-# elements from Python: an lxml element proxy made for every link cost most of the check.
-def _xpath(expr: str) -> etree.XPath:
-    return etree.XPath(expr, smart_strings=False)
-
-
-_IDS = _xpath("//@id")
-_COUNTS = _xpath("//*[starts-with(@id, 'count-')]")
-_LINKS = _xpath("|".join(f"//{tag}/@{attr}" for tag, attr in _LINK_ATTRS.items()
-                         if tag != "link") + "|//link[not(@rel='canonical')]/@href")
-_CANONICAL = _xpath("//link[@rel='canonical']/@href")
-_FIGURES = _xpath("//data[@data-prop!='']")
-_TITLES = _xpath("//title")
-_H1 = _xpath("//h1")
-_META = _xpath("//meta")
-_JSONLD = _xpath("//script[@type='application/ld+json']")
-_ARTICLES = _xpath("//div[contains(@class, 'article-text')]")  # filtered by class below
+# What the checks read from a page is found in one pass of libxml2 over the elements that
+# matter (iter with tag names matches in C, so only those elements get an lxml proxy), and the
+# ids by an XPath that gives them as plain strings: an lxml element proxy made for every
+# element, or an XPath per kind of element (eleven passes, and a union sorted in document
+# order), cost more than parsing the page.
+_IDS = etree.XPath("//@id", smart_strings=False)
+_COUNTS = etree.XPath("//*[starts-with(@id, 'count-')]", smart_strings=False)
+_READ_TAGS = (*_LINK_ATTRS, "data", "title", "h1", "meta", "div")
 _SHARE_TAGS = ("og:image", "twitter:image", "twitter:card")
 
 
@@ -175,24 +169,35 @@ def read_page(path: str, data: bytes) -> Page:
     if any(ident.startswith("count-") for ident in ids):
         for el in _COUNTS(root):
             page.counts[el.get("id")] = _text(el).strip()
-    page.links = _LINKS(root)
-    if canonical := _CANONICAL(root):
-        page.canonical = canonical[-1]  # the page's public address, not a link to check here
-    page.figures = [{"node": el.get("data-node", ""), "prop": el.get("data-prop"),
-                     "value": el.get("value", ""), "text": _text(el)} for el in _FIGURES(root)]
-    # The head's title; an SVG's <title> comes later.
-    page.title = next((text for el in _TITLES(root) if (text := _text(el))), "")
-    page.h1 = [_text(el).strip() for el in _H1(root)]
-    for el in _META(root):
-        if (name := el.get("property") or el.get("name")) in _SHARE_TAGS:
-            page.meta[name] = el.get("content", "")
-    page.jsonld = [el.text or "" for el in _JSONLD(root)]
-    for el in _ARTICLES(root):
-        if "article-text" in el.get("class", "").split():
-            marks: list[Mark] = []
-            text = _article_text(el, [], marks)
-            page.articles.append((el.get("data-source", ""), text, marks,
-                                  "".join(_despun_text(el, []))))
+    links, figures, canonical = page.links, page.figures, None
+    for el in root.iter(_READ_TAGS):
+        tag = el.tag
+        if (attr := _LINK_ATTRS.get(tag)) is not None:
+            if tag == "script" and el.get("type") == "application/ld+json":
+                page.jsonld.append(el.text or "")
+            if (href := el.get(attr)) is None:
+                continue
+            if tag == "link" and el.get("rel") == "canonical":
+                canonical = href  # the page's public address, not a link to check here
+            else:
+                links.append(href)
+        elif tag == "data":
+            if prop := el.get("data-prop"):
+                figures.append((el.get("data-node", ""), prop, el.get("value", ""), _text(el)))
+        elif tag == "div":
+            if "article-text" in el.get("class", "").split():
+                marks: list[Mark] = []
+                text = _article_text(el, [], marks)
+                page.articles.append((el.get("data-source", ""), text, marks,
+                                      "".join(_despun_text(el, []))))
+        elif tag == "meta":
+            if (name := el.get("property") or el.get("name")) in _SHARE_TAGS:
+                page.meta[name] = el.get("content", "")
+        elif tag == "h1":
+            page.h1.append(_text(el).strip())
+        elif not page.title:  # the head's title; an SVG's <title> comes later
+            page.title = _text(el)
+    page.canonical = canonical
     return page
 
 
@@ -278,6 +283,7 @@ class _Kb:
                     self.typed[t].add(node)
         self.counts: dict[str, int] | None = None
         self.figures: dict[tuple[str, str], tuple[str, str] | tuple[()]] = {}
+        self.figure_problems: dict[Figure, tuple[tuple[str, str], ...]] = {}
         # Each source's claims, for the annotated-text check.
         self.claims_of: dict[str, list[str]] = {}
         for claim in self.typed[CLAIM]:
@@ -515,30 +521,37 @@ def html_problems(page: Page) -> Iterator[Problem]:
 
 def figure_problems(kb: _Kb, page: Page) -> Iterator[Problem]:
     """Each figure's value and text must be what the graph gives for its node and property."""
-    seen: set[tuple[str, str]] = set()
-    for f in page.figures:
-        prop = FIGURE_PROPS.get(f["prop"])
-        if prop is None:
-            yield _problem(page.path, f"figure has unknown property '{f['prop']}'",
-                           *kb.who(f["node"]))
-            continue
-        key = (f["node"], f["prop"])
-        seen.add(key)
-        want = kb.figures.get(key)
-        if want is None:  # the same figure shows on several pages: look it up once
-            want = kb.figures[key] = _graph_figure(kb, f["node"], prop)
-        if not want:
-            yield _problem(page.path, f"shows a {prop.name} ({f['text']!r}) the graph does not "
-                           "have", *kb.who(f["node"]))
-            continue
-        value, text = want
-        if not _same_value(prop.style, f["value"], value):
-            yield _problem(page.path, f"{prop.name} is {f['value']!r} in the page's data, the "
-                           f"graph has {value!r}", *kb.who(f["node"]))
-        if f["text"] != text:
-            yield _problem(page.path, f"{prop.name} shows {f['text']!r}, the graph has "
-                           f"{text!r}", *kb.who(f["node"]))
-    yield from _required_figures(kb, page, seen)
+    # The same figure shows on many pages (a claim's verdict on its page, its source's, its
+    # subject's and every list): what is wrong with it is worked out once.
+    memo = kb.figure_problems
+    for figure in page.figures:
+        found = memo.get(figure)
+        if found is None:
+            found = memo[figure] = tuple(_figure_problems(kb, *figure))
+        for message, node in found:
+            yield _problem(page.path, message, *kb.who(node))
+    yield from _required_figures(kb, page)
+
+
+def _figure_problems(kb: _Kb, node: str, prop_name: str, shown: str, text: str
+                     ) -> Iterator[tuple[str, str]]:
+    """(message, node) of each way one figure differs from the graph."""
+    prop = FIGURE_PROPS.get(prop_name)
+    if prop is None:
+        yield f"figure has unknown property '{prop_name}'", node
+        return
+    key = (node, prop_name)
+    want = kb.figures.get(key)
+    if want is None:  # the same figure shows in several forms: look it up once
+        want = kb.figures[key] = _graph_figure(kb, node, prop)
+    if not want:
+        yield f"shows a {prop.name} ({text!r}) the graph does not have", node
+        return
+    value, graph_text = want
+    if not _same_value(prop.style, shown, value):
+        yield f"{prop.name} is {shown!r} in the page's data, the graph has {value!r}", node
+    if text != graph_text:
+        yield f"{prop.name} shows {text!r}, the graph has {graph_text!r}", node
 
 
 def _graph_figure(kb: _Kb, node: str, prop: FigureProp) -> tuple[str, str] | tuple[()]:
@@ -562,7 +575,7 @@ def _same_value(style: str, shown: str, want: str) -> bool:
     return shown == want
 
 
-def _required_figures(kb: _Kb, page: Page, seen: set[tuple[str, str]]) -> Iterator[Problem]:
+def _required_figures(kb: _Kb, page: Page) -> Iterator[Problem]:
     """A claim page must show its claim's amount, confidence and verdict."""
     parts = page.path.split("/")
     if len(parts) != 3 or parts[0] != "claim":
@@ -571,6 +584,7 @@ def _required_figures(kb: _Kb, page: Page, seen: set[tuple[str, str]]) -> Iterat
     node = str(kb.iris.claim(ident))
     if not kb.is_a(node, CLAIM):
         return
+    seen = {(figure[0], figure[1]) for figure in page.figures}
     for key, curie in ((node, "rdf:object"), (node, "kb:confidence"),
                        (f"{node}#review", "kb:verdict")):
         if (key, curie) not in seen:
