@@ -916,30 +916,32 @@ class _Links:
     pages: frozenset[str]  # the HTML pages: a #fragment is checked on these
     base: str  # the path the site is served under (site_url's)
 
+    # Where a link that climbs to the site's root leads (../../static/site.css from
+    # claim/x/, most links of a page) depends only on how deep the page is: worked out once.
+    rooted: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict, compare=False)
+
     def problems(self, page: Page, across: _Across) -> Iterator[Problem]:
         """Every internal link and #fragment must resolve inside the site. A #fragment on
         another page goes into across, to be checked against that page's ids. A link from the
         site's root path (/static/site.css, on the 404 page, which is served at any address)
         resolves from the site's root when the site is served under `base`."""
         folder = posixpath.dirname(page.path)
+        up = "../" * (folder.count("/") + 1) if folder else ""
         for href in dict.fromkeys(page.links):
             path, fragment, external = _split_link(href)
             if external:
                 continue  # an external link: shown, never fetched
             target = page.path
             if path:
-                # Links that climb out of the page's folder are shared by many pages
-                # (../../static/site.css, ../other-claim/): resolve each once.
-                here, rest = folder, path
-                while here and rest.startswith("../"):
-                    here, rest = here.rpartition("/")[0], rest[3:]
-                joined, error = _resolve(here, rest, self.base)
+                if path.startswith(up):
+                    if (found := self.rooted.get((up, path))) is None:
+                        found = self.rooted[up, path] = self._target(folder, path)
+                else:
+                    found = self._target(folder, path)
+                target, error = found
                 if error:
                     yield _problem(page.path, f"broken link {href!r}: {error}")
                     continue
-                target = joined
-                if path.endswith("/") or joined in self.tree.dirs:
-                    target = "index.html" if joined == "." else joined + "/index.html"
             if target not in self.tree.files:
                 yield _problem(page.path, f"broken link {href!r}: {target} does not exist")
             elif not fragment or target not in self.pages:
@@ -948,6 +950,20 @@ class _Links:
                 across.setdefault((target, fragment), {}).setdefault(href, []).append(page.path)
             elif page.ids[fragment] == 0:
                 yield _fragment_problem(page.path, href, target, fragment)
+
+    def _target(self, folder: str, path: str) -> tuple[str, str]:
+        """(the file a link's path leads to from folder, "") or ("", why it leads nowhere)."""
+        # Links that climb out of the page's folder are shared by many pages
+        # (../other-claim/ from claim/x/): resolve each once.
+        here, rest = folder, path
+        while here and rest.startswith("../"):
+            here, rest = here.rpartition("/")[0], rest[3:]
+        joined, error = _resolve(here, rest, self.base)
+        if error:
+            return "", error
+        if path.endswith("/") or joined in self.tree.dirs:
+            return ("index.html" if joined == "." else joined + "/index.html"), ""
+        return joined, ""
 
 
 @functools.lru_cache(maxsize=65536)
