@@ -21,7 +21,14 @@ from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
 import PIL
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
+from markupsafe import Markup
+from markupsafe import escape as markup_escape
+
+try:  # markupsafe's C escaping (its pure-Python fallback otherwise, as markupsafe does)
+    from markupsafe._speedups import _escape_inner
+except ImportError:  # pragma: no cover
+    from markupsafe._native import _escape_inner
 
 from . import cards
 from .cards import CARD_SIZE, Card, draw_card
@@ -57,6 +64,7 @@ from .pages import (
     Download,
     EntityView,
     EvidenceView,
+    Figure,
     FindingView,
     ReviewerView,
     Site,
@@ -83,13 +91,47 @@ def templates_root() -> Path:
     return Path(__file__).resolve().parent.parent / "site"
 
 
+def _escape(value: Any, _new=str.__new__, _markup=Markup, _inner=_escape_inner) -> Markup:
+    """markupsafe.escape, without its two Python calls (escape and Markup.__new__) for what
+    most output expressions give: a plain string (escaped) or a macro's Markup (as it is)."""
+    kind = type(value)
+    if kind is str:
+        return _new(_markup, _inner(value))
+    if kind is _markup:
+        return value
+    return markup_escape(value)
+
+
+def figure_html(f: Figure, filter: str | None = None) -> Markup:
+    """A figure as macros.html writes it (its `fig`): a <data> element with the figure's value,
+    node and property, and its text. A function, not a macro: pages show hundreds of figures,
+    and a macro call costs several Python calls more."""
+    search = f' data-pagefind-filter="{_escape(filter)}"' if filter else ""
+    return str.__new__(Markup, f'<data class="fig" value="{_escape(f.value)}" data-node="'
+                       f'{_escape(f.node)}" data-prop="{_escape(f.prop)}"{search}>'
+                       f'{_escape(f.text)}</data>')
+
+
+class _Template(Template):
+    """A template whose output expressions escape with _escape (each is one call of it)."""
+
+    @classmethod
+    def from_code(cls, environment, code, globals, uptodate=None):
+        """The template, its module's `escape` (every {{ }} of it calls it) replaced."""
+        template = super().from_code(environment, code, globals, uptodate)
+        template.root_render_func.__globals__["escape"] = _escape
+        return template
+
+
 @cache
 def environment() -> Environment:
     """The jinja2 environment: autoescape on, undefined names are errors."""
     env = Environment(loader=FileSystemLoader(str(templates_root() / "templates")),
                       autoescape=True, undefined=StrictUndefined, trim_blocks=True,
-                      lstrip_blocks=True, keep_trailing_newline=True)
+                      lstrip_blocks=True, keep_trailing_newline=True, auto_reload=False)
+    env.template_class = _Template
     env.globals["icons"] = ICONS
+    env.globals["figure_html"] = figure_html
     env.filters["prose"] = prose
     env.filters["by_document"] = by_document
     env.globals["page_url"] = page_url

@@ -39,7 +39,7 @@ from lxml import etree
 
 from .cards import CARD_SIZE, CLAIM_KEY, HEADLINE_KEY, PNG_SIGNATURE, VERDICT_KEY, read_card
 from .choices import EXPORT_FORMATS
-from .claimdata import SCHEMA_CONTEXT, dataset_jsonld, offline
+from .claimdata import OFFLINE_CONTEXT, SCHEMA_CONTEXT, dataset_jsonld, offline
 from .despin import fold_width, normalise
 from .errors import KbError, Origin, Problem, ProblemsError
 from .export import RDF_FORMATS, claim_files, download_files
@@ -126,6 +126,10 @@ class Mark:
     part: bool
 
 
+# A figure a page shows: (the node and the property it is of, its value attribute, its text).
+Figure = tuple[str, str, str, str]
+
+
 @dataclass
 class Page:
     """What one HTML page says, read back from its markup."""
@@ -135,7 +139,7 @@ class Page:
     too_large: str = ""  # why the page was not read: it is too large to check
     ids: Counter = field(default_factory=Counter)
     links: list[str] = field(default_factory=list)
-    figures: list[dict[str, str]] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
     counts: dict[str, str] = field(default_factory=dict)
     jsonld: list[str] = field(default_factory=list)
     # (source id, the verbatim text shown, its claim marks, the de-spun reading shown)
@@ -157,24 +161,14 @@ _HIDDEN_IN_DESPUN = frozenset(("spun-form", "tag", "visually-hidden"))
 _IGNORED_HTML_ERRORS = frozenset({"DTD_ID_REDEFINED"})
 
 
-# What the checks read from a page is found by libxml2 XPaths that give attribute values as
-# plain strings, and the few elements whose text matters, rather than by walking the page's
-# elements from Python: an lxml element proxy made for every link cost most of the check.
-def _xpath(expr: str) -> etree.XPath:
-    return etree.XPath(expr, smart_strings=False)
-
-
-_IDS = _xpath("//@id")
-_COUNTS = _xpath("//*[starts-with(@id, 'count-')]")
-_LINKS = _xpath("|".join(f"//{tag}/@{attr}" for tag, attr in _LINK_ATTRS.items()
-                         if tag != "link") + "|//link[not(@rel='canonical')]/@href")
-_CANONICAL = _xpath("//link[@rel='canonical']/@href")
-_FIGURES = _xpath("//data[@data-prop!='']")
-_TITLES = _xpath("//title")
-_H1 = _xpath("//h1")
-_META = _xpath("//meta")
-_JSONLD = _xpath("//script[@type='application/ld+json']")
-_ARTICLES = _xpath("//div[contains(@class, 'article-text')]")  # filtered by class below
+# What the checks read from a page is found in one pass of libxml2 over the elements that
+# matter (iter with tag names matches in C, so only those elements get an lxml proxy), and the
+# ids by an XPath that gives them as plain strings: an lxml element proxy made for every
+# element, or an XPath per kind of element (eleven passes, and a union sorted in document
+# order), cost more than parsing the page.
+_IDS = etree.XPath("//@id", smart_strings=False)
+_COUNTS = etree.XPath("//*[starts-with(@id, 'count-')]", smart_strings=False)
+_READ_TAGS = (*_LINK_ATTRS, "data", "title", "h1", "meta", "div")
 _SHARE_TAGS = ("og:image", "twitter:image", "twitter:card")
 
 
@@ -208,24 +202,35 @@ def _read_into(page: Page, data: bytes) -> None:
     if any(ident.startswith("count-") for ident in ids):
         for el in _COUNTS(root):
             page.counts[el.get("id")] = _text(el).strip()
-    page.links = _LINKS(root)
-    if canonical := _CANONICAL(root):
-        page.canonical = canonical[-1]  # the page's public address, not a link to check here
-    page.figures = [{"node": el.get("data-node", ""), "prop": el.get("data-prop"),
-                     "value": el.get("value", ""), "text": _text(el)} for el in _FIGURES(root)]
-    # The head's title; an SVG's <title> comes later.
-    page.title = next((text for el in _TITLES(root) if (text := _text(el))), "")
-    page.h1 = [_text(el).strip() for el in _H1(root)]
-    for el in _META(root):
-        if (name := el.get("property") or el.get("name")) in _SHARE_TAGS:
-            page.meta[name] = el.get("content", "")
-    page.jsonld = [el.text or "" for el in _JSONLD(root)]
-    for el in _ARTICLES(root):
-        if "article-text" in el.get("class", "").split():
-            marks: list[Mark] = []
-            text = _article_text(el, [], marks)
-            page.articles.append((el.get("data-source", ""), text, marks,
-                                  "".join(_despun_text(el, []))))
+    links, figures, canonical = page.links, page.figures, None
+    for el in root.iter(_READ_TAGS):
+        tag = el.tag
+        if (attr := _LINK_ATTRS.get(tag)) is not None:
+            if tag == "script" and el.get("type") == "application/ld+json":
+                page.jsonld.append(el.text or "")
+            if (href := el.get(attr)) is None:
+                continue
+            if tag == "link" and el.get("rel") == "canonical":
+                canonical = href  # the page's public address, not a link to check here
+            else:
+                links.append(href)
+        elif tag == "data":
+            if prop := el.get("data-prop"):
+                figures.append((el.get("data-node", ""), prop, el.get("value", ""), _text(el)))
+        elif tag == "div":
+            if "article-text" in el.get("class", "").split():
+                marks: list[Mark] = []
+                text = _article_text(el, [], marks)
+                page.articles.append((el.get("data-source", ""), text, marks,
+                                      "".join(_despun_text(el, []))))
+        elif tag == "meta":
+            if (name := el.get("property") or el.get("name")) in _SHARE_TAGS:
+                page.meta[name] = el.get("content", "")
+        elif tag == "h1":
+            page.h1.append(_text(el).strip())
+        elif not page.title:  # the head's title; an SVG's <title> comes later
+            page.title = _text(el)
+    page.canonical = canonical
 
 
 def _text(el) -> str:
@@ -310,6 +315,7 @@ class _Kb:
                     self.typed[t].add(node)
         self.counts: dict[str, int] | None = None
         self.figures: dict[tuple[str, str], tuple[str, str] | tuple[()]] = {}
+        self.figure_problems: dict[Figure, tuple[tuple[str, str], ...]] = {}
         # Each source's claims, for the annotated-text check.
         self.claims_of: dict[str, list[str]] = {}
         for claim in self.typed[CLAIM]:
@@ -662,30 +668,37 @@ def html_problems(page: Page) -> Iterator[Problem]:
 
 def figure_problems(kb: _Kb, page: Page) -> Iterator[Problem]:
     """Each figure's value and text must be what the graph gives for its node and property."""
-    seen: set[tuple[str, str]] = set()
-    for f in page.figures:
-        prop = FIGURE_PROPS.get(f["prop"])
-        if prop is None:
-            yield _problem(page.path, f"figure has unknown property '{f['prop']}'",
-                           *kb.who(f["node"]))
-            continue
-        key = (f["node"], f["prop"])
-        seen.add(key)
-        want = kb.figures.get(key)
-        if want is None:  # the same figure shows on several pages: look it up once
-            want = kb.figures[key] = _graph_figure(kb, f["node"], prop)
-        if not want:
-            yield _problem(page.path, f"shows a {prop.name} ({f['text']!r}) the graph does not "
-                           "have", *kb.who(f["node"]))
-            continue
-        value, text = want
-        if not _same_value(prop.style, f["value"], value):
-            yield _problem(page.path, f"{prop.name} is {f['value']!r} in the page's data, the "
-                           f"graph has {value!r}", *kb.who(f["node"]))
-        if f["text"] != text:
-            yield _problem(page.path, f"{prop.name} shows {f['text']!r}, the graph has "
-                           f"{text!r}", *kb.who(f["node"]))
-    yield from _required_figures(kb, page, seen)
+    # The same figure shows on many pages (a claim's verdict on its page, its source's, its
+    # subject's and every list): what is wrong with it is worked out once.
+    memo = kb.figure_problems
+    for figure in page.figures:
+        found = memo.get(figure)
+        if found is None:
+            found = memo[figure] = tuple(_figure_problems(kb, *figure))
+        for message, node in found:
+            yield _problem(page.path, message, *kb.who(node))
+    yield from _required_figures(kb, page)
+
+
+def _figure_problems(kb: _Kb, node: str, prop_name: str, shown: str, text: str
+                     ) -> Iterator[tuple[str, str]]:
+    """(message, node) of each way one figure differs from the graph."""
+    prop = FIGURE_PROPS.get(prop_name)
+    if prop is None:
+        yield f"figure has unknown property '{prop_name}'", node
+        return
+    key = (node, prop_name)
+    want = kb.figures.get(key)
+    if want is None:  # the same figure shows in several forms: look it up once
+        want = kb.figures[key] = _graph_figure(kb, node, prop)
+    if not want:
+        yield f"shows a {prop.name} ({text!r}) the graph does not have", node
+        return
+    value, graph_text = want
+    if not _same_value(prop.style, shown, value):
+        yield f"{prop.name} is {shown!r} in the page's data, the graph has {value!r}", node
+    if text != graph_text:
+        yield f"{prop.name} shows {text!r}, the graph has {graph_text!r}", node
 
 
 def _graph_figure(kb: _Kb, node: str, prop: FigureProp) -> tuple[str, str] | tuple[()]:
@@ -709,7 +722,7 @@ def _same_value(style: str, shown: str, want: str) -> bool:
     return shown == want
 
 
-def _required_figures(kb: _Kb, page: Page, seen: set[tuple[str, str]]) -> Iterator[Problem]:
+def _required_figures(kb: _Kb, page: Page) -> Iterator[Problem]:
     """A claim page must show its claim's amount, confidence and verdict."""
     parts = page.path.split("/")
     if len(parts) != 3 or parts[0] != "claim":
@@ -718,6 +731,7 @@ def _required_figures(kb: _Kb, page: Page, seen: set[tuple[str, str]]) -> Iterat
     node = str(kb.iris.claim(ident))
     if not kb.is_a(node, CLAIM):
         return
+    seen = {(figure[0], figure[1]) for figure in page.figures}
     for key, curie in ((node, "rdf:object"), (node, "kb:confidence"),
                        (f"{node}#review", "kb:verdict")):
         if (key, curie) not in seen:
@@ -877,28 +891,107 @@ def _triples_in_graph(kb: _Kb, path: str, doc: dict) -> Iterator[Problem]:
     yield from _statements_in_graph(kb, path, triples)
 
 
-def _to_rdf(doc: dict) -> list[ox.Triple]:
+# A statement as the checks compare it: (its subject's IRI, or None for a blank node; its
+# predicate's IRI; its object's IRI or lexical form).
+Statement = tuple[str | None, str, str]
+
+
+def _to_rdf(doc: dict) -> list[Statement]:
     """The statements of a JSON-LD document, read offline; SyntaxError or ValueError if it
     does not convert."""
-    return list(ox.parse(json.dumps(offline(doc)).encode("utf-8"),
-                         format=ox.RdfFormat.JSON_LD))
+    simple = _simple_statements(doc)
+    if simple is not None:
+        return simple
+    return [(s.value if isinstance(s := t.subject, ox.NamedNode) else None, t.predicate.value,
+             str(o) if isinstance(o := t.object, ox.Triple) else o.value)
+            for t in ox.parse(json.dumps(offline(doc)).encode("utf-8"),
+                              format=ox.RdfFormat.JSON_LD)]
 
 
-def _statements_in_graph(kb: _Kb, path: str, triples: list[ox.Triple]) -> Iterator[Problem]:
-    for t in triples:
-        s, p, obj = t.subject, t.predicate.value, t.object
-        if not isinstance(s, ox.NamedNode):  # JSON-LD makes no RDF-star statements
+# The JSON-LD the site writes is simple: nested nodes, each with an absolute @id, schema.org
+# terms for keys and types, strings and whole numbers for values. Its statements are read
+# here, in Python, as the JSON-LD algorithms give them under the offline context (which
+# offline() puts in place of every @context, so a nested one changes nothing): pyoxigraph
+# took 0.2 ms a page for it, as much as parsing the page's HTML. Anything else (a blank node,
+# a keyword or a compact IRI, a typed or language value, a float, an IRI that a processor
+# might resolve or reject) is left to pyoxigraph: _simple_statements gives None.
+_VOCAB = OFFLINE_CONTEXT["@vocab"]
+_TERM = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
+_SEGMENT = r"[A-Za-z0-9_~!$&'()*+,;=:@-]+(?:\.[A-Za-z0-9_~!$&'()*+,;=:@-]+)*"
+_PLAIN_IRI = re.compile(rf"https?://[a-z0-9-]+(?:\.[a-z0-9-]+)*(?:/{_SEGMENT})*/?"
+                        r"(?:#[A-Za-z0-9_~!$&'()*+,;=:@/?.-]*)?\Z")
+# JSON-LD writes a whole number from 10^21 on as an xsd:double (pyoxigraph: from about 10^20);
+# below 2^53 every JSON reader reads it exactly.
+_MAX_INTEGER = 2 ** 53
+
+
+def _simple_statements(doc: dict) -> list[Statement] | None:
+    """The statements of a simple JSON-LD document (see above), or None if it is not one."""
+    # Without a context at the top, no key maps to a term: left to pyoxigraph. Every context,
+    # there or nested, is the offline one (see offline).
+    if type(doc) is not dict or "@context" not in doc or len(doc) < 2:
+        return None
+    out: list[Statement] = []
+    if doc.keys() == {"@context", "@graph"}:
+        nodes = doc["@graph"]
+        if type(nodes) is not list:
+            return None
+    else:
+        nodes = [{key: value for key, value in doc.items() if key != "@context"}]
+    for node in nodes:
+        if _simple_node(node, out) is None:
+            return None
+    return out
+
+
+def _simple_node(node: Any, out: list[Statement]) -> str | None:
+    """A node object's @id, its statements and its nested nodes' added to out; None if it is
+    not simple."""
+    if type(node) is not dict:
+        return None
+    iri = node.get("@id")
+    if type(iri) is not str or not _PLAIN_IRI.match(iri):
+        return None
+    for key, value in node.items():
+        if key == "@id" or key == "@context":
+            continue
+        values = value if type(value) is list else (value,)
+        if key == "@type":
+            for kind in values:
+                if type(kind) is not str or not _TERM.match(kind):
+                    return None
+                out.append((iri, RDF_TYPE, _VOCAB + kind))
+            continue
+        if not _TERM.match(key):
+            return None
+        predicate = _VOCAB + key
+        for item in values:
+            kind = type(item)
+            if kind is str:
+                out.append((iri, predicate, item))
+            elif kind is int and -_MAX_INTEGER < item < _MAX_INTEGER:
+                out.append((iri, predicate, str(item)))
+            elif kind is dict and (child := _simple_node(item, out)) is not None:
+                out.append((iri, predicate, child))
+            else:
+                return None
+    return iri
+
+
+def _statements_in_graph(kb: _Kb, path: str, triples: list[Statement]
+                         ) -> Iterator[Problem]:
+    for s, p, o in triples:
+        if s is None:  # JSON-LD makes no RDF-star statements
             yield _problem(path, f"JSON-LD has a node without @id (with {kb.curie(p)})")
             continue
-        o = str(obj) if isinstance(obj, ox.Triple) else obj.value
-        have = kb.objects(s.value, p)
+        have = kb.objects(s, p)
         if o in have:
             continue
         if not have:
-            yield _problem(path, f"JSON-LD states {kb.curie(p)} of <{s.value}>, which the graph "
+            yield _problem(path, f"JSON-LD states {kb.curie(p)} of <{s}>, which the graph "
                            "does not")
         else:
-            yield _problem(path, f"JSON-LD gives {kb.curie(p)} {o!r} for <{s.value}>, the graph "
+            yield _problem(path, f"JSON-LD gives {kb.curie(p)} {o!r} for <{s}>, the graph "
                            f"has {', '.join(repr(x) for x in sorted(set(have)))}")
 
 
@@ -969,30 +1062,32 @@ class _Links:
     pages: frozenset[str]  # the HTML pages: a #fragment is checked on these
     base: str  # the path the site is served under (site_url's)
 
+    # Where a link that climbs to the site's root leads (../../static/site.css from
+    # claim/x/, most links of a page) depends only on how deep the page is: worked out once.
+    rooted: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict, compare=False)
+
     def problems(self, page: Page, across: _Across) -> Iterator[Problem]:
         """Every internal link and #fragment must resolve inside the site. A #fragment on
         another page goes into across, to be checked against that page's ids. A link from the
         site's root path (/static/site.css, on the 404 page, which is served at any address)
         resolves from the site's root when the site is served under `base`."""
         folder = posixpath.dirname(page.path)
+        up = "../" * (folder.count("/") + 1) if folder else ""
         for href in dict.fromkeys(page.links):
             path, fragment, external = _split_link(href)
             if external:
                 continue  # an external link: shown, never fetched
             target = page.path
             if path:
-                # Links that climb out of the page's folder are shared by many pages
-                # (../../static/site.css, ../other-claim/): resolve each once.
-                here, rest = folder, path
-                while here and rest.startswith("../"):
-                    here, rest = here.rpartition("/")[0], rest[3:]
-                joined, error = _resolve(here, rest, self.base)
+                if path.startswith(up):
+                    if (found := self.rooted.get((up, path))) is None:
+                        found = self.rooted[up, path] = self._target(folder, path)
+                else:
+                    found = self._target(folder, path)
+                target, error = found
                 if error:
                     yield _problem(page.path, f"broken link {href!r}: {error}")
                     continue
-                target = joined
-                if path.endswith("/") or joined in self.tree.dirs:
-                    target = "index.html" if joined == "." else joined + "/index.html"
             if target not in self.tree.files:
                 yield _problem(page.path, f"broken link {href!r}: {target} does not exist")
             elif not fragment or target not in self.pages:
@@ -1001,6 +1096,20 @@ class _Links:
                 across.setdefault((target, fragment), {}).setdefault(href, []).append(page.path)
             elif page.ids[fragment] == 0:
                 yield _fragment_problem(page.path, href, target, fragment)
+
+    def _target(self, folder: str, path: str) -> tuple[str, str]:
+        """(the file a link's path leads to from folder, "") or ("", why it leads nowhere)."""
+        # Links that climb out of the page's folder are shared by many pages
+        # (../other-claim/ from claim/x/): resolve each once.
+        here, rest = folder, path
+        while here and rest.startswith("../"):
+            here, rest = here.rpartition("/")[0], rest[3:]
+        joined, error = _resolve(here, rest, self.base)
+        if error:
+            return "", error
+        if path.endswith("/") or joined in self.tree.dirs:
+            return ("index.html" if joined == "." else joined + "/index.html"), ""
+        return joined, ""
 
 
 @functools.lru_cache(maxsize=65536)

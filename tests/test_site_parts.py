@@ -190,3 +190,35 @@ def test_serve_on_a_busy_port_says_what_to_do(tmp_path):
         with pytest.raises(ServeError, match=f"cannot listen on 127.0.0.1:{port}: .*; pass "
                            r"--port N \(0 picks a free port\)"):
             make_server(tmp_path, port=port)
+
+
+class _Html:
+    def __html__(self) -> str:
+        return "<b>safe</b>"
+
+
+@pytest.mark.parametrize("value", [
+    "plain", "<a href=\"x\">Tom & Jerry's</a>", "", "特斯拉 “quoted”", 5, Decimal("1.50"),
+    None, _Html(), __import__("markupsafe").Markup("<i>kept</i>"),
+])
+def test_pages_escape_every_value_as_markupsafe_does(value):
+    from markupsafe import Markup, escape
+
+    from kb.render import _escape
+
+    got = _escape(value)
+    assert type(got) is Markup and got == escape(value), (got, escape(value))
+
+
+def test_a_figure_is_written_as_the_fig_macro_wrote_it():
+    from kb.pages import Figure
+    from kb.render import environment, figure_html
+
+    f = Figure('https://kb.example.org/claim/a"b', "kb:confidence", "0.5", "50% <about>")
+    macro = environment().from_string(
+        '{% macro fig(f, filter=None) %}<data class="fig" value="{{ f.value }}" data-node="'
+        '{{ f.node }}" data-prop="{{ f.prop }}"{% if filter %} data-pagefind-filter="'
+        '{{ filter }}"{% endif %}>{{ f.text }}</data>{% endmacro %}'
+        '{{ fig(f) }}|{{ fig(f, "verdict") }}|{{ fig(f, None) }}')
+    ours = environment().from_string('{{ fig(f) }}|{{ fig(f, "verdict") }}|{{ fig(f, None) }}')
+    assert ours.render(f=f, fig=figure_html) == macro.render(f=f)
