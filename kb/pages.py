@@ -173,9 +173,30 @@ class ClaimView:
     findings: list[FindingView] = field(default_factory=list)
     related: list[ClaimView] = field(default_factory=list)
     relations: list[Relation] = field(default_factory=list)
-    chart: Markup | None = None
-    chart_note: str = ""
-    jsonld: Markup | None = None
+    # For the JSON-LD, made as the page is rendered; not compared or fingerprinted: the page
+    # key already covers what the claim's review reads of it (its claim, source and config).
+    collection: Collection | None = field(default=None, compare=False, repr=False)
+
+    # The chart and the JSON-LD are made as the claim page is rendered, in the page workers,
+    # not kept in the views: 2.8 kB a claim, 43% of the views' memory (docs/benchmarks.md).
+    @builtins.property
+    def chart(self) -> Markup:
+        """The interval chart of the claim and of its evidence stated in the same unit."""
+        return interval_chart(_chart_rows(self), self.claim.quantity.unit, f"chart-{self.id}")
+
+    @builtins.property
+    def chart_note(self) -> str:
+        """The evidence the chart leaves out, as it is in another unit ('' if none)."""
+        unit = self.claim.quantity.unit
+        others = [f"evidence {n} is in {ev.statement.quantity.unit}"
+                  for n, ev in enumerate(self.evidence, 1) if ev.statement.quantity.unit != unit]
+        return ("Not drawn on this axis: " + "; ".join(others) + ".") if others else ""
+
+    @builtins.property
+    def jsonld(self) -> Markup:
+        """The claim's ClaimReview as JSON-LD for its page's script element."""
+        assert self.collection is not None, "a ClaimView made by build_site"
+        return script_json(claim_review(self.collection, self.claim))
 
     def citation(self, site_title: str, site_url: str) -> dict[str, str]:
         """How to cite the review: APA 7 and BibTeX, from its reviewer, date and headline."""
@@ -504,26 +525,20 @@ def _claim_view(c: Collection, iris: Iris, claim: Claim,
         context_before=before.rsplit("\n", 1)[-1], context_after=after.split("\n", 1)[0],
         triple=f"entity:{claim.subject} property:{claim.property} {dec(claim.quantity.amount)}",
         evidence=[evidence[e] for e in review.evidence if e in evidence],
+        collection=c,
     )
     for ev in view.evidence:
         ev.cited_by.append(view)
-    view.chart, view.chart_note = _chart(view)
-    view.jsonld = script_json(claim_review(c, claim))
     return view
 
 
-def _chart(view: ClaimView) -> tuple[Markup, str]:
-    """The interval chart of a claim and those of its evidence stated in the same unit."""
+def _chart_rows(view: ClaimView) -> list[Bar]:
+    """The bars of a claim's chart: the claim, then its evidence stated in the same unit."""
     unit = view.claim.quantity.unit
     rows = [_bar("Claim", view.claim, "claim")]
-    others = []
-    for n, ev in enumerate(view.evidence, 1):
-        if ev.statement.quantity.unit == unit:
-            rows.append(_bar(f"Evidence {n}", ev.statement, "evidence"))
-        else:
-            others.append(f"evidence {n} is in {ev.statement.quantity.unit}")
-    note = ("Not drawn on this axis: " + "; ".join(others) + ".") if others else ""
-    return interval_chart(rows, unit, f"chart-{view.id}"), note
+    rows += [_bar(f"Evidence {n}", ev.statement, "evidence")
+             for n, ev in enumerate(view.evidence, 1) if ev.statement.quantity.unit == unit]
+    return rows
 
 
 def _bar(label: str, st: Statement, css: str) -> Bar:
