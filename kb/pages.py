@@ -54,7 +54,7 @@ BOUND_TEXT = {"exact": "exactly", "approximately": "approximately", "at-least": 
               "range": "a range"}
 CONTEXT_CHARS = 90  # code points of the source shown either side of a quote on its claim page
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Figure:
     """A figure as a page shows it: the node and property it comes from, its value and text."""
 
@@ -79,7 +79,7 @@ def dec(value: Decimal | int) -> str:
     return decimal_text(Decimal(value))
 
 
-@dataclass
+@dataclass(slots=True)
 class QuantityView:
     """A statement's amount, bounds and precision as figures, with its time in words."""
 
@@ -93,7 +93,7 @@ class QuantityView:
     time: str
 
 
-def quantity_view(node: URIRef, q: Quantity, time: TimeSpec | None) -> QuantityView:
+def quantity_view(node: str, q: Quantity, time: TimeSpec | None) -> QuantityView:
     """The figures of one quantity, exactly as the graph writes them."""
     lower, upper = q.implied_bounds()
 
@@ -258,7 +258,7 @@ class ClaimView:
         return [e.id for e in (self.subject, self.compared_with, *self.about) if e is not None]
 
 
-@dataclass
+@dataclass(slots=True)
 class SideView:
     """One side of a finding's comparison."""
 
@@ -268,7 +268,7 @@ class SideView:
     unit: str
 
 
-@dataclass
+@dataclass(slots=True)
 class FindingView:
     """A finding with its arithmetic, and links to what it involves."""
 
@@ -324,7 +324,7 @@ class ReviewerView:
     claims: list[ClaimView]
 
 
-@dataclass
+@dataclass(slots=True)
 class Segment:
     """A piece of the annotated article: plain text, or a marked claim or ignored mention."""
 
@@ -496,8 +496,8 @@ def build_site(c: Collection, findings: list[Finding], built: str) -> Site:
 
 
 def _evidence_view(c: Collection, iris: Iris, ev: Evidence) -> EvidenceView:
-    node = iris.evidence(ev.id)
-    return EvidenceView(id=ev.id, iri=str(node), statement=ev, document=c.documents[ev.document],
+    node = str(iris.evidence(ev.id))  # one string for all its figures, not a copy each
+    return EvidenceView(id=ev.id, iri=node, statement=ev, document=c.documents[ev.document],
                         quantity=quantity_view(node, ev.quantity, ev.time),
                         subject=c.entities[ev.subject], property=c.properties[ev.property],
                         anchor=f"ev-{ev.id}")
@@ -505,13 +505,13 @@ def _evidence_view(c: Collection, iris: Iris, ev: Evidence) -> EvidenceView:
 
 def _claim_view(c: Collection, iris: Iris, claim: Claim,
                 evidence: dict[str, EvidenceView]) -> ClaimView:
-    node = iris.claim(claim.id)
+    node = str(iris.claim(claim.id))  # one string for all its figures, not a copy each
     source = c.sources[claim.source]
     review = claim.review
     before = source.text[max(0, claim.start - CONTEXT_CHARS):claim.start]
     after = source.text[claim.end:claim.end + CONTEXT_CHARS]
     view = ClaimView(
-        id=claim.id, iri=str(node), url=f"claim/{claim.id}/", claim=claim, source=source,
+        id=claim.id, iri=node, url=f"claim/{claim.id}/", claim=claim, source=source,
         subject=c.entities[claim.subject], property=c.properties[claim.property],
         compared_with=c.entities.get(claim.compared_with) if claim.compared_with else None,
         about=[c.entities[a] for a in claim.about if a in c.entities],
@@ -555,7 +555,7 @@ def _bar(label: str, st: Statement, css: str) -> Bar:
 
 
 def _finding_view(c: Collection, iris: Iris, f: Finding) -> FindingView:
-    node = iris.finding(f.id)
+    node = str(iris.finding(f.id))  # one string for all its figures, not a copy each
 
     def side(s: Side | None, lo: str, hi: str) -> SideView | None:
         if s is None:
@@ -574,7 +574,7 @@ def _finding_view(c: Collection, iris: Iris, f: Finding) -> FindingView:
             involves.append(("evidence", ident, f"evidence/#ev-{ident}"))
     factor = f.factor
     return FindingView(
-        id=f.id, iri=str(node), url=f"finding/{f.id}/", finding=f,
+        id=f.id, iri=node, url=f"finding/{f.id}/", finding=f,
         kind_label=KINDS[f.kind].label,
         holds=figure(node, "kb:holds", Literal(f.holds)),
         left=side(f.left, "kb:leftLower", "kb:leftUpper"),
