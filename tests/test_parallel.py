@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import weakref
 
 import pytest
 
@@ -96,6 +97,20 @@ def test_long_lived_pauses_the_collector_then_freezes_what_the_block_built():
         assert gc.get_freeze_count() >= len(built), gc.get_freeze_count()
         scanned = {id(o) for o in gc.get_objects()}  # what later passes visit
         assert not scanned & {id(n) for n in built}
+    finally:
+        gc.unfreeze()
+
+
+def test_long_lived_frees_the_cycles_the_block_left_instead_of_freezing_them():
+    gc.unfreeze()
+    try:
+        with long_lived():
+            cycle = Node()
+            cycle.me = cycle
+            gone = weakref.ref(cycle)
+            del cycle
+            assert gone() is not None, "the collector ran inside the block"
+        assert gone() is None, "a cycle left by the block was frozen, never to be freed"
     finally:
         gc.unfreeze()
 

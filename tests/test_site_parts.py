@@ -208,5 +208,6 @@ def test_the_feed_is_written_as_json_indents_it_one_review_at_a_time(seed):
 
 
 def _first_difference(a: str, b: str) -> str:
-    at = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    pairs = enumerate(zip(a, b, strict=False))  # the shorter one's length, if one is a prefix
+    at = next((i for i, (x, y) in pairs if x != y), min(len(a), len(b)))
     return f"character {at}: {a[at - 40:at + 40]!r} against {b[at - 40:at + 40]!r}"
