@@ -9,6 +9,7 @@ import weakref
 import pytest
 
 from kb.parallel import WorkerFailed, long_lived, map_chunks, start_forked
+from kb.pipeline import check, graph
 
 
 def square_all(chunk):
@@ -134,4 +135,15 @@ def test_long_lived_leaves_a_paused_collector_paused():
         assert not gc.isenabled()
     finally:
         gc.enable()
+        gc.unfreeze()
+
+
+def test_a_check_and_a_query_graph_leave_the_collector_running(mini):
+    gc.unfreeze()
+    try:
+        assert check(mini).report.ok
+        assert gc.isenabled(), "kb check left the collector paused: later workers would leak"
+        graph(mini)
+        assert gc.isenabled(), "the query graph left the collector paused"
+    finally:
         gc.unfreeze()
