@@ -576,7 +576,9 @@ def _finding_view(c: Collection, iris: Iris, f: Finding) -> FindingView:
     return FindingView(
         id=f.id, iri=node, url=f"finding/{f.id}/", finding=f,
         kind_label=KINDS[f.kind].label,
-        holds=figure(node, "kb:holds", Literal(f.holds)),
+        # xsd:boolean's lexical form, as kb.graph writes it (an rdflib Literal cost an eighth
+        # of a finding's view, and the findings outnumber the claims 1.5 to 1 at 100,000)
+        holds=figure(node, "kb:holds", "true" if f.holds else "false"),
         left=side(f.left, "kb:leftLower", "kb:leftUpper"),
         right=side(f.right, "kb:rightLower", "kb:rightUpper"),
         factor_low=None if factor is None else figure(node, "kb:factorLow", dec(factor[0])),
