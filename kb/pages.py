@@ -112,7 +112,7 @@ def paginate(rows: Sequence[_Row], base: str) -> list[tuple[Pager, list[_Row]]]:
             for n in range(1, count + 1)]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Figure:
     """A figure as a page shows it: the node and property it comes from, its value and text."""
 
@@ -137,7 +137,7 @@ def dec(value: Decimal | int) -> str:
     return decimal_text(Decimal(value))
 
 
-@dataclass
+@dataclass(slots=True)
 class QuantityView:
     """A statement's amount, bounds and precision as figures, with its time in words."""
 
@@ -151,7 +151,7 @@ class QuantityView:
     time: str
 
 
-def quantity_view(node: URIRef, q: Quantity, time: TimeSpec | None) -> QuantityView:
+def quantity_view(node: str, q: Quantity, time: TimeSpec | None) -> QuantityView:
     """The figures of one quantity, exactly as the graph writes them."""
     lower, upper = q.implied_bounds()
 
@@ -231,9 +231,30 @@ class ClaimView:
     findings: list[FindingView] = field(default_factory=list)
     related: list[ClaimView] = field(default_factory=list)
     relations: list[Relation] = field(default_factory=list)
-    chart: Markup | None = None
-    chart_note: str = ""
-    jsonld: Markup | None = None
+    # For the JSON-LD, made as the page is rendered; not compared or fingerprinted: the page
+    # key already covers what the claim's review reads of it (its claim, source and config).
+    collection: Collection | None = field(default=None, compare=False, repr=False)
+
+    # The chart and the JSON-LD are made as the claim page is rendered, in the page workers,
+    # not kept in the views: 2.8 kB a claim, 43% of the views' memory (docs/benchmarks.md).
+    @builtins.property
+    def chart(self) -> Markup:
+        """The interval chart of the claim and of its evidence stated in the same unit."""
+        return interval_chart(_chart_rows(self), self.claim.quantity.unit, f"chart-{self.id}")
+
+    @builtins.property
+    def chart_note(self) -> str:
+        """The evidence the chart leaves out, as it is in another unit ('' if none)."""
+        unit = self.claim.quantity.unit
+        others = [f"evidence {n} is in {ev.statement.quantity.unit}"
+                  for n, ev in enumerate(self.evidence, 1) if ev.statement.quantity.unit != unit]
+        return ("Not drawn on this axis: " + "; ".join(others) + ".") if others else ""
+
+    @builtins.property
+    def jsonld(self) -> Markup:
+        """The claim's ClaimReview as JSON-LD for its page's script element."""
+        assert self.collection is not None, "a ClaimView made by build_site"
+        return script_json(claim_review(self.collection, self.claim))
 
     def citation(self, site_title: str, site_url: str) -> dict[str, str]:
         """How to cite the review: APA 7 and BibTeX, from its reviewer, date and headline."""
@@ -295,7 +316,7 @@ class ClaimView:
         return [e.id for e in (self.subject, self.compared_with, *self.about) if e is not None]
 
 
-@dataclass
+@dataclass(slots=True)
 class SideView:
     """One side of a finding's comparison."""
 
@@ -305,7 +326,7 @@ class SideView:
     unit: str
 
 
-@dataclass
+@dataclass(slots=True)
 class FindingView:
     """A finding with its arithmetic, and links to what it involves."""
 
@@ -361,7 +382,7 @@ class ReviewerView:
     claims: list[ClaimView]
 
 
-@dataclass
+@dataclass(slots=True)
 class Segment:
     """A piece of the annotated article: plain text, or a marked claim or ignored mention."""
 
@@ -570,8 +591,8 @@ def build_site(c: Collection, findings: list[Finding], built: str) -> Site:
 
 
 def _evidence_view(c: Collection, iris: Iris, ev: Evidence) -> EvidenceView:
-    node = iris.evidence(ev.id)
-    return EvidenceView(id=ev.id, iri=str(node), statement=ev, document=c.documents[ev.document],
+    node = str(iris.evidence(ev.id))  # one string for all its figures, not a copy each
+    return EvidenceView(id=ev.id, iri=node, statement=ev, document=c.documents[ev.document],
                         quantity=quantity_view(node, ev.quantity, ev.time),
                         subject=c.entities[ev.subject], property=c.properties[ev.property],
                         anchor=f"ev-{ev.id}")
@@ -579,13 +600,13 @@ def _evidence_view(c: Collection, iris: Iris, ev: Evidence) -> EvidenceView:
 
 def _claim_view(c: Collection, iris: Iris, claim: Claim,
                 evidence: dict[str, EvidenceView]) -> ClaimView:
-    node = iris.claim(claim.id)
+    node = str(iris.claim(claim.id))  # one string for all its figures, not a copy each
     source = c.sources[claim.source]
     review = claim.review
     before = source.text[max(0, claim.start - CONTEXT_CHARS):claim.start]
     after = source.text[claim.end:claim.end + CONTEXT_CHARS]
     view = ClaimView(
-        id=claim.id, iri=str(node), url=f"claim/{claim.id}/", claim=claim, source=source,
+        id=claim.id, iri=node, url=f"claim/{claim.id}/", claim=claim, source=source,
         subject=c.entities[claim.subject], property=c.properties[claim.property],
         compared_with=c.entities.get(claim.compared_with) if claim.compared_with else None,
         about=[c.entities[a] for a in claim.about if a in c.entities],
@@ -599,26 +620,20 @@ def _claim_view(c: Collection, iris: Iris, claim: Claim,
         context_before=before.rsplit("\n", 1)[-1], context_after=after.split("\n", 1)[0],
         triple=f"entity:{claim.subject} property:{claim.property} {dec(claim.quantity.amount)}",
         evidence=[evidence[e] for e in review.evidence if e in evidence],
+        collection=c,
     )
     for ev in view.evidence:
         ev.cited_by.append(view)
-    view.chart, view.chart_note = _chart(view)
-    view.jsonld = script_json(claim_review(c, claim))
     return view
 
 
-def _chart(view: ClaimView) -> tuple[Markup, str]:
-    """The interval chart of a claim and those of its evidence stated in the same unit."""
+def _chart_rows(view: ClaimView) -> list[Bar]:
+    """The bars of a claim's chart: the claim, then its evidence stated in the same unit."""
     unit = view.claim.quantity.unit
     rows = [_bar("Claim", view.claim, "claim")]
-    others = []
-    for n, ev in enumerate(view.evidence, 1):
-        if ev.statement.quantity.unit == unit:
-            rows.append(_bar(f"Evidence {n}", ev.statement, "evidence"))
-        else:
-            others.append(f"evidence {n} is in {ev.statement.quantity.unit}")
-    note = ("Not drawn on this axis: " + "; ".join(others) + ".") if others else ""
-    return interval_chart(rows, unit, f"chart-{view.id}"), note
+    rows += [_bar(f"Evidence {n}", ev.statement, "evidence")
+             for n, ev in enumerate(view.evidence, 1) if ev.statement.quantity.unit == unit]
+    return rows
 
 
 def _bar(label: str, st: Statement, css: str) -> Bar:
@@ -635,7 +650,7 @@ def _bar(label: str, st: Statement, css: str) -> Bar:
 
 
 def _finding_view(c: Collection, iris: Iris, f: Finding) -> FindingView:
-    node = iris.finding(f.id)
+    node = str(iris.finding(f.id))  # one string for all its figures, not a copy each
 
     def side(s: Side | None, lo: str, hi: str) -> SideView | None:
         if s is None:
@@ -654,9 +669,11 @@ def _finding_view(c: Collection, iris: Iris, f: Finding) -> FindingView:
             involves.append(("evidence", ident, f"evidence/{ident}/"))
     factor = f.factor
     return FindingView(
-        id=f.id, iri=str(node), url=f"finding/{f.id}/", finding=f,
+        id=f.id, iri=node, url=f"finding/{f.id}/", finding=f,
         kind_label=KINDS[f.kind].label,
-        holds=figure(node, "kb:holds", Literal(f.holds)),
+        # xsd:boolean's lexical form, as kb.graph writes it (an rdflib Literal cost an eighth
+        # of a finding's view, and the findings outnumber the claims 1.5 to 1 at 100,000)
+        holds=figure(node, "kb:holds", "true" if f.holds else "false"),
         left=side(f.left, "kb:leftLower", "kb:leftUpper"),
         right=side(f.right, "kb:rightLower", "kb:rightUpper"),
         factor_low=None if factor is None else figure(node, "kb:factorLow", dec(factor[0])),

@@ -327,8 +327,6 @@ def render_site(checked: Checked, built: str) -> Rendered:
     site = build_site(c, checked.report.findings, built)
     site.history = read_history(c.root)
     gc.freeze()  # the views live as long as the build (see kb.pipeline.check)
-    feed = data_feed(c, [cv.claim for cv in site.claims], built)
-    feed_text = json.dumps(feed, ensure_ascii=False, indent=1) + "\n"
     pages = [PageJob("index.html", "overview.html", "overview"),
              PageJob("data/index.html", "data.html", "data",
                      {"dataset_ld": script_json(dataset_jsonld(c))}),
@@ -352,7 +350,7 @@ def render_site(checked: Checked, built: str) -> Rendered:
     out = {}
     for sv in site.sources:
         out[sv.text_file] = sv.source.text.encode("utf-8")
-    out[FEED_PATH] = feed_text.encode("utf-8")
+    out[FEED_PATH] = data_feed(c, [cv.claim for cv in site.claims], built)
     out.update(sitemaps(c.config.site_url, [job.path for job in pages]))
     out[ROBOTS_PATH] = robots(c.config.site_url).encode("utf-8")
     out[ATOM_PATH] = atom_feed(site).encode("utf-8")

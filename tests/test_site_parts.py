@@ -16,7 +16,7 @@ from conftest import FIXTURES
 from helpers import run_kb
 
 from kb.charts import Bar, Count, bar_chart, interval_chart
-from kb.claimdata import script_json
+from kb.claimdata import data_feed, script_json
 from kb.errors import UsageError
 from kb.figures import FIGURE_PROPS, display, quantity_text
 from kb.load import load
@@ -222,3 +222,24 @@ def test_a_figure_is_written_as_the_fig_macro_wrote_it():
         '{{ fig(f) }}|{{ fig(f, "verdict") }}|{{ fig(f, None) }}')
     ours = environment().from_string('{{ fig(f) }}|{{ fig(f, "verdict") }}|{{ fig(f, None) }}')
     assert ours.render(f=f, fig=figure_html) == macro.render(f=f)
+
+
+def test_the_feed_is_written_as_json_indents_it_one_review_at_a_time(seed):
+    """The ClaimReview feed is written review by review: it must still be exactly what
+    json.dumps(..., indent=1) writes of the whole feed, empty or not."""
+    c = load(seed)
+    claims = sorted(c.claims.values(), key=lambda cl: cl.id)
+    for some in ([], claims[:1], claims):
+        text = data_feed(c, some, "2026-01-02").decode("utf-8")
+        feed = json.loads(text)
+        whole = json.dumps(feed, ensure_ascii=False, indent=1) + "\n"
+        assert text == whole, f"{len(some)} claims: differs at {_first_difference(text, whole)}"
+        assert [r["url"] for r in feed["dataFeedElement"]] == \
+            [f"{c.config.site_url}claim/{cl.id}/" for cl in some]
+        assert feed["dateModified"] == "2026-01-02"
+
+
+def _first_difference(a: str, b: str) -> str:
+    pairs = enumerate(zip(a, b, strict=False))  # the shorter one's length, if one is a prefix
+    at = next((i for i, (x, y) in pairs if x != y), min(len(a), len(b)))
+    return f"character {at}: {a[at - 40:at + 40]!r} against {b[at - 40:at + 40]!r}"
