@@ -15,7 +15,7 @@ from .export import Exported, write_rdf, write_table
 from .graph import KbGraph
 from .layout import SITE_MARKER, download_path, page_path
 from .model import Collection
-from .parallel import WorkerFailed, start_forked
+from .parallel import WorkerFailed, long_lived, start_forked
 from .pipeline import Checked, check
 from .rebuild import start_rebuild
 from .render import build_date, render_site, source_date_epoch, stamp
@@ -121,7 +121,7 @@ def _write_site(root: Path, checked: Checked, staging: Path, taken: Taken,
         # process builds the pages' views (the CSV's query makes its own small stores).
         rdf = start_forked(lambda: _write_exports(c, graph, staging, previous))
     try:
-        with stage("render"):
+        with stage("render"), long_lived():
             rendered = render_site(checked, build_date(c))
         with stage("write"):
             for folder in sorted({str(Path(rel).parent) for rel in rendered.files}):

@@ -6,6 +6,8 @@ between what is written and what is checked.
 
 from __future__ import annotations
 
+from .verdicts import VERDICTS
+
 # What kb keeps inside a claims folder (the store, the parse cache): hidden, so the loader, the
 # store's manifest and git (.gitignore lists .kb/) never take it for claims.
 CACHE_DIR = ".kb"
@@ -26,11 +28,33 @@ NOT_FOUND_PAGE = "404.html"
 # Pages a sitemap leaves out: the error page, and search results (not content to index).
 UNLISTED_PAGES = (NOT_FOUND_PAGE, "search/index.html")
 ONTOLOGY_PATH = f"{DATA_DIR}/ontology.ttl"
-# Pages every site has, besides one per claim, entity, source and finding.
+# Rows a list page shows at most (claims, findings, evidence statements, entities, sources,
+# changes): a longer list is split into numbered pages (list_path), so that no page grows with
+# the collection. 100 rows of the claims table are about 130 kB of HTML, 100 findings 270 kB.
+PAGE_SIZE = 100
+# Where a list's later pages go, below its first page's folder: claims/page/2/.
+LIST_PAGE_DIR = "page"
+# The lists of claims: all of them, and those of each verdict (claims/inaccurate/).
+CLAIMS_LIST = "claims/"
+SOURCES_LIST = "source/"
+# Pages every site has, besides one per claim, entity, source and finding (and the later pages
+# of long lists, see list_path).
 FIXED_PAGES = ("index.html", "findings/index.html", "evidence/index.html", "data/index.html",
                "vocabulary/index.html", "search/index.html", "method/index.html",
                "entity/index.html", "about/index.html", "corrections/index.html",
-               "history/index.html", NOT_FOUND_PAGE)
+               "history/index.html", f"{CLAIMS_LIST}index.html", f"{SOURCES_LIST}index.html",
+               *(f"{CLAIMS_LIST}{v}/index.html" for v in VERDICTS), NOT_FOUND_PAGE)
+# The lists split into pages (list_path), by their first page's folder: the lists of the site
+# as a whole, and the pages of these kinds of node (an entity's claims, a reviewer's reviews).
+FIXED_LISTS = ("findings/", "evidence/", "entity/", SOURCES_LIST, "corrections/", "history/",
+               CLAIMS_LIST, *(f"{CLAIMS_LIST}{v}/" for v in VERDICTS))
+LIST_KINDS = ("entity", "reviewer")
+# Reviews the Atom feed and the JSON Feed carry: the newest (a feed reader polls for what is
+# new; the whole collection is a download, data/claimreview-feed.json).
+FEED_ITEMS = 100
+# The sitemaps protocol's limit of URLs in one file: a site with more pages gets a sitemap index
+# (SITEMAP_PATH) naming parts sitemap-1.xml, sitemap-2.xml ...
+SITEMAP_URLS = 50_000
 # Every node a ClaimReview names by @id (its author, the evidence it is based on) has a page,
 # so the @id, read as an address under site_url, resolves.
 PAGE_KINDS = ("claim", "entity", "source", "finding", "reviewer", "document", "evidence")
@@ -45,6 +69,22 @@ CARD_NAME = "card.png"  # each claim's verdict card, shown when its page is shar
 def page_path(kind: str, ident: str) -> str:
     """Where the page of a node lives, relative to the site root: claim/x/index.html."""
     return f"{kind}/{ident}/index.html"
+
+
+def page_count(rows: int) -> int:
+    """How many pages a list of rows takes (one, even when it is empty)."""
+    return max(1, -(-rows // PAGE_SIZE))
+
+
+def list_path(base: str, number: int) -> str:
+    """Where page `number` (from 1) of the list whose first page is in folder `base` ("claims/",
+    "" for the overview's folder) lives: claims/index.html, claims/page/2/index.html."""
+    return f"{base}index.html" if number == 1 else f"{base}{LIST_PAGE_DIR}/{number}/index.html"
+
+
+def sitemap_part(number: int) -> str:
+    """Part `number` (from 1) of a sitemap too long for one file."""
+    return f"sitemap-{number}.xml"
 
 
 def download_path(ext: str) -> str:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache, cached_property
 from pathlib import PurePath
+from typing import TypeVar
 
 from markupsafe import Markup
 from rdflib import OWL, RDF, RDFS, Literal, URIRef
@@ -30,6 +31,7 @@ from .graph import VERDICT_TERMS
 from .history import History, VerdictChange
 from .intervals import quantity_interval, to_decimal
 from .iris import Iris
+from .layout import CLAIMS_LIST, LIST_PAGE_DIR, PAGE_SIZE, list_path, page_count
 from .model import (
     Claim,
     Collection,
@@ -53,8 +55,64 @@ BOUND_TEXT = {"exact": "exactly", "approximately": "approximately", "at-least": 
               "more-than": "more than", "at-most": "at most", "less-than": "less than",
               "range": "a range"}
 CONTEXT_CHARS = 90  # code points of the source shown either side of a quote on its claim page
+# Bars of the overview's chart of claims by subject entity: the entities with most claims (the
+# entities index lists them all), so that the chart does not grow with the collection.
+CHART_ENTITIES = 20
+_Row = TypeVar("_Row")
+
 
 @dataclass(frozen=True)
+class Pager:
+    """One page of a list too long for one page: which page it is, of how many, and where the
+    others are. A list that fits on one page has one Pager, and shows no page links."""
+
+    base: str  # the first page's folder, relative to the site's root: "claims/", "" (overview)
+    number: int  # from 1
+    count: int  # pages in the list
+    total: int  # rows in the whole list
+
+    @builtins.property
+    def first(self) -> int:
+        """The index (from 0) in the whole list of this page's first row."""
+        return (self.number - 1) * PAGE_SIZE
+
+    @builtins.property
+    def last(self) -> int:
+        """The number (from 1) in the whole list of this page's last row."""
+        return min(self.total, self.number * PAGE_SIZE)
+
+    @builtins.property
+    def path(self) -> str:
+        """The page's file, relative to the root."""
+        return list_path(self.base, self.number)
+
+    def url(self, number: int) -> str:
+        """The address of page `number` of the list, relative to the root."""
+        return self.base if number == 1 else f"{self.base}{LIST_PAGE_DIR}/{number}/"
+
+    @builtins.property
+    def window(self) -> list[int | None]:
+        """The page numbers the navigation links: the first, the last and two either side of
+        this one, None where numbers are left out (so a list of 1,000 pages links 7)."""
+        near = {1, self.count, *range(self.number - 2, self.number + 3)}
+        shown = sorted(n for n in near if 1 <= n <= self.count)
+        out: list[int | None] = []
+        for n in shown:
+            if out and n - (out[-1] or 0) > 1:
+                out.append(None)
+            out.append(n)
+        return out
+
+
+def paginate(rows: Sequence[_Row], base: str) -> list[tuple[Pager, list[_Row]]]:
+    """A list split into pages of at most PAGE_SIZE rows, each with its Pager (one page, maybe
+    empty, for a list that fits)."""
+    count = page_count(len(rows))
+    return [(Pager(base, n, count, len(rows)), list(rows[(n - 1) * PAGE_SIZE:n * PAGE_SIZE]))
+            for n in range(1, count + 1)]
+
+
+@dataclass(frozen=True, slots=True)
 class Figure:
     """A figure as a page shows it: the node and property it comes from, its value and text."""
 
@@ -79,7 +137,7 @@ def dec(value: Decimal | int) -> str:
     return decimal_text(Decimal(value))
 
 
-@dataclass
+@dataclass(slots=True)
 class QuantityView:
     """A statement's amount, bounds and precision as figures, with its time in words."""
 
@@ -93,7 +151,7 @@ class QuantityView:
     time: str
 
 
-def quantity_view(node: URIRef, q: Quantity, time: TimeSpec | None) -> QuantityView:
+def quantity_view(node: str, q: Quantity, time: TimeSpec | None) -> QuantityView:
     """The figures of one quantity, exactly as the graph writes them."""
     lower, upper = q.implied_bounds()
 
@@ -173,9 +231,30 @@ class ClaimView:
     findings: list[FindingView] = field(default_factory=list)
     related: list[ClaimView] = field(default_factory=list)
     relations: list[Relation] = field(default_factory=list)
-    chart: Markup | None = None
-    chart_note: str = ""
-    jsonld: Markup | None = None
+    # For the JSON-LD, made as the page is rendered; not compared or fingerprinted: the page
+    # key already covers what the claim's review reads of it (its claim, source and config).
+    collection: Collection | None = field(default=None, compare=False, repr=False)
+
+    # The chart and the JSON-LD are made as the claim page is rendered, in the page workers,
+    # not kept in the views: 2.8 kB a claim, 43% of the views' memory (docs/benchmarks.md).
+    @builtins.property
+    def chart(self) -> Markup:
+        """The interval chart of the claim and of its evidence stated in the same unit."""
+        return interval_chart(_chart_rows(self), self.claim.quantity.unit, f"chart-{self.id}")
+
+    @builtins.property
+    def chart_note(self) -> str:
+        """The evidence the chart leaves out, as it is in another unit ('' if none)."""
+        unit = self.claim.quantity.unit
+        others = [f"evidence {n} is in {ev.statement.quantity.unit}"
+                  for n, ev in enumerate(self.evidence, 1) if ev.statement.quantity.unit != unit]
+        return ("Not drawn on this axis: " + "; ".join(others) + ".") if others else ""
+
+    @builtins.property
+    def jsonld(self) -> Markup:
+        """The claim's ClaimReview as JSON-LD for its page's script element."""
+        assert self.collection is not None, "a ClaimView made by build_site"
+        return script_json(claim_review(self.collection, self.claim))
 
     def citation(self, site_title: str, site_url: str) -> dict[str, str]:
         """How to cite the review: APA 7 and BibTeX, from its reviewer, date and headline."""
@@ -237,7 +316,7 @@ class ClaimView:
         return [e.id for e in (self.subject, self.compared_with, *self.about) if e is not None]
 
 
-@dataclass
+@dataclass(slots=True)
 class SideView:
     """One side of a finding's comparison."""
 
@@ -247,7 +326,7 @@ class SideView:
     unit: str
 
 
-@dataclass
+@dataclass(slots=True)
 class FindingView:
     """A finding with its arithmetic, and links to what it involves."""
 
@@ -303,7 +382,7 @@ class ReviewerView:
     claims: list[ClaimView]
 
 
-@dataclass
+@dataclass(slots=True)
 class Segment:
     """A piece of the annotated article: plain text, or a marked claim or ignored mention."""
 
@@ -397,6 +476,43 @@ class Site:
         return worst_first(self.claims)
 
     @property
+    def claim_lists(self) -> list[tuple[str, str, str, list[ClaimView]]]:
+        """The lists of claims, each (folder, verdict slug or "", heading, claims): every claim
+        in reading order, then the claims of each verdict, least likely true first."""
+        by_verdict: dict[str, list[ClaimView]] = {v: [] for v in VERDICTS}
+        for cv in sorted(self.claims, key=lambda cv: (cv.claim.confidence, cv.id)):
+            by_verdict[cv.verdict].append(cv)
+        return [(CLAIMS_LIST, "", "All claims", self.claims),
+                *((f"{CLAIMS_LIST}{v}/", v, f"Claims rated {LABELS[v]}", by_verdict[v])
+                  for v in VERDICTS)]
+
+    @property
+    def by_verdict(self) -> list[Count]:
+        """How many claims have each verdict, worst first (every verdict, with its list)."""
+        return verdict_counts(self.claims)
+
+    @property
+    def chart_entities(self) -> list[EntityView]:
+        """The entities the overview's chart draws: most claims as subject first."""
+        by_id = {e.id: e for e in self.entities}
+        return [by_id[c.key] for c in entity_counts(self.claims, self.collection.entities)
+                [:CHART_ENTITIES]]
+
+    @property
+    def finding_rows(self) -> list[tuple[str, str, FindingView]]:
+        """The findings page's rows in order, each with its section (key, heading)."""
+        return [(key, label, fv) for key, label, items in self.finding_groups for fv in items]
+
+    @property
+    def evidence_rows(self) -> list[tuple[Document, EvidenceView | None]]:
+        """The evidence page's rows in order: each document's statements (a document no
+        statement quotes yet, alone)."""
+        rows: list[tuple[Document, EvidenceView | None]] = []
+        for doc, statements in self.documents:
+            rows += [(doc, ev) for ev in statements] if statements else [(doc, None)]
+        return rows
+
+    @property
     def shown_findings(self) -> list[FindingView]:
         """Findings without duplicates (a duplicate is listed under the one it repeats)."""
         return [f for f in self.findings if f.duplicate_of is None]
@@ -467,7 +583,7 @@ def build_site(c: Collection, findings: list[Finding], built: str) -> Site:
         collection=c, built=built, claims=claims, entities=entities, sources=sources,
         findings=finding_views, documents=documents, reviewers=reviewers,
         verdict_chart=bar_chart(verdict_counts(claims), "verdict", "Claims by verdict"),
-        entity_chart=bar_chart(entity_counts(claims, c.entities), "entity",
+        entity_chart=bar_chart(entity_counts(claims, c.entities)[:CHART_ENTITIES], "entity",
                                "Claims by subject entity"),
         verdict_scale=verdict_scale(), terms=vocabulary_terms(),
         properties=sorted(c.properties.values(), key=lambda p: p.id),
@@ -475,8 +591,8 @@ def build_site(c: Collection, findings: list[Finding], built: str) -> Site:
 
 
 def _evidence_view(c: Collection, iris: Iris, ev: Evidence) -> EvidenceView:
-    node = iris.evidence(ev.id)
-    return EvidenceView(id=ev.id, iri=str(node), statement=ev, document=c.documents[ev.document],
+    node = str(iris.evidence(ev.id))  # one string for all its figures, not a copy each
+    return EvidenceView(id=ev.id, iri=node, statement=ev, document=c.documents[ev.document],
                         quantity=quantity_view(node, ev.quantity, ev.time),
                         subject=c.entities[ev.subject], property=c.properties[ev.property],
                         anchor=f"ev-{ev.id}")
@@ -484,13 +600,13 @@ def _evidence_view(c: Collection, iris: Iris, ev: Evidence) -> EvidenceView:
 
 def _claim_view(c: Collection, iris: Iris, claim: Claim,
                 evidence: dict[str, EvidenceView]) -> ClaimView:
-    node = iris.claim(claim.id)
+    node = str(iris.claim(claim.id))  # one string for all its figures, not a copy each
     source = c.sources[claim.source]
     review = claim.review
     before = source.text[max(0, claim.start - CONTEXT_CHARS):claim.start]
     after = source.text[claim.end:claim.end + CONTEXT_CHARS]
     view = ClaimView(
-        id=claim.id, iri=str(node), url=f"claim/{claim.id}/", claim=claim, source=source,
+        id=claim.id, iri=node, url=f"claim/{claim.id}/", claim=claim, source=source,
         subject=c.entities[claim.subject], property=c.properties[claim.property],
         compared_with=c.entities.get(claim.compared_with) if claim.compared_with else None,
         about=[c.entities[a] for a in claim.about if a in c.entities],
@@ -504,26 +620,20 @@ def _claim_view(c: Collection, iris: Iris, claim: Claim,
         context_before=before.rsplit("\n", 1)[-1], context_after=after.split("\n", 1)[0],
         triple=f"entity:{claim.subject} property:{claim.property} {dec(claim.quantity.amount)}",
         evidence=[evidence[e] for e in review.evidence if e in evidence],
+        collection=c,
     )
     for ev in view.evidence:
         ev.cited_by.append(view)
-    view.chart, view.chart_note = _chart(view)
-    view.jsonld = script_json(claim_review(c, claim))
     return view
 
 
-def _chart(view: ClaimView) -> tuple[Markup, str]:
-    """The interval chart of a claim and those of its evidence stated in the same unit."""
+def _chart_rows(view: ClaimView) -> list[Bar]:
+    """The bars of a claim's chart: the claim, then its evidence stated in the same unit."""
     unit = view.claim.quantity.unit
     rows = [_bar("Claim", view.claim, "claim")]
-    others = []
-    for n, ev in enumerate(view.evidence, 1):
-        if ev.statement.quantity.unit == unit:
-            rows.append(_bar(f"Evidence {n}", ev.statement, "evidence"))
-        else:
-            others.append(f"evidence {n} is in {ev.statement.quantity.unit}")
-    note = ("Not drawn on this axis: " + "; ".join(others) + ".") if others else ""
-    return interval_chart(rows, unit, f"chart-{view.id}"), note
+    rows += [_bar(f"Evidence {n}", ev.statement, "evidence")
+             for n, ev in enumerate(view.evidence, 1) if ev.statement.quantity.unit == unit]
+    return rows
 
 
 def _bar(label: str, st: Statement, css: str) -> Bar:
@@ -540,7 +650,7 @@ def _bar(label: str, st: Statement, css: str) -> Bar:
 
 
 def _finding_view(c: Collection, iris: Iris, f: Finding) -> FindingView:
-    node = iris.finding(f.id)
+    node = str(iris.finding(f.id))  # one string for all its figures, not a copy each
 
     def side(s: Side | None, lo: str, hi: str) -> SideView | None:
         if s is None:
@@ -556,12 +666,14 @@ def _finding_view(c: Collection, iris: Iris, f: Finding) -> FindingView:
         if ident in c.claims:
             involves.append(("claim", ident, f"claim/{ident}/"))
         else:
-            involves.append(("evidence", ident, f"evidence/#ev-{ident}"))
+            involves.append(("evidence", ident, f"evidence/{ident}/"))
     factor = f.factor
     return FindingView(
-        id=f.id, iri=str(node), url=f"finding/{f.id}/", finding=f,
+        id=f.id, iri=node, url=f"finding/{f.id}/", finding=f,
         kind_label=KINDS[f.kind].label,
-        holds=figure(node, "kb:holds", Literal(f.holds)),
+        # xsd:boolean's lexical form, as kb.graph writes it (an rdflib Literal cost an eighth
+        # of a finding's view, and the findings outnumber the claims 1.5 to 1 at 100,000)
+        holds=figure(node, "kb:holds", "true" if f.holds else "false"),
         left=side(f.left, "kb:leftLower", "kb:leftUpper"),
         right=side(f.right, "kb:rightLower", "kb:rightUpper"),
         factor_low=None if factor is None else figure(node, "kb:factorLow", dec(factor[0])),
@@ -762,6 +874,18 @@ def _annotate(text: str, lo: int, hi: int, spans: list[tuple], swaps: _Swaps
     return out + swaps.plain(text, pos, hi)
 
 
+def by_document(rows: Sequence[tuple[Document, EvidenceView | None]]
+                ) -> list[tuple[Document, list[EvidenceView]]]:
+    """Evidence rows (of one page of the evidence list) as each document's statements."""
+    out: list[tuple[Document, list[EvidenceView]]] = []
+    for doc, ev in rows:
+        if not out or out[-1][0] is not doc:
+            out.append((doc, []))
+        if ev is not None:
+            out[-1][1].append(ev)
+    return out
+
+
 def worst_first(claims: list[ClaimView]) -> list[ClaimView]:
     """The wrong and misleading claims, worst verdict first, then least likely true first."""
     return sorted((cv for cv in claims if cv.corrected),
@@ -770,9 +894,9 @@ def worst_first(claims: list[ClaimView]) -> list[ClaimView]:
 
 def verdict_counts(claims: list[ClaimView]) -> list[Count]:
     """Claims per verdict, worst first (zero counts included, so the scale is complete); each
-    bar links to the claims table filtered by its verdict."""
+    bar links to the list of the claims of its verdict."""
     counts = Counter(cv.verdict for cv in claims)
-    return [Count(v, LABELS[v], counts[v], f"v-{v}", f"?verdict={v}#all-claims")
+    return [Count(v, LABELS[v], counts[v], f"v-{v}", f"{CLAIMS_LIST}{v}/")
             for v in WORST_FIRST]
 
 

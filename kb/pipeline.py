@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from .graph import KbGraph, add_findings, build_graph
 from .iris import Iris
 from .load import load_lenient
 from .model import Collection
+from .parallel import long_lived
 from .timing import stage
 from .validate import Report, start_checks
 
@@ -32,12 +32,13 @@ class Checked:
 
 def check(root: str | Path) -> Checked:
     """Load the claims folder, build its graph and run every check; never raises on bad data."""
+    with long_lived():
+        return _check(root)
+
+
+def _check(root: str | Path) -> Checked:
     with stage("load"):
         collection, problems = load_lenient(root)
-    # The model and the graph live until the process ends: take them out of the garbage
-    # collector's scans, which otherwise revisit millions of objects on every full pass
-    # (a third of a 10,000-claim check).
-    gc.freeze()
     if not collection.complete:
         # Like a compiler stopping at a syntax error: cross-file checks would only echo it.
         return Checked(collection, KbGraph([], Iris(collection.config.base)),
@@ -47,7 +48,6 @@ def check(root: str | Path) -> Checked:
     finish_checks = start_checks(collection, problems)
     with stage("graph"):
         graph = build_graph(collection)
-    gc.freeze()
     with stage("check"):
         report = finish_checks(graph)
         # The report graph goes in after the checks (the shapes validate the data, not the report).
@@ -66,9 +66,10 @@ def graph(root: str | Path) -> tuple[Collection, KbGraph, list]:
     # kb.validate.start_checks).
     from .consistency import run as run_consistency
 
-    collection, problems = load_lenient(root)
-    kb_graph = build_graph(collection)
-    if collection.complete:
-        findings = run_consistency(collection, problems).findings
-        add_findings(kb_graph, findings, set(collection.claims))
+    with long_lived():
+        collection, problems = load_lenient(root)
+        kb_graph = build_graph(collection)
+        if collection.complete:
+            findings = run_consistency(collection, problems).findings
+            add_findings(kb_graph, findings, set(collection.claims))
     return collection, kb_graph, problems

@@ -21,7 +21,14 @@ from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
 import PIL
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
+from markupsafe import Markup
+from markupsafe import escape as markup_escape
+
+try:  # markupsafe's C escaping (its pure-Python fallback otherwise, as markupsafe does)
+    from markupsafe._speedups import _escape_inner
+except ImportError:  # pragma: no cover
+    from markupsafe._native import _escape_inner
 
 from . import cards
 from .cards import CARD_SIZE, Card, draw_card
@@ -33,18 +40,23 @@ from .history import read_history
 from .layout import (
     ATOM_PATH,
     CARD_NAME,
+    FEED_ITEMS,
     FEED_PATH,
     JSON_FEED_PATH,
     NOT_FOUND_PAGE,
     ONTOLOGY_PATH,
+    PAGE_SIZE,
     ROBOTS_PATH,
     SITEMAP_PATH,
+    SITEMAP_URLS,
+    SOURCES_LIST,
     STATIC_DIR,
     STATIC_FILES,
     UNLISTED_PAGES,
     card_path,
     download_path,
     page_path,
+    sitemap_part,
 )
 from .model import Collection
 from .pages import (
@@ -52,11 +64,14 @@ from .pages import (
     Download,
     EntityView,
     EvidenceView,
+    Figure,
     FindingView,
     ReviewerView,
     Site,
     SourceView,
     build_site,
+    by_document,
+    paginate,
 )
 from .parallel import map_chunks
 from .pipeline import Checked
@@ -76,14 +91,49 @@ def templates_root() -> Path:
     return Path(__file__).resolve().parent.parent / "site"
 
 
+def _escape(value: Any, _new=str.__new__, _markup=Markup, _inner=_escape_inner) -> Markup:
+    """markupsafe.escape, without its two Python calls (escape and Markup.__new__) for what
+    most output expressions give: a plain string (escaped) or a macro's Markup (as it is)."""
+    kind = type(value)
+    if kind is str:
+        return _new(_markup, _inner(value))
+    if kind is _markup:
+        return value
+    return markup_escape(value)
+
+
+def figure_html(f: Figure, filter: str | None = None) -> Markup:
+    """A figure as macros.html writes it (its `fig`): a <data> element with the figure's value,
+    node and property, and its text. A function, not a macro: pages show hundreds of figures,
+    and a macro call costs several Python calls more."""
+    search = f' data-pagefind-filter="{_escape(filter)}"' if filter else ""
+    return str.__new__(Markup, f'<data class="fig" value="{_escape(f.value)}" data-node="'
+                       f'{_escape(f.node)}" data-prop="{_escape(f.prop)}"{search}>'
+                       f'{_escape(f.text)}</data>')
+
+
+class _Template(Template):
+    """A template whose output expressions escape with _escape (each is one call of it)."""
+
+    @classmethod
+    def from_code(cls, environment, code, globals, uptodate=None):
+        """The template, its module's `escape` (every {{ }} of it calls it) replaced."""
+        template = super().from_code(environment, code, globals, uptodate)
+        template.root_render_func.__globals__["escape"] = _escape
+        return template
+
+
 @cache
 def environment() -> Environment:
     """The jinja2 environment: autoescape on, undefined names are errors."""
     env = Environment(loader=FileSystemLoader(str(templates_root() / "templates")),
                       autoescape=True, undefined=StrictUndefined, trim_blocks=True,
-                      lstrip_blocks=True, keep_trailing_newline=True)
+                      lstrip_blocks=True, keep_trailing_newline=True, auto_reload=False)
+    env.template_class = _Template
     env.globals["icons"] = ICONS
+    env.globals["figure_html"] = figure_html
     env.filters["prose"] = prose
+    env.filters["by_document"] = by_document
     env.globals["page_url"] = page_url
     env.globals["kb_namespace"] = NS
     env.globals["tier_of"] = tier
@@ -92,6 +142,8 @@ def environment() -> Environment:
     env.globals["tier_labels"] = TIER_LABELS
     env.globals["card_name"] = CARD_NAME
     env.globals["card_size"] = CARD_SIZE
+    env.globals["page_size"] = PAGE_SIZE
+    env.globals["verdict_labels"] = {v: LABELS[v] for v in VERDICTS}
     return env
 
 
@@ -129,8 +181,12 @@ DOWNLOAD_TEMPLATES = frozenset({"data.html"})
 # from the previous site without rendering it. The pages of one thing each (a claim, an
 # entity, ...), most of the site, are given only PageSite of the site, so that their key does
 # not change with every claim; the others (the overview, the lists) see the whole Site.
+# The list pages are keyed too: each is given its own rows, so a one-claim edit re-renders only
+# the list pages that show that claim (or whose page count changed).
 KEYED_TEMPLATES = frozenset({"claim.html", "entity.html", "source.html", "finding.html",
-                             "reviewer.html", "document.html", "statement.html"})
+                             "reviewer.html", "document.html", "statement.html", "claims.html",
+                             "findings.html", "evidence.html", "entities.html", "sources.html",
+                             "corrections.html", "history.html"})
 VIEWS = (ClaimView, EvidenceView, FindingView, EntityView, SourceView, ReviewerView)
 # How many links deep a page shows the views it links to: a claim's page shows its findings
 # (1) and the claims each finding blames (2).
@@ -156,6 +212,9 @@ class PageJob:
     section: str
     context: dict[str, Any] = field(default_factory=dict)
     root: str | None = None  # links' prefix; by default relative to the page's folder
+    # How many links deep the page shows the views of its context (kb.reuse.Fingerprints);
+    # None: VIEW_DEPTH. A list page shows each row's own data, little or nothing beyond.
+    depth: int | None = None
 
 
 @dataclass
@@ -195,7 +254,7 @@ class Rendered:
         """What a page's bytes depend on; site_keys: `site_keys()` of this pass."""
         site = site_keys[0] if job.template in KEYED_TEMPLATES else site_keys[1]
         return self.fingerprints.of((site, job.path, job.template, job.section,
-                                     self._root(job), job.context))
+                                     self._root(job), job.context), job.depth)
 
     def site_keys(self) -> tuple[str, str]:
         """What every page depends on besides its own views: the code and templates, the
@@ -268,31 +327,21 @@ def render_site(checked: Checked, built: str) -> Rendered:
     site = build_site(c, checked.report.findings, built)
     site.history = read_history(c.root)
     gc.freeze()  # the views live as long as the build (see kb.pipeline.check)
-    feed = data_feed(c, [cv.claim for cv in site.claims], built)
-    feed_text = json.dumps(feed, ensure_ascii=False, indent=1) + "\n"
     pages = [PageJob("index.html", "overview.html", "overview"),
-             PageJob("findings/index.html", "findings.html", "findings"),
-             PageJob("evidence/index.html", "evidence.html", "evidence"),
              PageJob("data/index.html", "data.html", "data",
                      {"dataset_ld": script_json(dataset_jsonld(c))}),
              PageJob("vocabulary/index.html", "vocabulary.html", "data"),
              PageJob("method/index.html", "method.html", "method", {"method": method_view()}),
              PageJob("search/index.html", "search.html", "search"),
-             PageJob("entity/index.html", "entities.html", "entities"),
              PageJob("about/index.html", "about.html", "method"),
-             PageJob("corrections/index.html", "corrections.html", "method"),
-             PageJob("history/index.html", "history.html", "method"),
              PageJob(NOT_FOUND_PAGE, "404.html", "", root=root_path(c.config.site_url))]
+    pages += list_jobs(site)
     pages += [PageJob(page_path("claim", cv.id), "claim.html", "claims", {"cv": cv})
               for cv in site.claims]
-    pages += [PageJob(page_path("entity", ev.id), "entity.html", "entities", {"ent": ev})
-              for ev in site.entities]
     pages += [PageJob(page_path("source", sv.id), "source.html", "sources", {"sv": sv})
               for sv in site.sources]
     pages += [PageJob(page_path("finding", fv.id), "finding.html", "findings", {"fv": fv})
               for fv in site.findings]
-    pages += [PageJob(page_path("reviewer", rv.id), "reviewer.html", "method", {"rv": rv})
-              for rv in site.reviewers]
     pages += [PageJob(page_path("document", doc.id), "document.html", "evidence",
                       {"doc": doc, "statements": statements})
               for doc, statements in site.documents]
@@ -301,8 +350,8 @@ def render_site(checked: Checked, built: str) -> Rendered:
     out = {}
     for sv in site.sources:
         out[sv.text_file] = sv.source.text.encode("utf-8")
-    out[FEED_PATH] = feed_text.encode("utf-8")
-    out[SITEMAP_PATH] = sitemap(c.config.site_url, [job.path for job in pages]).encode("utf-8")
+    out[FEED_PATH] = data_feed(c, [cv.claim for cv in site.claims], built)
+    out.update(sitemaps(c.config.site_url, [job.path for job in pages]))
     out[ROBOTS_PATH] = robots(c.config.site_url).encode("utf-8")
     out[ATOM_PATH] = atom_feed(site).encode("utf-8")
     out[JSON_FEED_PATH] = (json.dumps(json_feed(site), ensure_ascii=False, indent=1) + "\n"
@@ -350,12 +399,69 @@ def page_url(site_url: str, path: str) -> str:
     return site_url + path.removesuffix("index.html")
 
 
-def sitemap(site_url: str, paths: Sequence[str]) -> str:
-    """sitemap.xml: every page a search engine should index, by its canonical URL."""
+def sitemaps(site_url: str, paths: Sequence[str]) -> dict[str, bytes]:
+    """sitemap.xml: every page a search engine should index, by its canonical URL; a site of
+    more than SITEMAP_URLS pages gets a sitemap index there, naming parts of that many each."""
     locs = sorted(page_url(site_url, p) for p in paths if p not in UNLISTED_PAGES)
+    if len(locs) <= SITEMAP_URLS:
+        return {SITEMAP_PATH: urlset(locs).encode("utf-8")}
+    out = {}
+    for n, at in enumerate(range(0, len(locs), SITEMAP_URLS), 1):
+        out[sitemap_part(n)] = urlset(locs[at:at + SITEMAP_URLS]).encode("utf-8")
+    body = "".join(f"<sitemap><loc>{escape(site_url + part)}</loc></sitemap>\n" for part in out)
+    out[SITEMAP_PATH] = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+                         '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+                         + body + "</sitemapindex>\n").encode("utf-8")
+    return out
+
+
+def urlset(locs: Sequence[str]) -> str:
+    """One sitemap file listing locs."""
     body = "".join(f"<url><loc>{escape(loc)}</loc></url>\n" for loc in locs)
     return ('<?xml version="1.0" encoding="UTF-8"?>\n'
             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + body + "</urlset>\n")
+
+
+def list_jobs(site: Site) -> list[PageJob]:
+    """The pages of every list that grows with the collection, PAGE_SIZE rows a page: each
+    page is given its rows and its Pager (and the list's own few facts), never the Site."""
+    jobs: list[PageJob] = []
+
+    def add(template: str, section: str, rows: Sequence[Any], base: str, depth: int | None,
+            **context: Any) -> None:
+        # depth None: the page's view (an entity's) holds the rows and is keyed as before;
+        # the template takes the page's rows from it by the pager.
+        jobs.extend(PageJob(pager.path, template, section,
+                            {**context, "pager": pager, **({} if depth is None else
+                                                           {"rows": part})}, depth=depth)
+                    for pager, part in paginate(rows, base))
+
+    # The depth each list shows its rows to: a claim's own data (its statement, subject,
+    # figures and verdict); a finding's and a source's, and the claims' verdicts they name.
+    lists = site.claim_lists
+    menu = [(base, verdict, heading, len(claims)) for base, verdict, heading, claims in lists]
+    for base, verdict, heading, claims in lists:
+        add("claims.html", "overview", claims, base, 0, verdict=verdict, heading=heading,
+            lists=menu)
+    groups, start = [], 0
+    for key, label, items in site.finding_groups:  # each section, and the page it starts on
+        groups.append((key, label, len(items), start // PAGE_SIZE + 1))
+        start += len(items)
+    add("findings.html", "findings", site.finding_rows, "findings/", 1, groups=groups)
+    add("evidence.html", "evidence", site.evidence_rows, "evidence/", 0)
+    add("entities.html", "entities", sorted(site.entities, key=lambda e: (-e.claim_count, e.id)),
+        "entity/", 0)
+    add("sources.html", "sources", site.sources, SOURCES_LIST, 1)
+    history = site.history
+    add("corrections.html", "method", site.corrections, "corrections/", 0,
+        history_available=history.available)
+    add("history.html", "method", history.commits, "history/", 0,
+        history_available=history.available)
+    for ent in site.entities:
+        add("entity.html", "entities", ent.claims, ent.url, None, ent=ent)
+    for rv in site.reviewers:
+        add("reviewer.html", "method", rv.claims, rv.url, None, rv=rv)
+    return jobs
 
 
 def robots(site_url: str) -> str:
@@ -364,10 +470,11 @@ def robots(site_url: str) -> str:
 
 
 def feed_items(site: Site) -> list[ClaimView]:
-    """The reviews a feed lists: newest first, then worst first, then by id."""
+    """The reviews a feed lists: the FEED_ITEMS newest, newest first, then worst first, then
+    by id."""
     return sorted(site.claims, key=lambda cv: (-cv.claim.review.date.toordinal()
                                                if cv.claim.review else 0,
-                                               cv.verdict_rank, cv.id))
+                                               cv.verdict_rank, cv.id))[:FEED_ITEMS]
 
 
 def atom_feed(site: Site) -> str:

@@ -66,13 +66,15 @@ class Fingerprints:
         self._own: dict[int, tuple[object, str, list[Any]]] = {}
         self._view: dict[tuple[int, int], tuple[object, str]] = {}
 
-    def of(self, values: Iterable[Any]) -> str:
-        """The digest of a page's values (the views among them at the full depth)."""
+    def of(self, values: Iterable[Any], depth: int | None = None) -> str:
+        """The digest of a page's values (the views among them at the full depth, or at depth:
+        a list page shows only its rows' own data)."""
         out: list[str] = []
         links: list[Any] = []
         for value in values:
             self._encode(value, out, links)
-        return _text_digest([_text_digest(out), *(self.view(v, self.depth) for v in links)])
+        depth = self.depth if depth is None else depth
+        return _text_digest([_text_digest(out), *(self.view(v, depth) for v in links)])
 
     def view(self, obj: Any, depth: int) -> str:
         """The digest of one view and of what it links to, depth links deep."""

@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import posixpath
+import re
 import struct
 import zlib
 from collections import Counter
@@ -38,7 +39,7 @@ from lxml import etree
 
 from .cards import CARD_SIZE, CLAIM_KEY, HEADLINE_KEY, PNG_SIGNATURE, VERDICT_KEY, read_card
 from .choices import EXPORT_FORMATS
-from .claimdata import SCHEMA_CONTEXT, dataset_jsonld, offline
+from .claimdata import OFFLINE_CONTEXT, SCHEMA_CONTEXT, dataset_jsonld, offline
 from .despin import fold_width, normalise
 from .errors import KbError, Origin, Problem, ProblemsError
 from .export import RDF_FORMATS, claim_files, download_files
@@ -47,24 +48,37 @@ from .graph import prefixes
 from .layout import (
     ATOM_PATH,
     CLAIM_DATA,
+    CLAIMS_LIST,
+    FEED_ITEMS,
     FEED_PATH,
+    FIXED_LISTS,
     FIXED_PAGES,
     JSON_FEED_PATH,
+    LIST_KINDS,
+    LIST_PAGE_DIR,
     ONTOLOGY_PATH,
     PAGE_KINDS,
+    PAGE_SIZE,
     ROBOTS_PATH,
     SEARCH_DIR,
     SITEMAP_PATH,
+    SITEMAP_URLS,
+    SOURCES_LIST,
     UNLISTED_PAGES,
     card_path,
     claim_data_path,
     download_path,
+    list_path,
+    page_count,
     page_path,
+    sitemap_part,
 )
+from .limits import MAX_FILE_BYTES
 from .model import CLAIM_REVIEWED_CHARS
 from .parallel import map_chunks, start_forked
 from .pipeline import Checked
 from .queries import term_slug
+from .verdicts import WORST_FIRST
 from .vocab import KB, OA, SCHEMA
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -72,11 +86,16 @@ RDF_SUBJECT = "http://www.w3.org/1999/02/22-rdf-syntax-ns#subject"
 PROV_DERIVED = "http://www.w3.org/ns/prov#wasDerivedFrom"
 # The graph's terms as the index keys them (rdflib makes a URIRef on every attribute access).
 REVIEW, URL, HEADLINE = str(SCHEMA.review), str(SCHEMA.url), str(SCHEMA.headline)
+PUBLISHED = str(SCHEMA.datePublished)
 VERDICT, HOLDS, SHA256 = str(KB.verdict), str(KB.holds), str(KB.sha256)
 CHARACTER_COUNT, CLAIM, FINDING = str(KB.characterCount), str(KB.Claim), str(KB.Finding)
 OA_START, OA_END, OA_EXACT = str(OA.start), str(OA.end), str(OA.exact)
 
 MAX_HTML_ERRORS = 5  # per page; the rest are counted
+# Bytes of one page the check parses: room for the annotated text of the largest source the
+# loader accepts, and far below what libxml2's XPath can take (a node set of at most 10 million
+# nodes: a 100 MB list page broke it). A larger page is reported, not parsed.
+MAX_PAGE_BYTES = 4 * MAX_FILE_BYTES
 # Google's required ClaimReview fields (path within the JSON-LD object).
 REQUIRED_FIELDS = (("claimReviewed",), ("reviewRating", "alternateName"), ("url",),
                    ("author", "name"), ("datePublished",), ("itemReviewed", "appearance"))
@@ -107,15 +126,20 @@ class Mark:
     part: bool
 
 
+# A figure a page shows: (the node and the property it is of, its value attribute, its text).
+Figure = tuple[str, str, str, str]
+
+
 @dataclass
 class Page:
     """What one HTML page says, read back from its markup."""
 
     path: str
     errors: list[tuple[int, int, str]] = field(default_factory=list)
+    too_large: str = ""  # why the page was not read: it is too large to check
     ids: Counter = field(default_factory=Counter)
     links: list[str] = field(default_factory=list)
-    figures: list[dict[str, str]] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
     counts: dict[str, str] = field(default_factory=dict)
     jsonld: list[str] = field(default_factory=list)
     # (source id, the verbatim text shown, its claim marks, the de-spun reading shown)
@@ -137,63 +161,76 @@ _HIDDEN_IN_DESPUN = frozenset(("spun-form", "tag", "visually-hidden"))
 _IGNORED_HTML_ERRORS = frozenset({"DTD_ID_REDEFINED"})
 
 
-# What the checks read from a page is found by libxml2 XPaths that give attribute values as
-# plain strings, and the few elements whose text matters, rather than by walking the page's
-# elements from Python: an lxml element proxy made for every link cost most of the check.
-def _xpath(expr: str) -> etree.XPath:
-    return etree.XPath(expr, smart_strings=False)
-
-
-_IDS = _xpath("//@id")
-_COUNTS = _xpath("//*[starts-with(@id, 'count-')]")
-_LINKS = _xpath("|".join(f"//{tag}/@{attr}" for tag, attr in _LINK_ATTRS.items()
-                         if tag != "link") + "|//link[not(@rel='canonical')]/@href")
-_CANONICAL = _xpath("//link[@rel='canonical']/@href")
-_FIGURES = _xpath("//data[@data-prop!='']")
-_TITLES = _xpath("//title")
-_H1 = _xpath("//h1")
-_META = _xpath("//meta")
-_JSONLD = _xpath("//script[@type='application/ld+json']")
-_ARTICLES = _xpath("//div[contains(@class, 'article-text')]")  # filtered by class below
+# What the checks read from a page is found in one pass of libxml2 over the elements that
+# matter (iter with tag names matches in C, so only those elements get an lxml proxy), and the
+# ids by an XPath that gives them as plain strings: an lxml element proxy made for every
+# element, or an XPath per kind of element (eleven passes, and a union sorted in document
+# order), cost more than parsing the page.
+_IDS = etree.XPath("//@id", smart_strings=False)
+_COUNTS = etree.XPath("//*[starts-with(@id, 'count-')]", smart_strings=False)
+_READ_TAGS = (*_LINK_ATTRS, "data", "title", "h1", "meta", "div")
 _SHARE_TAGS = ("og:image", "twitter:image", "twitter:card")
 
 
 def read_page(path: str, data: bytes) -> Page:
-    """Parse a page with lxml and collect what the checks compare."""
+    """Parse a page with lxml and collect what the checks compare (nothing, for a page too
+    large to check: Page.too_large says why)."""
+    page = Page(path)
+    if len(data) > MAX_PAGE_BYTES:
+        page.too_large = (f"{len(data) / 1e6:.1f} MB, more than the {MAX_PAGE_BYTES / 1e6:.1f} "
+                          "MB a page may be")
+        return page
+    try:
+        _read_into(page, data)
+    except etree.XPathEvalError as exc:  # more nodes than libxml2's XPath can hold
+        return Page(path, too_large=f"more nodes than libxml2's XPath can take ({exc})")
+    return page
+
+
+def _read_into(page: Page, data: bytes) -> None:
     # Without collect_ids libxml2 parses twice as fast; duplicate ids are counted below.
     parser = etree.HTMLParser(recover=True, collect_ids=False)
     root = etree.fromstring(data, parser) if data and not data.isspace() else None
-    page = Page(path)
     for err in parser.error_log:
         if err.type_name not in _IGNORED_HTML_ERRORS:
             page.errors.append((err.line, err.column, err.message))
     if root is None:
         page.errors.append((1, 0, "the page is empty"))
-        return page
+        return
     ids = _IDS(root)
     page.ids.update(ids)
     if any(ident.startswith("count-") for ident in ids):
         for el in _COUNTS(root):
             page.counts[el.get("id")] = _text(el).strip()
-    page.links = _LINKS(root)
-    if canonical := _CANONICAL(root):
-        page.canonical = canonical[-1]  # the page's public address, not a link to check here
-    page.figures = [{"node": el.get("data-node", ""), "prop": el.get("data-prop"),
-                     "value": el.get("value", ""), "text": _text(el)} for el in _FIGURES(root)]
-    # The head's title; an SVG's <title> comes later.
-    page.title = next((text for el in _TITLES(root) if (text := _text(el))), "")
-    page.h1 = [_text(el).strip() for el in _H1(root)]
-    for el in _META(root):
-        if (name := el.get("property") or el.get("name")) in _SHARE_TAGS:
-            page.meta[name] = el.get("content", "")
-    page.jsonld = [el.text or "" for el in _JSONLD(root)]
-    for el in _ARTICLES(root):
-        if "article-text" in el.get("class", "").split():
-            marks: list[Mark] = []
-            text = _article_text(el, [], marks)
-            page.articles.append((el.get("data-source", ""), text, marks,
-                                  "".join(_despun_text(el, []))))
-    return page
+    links, figures, canonical = page.links, page.figures, None
+    for el in root.iter(_READ_TAGS):
+        tag = el.tag
+        if (attr := _LINK_ATTRS.get(tag)) is not None:
+            if tag == "script" and el.get("type") == "application/ld+json":
+                page.jsonld.append(el.text or "")
+            if (href := el.get(attr)) is None:
+                continue
+            if tag == "link" and el.get("rel") == "canonical":
+                canonical = href  # the page's public address, not a link to check here
+            else:
+                links.append(href)
+        elif tag == "data":
+            if prop := el.get("data-prop"):
+                figures.append((el.get("data-node", ""), prop, el.get("value", ""), _text(el)))
+        elif tag == "div":
+            if "article-text" in el.get("class", "").split():
+                marks: list[Mark] = []
+                text = _article_text(el, [], marks)
+                page.articles.append((el.get("data-source", ""), text, marks,
+                                      "".join(_despun_text(el, []))))
+        elif tag == "meta":
+            if (name := el.get("property") or el.get("name")) in _SHARE_TAGS:
+                page.meta[name] = el.get("content", "")
+        elif tag == "h1":
+            page.h1.append(_text(el).strip())
+        elif not page.title:  # the head's title; an SVG's <title> comes later
+            page.title = _text(el)
+    page.canonical = canonical
 
 
 def _text(el) -> str:
@@ -278,6 +315,7 @@ class _Kb:
                     self.typed[t].add(node)
         self.counts: dict[str, int] | None = None
         self.figures: dict[tuple[str, str], tuple[str, str] | tuple[()]] = {}
+        self.figure_problems: dict[Figure, tuple[tuple[str, str], ...]] = {}
         # Each source's claims, for the annotated-text check.
         self.claims_of: dict[str, list[str]] = {}
         for claim in self.typed[CLAIM]:
@@ -422,6 +460,7 @@ def verify_site(checked: Checked, site: str | Path,
     links = _Links(tree, frozenset(html), urlsplit(kb.c.config.site_url).path or "/")
     # The files that are not pages are checked in a child of their own, beside the pages.
     whole_site = start_forked(lambda: [*crawl_problems(kb, root, set(html)),
+                                       *listing_problems(kb, root, set(html)),
                                        *review_feed_problems(kb, root),
                                        *download_problems(kb, root, written)])
     # Each page is checked on its own, on every core. Only a #fragment naming an id on another
@@ -462,6 +501,8 @@ def _check_pages(kb: _Kb, root: Path, links: _Links, paths: Sequence[str]
     for rel in paths:
         page = read_page(rel, (root / rel).read_bytes())
         problems += html_problems(page)
+        if page.too_large:  # nothing of it was read: its one problem says so
+            continue
         problems += figure_problems(kb, page)
         problems += count_problems(kb, page)
         problems += jsonld_problems(kb, page)
@@ -492,7 +533,11 @@ def inventory_problems(kb: _Kb, html: set[str]) -> Iterator[Problem]:
     for path in FIXED_PAGES:
         if path not in html:
             yield _problem(path, "missing: every site has this page")
+    lists = set(list_bases(kb))
     for path in sorted(html - set(expected) - set(FIXED_PAGES)):
+        later = later_page(path)
+        if later is not None and later[0] in lists:
+            continue  # a later page of a list: listing_problems checks its number
         parts = path.split("/")
         if len(parts) == 3 and parts[0] in PAGE_KINDS and parts[2] == "index.html":
             yield _problem(path, f"page has no node: the graph has no {parts[0]} "
@@ -501,8 +546,116 @@ def inventory_problems(kb: _Kb, html: set[str]) -> Iterator[Problem]:
             yield _problem(path, "page has no node: it is not a page this site publishes")
 
 
+def list_bases(kb: _Kb) -> list[str]:
+    """The folders of the first pages of every list the site splits into pages."""
+    return [*FIXED_LISTS, *(f"{kind}/{ident}/" for kind in LIST_KINDS
+                            for ident in kb.nodes(kind))]
+
+
+def later_page(path: str) -> tuple[str, int] | None:
+    """(the list's folder, the page's number) of a later page of a list
+    (claims/page/2/index.html: ("claims/", 2)), or None."""
+    head, sep, rest = path.rpartition(f"{LIST_PAGE_DIR}/")
+    number = rest.removesuffix("/index.html")
+    if (not sep or (head and not head.endswith("/")) or not rest.endswith("/index.html")
+            or not number.isdigit() or number != str(int(number)) or int(number) < 2):
+        return None
+    return head, int(number)
+
+
+# What listing_problems reads of a list page: a pattern over its bytes, not a parse, since it
+# reads every list page even when the build checks only the pages that changed. The pages are
+# written by the templates (jinja escapes every quote in text and attribute values), and each
+# page's markup is checked in full by the page checks.
+_PAGER_RE = re.compile(rb'<nav class="pagination"[^>]*? data-page="(\d+)" data-pages="(\d+)"')
+_ITEM_RE = re.compile(rb' data-(item|also)="([^"]*)"')
+
+
+def _list_members(kb: _Kb) -> dict[str, set[str]]:
+    """What the lists the graph can tell the rows of must list: each list's node ids."""
+    verdicts: dict[str, set[str]] = {}
+    for claim in kb.typed[CLAIM]:
+        review = kb.value(claim, REVIEW)
+        verdict = kb.value(review, VERDICT) if review else None
+        if verdict:
+            verdicts.setdefault(term_slug(verdict), set()).add(kb.who(claim)[1])
+    out = {CLAIMS_LIST: set(kb.nodes("claim")), "entity/": set(kb.nodes("entity")),
+           SOURCES_LIST: set(kb.nodes("source")), "evidence/": set(kb.nodes("evidence")),
+           "findings/": set(kb.nodes("finding"))}
+    for base in FIXED_LISTS:
+        if base.startswith(CLAIMS_LIST) and base != CLAIMS_LIST:
+            out[base] = verdicts.get(base[len(CLAIMS_LIST):-1], set())
+    return out
+
+
+def listing_problems(kb: _Kb, root: Path, html: set[str]) -> Iterator[Problem]:
+    """Each list split into pages has pages 1 to N, each saying so and holding at most
+    PAGE_SIZE rows; and each list of claims, entities, sources, evidence and findings lists
+    every one of the graph's exactly once (the claims' lists in as many pages as they take)."""
+    later: dict[str, list[int]] = {}
+    for path in html:
+        if (found := later_page(path)) is not None:
+            later.setdefault(found[0], []).append(found[1])
+    members = _list_members(kb)
+    for base in list_bases(kb):
+        first = list_path(base, 1)
+        if first not in html:
+            continue  # reported by the inventory
+        numbers = sorted([1, *later.get(base, [])])
+        count, items, also = 0, Counter[str](), set[str]()
+        for n in numbers:
+            path = list_path(base, n)
+            data = _read_bytes(root, path) or b""
+            pagers = {(int(a), int(b)) for a, b in _PAGER_RE.findall(data)} or {(1, 1)}
+            if len(pagers) > 1 or next(iter(pagers))[0] != n:
+                yield _problem(path, f"its page links say page(s) "
+                               f"{', '.join(f'{a} of {b}' for a, b in sorted(pagers))}, but "
+                               f"it is page {n} of the list {base}")
+            says = max(b for _, b in pagers)
+            if n == 1:
+                count = says
+            elif says != count:
+                yield _problem(path, f"says the list {base} has {says} pages, its first "
+                               f"page says {count}")
+            rows = 0
+            for kind, ident in _ITEM_RE.findall(data):
+                if kind == b"item":
+                    rows += 1
+                    items[ident.decode()] += 1
+                else:
+                    also.update(i.decode() for i in ident.split())
+            if rows > PAGE_SIZE:
+                yield _problem(path, f"lists {rows} rows, more than the {PAGE_SIZE} a page "
+                               "of a list may hold")
+        for n in sorted(set(range(2, count + 1)) - set(numbers)):
+            yield _problem(list_path(base, n), f"missing: page {n} of the {count} pages of "
+                           f"the list {base}")
+        for n in numbers:
+            if n > count:
+                yield _problem(list_path(base, n), f"page {n} of the list {base}, which has "
+                               f"{count} pages")
+        want = members.get(base)
+        if want is None:
+            continue
+        for ident in sorted(want - set(items) - also):
+            yield _problem(first, f"the list {base} does not list {ident}")
+        for ident in sorted(set(items) - want):
+            yield _problem(first, f"the list {base} lists {ident}, which the graph does not "
+                           "have")
+        for ident, n in sorted(items.items()):
+            if n > 1:
+                yield _problem(first, f"the list {base} lists {ident} {n} times")
+        if base.startswith(CLAIMS_LIST) and count != page_count(len(want)):
+            yield _problem(first, f"the list {base} has {count} pages, the graph's "
+                           f"{len(want)} claims take {page_count(len(want))}")
+
+
 def html_problems(page: Page) -> Iterator[Problem]:
-    """Parse errors under the WHATWG rules, and duplicate ids (which break #fragments)."""
+    """Parse errors under the WHATWG rules, and duplicate ids (which break #fragments); a page
+    too large to check is one problem."""
+    if page.too_large:
+        yield _problem(page.path, f"page too large to check: {page.too_large}; a list that "
+                       "grows with the collection must be split into pages")
     for line, col, text in page.errors[:MAX_HTML_ERRORS]:
         yield _problem(page.path, f"invalid HTML at column {col}: {text}", line=line)
     if len(page.errors) > MAX_HTML_ERRORS:
@@ -515,30 +668,37 @@ def html_problems(page: Page) -> Iterator[Problem]:
 
 def figure_problems(kb: _Kb, page: Page) -> Iterator[Problem]:
     """Each figure's value and text must be what the graph gives for its node and property."""
-    seen: set[tuple[str, str]] = set()
-    for f in page.figures:
-        prop = FIGURE_PROPS.get(f["prop"])
-        if prop is None:
-            yield _problem(page.path, f"figure has unknown property '{f['prop']}'",
-                           *kb.who(f["node"]))
-            continue
-        key = (f["node"], f["prop"])
-        seen.add(key)
-        want = kb.figures.get(key)
-        if want is None:  # the same figure shows on several pages: look it up once
-            want = kb.figures[key] = _graph_figure(kb, f["node"], prop)
-        if not want:
-            yield _problem(page.path, f"shows a {prop.name} ({f['text']!r}) the graph does not "
-                           "have", *kb.who(f["node"]))
-            continue
-        value, text = want
-        if not _same_value(prop.style, f["value"], value):
-            yield _problem(page.path, f"{prop.name} is {f['value']!r} in the page's data, the "
-                           f"graph has {value!r}", *kb.who(f["node"]))
-        if f["text"] != text:
-            yield _problem(page.path, f"{prop.name} shows {f['text']!r}, the graph has "
-                           f"{text!r}", *kb.who(f["node"]))
-    yield from _required_figures(kb, page, seen)
+    # The same figure shows on many pages (a claim's verdict on its page, its source's, its
+    # subject's and every list): what is wrong with it is worked out once.
+    memo = kb.figure_problems
+    for figure in page.figures:
+        found = memo.get(figure)
+        if found is None:
+            found = memo[figure] = tuple(_figure_problems(kb, *figure))
+        for message, node in found:
+            yield _problem(page.path, message, *kb.who(node))
+    yield from _required_figures(kb, page)
+
+
+def _figure_problems(kb: _Kb, node: str, prop_name: str, shown: str, text: str
+                     ) -> Iterator[tuple[str, str]]:
+    """(message, node) of each way one figure differs from the graph."""
+    prop = FIGURE_PROPS.get(prop_name)
+    if prop is None:
+        yield f"figure has unknown property '{prop_name}'", node
+        return
+    key = (node, prop_name)
+    want = kb.figures.get(key)
+    if want is None:  # the same figure shows in several forms: look it up once
+        want = kb.figures[key] = _graph_figure(kb, node, prop)
+    if not want:
+        yield f"shows a {prop.name} ({text!r}) the graph does not have", node
+        return
+    value, graph_text = want
+    if not _same_value(prop.style, shown, value):
+        yield f"{prop.name} is {shown!r} in the page's data, the graph has {value!r}", node
+    if text != graph_text:
+        yield f"{prop.name} shows {text!r}, the graph has {graph_text!r}", node
 
 
 def _graph_figure(kb: _Kb, node: str, prop: FigureProp) -> tuple[str, str] | tuple[()]:
@@ -562,7 +722,7 @@ def _same_value(style: str, shown: str, want: str) -> bool:
     return shown == want
 
 
-def _required_figures(kb: _Kb, page: Page, seen: set[tuple[str, str]]) -> Iterator[Problem]:
+def _required_figures(kb: _Kb, page: Page) -> Iterator[Problem]:
     """A claim page must show its claim's amount, confidence and verdict."""
     parts = page.path.split("/")
     if len(parts) != 3 or parts[0] != "claim":
@@ -571,6 +731,7 @@ def _required_figures(kb: _Kb, page: Page, seen: set[tuple[str, str]]) -> Iterat
     node = str(kb.iris.claim(ident))
     if not kb.is_a(node, CLAIM):
         return
+    seen = {(figure[0], figure[1]) for figure in page.figures}
     for key, curie in ((node, "rdf:object"), (node, "kb:confidence"),
                        (f"{node}#review", "kb:verdict")):
         if (key, curie) not in seen:
@@ -730,28 +891,107 @@ def _triples_in_graph(kb: _Kb, path: str, doc: dict) -> Iterator[Problem]:
     yield from _statements_in_graph(kb, path, triples)
 
 
-def _to_rdf(doc: dict) -> list[ox.Triple]:
+# A statement as the checks compare it: (its subject's IRI, or None for a blank node; its
+# predicate's IRI; its object's IRI or lexical form).
+Statement = tuple[str | None, str, str]
+
+
+def _to_rdf(doc: dict) -> list[Statement]:
     """The statements of a JSON-LD document, read offline; SyntaxError or ValueError if it
     does not convert."""
-    return list(ox.parse(json.dumps(offline(doc)).encode("utf-8"),
-                         format=ox.RdfFormat.JSON_LD))
+    simple = _simple_statements(doc)
+    if simple is not None:
+        return simple
+    return [(s.value if isinstance(s := t.subject, ox.NamedNode) else None, t.predicate.value,
+             str(o) if isinstance(o := t.object, ox.Triple) else o.value)
+            for t in ox.parse(json.dumps(offline(doc)).encode("utf-8"),
+                              format=ox.RdfFormat.JSON_LD)]
 
 
-def _statements_in_graph(kb: _Kb, path: str, triples: list[ox.Triple]) -> Iterator[Problem]:
-    for t in triples:
-        s, p, obj = t.subject, t.predicate.value, t.object
-        if not isinstance(s, ox.NamedNode):  # JSON-LD makes no RDF-star statements
+# The JSON-LD the site writes is simple: nested nodes, each with an absolute @id, schema.org
+# terms for keys and types, strings and whole numbers for values. Its statements are read
+# here, in Python, as the JSON-LD algorithms give them under the offline context (which
+# offline() puts in place of every @context, so a nested one changes nothing): pyoxigraph
+# took 0.2 ms a page for it, as much as parsing the page's HTML. Anything else (a blank node,
+# a keyword or a compact IRI, a typed or language value, a float, an IRI that a processor
+# might resolve or reject) is left to pyoxigraph: _simple_statements gives None.
+_VOCAB = OFFLINE_CONTEXT["@vocab"]
+_TERM = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
+_SEGMENT = r"[A-Za-z0-9_~!$&'()*+,;=:@-]+(?:\.[A-Za-z0-9_~!$&'()*+,;=:@-]+)*"
+_PLAIN_IRI = re.compile(rf"https?://[a-z0-9-]+(?:\.[a-z0-9-]+)*(?:/{_SEGMENT})*/?"
+                        r"(?:#[A-Za-z0-9_~!$&'()*+,;=:@/?.-]*)?\Z")
+# JSON-LD writes a whole number from 10^21 on as an xsd:double (pyoxigraph: from about 10^20);
+# below 2^53 every JSON reader reads it exactly.
+_MAX_INTEGER = 2 ** 53
+
+
+def _simple_statements(doc: dict) -> list[Statement] | None:
+    """The statements of a simple JSON-LD document (see above), or None if it is not one."""
+    # Without a context at the top, no key maps to a term: left to pyoxigraph. Every context,
+    # there or nested, is the offline one (see offline).
+    if type(doc) is not dict or "@context" not in doc or len(doc) < 2:
+        return None
+    out: list[Statement] = []
+    if doc.keys() == {"@context", "@graph"}:
+        nodes = doc["@graph"]
+        if type(nodes) is not list:
+            return None
+    else:
+        nodes = [{key: value for key, value in doc.items() if key != "@context"}]
+    for node in nodes:
+        if _simple_node(node, out) is None:
+            return None
+    return out
+
+
+def _simple_node(node: Any, out: list[Statement]) -> str | None:
+    """A node object's @id, its statements and its nested nodes' added to out; None if it is
+    not simple."""
+    if type(node) is not dict:
+        return None
+    iri = node.get("@id")
+    if type(iri) is not str or not _PLAIN_IRI.match(iri):
+        return None
+    for key, value in node.items():
+        if key == "@id" or key == "@context":
+            continue
+        values = value if type(value) is list else (value,)
+        if key == "@type":
+            for kind in values:
+                if type(kind) is not str or not _TERM.match(kind):
+                    return None
+                out.append((iri, RDF_TYPE, _VOCAB + kind))
+            continue
+        if not _TERM.match(key):
+            return None
+        predicate = _VOCAB + key
+        for item in values:
+            kind = type(item)
+            if kind is str:
+                out.append((iri, predicate, item))
+            elif kind is int and -_MAX_INTEGER < item < _MAX_INTEGER:
+                out.append((iri, predicate, str(item)))
+            elif kind is dict and (child := _simple_node(item, out)) is not None:
+                out.append((iri, predicate, child))
+            else:
+                return None
+    return iri
+
+
+def _statements_in_graph(kb: _Kb, path: str, triples: list[Statement]
+                         ) -> Iterator[Problem]:
+    for s, p, o in triples:
+        if s is None:  # JSON-LD makes no RDF-star statements
             yield _problem(path, f"JSON-LD has a node without @id (with {kb.curie(p)})")
             continue
-        o = str(obj) if isinstance(obj, ox.Triple) else obj.value
-        have = kb.objects(s.value, p)
+        have = kb.objects(s, p)
         if o in have:
             continue
         if not have:
-            yield _problem(path, f"JSON-LD states {kb.curie(p)} of <{s.value}>, which the graph "
+            yield _problem(path, f"JSON-LD states {kb.curie(p)} of <{s}>, which the graph "
                            "does not")
         else:
-            yield _problem(path, f"JSON-LD gives {kb.curie(p)} {o!r} for <{s.value}>, the graph "
+            yield _problem(path, f"JSON-LD gives {kb.curie(p)} {o!r} for <{s}>, the graph "
                            f"has {', '.join(repr(x) for x in sorted(set(have)))}")
 
 
@@ -822,30 +1062,32 @@ class _Links:
     pages: frozenset[str]  # the HTML pages: a #fragment is checked on these
     base: str  # the path the site is served under (site_url's)
 
+    # Where a link that climbs to the site's root leads (../../static/site.css from
+    # claim/x/, most links of a page) depends only on how deep the page is: worked out once.
+    rooted: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict, compare=False)
+
     def problems(self, page: Page, across: _Across) -> Iterator[Problem]:
         """Every internal link and #fragment must resolve inside the site. A #fragment on
         another page goes into across, to be checked against that page's ids. A link from the
         site's root path (/static/site.css, on the 404 page, which is served at any address)
         resolves from the site's root when the site is served under `base`."""
         folder = posixpath.dirname(page.path)
+        up = "../" * (folder.count("/") + 1) if folder else ""
         for href in dict.fromkeys(page.links):
             path, fragment, external = _split_link(href)
             if external:
                 continue  # an external link: shown, never fetched
             target = page.path
             if path:
-                # Links that climb out of the page's folder are shared by many pages
-                # (../../static/site.css, ../other-claim/): resolve each once.
-                here, rest = folder, path
-                while here and rest.startswith("../"):
-                    here, rest = here.rpartition("/")[0], rest[3:]
-                joined, error = _resolve(here, rest, self.base)
+                if path.startswith(up):
+                    if (found := self.rooted.get((up, path))) is None:
+                        found = self.rooted[up, path] = self._target(folder, path)
+                else:
+                    found = self._target(folder, path)
+                target, error = found
                 if error:
                     yield _problem(page.path, f"broken link {href!r}: {error}")
                     continue
-                target = joined
-                if path.endswith("/") or joined in self.tree.dirs:
-                    target = "index.html" if joined == "." else joined + "/index.html"
             if target not in self.tree.files:
                 yield _problem(page.path, f"broken link {href!r}: {target} does not exist")
             elif not fragment or target not in self.pages:
@@ -854,6 +1096,20 @@ class _Links:
                 across.setdefault((target, fragment), {}).setdefault(href, []).append(page.path)
             elif page.ids[fragment] == 0:
                 yield _fragment_problem(page.path, href, target, fragment)
+
+    def _target(self, folder: str, path: str) -> tuple[str, str]:
+        """(the file a link's path leads to from folder, "") or ("", why it leads nowhere)."""
+        # Links that climb out of the page's folder are shared by many pages
+        # (../other-claim/ from claim/x/): resolve each once.
+        here, rest = folder, path
+        while here and rest.startswith("../"):
+            here, rest = here.rpartition("/")[0], rest[3:]
+        joined, error = _resolve(here, rest, self.base)
+        if error:
+            return "", error
+        if path.endswith("/") or joined in self.tree.dirs:
+            return ("index.html" if joined == "." else joined + "/index.html"), ""
+        return joined, ""
 
 
 @functools.lru_cache(maxsize=65536)
@@ -1010,14 +1266,33 @@ def _read_xml(root: Path, path: str, what: str, found: list) -> Iterator[Problem
 
 
 def crawl_problems(kb: _Kb, root: Path, html: set[str]) -> Iterator[Problem]:
-    """sitemap.xml lists exactly the site's pages by their canonical URLs, and robots.txt
-    names it."""
+    """sitemap.xml lists exactly the site's pages by their canonical URLs (or, for more pages
+    than one sitemap may list, is an index of parts that do, each within the protocol's
+    limit), and robots.txt names it."""
     site_url = kb.c.config.site_url
+    ns = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
     trees: list = []
     yield from _read_xml(root, SITEMAP_PATH, "the sitemap", trees)
-    for tree in trees:
-        ns = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
-        listed = Counter(el.text for el in tree.iter(f"{ns}loc"))
+    parts: list[tuple[str, Any]] = [(SITEMAP_PATH, tree) for tree in trees]
+    if trees and trees[0].tag == f"{ns}sitemapindex":
+        parts = []
+        for n, el in enumerate(trees[0].iter(f"{ns}loc"), 1):
+            want_loc = site_url + sitemap_part(n)
+            if el.text != want_loc:
+                yield _problem(SITEMAP_PATH, f"names the sitemap part {el.text!r}, it must "
+                               f"be {want_loc!r}")
+                continue
+            found: list = []
+            yield from _read_xml(root, sitemap_part(n), "a part of the sitemap", found)
+            parts += [(sitemap_part(n), tree) for tree in found]
+    listed: Counter = Counter()
+    for path, tree in parts:
+        locs = [el.text for el in tree.iter(f"{ns}loc")]
+        if len(locs) > SITEMAP_URLS:
+            yield _problem(path, f"lists {len(locs)} URLs, more than the {SITEMAP_URLS} a "
+                           "sitemap may (the sitemaps protocol)")
+        listed.update(locs)
+    if parts:
         want = {site_url + p.removesuffix("index.html") for p in html
                 if p not in UNLISTED_PAGES}
         for loc in sorted(want - set(listed)):
@@ -1036,14 +1311,21 @@ def crawl_problems(kb: _Kb, root: Path, html: set[str]) -> Iterator[Problem]:
 
 
 def review_feed_problems(kb: _Kb, root: Path) -> Iterator[Problem]:
-    """The Atom feed and the JSON Feed list every review once, by its page's address, titled
+    """The Atom feed and the JSON Feed list the FEED_ITEMS newest reviews (by the graph's
+    review dates, then worst first, then by claim id) once each, by its page's address, titled
     with the headline the graph gives its review."""
-    want: dict[str, str] = {}
+    reviews: list[tuple[str, int, str, str, str]] = []  # (date, rank, id, url, headline)
     for ident in kb.nodes("claim"):
         review = kb.value(str(kb.iris.claim(ident)), REVIEW)
         url = kb.value(review, URL) if review is not None else None
         if review is not None and url is not None:
-            want[url] = prose(kb.value(review, HEADLINE) or "")
+            verdict = kb.value(review, VERDICT)
+            rank = WORST_FIRST.index(term_slug(verdict)) if verdict else len(WORST_FIRST)
+            reviews.append((kb.value(review, PUBLISHED) or "", rank, ident, url,
+                            prose(kb.value(review, HEADLINE) or "")))
+    reviews.sort(key=lambda r: (r[1], r[2]))
+    reviews.sort(key=lambda r: r[0], reverse=True)  # stable: newest first, then as above
+    want = {url: headline for *_, url, headline in reviews[:FEED_ITEMS]}
     feeds: dict[str, list[tuple[str, str]]] = {}
     trees: list = []
     yield from _read_xml(root, ATOM_PATH, "the Atom feed of reviews", trees)
@@ -1066,7 +1348,8 @@ def review_feed_problems(kb: _Kb, root: Path) -> Iterator[Problem]:
             yield _problem(path, f"does not list the review at {url}")
         for url, n in sorted(listed.items()):
             if url not in want:
-                yield _problem(path, f"lists {url}, which is not a review of the site")
+                yield _problem(path, f"lists {url}, which is not one of the site's "
+                               f"{FEED_ITEMS} newest reviews")
             elif n > 1:
                 yield _problem(path, f"lists the review at {url} {n} times")
         for url, title in entries:

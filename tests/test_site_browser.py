@@ -69,11 +69,14 @@ def page_of(kind: str, checked) -> str:
     return {"overview": "", "claim": "claim/tesla-revenue-2022/",
             "source": f"source/{next(iter(c.sources))}/", "entity": "entity/tesla/",
             "findings": "findings/", "evidence": "evidence/", "data": "data/",
-            "vocabulary": "vocabulary/", "search": "search/?q=revenue"}[kind]
+            "vocabulary": "vocabulary/", "search": "search/?q=revenue", "claims": "claims/",
+            "verdict list": "claims/misleading/", "articles": "source/",
+            # the seed's evidence is longer than a list page: page 2 has the page links
+            "evidence page 2": "evidence/page/2/"}[kind]
 
 
 KINDS = ("overview", "claim", "source", "entity", "finding", "findings", "evidence", "data",
-         "vocabulary", "search")
+         "vocabulary", "search", "claims", "verdict list", "articles", "evidence page 2")
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -155,6 +158,34 @@ def test_claims_table_filters_and_sorts(site, browser):
     assert first == chance_text(min(c.confidence for c in claims))
     header = page.locator("#claims-table th", has_text="Chance true")
     assert header.get_attribute("aria-sort") == "ascending"
+
+
+def test_a_list_s_page_links_lead_through_its_pages(site, browser):
+    origin, _ = site
+    page = Watched(browser, origin).open(origin + "evidence/")
+    nav = page.get_by_role("navigation", name="Evidence, pages")
+    assert nav.get_by_role("link", name="Page 1").get_attribute("aria-current") == "page"
+    nav.get_by_role("link", name="Next page").click()
+    page.wait_for_load_state("networkidle")
+    assert page.url == origin + "evidence/page/2/"
+    nav = page.get_by_role("navigation", name="Evidence, pages")
+    assert "Page 2 of 2" in nav.inner_text()
+    assert nav.get_by_role("link", name="Page 2").get_attribute("aria-current") == "page"
+    assert nav.get_by_role("link", name="Next page").count() == 0
+    nav.get_by_role("link", name="Previous page").click()
+    page.wait_for_load_state("networkidle")
+    assert page.url == origin + "evidence/"
+
+
+def test_the_claims_list_filters_within_its_page(site, browser):
+    origin, checked = site
+    claims = checked.collection.claims.values()
+    page = Watched(browser, origin).open(origin + "claims/")
+    page.select_option("#filter-entity", "byd")
+    visible = page.locator("#claims-table tbody tr:visible")
+    about = sum(1 for c in claims if "byd" in (c.subject, c.compared_with, *c.about))
+    assert visible.count() == about
+    assert "entity=byd" in page.url
 
 
 def test_print_stylesheet_hides_navigation(site, browser):

@@ -16,7 +16,7 @@ from conftest import FIXTURES
 from helpers import run_kb
 
 from kb.charts import Bar, Count, bar_chart, interval_chart
-from kb.claimdata import script_json
+from kb.claimdata import data_feed, script_json
 from kb.errors import UsageError
 from kb.figures import FIGURE_PROPS, display, quantity_text
 from kb.load import load
@@ -190,3 +190,56 @@ def test_serve_on_a_busy_port_says_what_to_do(tmp_path):
         with pytest.raises(ServeError, match=f"cannot listen on 127.0.0.1:{port}: .*; pass "
                            r"--port N \(0 picks a free port\)"):
             make_server(tmp_path, port=port)
+
+
+class _Html:
+    def __html__(self) -> str:
+        return "<b>safe</b>"
+
+
+@pytest.mark.parametrize("value", [
+    "plain", "<a href=\"x\">Tom & Jerry's</a>", "", "特斯拉 “quoted”", 5, Decimal("1.50"),
+    None, _Html(), __import__("markupsafe").Markup("<i>kept</i>"),
+])
+def test_pages_escape_every_value_as_markupsafe_does(value):
+    from markupsafe import Markup, escape
+
+    from kb.render import _escape
+
+    got = _escape(value)
+    assert type(got) is Markup and got == escape(value), (got, escape(value))
+
+
+def test_a_figure_is_written_as_the_fig_macro_wrote_it():
+    from kb.pages import Figure
+    from kb.render import environment, figure_html
+
+    f = Figure('https://kb.example.org/claim/a"b', "kb:confidence", "0.5", "50% <about>")
+    macro = environment().from_string(
+        '{% macro fig(f, filter=None) %}<data class="fig" value="{{ f.value }}" data-node="'
+        '{{ f.node }}" data-prop="{{ f.prop }}"{% if filter %} data-pagefind-filter="'
+        '{{ filter }}"{% endif %}>{{ f.text }}</data>{% endmacro %}'
+        '{{ fig(f) }}|{{ fig(f, "verdict") }}|{{ fig(f, None) }}')
+    ours = environment().from_string('{{ fig(f) }}|{{ fig(f, "verdict") }}|{{ fig(f, None) }}')
+    assert ours.render(f=f, fig=figure_html) == macro.render(f=f)
+
+
+def test_the_feed_is_written_as_json_indents_it_one_review_at_a_time(seed):
+    """The ClaimReview feed is written review by review: it must still be exactly what
+    json.dumps(..., indent=1) writes of the whole feed, empty or not."""
+    c = load(seed)
+    claims = sorted(c.claims.values(), key=lambda cl: cl.id)
+    for some in ([], claims[:1], claims):
+        text = data_feed(c, some, "2026-01-02").decode("utf-8")
+        feed = json.loads(text)
+        whole = json.dumps(feed, ensure_ascii=False, indent=1) + "\n"
+        assert text == whole, f"{len(some)} claims: differs at {_first_difference(text, whole)}"
+        assert [r["url"] for r in feed["dataFeedElement"]] == \
+            [f"{c.config.site_url}claim/{cl.id}/" for cl in some]
+        assert feed["dateModified"] == "2026-01-02"
+
+
+def _first_difference(a: str, b: str) -> str:
+    pairs = enumerate(zip(a, b, strict=False))  # the shorter one's length, if one is a prefix
+    at = next((i for i, (x, y) in pairs if x != y), min(len(a), len(b)))
+    return f"character {at}: {a[at - 40:at + 40]!r} against {b[at - 40:at + 40]!r}"

@@ -126,8 +126,9 @@ def test_charts_bars_are_links_to_what_they_count(seed):
         count = [t for t in a.iter("text") if (t.get("id") or "").startswith("count-")]
         if count:
             bars[count[0].get("id")] = a.get("href")
-    for verdict in WORST_FIRST:
-        assert bars[f"count-verdict-{verdict}"] == f"?verdict={verdict}#all-claims"
+    for verdict in WORST_FIRST:  # each verdict's list of claims, a page of its own
+        assert bars[f"count-verdict-{verdict}"] == f"claims/{verdict}/"
+        assert (out / f"claims/{verdict}/index.html").is_file()
     subjects = {c.subject for c in checked.collection.claims.values()}
     for ident in subjects:
         assert bars[f"count-entity-{ident}"] == f"entity/{ident}/"

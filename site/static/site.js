@@ -1,5 +1,6 @@
 // Progressive enhancement for tables of claims: sortable columns and filters.
 // Without JavaScript every row is shown in reading order; nothing here is needed to read.
+// A long list is split into pages (claims/page/2/): the filters and sort work within a page.
 // The filters and the sort order of the page's main table live in its address (?verdict=
 // inaccurate&sort=verdict), so a filtered list can be bookmarked, shared and linked to.
 "use strict";
@@ -81,7 +82,7 @@
       var shown = 0;
       Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
         var ok = (!words || row.textContent.toLowerCase().indexOf(words) !== -1) &&
-          (!verdict.value || row.getAttribute("data-verdict") === verdict.value) &&
+          (!verdict || !verdict.value || row.getAttribute("data-verdict") === verdict.value) &&
           (!entity.value || (" " + row.getAttribute("data-entities") + " ").indexOf(" " + entity.value + " ") !== -1);
         row.hidden = !ok;
         if (ok) { shown += 1; }
