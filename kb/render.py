@@ -130,20 +130,12 @@ def environment() -> Environment:
                       autoescape=True, undefined=StrictUndefined, trim_blocks=True,
                       lstrip_blocks=True, keep_trailing_newline=True, auto_reload=False)
     env.template_class = _Template
-    env.globals["icons"] = ICONS
-    env.globals["figure_html"] = figure_html
-    env.filters["prose"] = prose
-    env.filters["by_document"] = by_document
-    env.globals["page_url"] = page_url
-    env.globals["kb_namespace"] = NS
-    env.globals["tier_of"] = tier
-    env.globals["verdict_name"] = verdict_name
-    env.globals["kind_label"] = kind_label
-    env.globals["tier_labels"] = TIER_LABELS
-    env.globals["card_name"] = CARD_NAME
-    env.globals["card_size"] = CARD_SIZE
-    env.globals["page_size"] = PAGE_SIZE
-    env.globals["verdict_labels"] = {v: LABELS[v] for v in VERDICTS}
+    env.filters.update(prose=prose, by_document=by_document)
+    env.globals.update(
+        icons=ICONS, figure_html=figure_html, page_url=page_url, kb_namespace=NS,
+        tier_of=tier, verdict_name=verdict_name, kind_label=kind_label,
+        tier_labels=TIER_LABELS, card_name=CARD_NAME, card_size=CARD_SIZE,
+        page_size=PAGE_SIZE, verdict_labels={v: LABELS[v] for v in VERDICTS})
     return env
 
 
