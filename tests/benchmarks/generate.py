@@ -288,10 +288,14 @@ class Generator:
         }[verdict]
 
     def _evidence(self) -> None:
-        documents, statements = [], []
+        # One file per 50 companies: a file of every report would outgrow kb's file size limit
+        # (docs/limits.md) at about 40,000 claims.
+        files: dict[int, tuple[list[str], list[str]]] = {}
         seen_docs = set()
+        index = {e[0]: i for i, e in enumerate(self.entities)}
         for ident in sorted(self.evidence):
             entity, prop, year, truth = self.evidence[ident]
+            documents, statements = files.setdefault(index[entity[0]] // 50, ([], []))
             doc = f"{entity[0]}-annual-report-{year}"
             if doc not in seen_docs:
                 seen_docs.add(doc)
@@ -308,9 +312,10 @@ class Generator:
                 f"    amount: {amount_text(truth, prop[6])}", f"    unit: {prop[4]}",
                 f"    precision: {precision_text(prop[7], prop[6])}",
                 f'    time: {{period: "{year}"}}']
-        (self.dest / "evidence" / "reports.yaml").write_text(
-            "documents:\n" + "\n".join(documents) + "\nstatements:\n" + "\n".join(statements)
-            + "\n", encoding="utf-8")
+        for n, (documents, statements) in sorted(files.items()):
+            (self.dest / "evidence" / f"reports-{n:03d}.yaml").write_text(
+                "documents:\n" + "\n".join(documents) + "\nstatements:\n"
+                + "\n".join(statements) + "\n", encoding="utf-8")
 
 
 def generate(dest: Path, claims: int, seed: int = 0) -> Path:
