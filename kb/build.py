@@ -92,7 +92,7 @@ def _build(root: Path, out: Path, allow_removals: bool) -> BuildResult:
                             "site without them, or restore them")
     store_failed: list[KbError] = []
     try:
-        with replace_dir(out) as staging:
+        with replace_dir(out, delete_later=True) as staging:
             files = _write_site(root, checked, staging, taken, store_failed,
                                 read_previous(out))
     except OSError as exc:

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -184,3 +185,14 @@ def snapshot(folder: Path, ignore: str | None = None) -> dict[str, tuple[int, in
 def changes(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]) -> list:
     """The files added, removed or changed between two snapshots."""
     return sorted(set(before.items()) ^ set(after.items()))
+
+
+def leftovers(folder: Path, prefix: str, timeout: float = 60.0) -> list[str]:
+    """The names in folder starting with prefix once the build's detached deleter of the
+    replaced site is done (kb.atomic.discard), or those left after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = sorted(p.name for p in folder.iterdir() if p.name.startswith(prefix))
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.02)

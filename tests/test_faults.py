@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from conftest import edit
+from helpers import leftovers
 from kbproc import error_line, patched_cmd, run_kb, run_patched, tree
 
 CLAIMS_FILE = "sources/mini-article/claims.yaml"
@@ -133,8 +134,8 @@ def test_a1_a_build_killed_at_any_step_of_the_swap_leaves_a_whole_site(tmp_path,
     assert killed[0], "the first step of the swap was never reached: the test injected nothing"
     again = run_kb("build", "--claims", "claims", "--out", OUT, cwd=tmp_path)
     assert again.returncode == 0, again.stderr
-    leftovers = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(f".{OUT}"))
-    assert leftovers == [], leftovers
+    left = leftovers(tmp_path, f".{OUT}")
+    assert left == [], left
 
 
 # -- U1: a full disk ----------------------------------------------------------------------------
@@ -322,6 +323,19 @@ def test_a1_without_an_exchange_the_swap_falls_back_to_two_renames(tmp_path, mon
         with atomic.replace_dir(target) as staging:
             (staging / "index.html").write_text(version)
     assert (target / "index.html").read_text() == "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_a1_a_replaced_folder_deleted_later_is_gone_once_its_deleter_ends(tmp_path):
+    from kb import atomic
+
+    target = tmp_path / "site"
+    for version in ("old", "new"):
+        with atomic.replace_dir(target, delete_later=True) as staging:
+            for n in range(200):
+                (staging / f"{n}.html").write_text(version)
+    assert (target / "0.html").read_text() == "new"
+    assert leftovers(tmp_path, ".site") == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
 
 

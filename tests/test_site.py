@@ -15,7 +15,7 @@ from pathlib import Path
 import html5lib
 import pytest
 from conftest import FIXTURES, edit, line_of
-from helpers import invoke, run_kb
+from helpers import invoke, leftovers, run_kb
 from markupsafe import escape
 from rdflib import Dataset, Graph
 
@@ -526,7 +526,7 @@ def test_killed_build_leaves_the_previous_site_intact(seed, tmp_path):
     assert staging is not None and staging.exists()  # the half-written one, aside
     again = invoke("build", "--claims", str(mini), "--out", str(out))
     assert again.exit_code == 0, again.output
-    assert not list(tmp_path.glob(".site.*")), "the next build cleans up what the kill left"
+    assert leftovers(tmp_path, ".site.") == [], "the next build cleans up what the kill left"
 
 
 # -- text that tries to break out of HTML or JSON-LD stays inert ----------------------------------

@@ -299,6 +299,9 @@ class Size:
     stages: list[Stage]
     total_seconds: float  # the stages' total as kb build reports it (no interpreter start-up)
     floors: list[Floor] = field(default_factory=list)
+    # How long the rebuild's detached process took to delete the replaced site after the
+    # rebuild returned (kb.atomic.discard); the next measurement waits for it.
+    deleted_after: float = 0.0
 
     @property
     def floors_seconds(self) -> float:
@@ -390,12 +393,19 @@ def nudge_confidence(path: Path) -> None:
     path.write_text(text[:match.start(1)] + str(new) + text[match.end(1):], encoding="utf-8")
 
 
-def timed_build(claims: Path, site: Path, timings: Path, what: str) -> tuple[Run, dict]:
-    """One kb build as a whole process, and the stage timings it wrote."""
+def timed_build(claims: Path, site: Path, timings: Path, what: str
+                ) -> tuple[Run, dict, float]:
+    """One kb build as a whole process, the stage timings it wrote, and the seconds its
+    detached deleter of the replaced site went on after it (waited for here, so that it does
+    not overlap what is measured next)."""
     timings.unlink(missing_ok=True)  # so that a stale file is never read as this build's
     run = measure(kb_command("build", "--claims", str(claims), "--out", str(site),
                              "--timings", str(timings)), what)
-    return run, read_timings(timings)
+    start = time.perf_counter()
+    while any(site.parent.glob(f".{site.name}.staging-*")) or \
+            any(site.parent.glob(f".{site.name}.old-*")):
+        time.sleep(0.05)
+    return run, read_timings(timings), time.perf_counter() - start
 
 
 def site_pages(site: Path) -> int:
@@ -447,11 +457,12 @@ def measure_size(claims: int, work: Path, runs: int, keep: bool = False) -> Size
     edited.write_bytes(original)  # as generated, for a later run with --keep
 
     pages = site_pages(site)
-    return Size(claims, pages, median_run(checks), median_run([r for r, _ in builds]),
-                median_run([r for r, _ in rebuilds]),
-                median_stages([t for _, t in builds], [t for _, t in rebuilds]),
-                statistics.median(t["total"] for _, t in builds),
-                measure_floors(folder, site, pages, work))
+    return Size(claims, pages, median_run(checks), median_run([r for r, _, _ in builds]),
+                median_run([r for r, _, _ in rebuilds]),
+                median_stages([t for _, t, _ in builds], [t for _, t, _ in rebuilds]),
+                statistics.median(t["total"] for _, t, _ in builds),
+                measure_floors(folder, site, pages, work),
+                statistics.median(lag for _, _, lag in rebuilds))
 
 
 def python_floor(name: str, script: str, *args: object) -> Floor:
@@ -575,6 +586,9 @@ def size_report(size: Size, runs: int) -> str:
         f"{size.build.seconds / size.floors_seconds:.2f}x",
         f"rebuild ÷ build: {num(size.rebuild.seconds)} s ÷ {num(size.build.seconds)} s = "
         f"{size.rebuild.seconds / size.build.seconds:.2f}x",
+        f"The rebuild's detached process deleted the replaced site {num(size.deleted_after)} s "
+        "after the rebuild returned (not in the rebuild's time; nothing else was measured "
+        "meanwhile).",
     ])
 
 
