@@ -4,6 +4,7 @@ site built once per session for tests that only read it."""
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -16,6 +17,9 @@ if TYPE_CHECKING:  # importing kb here would load the library before any test as
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SEED = ROOT / "claims"
+BENCH = Path(__file__).resolve().parent / "benchmarks"
+# The benchmark's generator of collections serves the tests too, imported as `generate`.
+sys.path.insert(0, str(BENCH))
 
 
 @pytest.fixture

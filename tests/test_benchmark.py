@@ -5,16 +5,12 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from conftest import BENCH
+from generate import generate
 
 from kb.pipeline import check
-
-BENCH = Path(__file__).parent / "benchmarks"
-sys.path.insert(0, str(BENCH))
-
-from generate import generate  # noqa: E402
 
 
 def test_generator_is_deterministic_and_writes_a_clean_collection(tmp_path):

@@ -597,13 +597,13 @@ def test_an_update_killed_half_way_leaves_the_previous_store(mini, tmp_path, mon
     oxigraph.rebuild(mini, "test", rebuild_hooks(), config=config, nquads=first,
                      taken=take(mini), graphs=graphs)
     old, manifest = _dump(mini), read_manifest(mini)
-    copy = oxigraph._linked_copy
+    copy = oxigraph.linked_copy
 
     def killed(source, target):
         copy(source, target)
         raise KeyboardInterrupt  # as a kill between the copy and the update
 
-    monkeypatch.setattr(oxigraph, "_linked_copy", killed)
+    monkeypatch.setattr(oxigraph, "linked_copy", killed)
     monkeypatch.setattr(oxigraph, "MOST", 1.0)
     edit(mini / "sources/mini-article/claims.yaml", "confidence: 0.95", "confidence: 0.9")
     second, graphs = _export(mini, tmp_path, "second.nq")
@@ -615,3 +615,59 @@ def test_an_update_killed_half_way_leaves_the_previous_store(mini, tmp_path, mon
     left = sorted(p.name for p in store_dir(mini).parent.iterdir() if p.name != PARSE_DIR)
     assert left == ["lock", "oxigraph"]
     assert stale_reason(mini, manifest) == "sources/mini-article/claims.yaml changed"
+
+
+def _index_dump(claims_dir):
+    """Every quad of a claims folder's claim index, sorted."""
+    from kb.claimindex import NAME
+
+    db = pyoxigraph.Store.read_only(str(store_dir(claims_dir) / NAME))
+    quads = sorted(str(q) for q in db)
+    del db
+    return quads
+
+
+def test_the_claim_index_updated_by_difference_is_the_one_built_whole(tmp_path, monkeypatch):
+    # Three generated articles whose claims contradict one another's: one article removed
+    # (its claims' contradictions go, so claims of the others lose their failing findings),
+    # one claim's confidence and another's verdict edited in a second, the third untouched.
+    from generate import generate
+
+    from kb import claimindex
+    from kb.stores import oxigraph
+    from kb.stores.manifest import take
+
+    claims = generate(tmp_path / "claims", 120)
+    # Small pages, so that many keys have several, some more and some fewer after the edits.
+    monkeypatch.setattr(claimindex, "PAGE_MIN", 5)
+    monkeypatch.setattr(claimindex, "PAGE_SIZE", 7)
+    config = {"store": "oxigraph", "endpoint": None, "base": "https://kb.example.org/"}
+    first, graphs = _export(claims, tmp_path, "first.nq")
+    oxigraph.rebuild(claims, "test", rebuild_hooks(), config=config, nquads=first,
+                     taken=take(claims), graphs=graphs)
+    failing_before = _index_dump(claims)
+    shutil.rmtree(claims / "sources/article-00002")
+    text = (claims / "sources/article-00001/claims.yaml").read_text("utf-8")
+    text = re.sub(r"confidence: 0\.5\n", "confidence: 0.55\n", text, count=1)
+    text = re.sub(r"verdict: accurate\n", "verdict: mostly-accurate\n", text, count=1)
+    (claims / "sources/article-00001/claims.yaml").write_text(text, "utf-8")
+    monkeypatch.setattr(oxigraph, "MOST", 1.0)
+    updates = []
+    real = claimindex._updated
+    monkeypatch.setattr(claimindex, "_updated", lambda *a: updates.append(real(*a)) or
+                        updates[-1])
+    second, graphs = _export(claims, tmp_path, "second.nq")
+    oxigraph.rebuild(claims, "test", rebuild_hooks(), config=config, nquads=second,
+                     taken=take(claims), graphs=graphs)
+    assert updates == [True], "the index was not updated by difference"
+    updated = _index_dump(claims)
+    oxigraph.rebuild(claims, "test", rebuild_hooks(), config=config, nquads=second,
+                     taken=take(claims), graphs=graphs, force=True)  # built whole
+    assert updates == [True]
+    whole = _index_dump(claims)
+    missing, extra = sorted(set(whole) - set(updated)), sorted(set(updated) - set(whole))
+    assert (missing, extra) == ([], [])
+    # The update had claims of the untouched article to list under other keys.
+    flipped = {q for q in set(failing_before) ^ set(whole)
+               if "has_finding=True" in q and "a00000-" in q}
+    assert flipped

@@ -42,16 +42,26 @@ DB_NAME = "store"
 Notify = Callable[[str], None]
 
 
+class Changed(NamedTuple):
+    """How a store rebuilt by difference differs from the previous one: the folder of the
+    previous one's database of that name (Hooks.beside), and the named graphs replaced or
+    removed ("" is the default graph)."""
+
+    previous: Path
+    graphs: frozenset[str]
+
+
 class Hooks(NamedTuple):
     """What the layer above hands the store so that it can rebuild itself.
 
     graph:  claims folder -> (collection, KbGraph, load problems), the graph the store holds.
-    beside: database name -> writer(store, folder) of a database kept beside the store and
-            derived from it (the claim index), opened later with OxigraphStore.beside.
+    beside: database name -> writer(store, folder, changed) of a database kept beside the
+            store and derived from it (the claim index), opened later with
+            OxigraphStore.beside; changed is None when the store was loaded whole.
     """
 
     graph: Callable[[Path], tuple[Any, Any, list]]
-    beside: Mapping[str, Callable[[OxigraphStore, Path], None]]
+    beside: Mapping[str, Callable[[OxigraphStore, Path, Changed | None], None]]
 
 
 class OxigraphStore(Store):
@@ -235,8 +245,9 @@ def rebuild(claims_dir: Path, reason: str, hooks: Hooks, graph=None,
             if nquads is not None and graphs is not None and not force:
                 updated = _by_difference(claims_dir, manifest, config, graphs, nquads,
                                          staging / DB_NAME)
+            replaced: frozenset[str] | None = None
             if updated is not None:
-                db, triples = updated
+                db, triples, replaced = updated
             else:
                 shutil.rmtree(staging / DB_NAME, ignore_errors=True)  # a copy given up on
                 db = ox.Store(str(staging / DB_NAME))
@@ -251,7 +262,8 @@ def rebuild(claims_dir: Path, reason: str, hooks: Hooks, graph=None,
                     {name: part[:2] for name, part in sorted(graphs.items())}), "utf-8")
             built = OxigraphStore.of(db, config["base"])
             for name, write in hooks.beside.items():
-                write(built, staging / name)
+                write(built, staging / name, None if replaced is None else
+                      Changed(store_dir(claims_dir) / name, replaced))
             del db
             manifest = build_manifest(taken, config, triples)
             manifest["problems"] = problem_count
@@ -268,9 +280,10 @@ MOST = 0.5
 
 def _by_difference(claims_dir: Path, manifest: dict | None, config: dict,
                    graphs: Mapping[str, list], nquads: Path, target: Path
-                   ) -> tuple[ox.Store, int] | None:
+                   ) -> tuple[ox.Store, int, frozenset[str]] | None:
     """The previous store copied to target with the graphs that changed replaced from the
-    export, and its quad count; None if it cannot be (then the export is loaded whole).
+    export, its quad count and the graphs replaced or removed; None if it cannot be (then the
+    export is loaded whole).
 
     Only a store the same kb built with the same settings qualifies, and only one that recorded
     its graphs: the copy then differs from a whole load in no quad (tests/test_store.py)."""
@@ -298,7 +311,7 @@ def _by_difference(claims_dir: Path, manifest: dict | None, config: dict,
                         for name in changed for offset, length in graphs[name][2])
     db = None
     try:
-        _linked_copy(old / DB_NAME, target)
+        linked_copy(old / DB_NAME, target)
         db = ox.Store(str(target))
         for name in (*gone, *changed):
             if name in known:
@@ -310,7 +323,7 @@ def _by_difference(claims_dir: Path, manifest: dict | None, config: dict,
         # A damaged previous store, say: the caller loads the export whole instead.
         del db
         return None
-    return db, total
+    return db, total, frozenset((*gone, *changed))
 
 
 def _read_at(fh, offset: int, length: int) -> bytes:
@@ -321,7 +334,7 @@ def _read_at(fh, offset: int, length: int) -> bytes:
     return data
 
 
-def _linked_copy(source: Path, target: Path) -> None:
+def linked_copy(source: Path, target: Path) -> None:
     """A copy of a closed RocksDB database: its table files, which RocksDB never changes once
     written (it writes new ones and deletes the old), hard-linked; the rest copied. This is
     what a RocksDB checkpoint does; the copy is then opened and written on its own."""
