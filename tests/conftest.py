@@ -3,8 +3,10 @@ site built once per session for tests that only read it."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -20,6 +22,45 @@ SEED = ROOT / "claims"
 BENCH = Path(__file__).resolve().parent / "benchmarks"
 # The benchmark's generator of collections serves the tests too, imported as `generate`.
 sys.path.insert(0, str(BENCH))
+
+SHM = Path("/dev/shm")
+SHM_FREE = 1 << 30  # bytes free on it: a whole run peaked at 170 MB (Chromium's own included)
+
+
+def _temporary_files_in_memory() -> None:
+    """Point TMPDIR, and so pytest's temporary folders and every process the tests start, at
+    a folder on /dev/shm when that is a tmpfs with room; KB_TEST_TMPFS=0 keeps the default.
+
+    The tests write, sync and delete a great many small files: RocksDB syncs each new store
+    about 90 times, every build writes a site and every passing test's folder is deleted. On
+    ext4 (this machine's is mounted with discard) that was half the wall time and a quarter
+    of the CPU of test_runtime_robust, test_reuse and test_query_cli (docs/development.md).
+    What the tests check does not depend on the file system.
+    """
+    if os.environ.get("KB_TEST_TMPFS") == "0" or not _is_tmpfs(SHM):
+        return
+    folder = SHM / f"kb-tests-{os.getuid()}"
+    if Path(os.environ.get("TMPDIR", "/")).resolve() == folder:
+        return  # a test worker: its parent did this already
+    stat = os.statvfs(SHM)
+    if stat.f_bavail * stat.f_frsize < SHM_FREE:
+        return
+    folder.mkdir(mode=0o700, exist_ok=True)
+    os.environ["TMPDIR"] = str(folder)
+    tempfile.tempdir = None  # pytest's capture asked before: make tempfile look again
+
+
+def _is_tmpfs(path: Path) -> bool:
+    """Is path the mount point of a tmpfs?"""
+    try:
+        mounts = Path("/proc/self/mounts").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return False
+    return any(fields[1] == str(path) and fields[2] == "tmpfs"
+               for fields in (line.split() for line in mounts) if len(fields) > 2)
+
+
+_temporary_files_in_memory()
 
 
 @pytest.fixture
@@ -183,3 +224,17 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+# WCAG 2.1 AA. axe reports every node of every violation whatever resultTypes says; the option
+# only cuts the passing, inapplicable and incomplete results to one node each, which the tests
+# never read: serialising those (1 to 2 MB a page on the seed) took 1 to 2 s of CPU per audit.
+WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+           "resultTypes": ["violations"]}
+
+
+def axe_violations(page) -> list[dict]:
+    """The WCAG 2.1 AA violations axe-core finds on the page as it is now."""
+    from axe_playwright_python.sync_playwright import Axe  # only the browser tests need it
+
+    return Axe().run(page, options=WCAG_AA).response["violations"]

@@ -78,13 +78,25 @@ def load_cleanly(root: Path) -> list[Problem]:
     return problems
 
 
+def overwrite(path: Path, data: bytes) -> None:
+    """Give an existing file these bytes, truncating it after the write, not before.
+
+    On ext4, a file truncated to zero bytes and written again is flushed to disk when it is
+    closed (auto_da_alloc): 2 ms of waiting per write, 8 s of each thousand-example target's
+    wall time, since every example writes its file and then restores it.
+    """
+    with path.open("r+b") as f:
+        f.write(data)
+        f.truncate()
+
+
 def with_file(root: Path, name: str, data: bytes) -> list[Problem]:
     path = root / name
-    path.write_bytes(data)
+    overwrite(path, data)
     try:
         return load_cleanly(root)
     finally:
-        path.write_bytes(ORIGINALS[name])
+        overwrite(path, ORIGINALS[name])
 
 
 # -- structured mutations: real files, parsed, with values swapped for hostile ones ----------
@@ -188,13 +200,13 @@ def test_fuzz_check_structured(sandbox, in_process, case):
 
     name, data = case
     path = sandbox / name
-    path.write_bytes(data)
+    overwrite(path, data)
     try:
         start = time.monotonic()
         report = check(sandbox).report
         assert time.monotonic() - start < SECONDS
     finally:
-        path.write_bytes(ORIGINALS[name])
+        overwrite(path, ORIGINALS[name])
     for p in report.errors:
         assert "\n" not in str(p) and "\r" not in str(p), str(p)[:300]
 

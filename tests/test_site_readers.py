@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import edit
+from conftest import axe_violations, edit
 from helpers import copy_of_site
 from lxml import etree
 
@@ -381,16 +381,11 @@ def test_anchor_highlights_its_passage_below_the_sticky_bar(served, browser):
 # -- the rest: dark mode, 404, entity index, sitemap and robots -----------------------------------
 
 
-WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-
-
 @pytest.mark.browser
 @pytest.mark.parametrize("path", ["", "claim/tesla-highest-revenue-year/",
                                   "source/tesla-dojo-commentary/", "findings/", "entity/",
                                   "404.html"])
 def test_dark_mode_keeps_every_contrast(served, browser, path):
-    from axe_playwright_python.sync_playwright import Axe
-
     origin, _ = served
     page = browser.new_page(color_scheme="dark")
     page.goto(origin + path)
@@ -398,7 +393,7 @@ def test_dark_mode_keeps_every_contrast(served, browser, path):
     background = page.evaluate("getComputedStyle(document.body).backgroundColor")
     assert background != "rgb(255, 255, 255)"
     violations = [f"{v['id']}: {[n['target'] for n in v['nodes']][:3]}"
-                  for v in Axe().run(page, options=WCAG_AA).response["violations"]]
+                  for v in axe_violations(page)]
     assert violations == []
     page.close()
 
@@ -524,8 +519,6 @@ DESK = {"width": 1280, "height": 900}
 @pytest.mark.parametrize("kind", PAGE_KINDS)
 def test_every_page_type_is_clean_and_accessible_on_a_phone_and_a_desk(served, browser, kind,
                                                                        viewport):
-    from axe_playwright_python.sync_playwright import Axe
-
     origin, _ = served
     page = browser.new_page(viewport=viewport)
     problems: list[str] = []
@@ -539,7 +532,7 @@ def test_every_page_type_is_clean_and_accessible_on_a_phone_and_a_desk(served, b
             "document.getElementById('search-status').textContent.includes('result')")
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     violations = [f"{v['id']}: {[n['target'] for n in v['nodes']][:3]}"
-                  for v in Axe().run(page, options=WCAG_AA).response["violations"]]
+                  for v in axe_violations(page)]
     assert violations == []
     assert problems == []
     page.close()
