@@ -63,6 +63,23 @@ def _is_tmpfs(path: Path) -> bool:
 _temporary_files_in_memory()
 
 
+def _kb_bytecode() -> None:
+    """Write kb's bytecode once, in the controlling process, as installing kb does.
+
+    Where PYTHONDONTWRITEBYTECODE is set (as on the development machine, and so in its CI),
+    Python never caches the bytecode of a checkout's modules, and every kb process a test
+    starts compiled the whole package from source again: about 70 ms of CPU each time
+    (docs/benchmarks.md). compileall writes the cache whatever that variable says.
+    """
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        import compileall
+
+        compileall.compile_dir(ROOT / "kb", quiet=1)
+
+
+_kb_bytecode()
+
+
 @pytest.fixture
 def mini(tmp_path: Path) -> Path:
     """A copy of the mini fixture collection."""
