@@ -180,6 +180,8 @@ def _write(index: ox.Store, triples: Iterable[tuple[str, Iri, Lit]], bulk: bool 
 def _updated(store: OxigraphStore, folder: Path, changed: Changed) -> bool:
     """Make folder the previous index updated for the changed graphs; False if a graph that
     is not a source's or the report changed (the rows may then all differ)."""
+    # The graphs as kb.iris names them (graph/<source id>, graph/shared, graph/report): that
+    # module is not imported here, as it brings rdflib, which kb claims must not load.
     prefix = store.iri("graph", "").value
     sources = set()
     for graph in changed.graphs:
