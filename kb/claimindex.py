@@ -224,13 +224,13 @@ def _updated(store: OxigraphStore, folder: Path, changed: Changed) -> bool:
                       to_graph=ox.NamedNode(name))
     after = {store.iri("claim", row["id"]).value: (row, encode(row))
              for row in graph_rows(OxigraphStore.of(part, store.base), ClaimFilter())}
+    old_rows = dict(zip(before, decode_rows(before.values()), strict=True))
     for claim, text in before.items():
-        row = decode_rows([text])[0]
-        if row["source"] not in sources:  # the same row, listed under other keys now
-            after[claim] = (row, text)
+        if old_rows[claim]["source"] not in sources:  # the same row, under other keys now
+            after[claim] = (old_rows[claim], text)
     gone: dict[str, set[str]] = defaultdict(set)  # key -> the rows it no longer lists as they were
     for claim, text in before.items():
-        for name in _keys(decode_rows([text])[0], claim in was_failing):
+        for name in _keys(old_rows[claim], claim in was_failing):
             index.remove(ox.Quad(ox.NamedNode(name), lists, ox.Literal(text), default))
             gone[name].add(text)
         for q in list(index.quads_for_pattern(ox.NamedNode(claim), None, None, default)):

@@ -20,6 +20,7 @@ from kb.serve import make_server
 
 pytestmark = pytest.mark.browser
 
+
 def serve(folder: Path):
     server = make_server(folder, port=0, quiet=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
