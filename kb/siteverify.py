@@ -96,6 +96,12 @@ MAX_HTML_ERRORS = 5  # per page; the rest are counted
 # loader accepts, and far below what libxml2's XPath can take (a node set of at most 10 million
 # nodes: a 100 MB list page broke it). A larger page is reported, not parsed.
 MAX_PAGE_BYTES = 4 * MAX_FILE_BYTES
+# Entries a memo of the page checks holds before it is emptied (see _Kb).
+MEMO_SIZE = 50_000
+# ClaimReviews of the DataFeed converted to statements at once: one conversion each cost more
+# than the rest of the feed's check, and all at once held the whole feed's statements (1.2 GB
+# with the parsed feed at 100,000 claims).
+FEED_BATCH = 1_000
 # Google's required ClaimReview fields (path within the JSON-LD object).
 REQUIRED_FIELDS = (("claimReviewed",), ("reviewRating", "alternateName"), ("url",),
                    ("author", "name"), ("datePublished",), ("itemReviewed", "appearance"))
@@ -314,6 +320,9 @@ class _Kb:
                 if t in self.typed:
                     self.typed[t].add(node)
         self.counts: dict[str, int] | None = None
+        # Memos of the figure checks, emptied when full: they grew with the site (at 100,000
+        # claims, 0.6 GB in each page-checking process), for hits that come mostly from
+        # nearby pages (a claim's figures on its page and card, a list's on its page).
         self.figures: dict[tuple[str, str], tuple[str, str] | tuple[()]] = {}
         self.figure_problems: dict[Figure, tuple[tuple[str, str], ...]] = {}
         # Each source's claims, for the annotated-text check.
@@ -674,6 +683,8 @@ def figure_problems(kb: _Kb, page: Page) -> Iterator[Problem]:
     for figure in page.figures:
         found = memo.get(figure)
         if found is None:
+            if len(memo) >= MEMO_SIZE:
+                memo.clear()
             found = memo[figure] = tuple(_figure_problems(kb, *figure))
         for message, node in found:
             yield _problem(page.path, message, *kb.who(node))
@@ -690,6 +701,8 @@ def _figure_problems(kb: _Kb, node: str, prop_name: str, shown: str, text: str
     key = (node, prop_name)
     want = kb.figures.get(key)
     if want is None:  # the same figure shows in several forms: look it up once
+        if len(kb.figures) >= MEMO_SIZE:
+            kb.figures.clear()
         want = kb.figures[key] = _graph_figure(kb, node, prop)
     if not want:
         yield f"shows a {prop.name} ({text!r}) the graph does not have", node
@@ -1462,25 +1475,136 @@ def _feed_problems(kb: _Kb, root: Path) -> Iterator[Problem]:
         yield _problem(FEED_PATH, "missing: the ClaimReview DataFeed")
         return
     try:
-        feed = json.loads(text)
+        try:
+            found, reviewed = _feed_reviews(kb, text, stream=True)
+        except ArrayNotLast:  # members after the reviews: read whole, to see them first
+            found, reviewed = _feed_reviews(kb, text, stream=False)
     except json.JSONDecodeError as exc:
         yield _problem(FEED_PATH, f"JSON-LD does not parse: {exc.msg} at line {exc.lineno} "
                        f"column {exc.colno}")
         return
-    if not isinstance(feed, dict) or feed.get("@type") != "DataFeed":
-        yield _problem(FEED_PATH, "is not a schema.org DataFeed")
+    yield from found
+    if reviewed is None:
         return
-    reviewed = set()
-    reviews = []
-    for element in feed.get("dataFeedElement") or []:
-        yield from claim_review_problems(kb, FEED_PATH, element, context=False, triples=False)
+    for ident in kb.nodes("claim"):
+        if str(kb.iris.claim(ident)) not in reviewed:
+            yield _problem(FEED_PATH, "has no ClaimReview for this claim", "claim", ident)
+
+
+def _feed_reviews(kb: _Kb, text: str, stream: bool) -> tuple[list[Problem], set[Any] | None]:
+    """The problems of the feed's reviews, and the claims they review (None: the text is not
+    a DataFeed). stream: read the reviews one at a time (stream_array) if the text is laid out
+    as kb writes it. The problems are kept until the whole feed has parsed: a feed that does
+    not parse is that one problem, as when it is read whole."""
+    streamed = stream_array(text, "dataFeedElement") if stream else None
+    if streamed is None or streamed[0].get("@type") != "DataFeed":  # perhaps after the array
+        feed = json.loads(text)
+        elements = feed.get("dataFeedElement") if isinstance(feed, dict) else None
+    else:
+        feed, elements = streamed
+    if not isinstance(feed, dict) or feed.get("@type") != "DataFeed":
+        return [_problem(FEED_PATH, "is not a schema.org DataFeed")], None
+    found: list[Problem] = []
+    reviewed: set[Any] = set()
+    batch: list[dict] = []
+    for element in elements or []:
+        found += claim_review_problems(kb, FEED_PATH, element, context=False, triples=False)
         if isinstance(element, dict):
             reviewed.add((element.get("itemReviewed") or {}).get("@id"))
             if element.get("@type") == "ClaimReview":
-                reviews.append({**element, "@context": SCHEMA_CONTEXT})
-    # The reviews' statements in one conversion, not one each (a thousand small ones cost
-    # more than the rest of this check); if one does not convert, each is converted alone
-    # to report it.
+                batch.append({**element, "@context": SCHEMA_CONTEXT})
+        if len(batch) == FEED_BATCH:
+            found += _reviews_in_graph(kb, batch)
+            batch = []
+    found += _reviews_in_graph(kb, batch)
+    return found, reviewed
+
+
+class ArrayNotLast(Exception):
+    """stream_array's array was followed by more of the object's members."""
+
+
+_DECODER = json.JSONDecoder()
+
+
+def stream_array(text: str, key: str) -> tuple[dict[str, Any], Iterator[Any]] | None:
+    """A JSON object whose last member is the array `key`, read one item at a time: its other
+    members, and an iterator over the array's items, so that the whole array is never held.
+
+    None if the text does not start so (the caller reads it whole with json.loads). The
+    iterator raises json.JSONDecodeError where the text does not parse, with json.loads's own
+    message, and ArrayNotLast if the object goes on after the array.
+    """
+    pos = _skip(text, 0)
+    if text[pos:pos + 1] != "{":
+        return None
+    head: dict[str, Any] = {}
+    pos = _skip(text, pos + 1)
+    try:
+        while text[pos:pos + 1] == '"':
+            name, pos = _DECODER.raw_decode(text, pos)
+            pos = _skip(text, pos)
+            if text[pos:pos + 1] != ":":
+                return None
+            pos = _skip(text, pos + 1)
+            if name == key:
+                if text[pos:pos + 1] != "[":
+                    return None
+                return head, _items(text, pos + 1)
+            head[name], pos = _DECODER.raw_decode(text, pos)
+            pos = _skip(text, pos)
+            if text[pos:pos + 1] != ",":
+                return None
+            pos = _skip(text, pos + 1)
+    except json.JSONDecodeError:
+        return None
+    return None
+
+
+def _skip(text: str, pos: int) -> int:
+    """pos moved past any JSON whitespace."""
+    while text[pos:pos + 1] in _JSON_SPACE:
+        pos += 1
+    return pos
+
+
+_JSON_SPACE = (" ", "\t", "\n", "\r")
+
+
+def _items(text: str, pos: int) -> Iterator[Any]:
+    """The items of the array that starts before pos, then the object's end, then nothing."""
+    pos = _skip(text, pos)
+    if text[pos:pos + 1] == "]":
+        pos += 1
+    else:
+        while True:
+            try:
+                item, pos = _DECODER.raw_decode(text, pos)
+            except json.JSONDecodeError:
+                json.loads(text)  # raises, with the message a whole read gives
+                raise
+            yield item
+            pos = _skip(text, pos)
+            if text[pos:pos + 1] == "]":
+                pos += 1
+                break
+            if text[pos:pos + 1] != ",":
+                json.loads(text)
+                raise json.JSONDecodeError("Expecting ',' delimiter", text, pos)
+            pos = _skip(text, pos + 1)
+    pos = _skip(text, pos)
+    if text[pos:pos + 1] == ",":
+        json.loads(text)  # raises if the rest does not parse
+        raise ArrayNotLast(f"members follow the array at {pos}")
+    if text[pos:pos + 1] != "}" or _skip(text, pos + 1) != len(text):
+        json.loads(text)
+        raise json.JSONDecodeError("Extra data", text, pos)
+
+
+def _reviews_in_graph(kb: _Kb, reviews: list[dict]) -> Iterator[Problem]:
+    """The feed's problems with the statements of some of its reviews."""
+    # The reviews' statements in one conversion, not one each; if one does not convert, each
+    # is converted alone to report it.
     try:
         triples = _to_rdf({"@context": SCHEMA_CONTEXT, "@graph": reviews})
     except (SyntaxError, ValueError):
@@ -1488,9 +1612,6 @@ def _feed_problems(kb: _Kb, root: Path) -> Iterator[Problem]:
             yield from _triples_in_graph(kb, FEED_PATH, review)
     else:
         yield from _statements_in_graph(kb, FEED_PATH, triples)
-    for ident in kb.nodes("claim"):
-        if str(kb.iris.claim(ident)) not in reviewed:
-            yield _problem(FEED_PATH, "has no ClaimReview for this claim", "claim", ident)
 
 
 def _source_text_problems(kb: _Kb, root: Path, ident: str) -> Iterator[Problem]:

@@ -4,6 +4,7 @@ verdict card from its chunks without decoding its pixels."""
 from __future__ import annotations
 
 import io
+import json
 import shutil
 
 import pytest
@@ -267,3 +268,87 @@ def _nothing():
     import contextlib
 
     return contextlib.nullcontext()
+
+
+# -- the ClaimReview feed, read one review at a time -------------------------------------------
+
+STREAMED = [
+    '{"@type": "DataFeed", "n": [1, {"a": "]"}], "items": [{"x": 1}, [2, 3], "s,]"]}',
+    ' \n{ "items" : [ ] } \n',
+    '{"items": [1], "items2": 2}',  # another member after: not the streamed array
+    '{"a": 1, "a": 2, "items": [true, null, 1.5e3]}',  # a repeated member: the last wins
+]
+
+
+@pytest.mark.parametrize("text", STREAMED[:2] + STREAMED[3:])
+def test_a_streamed_array_reads_as_json_loads_reads_it(text):
+    from kb.siteverify import stream_array
+
+    whole = json.loads(text)
+    head, items = stream_array(text, "items")
+    assert (head, list(items)) == ({k: v for k, v in whole.items() if k != "items"},
+                                   whole["items"])
+
+
+@pytest.mark.parametrize("text", [
+    '{"items": [1, 2}', '{"items": [1 2]}', '{"items": [1, {"a" 1}]}', '{"items": [1]} x',
+    '{"items": [1],}', '{"items": [1]', '{"items": [1, ]}',
+])
+def test_a_streamed_array_that_does_not_parse_fails_as_json_loads_fails(text):
+    from kb.siteverify import stream_array
+
+    with pytest.raises(json.JSONDecodeError) as whole:
+        json.loads(text)
+    streamed = stream_array(text, "items")
+    assert streamed is not None
+    with pytest.raises(json.JSONDecodeError) as read:
+        list(streamed[1])
+    assert (read.value.msg, read.value.pos) == (whole.value.msg, whole.value.pos)
+
+
+@pytest.mark.parametrize("text", ['[1]', '{"items": 5}', '{}', '\ufeff{"items": []}',
+                                  '{"a": 1 "items": []}'])
+def test_text_not_laid_out_as_an_object_ending_in_the_array_is_left_to_json_loads(text):
+    from kb.siteverify import stream_array
+
+    assert stream_array(text, "items") is None
+
+
+def test_a_streamed_array_followed_by_more_members_says_so():
+    from kb.siteverify import ArrayNotLast, stream_array
+
+    head, items = stream_array(STREAMED[2], "items")
+    assert head == {}
+    with pytest.raises(ArrayNotLast):
+        list(items)
+
+
+def test_a_feed_laid_out_otherwise_is_still_checked_whole(checked, site_copy):
+    from kb.layout import FEED_PATH
+
+    _, site = site_copy
+    path = site / FEED_PATH
+    feed = json.loads(path.read_text("utf-8"))
+    elements = [e for e in feed.pop("dataFeedElement")
+                if not e["itemReviewed"]["@id"].endswith("byd-revenue")]
+    # The reviews first, the feed's type after them: only a whole read sees it is a DataFeed.
+    path.write_text(json.dumps({"dataFeedElement": elements, **feed}), encoding="utf-8")
+    assert problems(checked, site) == [
+        f"{FEED_PATH}: claim byd-revenue: has no ClaimReview for this claim"]
+
+
+def test_a_feed_broken_after_its_first_reviews_is_one_parse_error(checked, site_copy):
+    from kb.layout import FEED_PATH
+
+    _, site = site_copy
+    path = site / FEED_PATH
+    feed = json.loads(path.read_text("utf-8"))
+    feed["dataFeedElement"][0]["itemReviewed"]["@id"] += "-not-a-claim"
+    text = json.dumps(feed, indent=1)
+    cut = text.index('"@type": "ClaimReview"', text.index('"ClaimReview"') + 30)
+    path.write_text(text[:cut] + "@" + text[cut:], encoding="utf-8")
+    with pytest.raises(json.JSONDecodeError) as whole:
+        json.loads(path.read_text("utf-8"))
+    assert problems(checked, site) == [
+        f"{FEED_PATH}: JSON-LD does not parse: {whole.value.msg} at line {whole.value.lineno} "
+        f"column {whole.value.colno}"]
