@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -65,6 +66,20 @@ def swap_in(staging: Path, target: Path, delete_later: bool = False) -> None:
         os.rename(target, old)
     os.rename(staging, target)
     discard(old, delete_later)
+
+
+def make_folders(root: Path, rels: Iterable[str]) -> None:
+    """Make each folder rel (a relative path) under root, with its parents."""
+    for rel in rels:
+        os.makedirs(root / rel, exist_ok=True)
+
+
+def remove_empty(root: Path, rels: Iterable[str]) -> None:
+    """Remove each folder rel under root that is empty, children before parents (one that
+    holds anything stays)."""
+    for rel in sorted(rels, reverse=True):
+        with contextlib.suppress(OSError):
+            os.rmdir(root / rel)
 
 
 def discard(folder: Path, later: bool = False) -> None:

@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .layout import BUILD_RECORD, CARD_NAME
@@ -194,6 +194,10 @@ class Previous:
         except OSError:  # gone, or links not possible here (another file system): redo it
             return False
         return True
+
+    def folders(self) -> list[str]:
+        """The folders that hold the recorded files, each parent before its children."""
+        return sorted({str(PurePosixPath(rel).parent) for rel in self.entries} - {"."})
 
     def same(self, rel: str, hash: str) -> bool:
         """Did the previous site record rel with these bytes?"""

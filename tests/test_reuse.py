@@ -20,11 +20,18 @@ def _files(site: Path) -> dict[str, bytes]:
             if p.is_file() and p.name != BUILD_RECORD}
 
 
+def _folders(site: Path) -> list[str]:
+    return sorted(p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_dir())
+
+
 def assert_same_site(expected: Path, actual: Path) -> None:
-    """Two sites hold the same files with the same bytes; the first difference is shown."""
+    """Two sites hold the same folders and files with the same bytes; the first difference is
+    shown."""
     a, b = _files(expected), _files(actual)
     assert sorted(a) == sorted(b), "\n".join(difflib.unified_diff(sorted(a), sorted(b),
                                                                   lineterm=""))
+    folders = _folders(expected), _folders(actual)
+    assert folders[0] == folders[1], "\n".join(difflib.unified_diff(*folders, lineterm=""))
     for rel in sorted(a):
         if a[rel] != b[rel]:
             diff = difflib.unified_diff(a[rel].decode("utf-8", "replace").splitlines(),
@@ -52,6 +59,25 @@ def test_a_rebuild_links_what_did_not_change_and_equals_a_fresh_build(mini, tmp_
     assert {rel: _inode(site, rel) for rel in kept} == kept, "unchanged files were redone"
     assert all(_inode(site, rel) != ino for rel, ino in redone.items()), \
         "a changed page or card was linked from the previous site"
+    build(mini, tmp_path / "fresh")
+    assert_same_site(tmp_path / "fresh", site)
+
+
+def test_the_folders_of_pages_a_rebuild_no_longer_has_are_not_left_empty(mini, tmp_path):
+    import json
+
+    site = tmp_path / "_site"
+    build(mini, site)
+    # As if the previous site had published a claim since removed: its folders are made
+    # ahead of the pages, with the rest of the previous site's (kb.build).
+    record = json.loads((site / BUILD_RECORD).read_text(encoding="utf-8"))
+    for rel in (page_path("claim", "gone"), "claim/gone/deeper/file.txt"):
+        record["files"][rel] = ["0" * 32, 1, ""]
+    (site / BUILD_RECORD).write_text(json.dumps(record), encoding="utf-8")
+
+    build(mini, site)
+
+    assert not (site / "claim/gone").exists()
     build(mini, tmp_path / "fresh")
     assert_same_site(tmp_path / "fresh", site)
 
