@@ -3,10 +3,12 @@ site built once per session for tests that only read it."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -233,14 +235,100 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 
 
 @pytest.fixture(scope="session")
-def browser():
-    """Debian's Chromium through Playwright, one per test worker (each test opens its own page)."""
+def _chromium():
+    """Debian's Chromium through Playwright, one per test worker, and the page it lends."""
     from playwright.sync_api import sync_playwright  # only the browser tests need it
 
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
+        pages = Pages(b)
+        yield pages
+        pages.give_back()
         b.close()
+
+
+@pytest.fixture
+def browser(_chromium):
+    """Opens pages as a new Playwright Browser's new_page does; the page is given back (reset)
+    when the test ends, whether it closed it or not."""
+    yield _chromium
+    _chromium.give_back()
+
+
+DEFAULT_VIEWPORT = {"width": 1280, "height": 720}  # Playwright's, for a page of a new context
+
+
+class Pages:
+    """The one page of a worker's Chromium, lent to each browser test in the state a page of a
+    new browser context starts in: blank, with the viewport and colour scheme asked for, no
+    media emulated, no listeners of an earlier test, and no HTTP cache.
+
+    Opening and closing a page costs Chromium a new renderer process: 0.8 s of CPU against
+    0.15 s to navigate an open one, for each of the 80 browser tests (docs/development.md).
+    The site keeps nothing in cookies or web storage, so a blank page of the same context is
+    as new to it as a new context's.
+    """
+
+    def __init__(self, browser):
+        self.context = browser.new_context()
+        self.page = None
+        self.lent: LentPage | None = None
+
+    def new_page(self, viewport: dict | None = None, color_scheme: str = "light") -> LentPage:
+        """The worker's page, reset, as browser.new_page(viewport=..., color_scheme=...)."""
+        self.give_back()
+        if self.page is None:
+            self.page = self.context.new_page()
+            # Every load fetches from the server, as in a new context: a response cached by
+            # an earlier test would hide its request from this one's listeners.
+            cdp = self.context.new_cdp_session(self.page)
+            cdp.send("Network.enable")
+            cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+        self.page.set_viewport_size(viewport or DEFAULT_VIEWPORT)
+        self.page.emulate_media(media="null", color_scheme=color_scheme)
+        self.lent = LentPage(self.page)
+        return self.lent
+
+    def give_back(self) -> None:
+        """Take the lent page back: drop its listeners and leave it blank (a new page if that
+        fails, as after a crash)."""
+        if self.lent is None:
+            return
+        lent, self.lent = self.lent, None
+        lent.forget_listeners()
+        try:
+            self.page.goto("about:blank")
+        except Exception:  # a crashed or closed page is replaced, whatever broke it
+            with contextlib.suppress(Exception):
+                self.page.close()
+            self.page = None
+
+
+class LentPage:
+    """A Playwright page lent to one test: on() listeners are dropped when it is given back,
+    and close() gives it back."""
+
+    def __init__(self, page):
+        self._page = page
+        self._listeners: list[tuple[str, Callable]] = []
+
+    def __getattr__(self, name: str):
+        return getattr(self._page, name)
+
+    def on(self, event: str, handler: Callable) -> None:
+        """Listen as Page.on does, until the page is given back."""
+        self._listeners.append((event, handler))
+        self._page.on(event, handler)
+
+    def forget_listeners(self) -> None:
+        """Remove the listeners this test added."""
+        for event, handler in self._listeners:
+            self._page.remove_listener(event, handler)
+        self._listeners.clear()
+
+    def close(self) -> None:
+        """Done with the page: its listeners go; the next test resets it."""
+        self.forget_listeners()
 
 
 # WCAG 2.1 AA. axe reports every node of every violation whatever resultTypes says; the option

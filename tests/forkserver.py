@@ -77,10 +77,14 @@ class ForkServer:
         return self.log.read_text("utf-8", "replace")
 
     def run(self, args: Sequence[str], *, cwd: Path, env: Mapping[str, str],
-            input: bytes | None, timeout: float | None) -> subprocess.CompletedProcess:
-        """Run the console script with args, as subprocess.run with capture_output would."""
+            input: bytes | None, timeout: float | None,
+            prelude: str | None = None) -> subprocess.CompletedProcess:
+        """Run the console script with args, as subprocess.run with capture_output would;
+        prelude, some Python code (a fault to inject), runs first, as `python -c` would run
+        it before the script's own code."""
         cmd = [str(self.script), *args]
-        request = json.dumps({"args": list(args), "cwd": str(cwd), "env": dict(env)}).encode()
+        request = json.dumps({"args": list(args), "cwd": str(cwd), "env": dict(env),
+                              "prelude": prelude}).encode()
         with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
                 tempfile.TemporaryFile() as stdin, socket.socket(socket.AF_UNIX) as conn:
             if input is not None:  # else an empty file: at once at its end, as /dev/null is
@@ -137,7 +141,9 @@ class ForkServers:
         self.folder: tempfile.TemporaryDirectory | None = None
 
     def run(self, args: Sequence[str], *, cwd: Path, env: Mapping[str, str],
-            input: bytes | None, timeout: float | None) -> subprocess.CompletedProcess:
+            input: bytes | None, timeout: float | None,
+            prelude: str | None = None) -> subprocess.CompletedProcess:
+        """ForkServer.run on the server for env's start-up variables (started if need be)."""
         key = startup_key(env)
         server = self.servers.get(key)
         if server is None:
@@ -146,7 +152,8 @@ class ForkServers:
             folder = Path(self.folder.name) / str(len(self.servers))
             folder.mkdir()
             server = self.servers[key] = ForkServer(self.script, env, folder)
-        return server.run(args, cwd=cwd, env=env, input=input, timeout=timeout)
+        return server.run(args, cwd=cwd, env=env, input=input, timeout=timeout,
+                          prelude=prelude)
 
     def close(self) -> None:
         for server in self.servers.values():
@@ -198,8 +205,13 @@ def _reap(block: bool) -> None:
             return
 
 
+PRELUDE: list[str] = []  # in a forked kb process: the code to run before the script, if any
+
+
 def _become(request: dict, fds: list[int], script: str) -> None:
     """Turn this fork into the kb process the request describes."""
+    if request.get("prelude"):
+        PRELUDE.append(request["prelude"])
     for target, fd in enumerate(fds):
         os.dup2(fd, target)
         os.close(fd)
@@ -257,4 +269,6 @@ if __name__ == "__main__":
     # runs it; an exception it raises reaches the interpreter as in a real `kb`.
     import runpy
 
+    for code in PRELUDE:
+        exec(compile(code, "<prelude>", "exec"), {"__name__": "__prelude__"})
     runpy.run_path(sys.argv[0], run_name="__main__")

@@ -94,11 +94,12 @@ def invoke(*args: str, input: str | None = None, exit_code: int = 0) -> Result:
 
 
 def kb_process(*args: str, input: str | None = None, cwd: Path | None = None,
-               timeout: float = 300, env: Mapping[str, str] | None = None
-               ) -> subprocess.CompletedProcess:
+               timeout: float = 300, env: Mapping[str, str] | None = None,
+               patch: str | None = None) -> subprocess.CompletedProcess:
     """Run the installed kb console script in a new process (in cwd, or the current directory)
     and capture its output, as subprocess.run(text=True) would; the environment
-    (monkeypatch.setenv), with env's variables added, carries over.
+    (monkeypatch.setenv), with env's variables added, carries over. patch is Python code (a
+    fault to inject) that the process runs before kb's command line.
 
     The process is forked from this test process's fork server (tests/forkserver.py), which
     has kb imported already, unless KB_TEST_FORKSERVER=0 asks for a new interpreter each time.
@@ -108,13 +109,23 @@ def kb_process(*args: str, input: str | None = None, cwd: Path | None = None,
     full = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     full.update(env or {})
     if os.environ.get("KB_TEST_FORKSERVER") == "0" or not hasattr(os, "fork"):
-        return subprocess.run([str(KB_SCRIPT), *args], input=input, capture_output=True,
+        cmd = [str(KB_SCRIPT), *args] if patch is None else patched_cmd(patch, *args)
+        return subprocess.run(cmd, input=input, capture_output=True,
                               text=True, encoding="utf-8", env=full, cwd=cwd, timeout=timeout,
                               stdin=None if input is not None else subprocess.DEVNULL)
     ran = FORK_SERVERS.run(args, cwd=Path(cwd or os.getcwd()), env=full, timeout=timeout,
-                           input=None if input is None else input.encode("utf-8"))
+                           input=None if input is None else input.encode("utf-8"),
+                           prelude=patch)
     return subprocess.CompletedProcess(ran.args, ran.returncode, _text(ran.stdout),
                                        _text(ran.stderr))
+
+
+def patched_cmd(patch: str, *args: str) -> list[str]:
+    """A command that runs `kb ARGS` in a new interpreter after the Python code patch (a fault
+    to inject)."""
+    code = f"{patch}\nimport sys\nfrom kb.cli import main\nsys.argv = ['kb', *{list(args)!r}]\n" \
+           "main()\n"
+    return [sys.executable, "-c", code]
 
 
 def _text(data: bytes) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 from helpers import KB_SCRIPT, kb_process
@@ -18,18 +17,10 @@ def run_kb(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedP
     return kb_process(*args, cwd=cwd, timeout=timeout)
 
 
-def patched_cmd(patch: str, *args: str) -> list[str]:
-    """A command that runs `kb ARGS` after the Python code patch (a fault to inject)."""
-    code = f"{patch}\nimport sys\nfrom kb.cli import main\nsys.argv = ['kb', *{list(args)!r}]\n" \
-           "main()\n"
-    return [sys.executable, "-c", code]
-
-
 def run_patched(patch: str, *args: str, cwd: Path,
                 timeout: float = 120) -> subprocess.CompletedProcess:
     """Run `kb ARGS` with a fault patched in, and capture its output."""
-    return subprocess.run(patched_cmd(patch, *args), cwd=cwd, capture_output=True, text=True,
-                          timeout=timeout, stdin=subprocess.DEVNULL)
+    return kb_process(*args, cwd=cwd, timeout=timeout, patch=patch)
 
 
 def tree(folder: Path) -> dict[str, str]:

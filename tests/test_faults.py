@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 from conftest import edit
-from helpers import leftovers
-from kbproc import error_line, patched_cmd, run_kb, run_patched, tree
+from helpers import leftovers, patched_cmd
+from kbproc import error_line, run_kb, run_patched, tree
 
 CLAIMS_FILE = "sources/mini-article/claims.yaml"
 pytestmark = pytest.mark.slow

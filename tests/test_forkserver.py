@@ -62,6 +62,18 @@ def test_a_forked_run_is_what_a_new_interpreter_gives(probe, tmp_path, args, inp
     assert b"atexit ran" in forked.stdout
 
 
+def test_a_prelude_runs_before_the_script_and_only_in_its_run(probe, tmp_path):
+    servers, script = probe
+    prelude = "import os\nos.environ['PROBE'] = 'patched'\n"
+    patched = servers.run(["0"], cwd=tmp_path, env=ENV, input=None, timeout=60, prelude=prelude)
+    _, fresh = both(servers, script, ["0"], tmp_path, {**ENV, "PROBE": "patched"})
+    assert (patched.returncode, patched.stdout, patched.stderr) == (
+        fresh.returncode, fresh.stdout, fresh.stderr)
+    assert b" patched " in patched.stdout
+    forked, fresh = both(servers, script, ["0"], tmp_path, ENV)
+    assert forked.stdout == fresh.stdout and b" patched " not in forked.stdout
+
+
 def test_an_uncaught_exception_prints_its_traceback_and_exits_1(probe, tmp_path):
     servers, script = probe
     forked, fresh = both(servers, script, ["raise"], tmp_path, ENV)

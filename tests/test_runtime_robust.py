@@ -12,13 +12,15 @@ from __future__ import annotations
 import http.client
 import json
 import re
+import shutil
 import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import edit
+from conftest import FIXTURES, edit
+from helpers import changes, snapshot
 from kbproc import KB, error_line, run_kb, tree
 
 pytestmark = pytest.mark.slow
@@ -161,10 +163,24 @@ def test_c12_a_nul_in_the_path_gets_404_and_no_traceback(served, path):
 # -- C9 and U6: ids that cannot be part of an IRI -----------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def queried(tmp_path_factory):
+    """A folder holding a copy of the mini collection, its stores built once for the module's
+    tests that only query it (and never change it): each would build the same stores again."""
+    folder = tmp_path_factory.mktemp("queried")
+    shutil.copytree(FIXTURES / "mini", folder / "claims", ignore=shutil.ignore_patterns(".kb"))
+    for store in STORES:
+        assert run_kb("stats", "--store", store, cwd=folder).returncode == 0
+    before = snapshot(folder)
+    yield folder
+    changed = changes(before, snapshot(folder))
+    assert not changed, f"a query test changed the shared collection or its store: {changed[:5]}"
+
+
 @pytest.mark.parametrize("store", STORES)
 @pytest.mark.parametrize("ident", ["a b", 'x"', "<x>", "a\\b", "Tesla-Revenue-2022", "é"])
-def test_c9_show_an_id_that_cannot_exist_is_a_clean_error(tmp_path, mini, store, ident):
-    result = run_kb("show", ident, "--store", store, cwd=tmp_path)
+def test_c9_show_an_id_that_cannot_exist_is_a_clean_error(queried, store, ident):
+    result = run_kb("show", ident, "--store", store, cwd=queried)
     assert result.returncode == 1
     assert error_line(result) in (f"Error: no claim '{ident}'; kb claims lists them",
                                   f"Error: no claim '{ident}'; did you mean "
@@ -176,9 +192,8 @@ def test_c9_show_an_id_that_cannot_exist_is_a_clean_error(tmp_path, mini, store,
 @pytest.mark.parametrize("option,kind,lister", [("--subject", "entity", "entities"),
                                                 ("--property", "property", "claims --json"),
                                                 ("--source", "source", "stats")])
-def test_c9_u6_claims_filtered_by_an_id_that_cannot_exist(tmp_path, mini, store, option, kind,
-                                                          lister):
-    result = run_kb("claims", option, 'a b"<>', "--store", store, cwd=tmp_path)
+def test_c9_u6_claims_filtered_by_an_id_that_cannot_exist(queried, store, option, kind, lister):
+    result = run_kb("claims", option, 'a b"<>', "--store", store, cwd=queried)
     assert usage_error(result) == (f"Error: Invalid value for '{option}': no {kind} "
                                    f"'a b\"<>'; kb {lister} lists them")
     assert "does not look like a valid URI" not in result.stderr
@@ -186,8 +201,8 @@ def test_c9_u6_claims_filtered_by_an_id_that_cannot_exist(tmp_path, mini, store,
 
 
 @pytest.mark.parametrize("store", STORES)
-def test_c9_findings_of_a_claim_that_cannot_exist(tmp_path, mini, store):
-    result = run_kb("findings", "--claim", 'x"', "--store", store, cwd=tmp_path)
+def test_c9_findings_of_a_claim_that_cannot_exist(queried, store):
+    result = run_kb("findings", "--claim", 'x"', "--store", store, cwd=queried)
     assert usage_error(result) == ("Error: Invalid value for '--claim': no claim 'x\"'; kb "
                                    "claims lists them")
 
