@@ -279,6 +279,7 @@ class Pages:
         self.give_back()
         if self.page is None:
             self.page = self.context.new_page()
+            self.requests = Requests(self.page)
             # Every load fetches from the server, as in a new context: a response cached by
             # an earlier test would hide its request from this one's listeners.
             cdp = self.context.new_cdp_session(self.page)
@@ -286,7 +287,7 @@ class Pages:
             cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
         self.page.set_viewport_size(viewport or DEFAULT_VIEWPORT)
         self.page.emulate_media(media="null", color_scheme=color_scheme)
-        self.lent = LentPage(self.page)
+        self.lent = LentPage(self.page, self.requests)
         return self.lent
 
     def give_back(self) -> None:
@@ -298,22 +299,55 @@ class Pages:
         lent.forget_listeners()
         try:
             self.page.goto("about:blank")
+            self.requests.open.clear()  # any the blank page cut short
         except Exception:  # a crashed or closed page is replaced, whatever broke it
             with contextlib.suppress(Exception):
                 self.page.close()
             self.page = None
 
 
+class Requests:
+    """The requests a page has in flight, as its events report them."""
+
+    def __init__(self, page):
+        self.open: set = set()
+        page.on("request", lambda request: self.open.add(request))
+        page.on("requestfinished", lambda request: self.open.discard(request))
+        page.on("requestfailed", lambda request: self.open.discard(request))
+
+
+# How long a loaded page must have no request in flight to count as settled. Playwright's
+# "networkidle" waits 500 ms, about 40 s of the browser tests' time in all; the site is served
+# from this machine, where a request takes milliseconds, and its scripts fetch at once.
+QUIET_MS = 100
+
+
 class LentPage:
     """A Playwright page lent to one test: on() listeners are dropped when it is given back,
     and close() gives it back."""
 
-    def __init__(self, page):
+    def __init__(self, page, requests: Requests):
         self._page = page
+        self._requests = requests
         self._listeners: list[tuple[str, Callable]] = []
 
     def __getattr__(self, name: str):
         return getattr(self._page, name)
+
+    def wait_for_load_state(self, state: str = "load", **kwargs) -> None:
+        """As Page.wait_for_load_state; "networkidle": loaded, then no request in flight for
+        QUIET_MS (Playwright's own waits 500 ms)."""
+        if state != "networkidle":
+            return self._page.wait_for_load_state(state, **kwargs)
+        self._page.wait_for_load_state("load", **kwargs)
+        quiet = waited = 0
+        while quiet < QUIET_MS:
+            if waited > 30_000:  # Playwright's own default timeout
+                raise TimeoutError(f"requests still in flight after 30 s: {self._requests.open}")
+            self._page.wait_for_timeout(20)  # lets the request events in
+            quiet = 0 if self._requests.open else quiet + 20
+            waited += 20
+        return None
 
     def on(self, event: str, handler: Callable) -> None:
         """Listen as Page.on does, until the page is given back."""
