@@ -7,7 +7,7 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from .atomic import exclusive, make_folders, remove_empty, replace_dir
 from .errors import KbError, Problem, ProblemsError, UsageError, display_path
@@ -19,7 +19,7 @@ from .parallel import WorkerFailed, long_lived, start_forked
 from .pipeline import Checked, check
 from .rebuild import start_rebuild
 from .render import build_date, render_site, source_date_epoch, stamp
-from .reuse import Previous, read_previous, write_record
+from .reuse import Previous, folders_of, read_previous, write_record
 from .searchindex import start_index
 from .siteverify import SiteCheckFailed, verify_site
 from .stores.base import StoreError
@@ -154,8 +154,7 @@ def _write_site(root: Path, checked: Checked, staging: Path, taken: Taken,
     pages.merge(rendered.write_pages(staging, downloads=True, previous=previous))
     pages.merge(exported.claim_files)  # recorded with the pages, for the next build's reuse
     # The folders of pages the previous site had and this one has not (a claim removed).
-    holding = {str(PurePosixPath(rel).parent) for rel in (*pages.files, *written)}
-    remove_empty(staging, set(premade) - holding)
+    remove_empty(staging, set(premade) - folders_of([*pages.files, *written]))
     # Pagefind indexes the pages in a process of its own while worker processes check the
     # site: they read only the pages and downloads, never the index.
     indexing = start_index(staging, previous=previous.folder)

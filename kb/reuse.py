@@ -197,12 +197,18 @@ class Previous:
 
     def folders(self) -> list[str]:
         """The folders that hold the recorded files, each parent before its children."""
-        return sorted({str(PurePosixPath(rel).parent) for rel in self.entries} - {"."})
+        return sorted(folders_of(self.entries))
 
     def same(self, rel: str, hash: str) -> bool:
         """Did the previous site record rel with these bytes?"""
         entry = self.entries.get(rel)
         return entry is not None and entry.hash == hash
+
+
+def folders_of(paths: Iterable[str]) -> set[str]:
+    """The folders that hold these files (paths relative to a site), the site's root left
+    out."""
+    return {str(PurePosixPath(rel).parent) for rel in paths} - {"."}
 
 
 def read_previous(folder: Path) -> Previous:

@@ -683,12 +683,17 @@ def figure_problems(kb: _Kb, page: Page) -> Iterator[Problem]:
     for figure in page.figures:
         found = memo.get(figure)
         if found is None:
-            if len(memo) >= MEMO_SIZE:
-                memo.clear()
+            _make_room(memo)
             found = memo[figure] = tuple(_figure_problems(kb, *figure))
         for message, node in found:
             yield _problem(page.path, message, *kb.who(node))
     yield from _required_figures(kb, page)
+
+
+def _make_room(memo: dict) -> None:
+    """Empty a memo of the page checks that holds MEMO_SIZE entries (see _Kb)."""
+    if len(memo) >= MEMO_SIZE:
+        memo.clear()
 
 
 def _figure_problems(kb: _Kb, node: str, prop_name: str, shown: str, text: str
@@ -701,8 +706,7 @@ def _figure_problems(kb: _Kb, node: str, prop_name: str, shown: str, text: str
     key = (node, prop_name)
     want = kb.figures.get(key)
     if want is None:  # the same figure shows in several forms: look it up once
-        if len(kb.figures) >= MEMO_SIZE:
-            kb.figures.clear()
+        _make_room(kb.figures)
         want = kb.figures[key] = _graph_figure(kb, node, prop)
     if not want:
         yield f"shows a {prop.name} ({text!r}) the graph does not have", node

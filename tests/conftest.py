@@ -272,6 +272,7 @@ class Pages:
     def __init__(self, browser):
         self.context = browser.new_context()
         self.page = None
+        self.requests: Requests | None = None  # the page's, made with it
         self.lent: LentPage | None = None
 
     def new_page(self, viewport: dict | None = None, color_scheme: str = "light") -> LentPage:
@@ -299,7 +300,8 @@ class Pages:
         lent.forget_listeners()
         try:
             self.page.goto("about:blank")
-            self.requests.open.clear()  # any the blank page cut short
+            if self.requests is not None:
+                self.requests.open.clear()  # any the blank page cut short
         except Exception:  # a crashed or closed page is replaced, whatever broke it
             with contextlib.suppress(Exception):
                 self.page.close()
