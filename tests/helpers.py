@@ -207,3 +207,17 @@ def leftovers(folder: Path, prefix: str, timeout: float = 60.0) -> list[str]:
         if not left or time.monotonic() > deadline:
             return left
         time.sleep(0.02)
+
+
+# A page of each type in the seed site, which test_site_readers audits with axe-core on a phone
+# and on a desk (DESK); other browser tests need not audit these pages again at that size.
+PAGE_KINDS = {"overview": "", "claim": "claim/tesla-highest-revenue-year/",
+              "source": "source/tesla-dojo-commentary/", "entity": "entity/tesla/",
+              "entities": "entity/", "finding": "finding/dojo-a100-count-vs-exapod/",
+              "findings": "findings/", "evidence": "evidence/", "data": "data/",
+              "vocabulary": "vocabulary/", "search": "search/?q=特斯拉", "404": "404.html",
+              "reviewer": "reviewer/kb-editors/",
+              "document": "document/advanced-television-starlink-7m-2025/",
+              "evidence statement": "evidence/ai5-process-node-3nm/", "method": "method/",
+              "about": "about/", "corrections": "corrections/", "history": "history/"}
+DESK = {"width": 1280, "height": 900}

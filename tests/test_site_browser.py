@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXTURES, axe_violations
+from helpers import DESK, PAGE_KINDS
 
 from kb.build import build
 from kb.despin import fold_width, normalise
@@ -40,8 +41,8 @@ def site(seed_site):
 class Watched:
     """A page that records console errors, page errors and requests that leave the site."""
 
-    def __init__(self, browser, origin: str, width: int = 1280):
-        self.page = browser.new_page(viewport={"width": width, "height": 900})
+    def __init__(self, browser, origin: str, viewport: dict = DESK):
+        self.page = browser.new_page(viewport=viewport)
         self.problems: list[str] = []
         self.page.on("console", lambda m: self.problems.append(f"console {m.type}: {m.text}")
                      if m.type in ("error", "warning") else None)
@@ -72,6 +73,7 @@ def page_of(kind: str, checked) -> str:
             "evidence page 2": "evidence/page/2/"}[kind]
 
 
+AUDITED = set(PAGE_KINDS.values())
 KINDS = ("overview", "claim", "source", "entity", "finding", "findings", "evidence", "data",
          "vocabulary", "search", "claims", "verdict list", "articles", "evidence page 2")
 
@@ -80,10 +82,14 @@ KINDS = ("overview", "claim", "source", "entity", "finding", "findings", "eviden
 def test_page_is_clean_accessible_and_fits_a_phone(site, browser, kind):
     origin, checked = site
     watched = Watched(browser, origin)
-    page = watched.open(origin + page_of(kind, checked))
-    violations = [f"{v['id']} ({v['impact']}): {v['help']} at "
-                  f"{[n['target'] for n in v['nodes']][:3]}" for v in axe_violations(page)]
-    assert violations == []
+    path = page_of(kind, checked)
+    page = watched.open(origin + path)
+    # test_site_readers audits its pages at this same size: an audit takes 1 to 2 s of
+    # Chromium's time on the longer pages, and the same page gives the same answer.
+    if path not in AUDITED:
+        violations = [f"{v['id']} ({v['impact']}): {v['help']} at "
+                      f"{[n['target'] for n in v['nodes']][:3]}" for v in axe_violations(page)]
+        assert violations == []
     assert watched.problems == []
     page.set_viewport_size({"width": 360, "height": 740})
     page.reload()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import axe_violations, edit
-from helpers import copy_of_site
+from helpers import DESK, PAGE_KINDS, copy_of_site
 from lxml import etree
 
 from kb.figures import chance_text
@@ -502,16 +502,6 @@ def test_claimreview_names_when_and_where_the_claim_first_appeared(seed):
     assert item["firstAppearance"] == {"@id": item["appearance"]["@id"]}
 
 
-PAGE_KINDS = {"overview": "", "claim": "claim/tesla-highest-revenue-year/",
-              "source": "source/tesla-dojo-commentary/", "entity": "entity/tesla/",
-              "entities": "entity/", "finding": "finding/dojo-a100-count-vs-exapod/",
-              "findings": "findings/", "evidence": "evidence/", "data": "data/",
-              "vocabulary": "vocabulary/", "search": "search/?q=特斯拉", "404": "404.html",
-              "reviewer": "reviewer/kb-editors/",
-              "document": "document/advanced-television-starlink-7m-2025/",
-              "evidence statement": "evidence/ai5-process-node-3nm/", "method": "method/",
-              "about": "about/", "corrections": "corrections/", "history": "history/"}
-DESK = {"width": 1280, "height": 900}
 
 
 @pytest.mark.browser
