@@ -358,7 +358,8 @@ def render_site(checked: Checked, built: str) -> Rendered:
 
 
 def card_key(card: Card) -> str:
-    """What a card's bytes depend on: what it shows, the drawing code, Pillow and the fonts."""
+    """What a card's bytes depend on: what it shows, the drawing code, Pillow, zlib-ng and
+    the fonts."""
     return digest(repr((card, _card_code())).encode("utf-8"))
 
 
@@ -377,7 +378,8 @@ def _card_code() -> str:
     fonts = sorted((str(p), p.stat().st_size, p.stat().st_mtime_ns)
                    for folder in cards.FONT_DIRS if folder.is_dir()
                    for p in folder.glob("*.ttf"))
-    return repr((digest(Path(cards.__file__).read_bytes()), PIL.__version__, fonts))
+    return repr((digest(Path(cards.__file__).read_bytes()), PIL.__version__, cards.ZLIB_NG,
+                 fonts))
 
 
 def claim_card(cv: ClaimView, site_title: str) -> Card:
