@@ -416,6 +416,18 @@ def test_bound_values_are_escaped():
         with_values("SELECT ?s WHERE { ?s ?p ?o }", {"a b": Iri("http://x")})
 
 
+def test_escaped_literals_and_iris_parse_back_as_they_were():
+    import pyoxigraph as ox
+
+    text = 'a "quote" \\ backslash\nnew line\rreturn\ttab 营收约 1,000 亿美元 \x7f'
+    line = f"{Iri('http://x/s?a=%20').n3()} <http://x/p> {Lit(text).n3()} .\n"
+    [triple] = list(ox.parse(line.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES))
+    assert (triple.subject.value, triple.object.value) == ("http://x/s?a=%20", text)
+    for bad in ("http://x/a b", "http://x/a\tb", "http://x/a\x00b", "http://x/a`b"):
+        with pytest.raises(ValueError, match="is not a valid IRI"):
+            Iri(bad).n3()
+
+
 def test_terms_compare_by_value_across_spellings():
     assert normalised(Lit("0.50", "http://www.w3.org/2001/XMLSchema#decimal")) == decimal("0.5")
     assert normalised(Lit("81462000000", "http://www.w3.org/2001/XMLSchema#decimal")) \
