@@ -31,7 +31,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import unquote, urlsplit
 
 import pyoxigraph as ox
@@ -1584,25 +1584,27 @@ def _items(text: str, pos: int) -> Iterator[Any]:
         while True:
             try:
                 item, pos = _DECODER.raw_decode(text, pos)
-            except json.JSONDecodeError:
-                json.loads(text)  # raises, with the message a whole read gives
-                raise
+            except json.JSONDecodeError as exc:
+                _fail(text, exc)
             yield item
             pos = _skip(text, pos)
             if text[pos:pos + 1] == "]":
                 pos += 1
                 break
             if text[pos:pos + 1] != ",":
-                json.loads(text)
-                raise json.JSONDecodeError("Expecting ',' delimiter", text, pos)
+                _fail(text, json.JSONDecodeError("Expecting ',' delimiter", text, pos))
             pos = _skip(text, pos + 1)
     pos = _skip(text, pos)
     if text[pos:pos + 1] == ",":
-        json.loads(text)  # raises if the rest does not parse
-        raise ArrayNotLast(f"members follow the array at {pos}")
+        _fail(text, ArrayNotLast(f"members follow the array at {pos}"))
     if text[pos:pos + 1] != "}" or _skip(text, pos + 1) != len(text):
-        json.loads(text)
-        raise json.JSONDecodeError("Extra data", text, pos)
+        _fail(text, json.JSONDecodeError("Extra data", text, pos))
+
+
+def _fail(text: str, error: Exception) -> NoReturn:
+    """Raise json.loads's own error if the whole text does not parse, else error."""
+    json.loads(text)
+    raise error
 
 
 def _reviews_in_graph(kb: _Kb, reviews: list[dict]) -> Iterator[Problem]:

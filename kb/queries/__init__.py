@@ -145,6 +145,8 @@ _INTEGER_TYPES = frozenset((
     "nonPositiveInteger", "negativeInteger", "unsignedInt", "unsignedLong", "unsignedShort",
     "unsignedByte",
 ))
+
+
 def escape_string(text: str) -> str:
     """Escape a string for a quoted N-Triples / SPARQL literal."""
     # A chain of str.replace, each one scan in C: ten times as fast as a lookup per character
