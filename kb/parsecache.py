@@ -219,6 +219,15 @@ class ParseCache:
         except (ValueError, TypeError, KeyError, RecursionError):
             return name, None  # signed but not ours to read (an older encoding): a miss
 
+    def absent(self, raw: bytes) -> str:
+        """The entry name of a file's bytes when the cache could keep it and has no entry of
+        that name yet; "" otherwise (a hit to come, or no cache)."""
+        if not self.writable or not self._open():
+            return ""
+        assert self.folder is not None
+        name = hashlib.sha256(raw).hexdigest()
+        return "" if os.path.lexists(self.folder / (name + _ENTRY)) else name
+
     def store(self, name: str, value: Any) -> None:
         """Keep a file's parsed value under its entry name; a failure only loses the entry."""
         if not name or not self.writable or self.folder is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import stat
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -168,6 +169,15 @@ def test_a_hit_reports_the_same_errors_at_the_same_lines(mini, monkeypatch):
     assert [line for line in cold.splitlines() if line] == expected
     # Only files that parsed are kept: the broken one is parsed, and reported, every time.
     assert "broken.yaml" not in str(entries(mini))
+    missed = misses(monkeypatch)
+    warm = invoke("check", "--claims", str(mini), exit_code=1).output
+    assert warm == cold
+    broken = hashlib.sha256((mini / "evidence" / "broken.yaml").read_bytes()).hexdigest()
+    assert set(missed) == {broken}
+
+
+def misses(monkeypatch) -> list[str]:
+    """The entry names of the files the load's lookups do not find in the cache, as it goes."""
     missed: list[str] = []
     lookup = ParseCache.lookup
 
@@ -177,10 +187,37 @@ def test_a_hit_reports_the_same_errors_at_the_same_lines(mini, monkeypatch):
             missed.append(name)
         return name, value
     monkeypatch.setattr(ParseCache, "lookup", counting)
-    warm = invoke("check", "--claims", str(mini), exit_code=1).output
-    assert warm == cold
-    broken = hashlib.sha256((mini / "evidence" / "broken.yaml").read_bytes()).hexdigest()
-    assert set(missed) == {broken}
+    return missed
+
+
+def test_files_parsed_ahead_on_two_cores_load_as_parsed_one_by_one(seed, monkeypatch):
+    """A load lacking many files in its cache parses them on every core first (forked
+    workers writing entries); the load then finds each in the cache, with the same result."""
+    monkeypatch.setenv("KB_JOBS", "1")
+    one_by_one = load_lenient(seed)
+    written = entries(seed)
+    shutil.rmtree(seed / CACHE_DIR)
+    monkeypatch.setenv("KB_JOBS", "2")
+    monkeypatch.setattr("kb.load.PARSE_AHEAD_FILES", 1)  # the seed has a few files, not 128
+    monkeypatch.setattr("kb.parallel.MIN_PARALLEL", 1)
+    missed = misses(monkeypatch)
+    assert load_lenient(seed) == one_by_one
+    assert missed == []
+    assert entries(seed) == written
+
+
+def test_a_file_that_fails_to_parse_ahead_is_reported_by_the_load(mini, monkeypatch):
+    (mini / "evidence" / "broken.yaml").write_text("documents:\n  - id: x\n    title: [a\n")
+    monkeypatch.setenv("KB_JOBS", "1")
+    one_by_one = load_lenient(mini)
+    shutil.rmtree(mini / CACHE_DIR)
+    monkeypatch.setenv("KB_JOBS", "2")
+    monkeypatch.setattr("kb.load.PARSE_AHEAD_FILES", 1)
+    monkeypatch.setattr("kb.parallel.MIN_PARALLEL", 1)
+    missed = misses(monkeypatch)
+    assert load_lenient(mini) == one_by_one
+    assert one_by_one[1][0].message.startswith("YAML syntax error: did not find expected ','")
+    assert missed == [hashlib.sha256((mini / "evidence" / "broken.yaml").read_bytes()).hexdigest()]
 
 
 def test_a_tampered_damaged_or_foreign_entry_is_a_miss(mini, own_key, monkeypatch, tmp_path):
