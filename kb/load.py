@@ -8,6 +8,7 @@ import os
 import re
 import sys
 from collections.abc import Iterator, Sequence
+from contextlib import suppress
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -42,7 +43,7 @@ from .model import (
     parse_time_text,
     quote_hint,
 )
-from .parallel import map_chunks, workers
+from .parallel import WorkerFailed, map_chunks, workers
 from .parsecache import ParseCache
 from .safefile import (
     UnsafeFile,
@@ -580,7 +581,10 @@ class Loader:
             except UnsafeFile:
                 continue
         if len(missing) >= PARSE_AHEAD_FILES:
-            self.cache.wrote |= any(map_chunks(self._parse_into_cache, missing))
+            # A worker that fails leaves its files to the load, which meets the same failure
+            # and reports it as it always does.
+            with suppress(WorkerFailed):
+                self.cache.wrote |= any(map_chunks(self._parse_into_cache, missing))
 
     def _parse_into_cache(self, paths: Sequence[Path]) -> bool:
         """Parse each file into the cache (in a worker); whether any entry was written."""

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from test_faults import read_only
 
+import kb.load
 from kb import parsecache
 from kb.layout import CACHE_DIR
 from kb.load import load_lenient
@@ -218,6 +219,25 @@ def test_a_file_that_fails_to_parse_ahead_is_reported_by_the_load(mini, monkeypa
     assert load_lenient(mini) == one_by_one
     assert one_by_one[1][0].message.startswith("YAML syntax error: did not find expected ','")
     assert missed == [hashlib.sha256((mini / "evidence" / "broken.yaml").read_bytes()).hexdigest()]
+
+
+def test_a_worker_that_fails_to_parse_ahead_leaves_its_files_to_the_load(mini, monkeypatch):
+    monkeypatch.setenv("KB_JOBS", "1")
+    one_by_one = load_lenient(mini)
+    shutil.rmtree(mini / CACHE_DIR)
+    monkeypatch.setenv("KB_JOBS", "2")
+    monkeypatch.setattr("kb.load.PARSE_AHEAD_FILES", 1)
+    monkeypatch.setattr("kb.parallel.MIN_PARALLEL", 1)
+    parent, parse = os.getpid(), kb.load._parse
+
+    def failing_in_a_worker(raw, optional):
+        if os.getpid() != parent:
+            raise RuntimeError("a worker's failure")
+        return parse(raw, optional)
+    monkeypatch.setattr("kb.load._parse", failing_in_a_worker)
+    missed = misses(monkeypatch)
+    assert load_lenient(mini) == one_by_one
+    assert missed  # the worker's files, parsed by the load itself
 
 
 def test_a_tampered_damaged_or_foreign_entry_is_a_miss(mini, own_key, monkeypatch, tmp_path):
