@@ -191,16 +191,23 @@ def misses(monkeypatch) -> list[str]:
     return missed
 
 
+def one_by_one_then_ahead(claims: Path, monkeypatch):
+    """The folder loaded in one process, then its cache emptied and every later load set to
+    parse ahead in two processes (the fixtures have a few files, not 128)."""
+    monkeypatch.setenv("KB_JOBS", "1")
+    loaded = load_lenient(claims)
+    written = entries(claims)
+    shutil.rmtree(claims / CACHE_DIR)
+    monkeypatch.setenv("KB_JOBS", "2")
+    monkeypatch.setattr("kb.load.PARSE_AHEAD_FILES", 1)
+    monkeypatch.setattr("kb.parallel.MIN_PARALLEL", 1)
+    return loaded, written
+
+
 def test_files_parsed_ahead_on_two_cores_load_as_parsed_one_by_one(seed, monkeypatch):
     """A load lacking many files in its cache parses them on every core first (forked
     workers writing entries); the load then finds each in the cache, with the same result."""
-    monkeypatch.setenv("KB_JOBS", "1")
-    one_by_one = load_lenient(seed)
-    written = entries(seed)
-    shutil.rmtree(seed / CACHE_DIR)
-    monkeypatch.setenv("KB_JOBS", "2")
-    monkeypatch.setattr("kb.load.PARSE_AHEAD_FILES", 1)  # the seed has a few files, not 128
-    monkeypatch.setattr("kb.parallel.MIN_PARALLEL", 1)
+    one_by_one, written = one_by_one_then_ahead(seed, monkeypatch)
     missed = misses(monkeypatch)
     assert load_lenient(seed) == one_by_one
     assert missed == []
@@ -209,12 +216,7 @@ def test_files_parsed_ahead_on_two_cores_load_as_parsed_one_by_one(seed, monkeyp
 
 def test_a_file_that_fails_to_parse_ahead_is_reported_by_the_load(mini, monkeypatch):
     (mini / "evidence" / "broken.yaml").write_text("documents:\n  - id: x\n    title: [a\n")
-    monkeypatch.setenv("KB_JOBS", "1")
-    one_by_one = load_lenient(mini)
-    shutil.rmtree(mini / CACHE_DIR)
-    monkeypatch.setenv("KB_JOBS", "2")
-    monkeypatch.setattr("kb.load.PARSE_AHEAD_FILES", 1)
-    monkeypatch.setattr("kb.parallel.MIN_PARALLEL", 1)
+    one_by_one, _ = one_by_one_then_ahead(mini, monkeypatch)
     missed = misses(monkeypatch)
     assert load_lenient(mini) == one_by_one
     assert one_by_one[1][0].message.startswith("YAML syntax error: did not find expected ','")
@@ -222,12 +224,7 @@ def test_a_file_that_fails_to_parse_ahead_is_reported_by_the_load(mini, monkeypa
 
 
 def test_a_worker_that_fails_to_parse_ahead_leaves_its_files_to_the_load(mini, monkeypatch):
-    monkeypatch.setenv("KB_JOBS", "1")
-    one_by_one = load_lenient(mini)
-    shutil.rmtree(mini / CACHE_DIR)
-    monkeypatch.setenv("KB_JOBS", "2")
-    monkeypatch.setattr("kb.load.PARSE_AHEAD_FILES", 1)
-    monkeypatch.setattr("kb.parallel.MIN_PARALLEL", 1)
+    one_by_one, _ = one_by_one_then_ahead(mini, monkeypatch)
     parent, parse = os.getpid(), kb.load._parse
 
     def failing_in_a_worker(raw, optional):
