@@ -43,7 +43,7 @@ from .model import (
     parse_time_text,
     quote_hint,
 )
-from .parallel import WorkerFailed, map_chunks, workers
+from .parallel import WorkerFailed, forked_workers, map_chunks
 from .parsecache import ParseCache
 from .safefile import (
     UnsafeFile,
@@ -565,7 +565,7 @@ class Loader:
         load is otherwise one process while the machine has more cores. A file that fails
         to parse is skipped here: the load parses it again and reports the problem.
         """
-        if workers() < 2:
+        if forked_workers() < 2:  # alone it would only add writing and reading back entries
             return
         paths = [self.root / name for name in (CONFIG_FILE, ENTITIES_FILE, PROPERTIES_FILE)]
         paths += sorted((self.root / EVIDENCE_DIR).glob("*.yaml"))

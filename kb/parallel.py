@@ -44,14 +44,19 @@ def workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def forked_workers() -> int:
+    """How many processes map_chunks may use: workers(), or 1 where none can be forked."""
+    return workers() if _can_fork() else 1
+
+
 def map_chunks(func: Callable[[Sequence[T]], R], items: Sequence[T]) -> list[R]:
     """func over items split into one chunk per worker; the results in chunk order.
 
     The first chunk runs in this process, the others in forked children. An exception in a
     child is raised here as WorkerFailed with the child's message.
     """
-    n = min(workers(), max(1, len(items) // MIN_PARALLEL))
-    if n == 1 or not _can_fork():
+    n = min(forked_workers(), max(1, len(items) // MIN_PARALLEL))
+    if n == 1:
         return [func(items)]
     chunks = [items[i::n] for i in range(n)]
     children = [_spawn(func, chunk) for chunk in chunks[1:]]
@@ -96,7 +101,7 @@ def start_forked(func: Callable[[], R]) -> Callable[[], R]:
     def call(_: None) -> R:
         return func()
 
-    if workers() == 1 or not _can_fork():
+    if forked_workers() == 1:
         outcome = _outcome(call, None, Exception)
         return lambda: _report(outcome)
     child = _spawn(call, None)

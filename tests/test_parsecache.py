@@ -237,6 +237,15 @@ def test_a_worker_that_fails_to_parse_ahead_leaves_its_files_to_the_load(mini, m
     assert missed  # the worker's files, parsed by the load itself
 
 
+def test_where_nothing_can_fork_nothing_is_parsed_ahead(mini, monkeypatch):
+    """Parsing ahead in this one process would only add writing and reading back each entry."""
+    one_by_one, written = one_by_one_then_ahead(mini, monkeypatch)
+    monkeypatch.setattr("kb.parallel._can_fork", lambda: False)
+    missed = misses(monkeypatch)
+    assert load_lenient(mini) == one_by_one
+    assert sorted(name + ".json" for name in missed) == sorted(written)
+
+
 def test_a_tampered_damaged_or_foreign_entry_is_a_miss(mini, own_key, monkeypatch, tmp_path):
     expected = load_lenient(mini)
     good = entries(mini)
