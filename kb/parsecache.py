@@ -219,6 +219,18 @@ class ParseCache:
         except (ValueError, TypeError, KeyError, RecursionError):
             return name, None  # signed but not ours to read (an older encoding): a miss
 
+    def entries(self) -> int:
+        """How many entries the cache holds (those of files since changed or gone included);
+        0 without a cache."""
+        if not self._open():
+            return 0
+        assert self.folder is not None
+        try:
+            with os.scandir(self.folder) as found:
+                return sum(entry.name.endswith(_ENTRY) for entry in found)
+        except OSError:
+            return 0
+
     def absent(self, raw: bytes) -> str:
         """The entry name of a file's bytes when the cache could keep it and has no entry of
         that name yet; "" otherwise (a hit to come, or no cache)."""
