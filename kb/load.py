@@ -81,8 +81,9 @@ class FileProblem(Exception):
 
 
 _TOO_BIG_YAML = "split it into smaller files (claims-1.yaml, claims-2.yaml, ...)"
-# Files missing from the parse cache that a load parses on every core first (see
-# Loader._parse_ahead); below this, forking costs more than the second core saves.
+# At least this many files missing from the parse cache (as its count of entries says), and a
+# load parses them on every core first (Loader._parse_ahead); below it, forking costs more
+# than the second core saves.
 PARSE_AHEAD_FILES = 128
 
 

@@ -110,6 +110,15 @@ def timed_once(cmd: list[str]) -> float:
     return seconds
 
 
+@dataclass(frozen=True)
+class Paired:
+    """A command timed in turn with its baseline: medians in seconds, and of the ratios."""
+
+    seconds: float
+    baseline: float
+    ratio: float
+
+
 def paired(cmd: list[str], baseline: list[str], pairs: int) -> Paired:
     """cmd against baseline, run in turn (baseline, cmd, baseline, cmd, ...) after one untimed
     run of each: the medians of each and the median of the pairs' ratios. Pairing keeps the
@@ -222,14 +231,6 @@ def run(args, work: Path) -> int:
 SEED_PAIRS = {"kb check": 7, "kb claims": 9}  # runs of each, in turn with import rdflib
 SEED_TARGETS = {"kb check": 3.0, "kb claims": 1.0}  # at most this many times import rdflib
 
-
-@dataclass(frozen=True)
-class Paired:
-    """A command timed in turn with its baseline: medians in seconds, and of the ratios."""
-
-    seconds: float
-    baseline: float
-    ratio: float
 
 # Pagefind gets the options kb/searchindex.py gives it, so that the floor does the same work.
 PAGEFIND_OPTIONS = ("--force-language", "zh", "--silent")
