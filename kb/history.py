@@ -11,7 +11,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
+from .yamlfile import YAMLError, YamlLimitError, parse_yaml
 
 # A claims file in a source folder: claims.yaml, claims-1.yaml, ...
 _CLAIMS_FILE = "claims"
@@ -47,21 +47,48 @@ class History:
     changes: list[VerdictChange] = field(default_factory=list)
 
 
-def _git(root: Path, *args: str) -> str | None:
+def _git_bytes(root: Path, *args: str, given: bytes = b"") -> bytes | None:
     try:
-        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True,
+        done = subprocess.run(["git", "-C", str(root), *args], input=given, capture_output=True,
                               timeout=_GIT_TIMEOUT, check=False)
     except (OSError, subprocess.SubprocessError):
         return None
-    return done.stdout.decode("utf-8", "replace") if done.returncode == 0 else None
+    return done.stdout if done.returncode == 0 else None
+
+
+def _git(root: Path, *args: str) -> str | None:
+    out = _git_bytes(root, *args)
+    return None if out is None else out.decode("utf-8", "replace")
+
+
+def _blobs(root: Path, names: list[str]) -> list[str]:
+    """The text of each `commit:path` in names, "" for one that is missing (a deletion).
+
+    One `git cat-file --batch` for all of them: a `git show` per file cost a process each.
+    """
+    out = _git_bytes(root, "cat-file", "--batch", given="".join(f"{n}\n" for n in names)
+                     .encode("utf-8"))
+    texts: list[str] = []
+    at = 0
+    while out is not None and len(texts) < len(names):
+        end = out.index(b"\n", at)
+        header = out[at:end].split()
+        at = end + 1
+        if len(header) != 3 or not header[2].isdigit():  # "<name> missing" has no content
+            texts.append("")
+            continue
+        size = int(header[2])
+        texts.append(out[at:at + size].decode("utf-8", "replace") if header[1] == b"blob" else "")
+        at += size + 1  # the content is followed by a newline
+    return texts + [""] * (len(names) - len(texts))
 
 
 def _verdicts(text: str) -> dict[str, str]:
     """Claim id -> verdict in one version of a claims file (a version that does not parse
     has none: the check of that commit reported it, and it is not a correction)."""
     try:
-        items = yaml.safe_load(text)
-    except yaml.YAMLError:
+        items = parse_yaml(text)
+    except (YAMLError, YamlLimitError):
         return {}
     out = {}
     for item in items if isinstance(items, list) else []:
@@ -81,21 +108,22 @@ def read_history(root: str | Path) -> History:
     if log is None:
         return History(available=False)
     commits: list[Commit] = []
-    changes: list[VerdictChange] = []
-    verdicts: dict[str, str] = {}
+    versions: list[tuple[Commit, str]] = []  # each claims file a commit changed, oldest first
     for record in log.split("\x1e")[1:]:
         head, _, names = record.partition("\n")
         sha, date, subject = head.split("\x1f", 2)
         files = [n for n in names.splitlines() if n]
         commit = Commit(sha, date, subject, len(files))
         commits.append(commit)
-        for name in files:
-            if not (name.endswith(".yaml") and Path(name).name.startswith(_CLAIMS_FILE)):
-                continue
-            text = _git(root, "show", f"{sha}:{name}")
-            for claim, verdict in _verdicts(text or "").items():
-                before = verdicts.get(claim)
-                if before is not None and before != verdict:
-                    changes.append(VerdictChange(claim, before, verdict, commit))
-                verdicts[claim] = verdict
+        versions += [(commit, f"{sha}:{name}") for name in files
+                     if name.endswith(".yaml") and Path(name).name.startswith(_CLAIMS_FILE)]
+    changes: list[VerdictChange] = []
+    verdicts: dict[str, str] = {}
+    for (commit, _), text in zip(versions, _blobs(root, [name for _, name in versions]),
+                                 strict=True):
+        for claim, verdict in _verdicts(text).items():
+            before = verdicts.get(claim)
+            if before is not None and before != verdict:
+                changes.append(VerdictChange(claim, before, verdict, commit))
+            verdicts[claim] = verdict
     return History(True, commits[::-1], changes[::-1])

@@ -19,6 +19,7 @@ from helpers import copy_of_site, invoke
 from lxml import etree
 
 from kb.build import build
+from kb.history import read_history
 from kb.siteverify import verify_site
 
 
@@ -143,6 +144,33 @@ def test_a_build_outside_git_says_history_is_unavailable(seed):
     corrections = text_of(page_tree(out / "corrections" / "index.html").find(".//main"))
     assert "no corrections are recorded here" in corrections
     assert "changed from" not in corrections
+
+
+def test_history_reads_every_version_through_deletions_and_broken_files(tmp_path):
+    folder = tmp_path / "claims" / "sources" / "s"
+    folder.mkdir(parents=True)
+    claims, other = folder / "claims.yaml", folder / "claims-2.yaml"
+    root = tmp_path / "claims"
+    git(root, "init", "-q")
+    for step, (text, extra) in enumerate([
+            ("- id: a\n  review: {verdict: accurate}\n", "- id: b\n  review: {verdict: x}\n"),
+            ("- id: a\n  review: {verdict: misleading}\n", None),
+            ("- id: a\n  review: [unclosed\n", None),
+            (None, None),
+            ("- id: a\n  review: {verdict: inaccurate}\n", "- id: b\n  review: {verdict: y}\n")]):
+        for path, body in ((claims, text), (other, extra)):
+            if body is None:
+                path.unlink(missing_ok=True)
+            else:
+                path.write_text(body, "utf-8")
+        git(root, "add", "-A")
+        git(root, "commit", "-q", "--allow-empty", "-m", f"step {step}",
+            when=f"2026-11-0{step + 1}T10:00:00+00:00")
+    history = read_history(root)
+    assert [c.subject for c in history.commits] == [f"step {n}" for n in (4, 3, 2, 1, 0)]
+    assert [(c.claim, c.before, c.after, c.commit.subject) for c in history.changes] == [
+        ("a", "misleading", "inaccurate", "step 4"), ("b", "x", "y", "step 4"),
+        ("a", "accurate", "misleading", "step 1")]
 
 
 # -- 3. the claims CSV: labels, page addresses, and a BOM for Excel ------------------------------
