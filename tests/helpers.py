@@ -7,8 +7,10 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +18,22 @@ from click.testing import CliRunner, Result
 from forkserver import ForkServers
 from rdflib import Graph
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
+
+
+@contextmanager
+def serving(server) -> Iterator:
+    """Serves server (a socketserver) on a thread for the block, then closes it.
+
+    It polls for shutdown every 10 ms: at socketserver's default of 0.5 s, each server a test
+    started cost it half a second of waiting when it stopped.
+    """
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01},
+                     daemon=True).start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def assert_isomorphic(expected: Graph, actual: Graph) -> None:

@@ -14,13 +14,12 @@ import json
 import re
 import shutil
 import subprocess
-import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from conftest import FIXTURES, edit
-from helpers import changes, snapshot
+from helpers import changes, serving, snapshot
 from kbproc import KB, error_line, run_kb, tree
 
 pytestmark = pytest.mark.slow
@@ -275,14 +274,8 @@ def listener():
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), Handler)) as server:
         yield f"http://127.0.0.1:{server.server_address[1]}/sparql", hits
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 FEDERATED_ERROR = ("Error: the query has a SERVICE clause, which sends a request to another "

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import threading
 from collections import Counter
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from helpers import shared_folder
+from helpers import serving, shared_folder
 
 from kb.searchindex import (
     INDEX_DIR,
@@ -179,14 +178,12 @@ def test_split_is_the_same_for_the_same_pages(parted):
 
 @pytest.mark.browser
 def test_a_query_finds_pages_in_every_part(parted, seed_site, browser):
-    server = make_server(parted, port=0, quiet=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     problems: list[str] = []
     page = browser.new_page()
     page.on("console", lambda m: problems.append(f"{m.type}: {m.text}")
             if m.type in ("error", "warning") else None)
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    try:
+    with serving(make_server(parted, port=0, quiet=True)) as server:
         claims = seed_site.checked.collection.claims.values()
         found: set[str] = set()
         for verdict in sorted({c.review.verdict for c in claims}):
@@ -201,10 +198,7 @@ def test_a_query_finds_pages_in_every_part(parted, seed_site, browser):
         assert "/entity/tesla/" in tesla
         assert len({part_of(f"{h.strip('/')}/index.html", 10) for h in tesla}) > 1
         assert problems == []
-    finally:
-        page.close()
-        server.shutdown()
-        server.server_close()
+    page.close()
 
 
 def search_hrefs(page, origin: str, query: str) -> list[str]:

@@ -7,12 +7,10 @@ audit for WCAG 2.1 AA, and fits a 360 px phone; search answers Chinese and Engli
 from __future__ import annotations
 
 import shutil
-import threading
-from pathlib import Path
 
 import pytest
 from conftest import FIXTURES, axe_violations
-from helpers import DESK, PAGE_KINDS
+from helpers import DESK, PAGE_KINDS, serving
 
 from kb.build import build
 from kb.despin import fold_width, normalise
@@ -22,19 +20,11 @@ from kb.serve import make_server
 pytestmark = pytest.mark.browser
 
 
-def serve(folder: Path):
-    server = make_server(folder, port=0, quiet=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
-
-
 @pytest.fixture(scope="module")
 def site(seed_site):
     """The session's seed site, served on 127.0.0.1 for this module."""
-    server = serve(seed_site.out)
-    yield server.url, seed_site.checked
-    server.shutdown()
-    server.server_close()
+    with serving(make_server(seed_site.out, port=0, quiet=True)) as server:
+        yield server.url, seed_site.checked
 
 
 
@@ -203,13 +193,9 @@ def test_markup_in_quotes_never_runs(browser, tmp_path):
     xss = tmp_path / "claims"  # a copy: the build writes its query store beside the claims
     shutil.copytree(FIXTURES / "site-xss", xss)
     result = build(xss, tmp_path / "site")
-    server = serve(result.out)
-    try:
+    with serving(make_server(result.out, port=0, quiet=True)) as server:
         for path in ("claim/tesla-revenue-xss/", "source/xss-article/", ""):
             watched = Watched(browser, server.url)
             page = watched.open(server.url + path)
             assert watched.problems == []  # no alert() dialog, no error
             assert page.locator("script:not([src]):not([type='application/ld+json'])").count() == 0
-    finally:
-        server.shutdown()
-        server.server_close()

@@ -6,14 +6,13 @@ from __future__ import annotations
 import gzip
 import json
 import socket
-import threading
 import urllib.request
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from conftest import FIXTURES
-from helpers import run_kb
+from helpers import run_kb, serving
 
 from kb.charts import Bar, Count, bar_chart, interval_chart
 from kb.claimdata import data_feed, script_json
@@ -160,18 +159,13 @@ def test_build_date_is_the_newest_review_unless_source_date_epoch_says():
 def test_preview_server_serves_the_site_with_its_media_types(tmp_path):
     (tmp_path / "index.html").write_text("<!DOCTYPE html><title>x</title>", encoding="utf-8")
     (tmp_path / "claim.jsonld").write_text("{}", encoding="utf-8")
-    server = make_server(tmp_path, port=0, quiet=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with serving(make_server(tmp_path, port=0, quiet=True)) as server:
         assert server.url.startswith("http://127.0.0.1:")
         with urllib.request.urlopen(server.url) as r:
             assert r.headers["Content-Type"] == "text/html; charset=utf-8"
             assert b"<title>x</title>" in r.read()
         with urllib.request.urlopen(server.url + "claim.jsonld") as r:
             assert r.headers["Content-Type"] == "application/ld+json"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_serve_without_a_built_site_says_what_to_do(tmp_path):

@@ -9,12 +9,11 @@ findings say whom they are against, and a review opens in place in the annotated
 from __future__ import annotations
 
 import re
-import threading
 from pathlib import Path
 
 import pytest
 from conftest import axe_violations, edit
-from helpers import DESK, PAGE_KINDS, copy_of_site
+from helpers import DESK, PAGE_KINDS, copy_of_site, serving
 from lxml import etree
 
 from kb.figures import chance_text
@@ -36,11 +35,8 @@ def seed(seed_site):
 def served(seed):
     """The seed site served on 127.0.0.1: (base url, checked)."""
     out, checked = seed
-    server = make_server(out, port=0, quiet=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server.url, checked
-    server.shutdown()
-    server.server_close()
+    with serving(make_server(out, port=0, quiet=True)) as server:
+        yield server.url, checked
 
 
 
