@@ -134,14 +134,14 @@ def test_written_table_is_the_csv_text(mini, tmp_path):
     assert sizes[download_path(EXPORT_FORMATS["csv"].ext)] == table.stat().st_size
 
 
-def test_a_rebuild_links_the_files_of_unchanged_claims_and_redoes_the_edited_ones(mini, tmp_path):
+def test_a_rebuild_links_the_files_of_unchanged_claims_and_redoes_the_edited_ones(
+        mini, built_mini, tmp_path):
     from conftest import edit
 
     from kb.build import build
     from kb.layout import CLAIM_DATA, claim_data_path
 
-    site = tmp_path / "_site"
-    build(mini, site)
+    site = built_mini
     paths = {ident: [claim_data_path(ident, fmt) for fmt in CLAIM_DATA]
              for ident in ("tesla-revenue-2022", "byd-revenue")}
     before = {rel: (site / rel).stat().st_ino for rels in paths.values() for rel in rels}
@@ -160,12 +160,11 @@ def test_a_rebuild_links_the_files_of_unchanged_claims_and_redoes_the_edited_one
         assert (site / rel).read_bytes() == (tmp_path / "fresh" / rel).read_bytes(), rel
 
 
-def test_a_claim_file_edited_in_the_previous_site_is_never_reused(mini, tmp_path):
+def test_a_claim_file_edited_in_the_previous_site_is_never_reused(mini, built_mini, tmp_path):
     from kb.build import build
     from kb.layout import claim_data_path
 
-    site = tmp_path / "_site"
-    build(mini, site)
+    site = built_mini
     rel = claim_data_path("byd-revenue", "turtle")
     good = (site / rel).read_bytes()
     (site / rel).write_bytes(good.replace(b"byd", b"xyz"))  # same size, newer than the record

@@ -44,9 +44,8 @@ def _inode(site: Path, rel: str) -> int:
     return (site / rel).stat().st_ino
 
 
-def test_a_rebuild_links_what_did_not_change_and_equals_a_fresh_build(mini, tmp_path):
-    site = tmp_path / "_site"
-    build(mini, site)
+def test_a_rebuild_links_what_did_not_change_and_equals_a_fresh_build(mini, built_mini, tmp_path):
+    site = built_mini
     # The explanation is on the claim's page, not on its card (verdict and headline only).
     kept = {rel: _inode(site, rel) for rel in (card_path("tesla-revenue-2022"),
                                                page_path("claim", "tesla-revenue-2022"),
@@ -63,11 +62,11 @@ def test_a_rebuild_links_what_did_not_change_and_equals_a_fresh_build(mini, tmp_
     assert_same_site(tmp_path / "fresh", site)
 
 
-def test_the_folders_of_pages_a_rebuild_no_longer_has_are_not_left_empty(mini, tmp_path):
+def test_the_folders_of_pages_a_rebuild_no_longer_has_are_not_left_empty(mini, built_mini,
+                                                                        tmp_path):
     import json
 
-    site = tmp_path / "_site"
-    build(mini, site)
+    site = built_mini
     # As if the previous site had published a claim since removed: its folders are made
     # ahead of the pages, with the rest of the previous site's (kb.build).
     record = json.loads((site / BUILD_RECORD).read_text(encoding="utf-8"))
@@ -82,9 +81,8 @@ def test_the_folders_of_pages_a_rebuild_no_longer_has_are_not_left_empty(mini, t
     assert_same_site(tmp_path / "fresh", site)
 
 
-def test_a_file_edited_in_the_previous_site_is_never_reused(mini, tmp_path):
-    site = tmp_path / "_site"
-    build(mini, site)
+def test_a_file_edited_in_the_previous_site_is_never_reused(mini, built_mini, tmp_path):
+    site = built_mini
     page, card = page_path("claim", "tesla-revenue-2022"), card_path("tesla-revenue-2022")
     good_page, good_card = (site / page).read_bytes(), (site / card).read_bytes()
     (site / page).write_bytes(good_page.replace(b"</body>", b"<p>hand-edited</p></body>"))
@@ -96,9 +94,8 @@ def test_a_file_edited_in_the_previous_site_is_never_reused(mini, tmp_path):
     assert (site / card).read_bytes() == good_card
 
 
-def test_a_damaged_record_means_a_full_rebuild(mini, tmp_path):
-    site = tmp_path / "_site"
-    build(mini, site)
+def test_a_damaged_record_means_a_full_rebuild(mini, built_mini, tmp_path):
+    site = built_mini
     page = page_path("claim", "tesla-revenue-2022")
     before = _inode(site, page)
     (site / BUILD_RECORD).write_text('{"version": 1, "files": {"x": 3}}', encoding="utf-8")
@@ -200,9 +197,8 @@ def _rendered(monkeypatch) -> list[set[str]]:
 
 
 @pytest.mark.parametrize("what", EDITS)
-def test_after_any_edit_a_rebuild_equals_a_fresh_build(what, mini, tmp_path):
-    site = tmp_path / "_site"
-    build(mini, site)
+def test_after_any_edit_a_rebuild_equals_a_fresh_build(what, mini, built_mini, tmp_path):
+    site = built_mini
     rel, old, new = EDITS[what]
     edit(mini / rel, old, new)
 
