@@ -274,6 +274,10 @@ class Rendered:
         # its views, and each page's key is then a few lookups. Not kept from one call to the
         # next, as the site is not frozen: the data page's downloads are set between them.
         site_keys = self.site_keys()
+        # And the templates compiled here too: each worker compiled those it used itself, in
+        # each of the two passes (0.14 s each time; a seed build takes 1.6 s).
+        for name in sorted({job.template for job in jobs}):
+            environment().get_template(name)
 
         def chunk(part: Sequence[PageJob]) -> Written:
             out = Written()
