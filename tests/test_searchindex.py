@@ -176,6 +176,41 @@ def test_split_is_the_same_for_the_same_pages(parted):
 # -- in the browser -------------------------------------------------------------------------------
 
 
+def test_part_trees_in_a_tmpfs_give_the_index_trees_on_disk_give(mini_site, tmp_path,
+                                                                  monkeypatch):
+    from kb import searchindex
+
+    memory = tmp_path / "memory"
+    memory.mkdir()
+    monkeypatch.setattr(searchindex, "MEMORY_DIR", memory)
+    linked = bare_copy(mini_site[1], tmp_path / "linked")
+    searchindex.build_index(linked, part_pages=4)
+    assert list(memory.iterdir()) == [], "the trees in the tmpfs are removed"
+    monkeypatch.setattr(searchindex, "MEMORY_DIR", tmp_path / "no-tmpfs")
+    on_disk = bare_copy(mini_site[1], tmp_path / "on-disk")
+    done = searchindex.build_index(on_disk, part_pages=4)
+    assert done.parts > 1
+    assert files(linked / INDEX_DIR) == files(on_disk / INDEX_DIR)
+
+
+def test_the_trees_a_killed_indexing_process_left_are_removed(tmp_path, monkeypatch):
+    import os
+    import subprocess
+
+    from kb import searchindex
+
+    monkeypatch.setattr(searchindex, "MEMORY_DIR", tmp_path)
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    left = tmp_path / f"{searchindex.TREE_PREFIX}{dead.pid}-abc"
+    (left / "0001/claim/x").mkdir(parents=True)
+    (left / "0001/claim/x/index.html").symlink_to(tmp_path / "gone")
+    running = tmp_path / f"{searchindex.TREE_PREFIX}{os.getpid()}-def"
+    running.mkdir()
+    searchindex._remove_orphans()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [running.name]
+
+
 @pytest.mark.browser
 def test_a_query_finds_pages_in_every_part(parted, seed_site, browser):
     problems: list[str] = []
