@@ -311,7 +311,7 @@ def _alive(pid: int) -> bool:
 
 
 class _Run:
-    """One part's Pagefind run over hard links to its pages, in the work folder."""
+    """One part's Pagefind run over a tree of its pages (_Trees says where and how)."""
 
     def __init__(self, binary: Path, site: Path, work: Path, trees: _Trees, number: int,
                  pages: Mapping[str, str]):
