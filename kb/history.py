@@ -71,13 +71,17 @@ def _blobs(root: Path, names: list[str]) -> list[str]:
     texts: list[str] = []
     at = 0
     while out is not None and len(texts) < len(names):
-        end = out.index(b"\n", at)
+        end = out.find(b"\n", at)
+        if end < 0:  # output cut short: the rest count as missing
+            break
         header = out[at:end].split()
         at = end + 1
         if len(header) != 3 or not header[2].isdigit():  # "<name> missing" has no content
             texts.append("")
             continue
         size = int(header[2])
+        if at + size > len(out):  # cut short too
+            break
         texts.append(out[at:at + size].decode("utf-8", "replace") if header[1] == b"blob" else "")
         at += size + 1  # the content is followed by a newline
     return texts + [""] * (len(names) - len(texts))

@@ -5,7 +5,9 @@ merges the parts finds pages in every one of them."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
 from collections import Counter
 from pathlib import Path
 from urllib.parse import quote
@@ -13,6 +15,7 @@ from urllib.parse import quote
 import pytest
 from helpers import serving, shared_folder
 
+from kb import searchindex
 from kb.searchindex import (
     INDEX_DIR,
     MANIFEST,
@@ -178,8 +181,6 @@ def test_split_is_the_same_for_the_same_pages(parted):
 
 def test_part_trees_in_a_tmpfs_give_the_index_trees_on_disk_give(mini_site, tmp_path,
                                                                   monkeypatch):
-    from kb import searchindex
-
     memory = tmp_path / "memory"
     memory.mkdir()
     monkeypatch.setattr(searchindex, "MEMORY_DIR", memory)
@@ -194,11 +195,6 @@ def test_part_trees_in_a_tmpfs_give_the_index_trees_on_disk_give(mini_site, tmp_
 
 
 def test_the_trees_a_killed_indexing_process_left_are_removed(tmp_path, monkeypatch):
-    import os
-    import subprocess
-
-    from kb import searchindex
-
     monkeypatch.setattr(searchindex, "MEMORY_DIR", tmp_path)
     dead = subprocess.Popen(["true"])
     dead.wait()
