@@ -15,6 +15,7 @@ import zlib
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any
 
 from PIL import Image, ImageColor, ImageDraw, ImageFont, UnidentifiedImageError
 from zlib_ng import zlib_ng
@@ -96,12 +97,34 @@ def card_text(card: Card) -> str:
     return drawable_text(text)
 
 
-def _wrap(draw: ImageDraw.ImageDraw, text: str, font, width: int) -> list[str]:
+def _wrap(text: str, font, width: int) -> list[str]:
+    if not _basic(font):
+        return _wrap_laid_out(text, font, width)
+    lines: list[str] = []
+    line, wide = "", 0
+    for word in text.split():
+        # The trial line's width, in FreeType's 1/64 pixel, added up from cached pieces: as
+        # Pillow's basic layout adds each glyph's advance and each pair's kerning, the sum is
+        # what font.getlength(trial) gives, without laying out the whole line again.
+        trial = wide + _spaced(font, line[-1], word) if line else _advance(font, word)
+        if line and trial > width * 64:
+            lines.append(line)
+            line, wide = word, _advance(font, word)
+        else:
+            line, wide = (f"{line} {word}" if line else word), trial
+    if line:
+        lines.append(line)
+    return lines
+
+
+def _wrap_laid_out(text: str, font, width: int) -> list[str]:
+    """_wrap for a font without basic layout (Pillow's own, without DejaVu), whose widths may
+    not add up: each trial line measured whole."""
     lines: list[str] = []
     line = ""
     for word in text.split():
         trial = f"{line} {word}" if line else word
-        if line and draw.textlength(trial, font=font) > width:
+        if line and font.getlength(trial) > width:
             lines.append(line)
             line = word
         else:
@@ -111,12 +134,70 @@ def _wrap(draw: ImageDraw.ImageDraw, text: str, font, width: int) -> list[str]:
     return lines
 
 
-def _fit(draw: ImageDraw.ImageDraw, text: str, width: int, height: int):
+def _basic(font) -> bool:
+    return getattr(font, "layout_engine", None) == ImageFont.Layout.BASIC
+
+
+# Widths and word masks are cached per font: a headline's words recur from card to card (the
+# common words, the entities' names), and laying out and rasterising them again took two
+# thirds of a card's time.
+@lru_cache(maxsize=65536)
+def _advance(font, text: str) -> int:
+    """text's advance in 1/64 pixel (Pillow returns it divided by 64, exactly)."""
+    return int(font.getlength(text) * 64)
+
+
+@lru_cache(maxsize=65536)
+def _spaced(font, last: str, word: str) -> int:
+    """How much " word" adds to a line ending in the character `last`: the space's advance and
+    word's, and the kerning of last with the space and of the space with word."""
+    return (_advance(font, last + " ") - _advance(font, last)
+            + _advance(font, " " + word) - _advance(font, " "))
+
+
+# A word's mask at size 60 is about 20 KB: at most this many are kept in each page worker.
+WORD_MASKS = 2048
+
+
+@lru_cache(maxsize=WORD_MASKS)
+def _word_mask(font, word: str, start: int):
+    """word's mask and offset as ImageDraw.text makes them for the word alone, drawn from the
+    fraction start/64 of a pixel."""
+    return font.getmask2(word, "L", anchor="la", start=(start / 64, 0.0))
+
+
+def _draw_line(draw: ImageDraw.ImageDraw, xy: tuple[int, int], line: str, font,
+               fill: int) -> None:
+    """draw.text(xy, line, font=font, fill=fill), word by word from cached masks: the same
+    pixels, as Pillow places each glyph at its own rounded position and a mask adds nothing
+    where it is 0. Where two words' boxes would overlap (a glyph reaching over the space), their
+    blends could differ from the line's, so that line is drawn whole."""
+    placed: list[tuple[int, int, Any]] = []
+    x64, right, last = 0, -1, ""
+    for word in line.split(" ") if _basic(font) else ():
+        if last:
+            x64 += _spaced(font, last, word) - _advance(font, word)
+        mask, (dx, dy) = _word_mask(font, word, x64 % 64)
+        x = xy[0] + x64 // 64 + dx
+        if x < right or not word:
+            placed = []
+            break
+        right = x + mask.size[0]
+        placed.append((x, xy[1] + dy, mask))
+        x64 += _advance(font, word)
+        last = word[-1]
+    if not placed:
+        draw.text(xy, line, font=font, fill=fill)
+    for x, y, mask in placed:
+        draw.draw.draw_bitmap((x, y), mask, fill)
+
+
+def _fit(text: str, width: int, height: int):
     """The largest font size (and its lines) at which text fits the box, cut with … at the
     smallest size if it is still too long."""
     for size in (60, 54, 48, 42, 38, 34):
         font = _font(size, bold=True)
-        lines = _wrap(draw, text, font, width)
+        lines = _wrap(text, font, width)
         if len(lines) * size * 1.25 <= height:
             return font, size, lines
     most = int(height // (size * 1.25))
@@ -259,11 +340,11 @@ def draw_card(card: Card) -> bytes:
     width, height = CARD_SIZE
     body = Image.new("L", (ROW, height - TOP - BOTTOM), BODY)
     draw = ImageDraw.Draw(body)
-    font, size, lines = _fit(draw, card_text(card), width - 2 * MARGIN,
+    font, size, lines = _fit(card_text(card), width - 2 * MARGIN,
                              HEADLINE[1] - HEADLINE[0])
     for i, line in enumerate(lines):
-        draw.text((1 + MARGIN, HEADLINE[0] - TOP + i * int(size * 1.25)), line, font=font,
-                  fill=_text_index(BODY))
+        _draw_line(draw, (1 + MARGIN, HEADLINE[0] - TOP + i * int(size * 1.25)), line, font,
+                   _text_index(BODY))
     body.paste(0, (0, 0, 1, body.height))  # the filter bytes, as in _canvas
     # The rows the ink covers (BODY is 0, the blank paper), as rows of the whole card.
     box = body.getbbox()

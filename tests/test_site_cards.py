@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import random
 import shutil
 import struct
 import subprocess
@@ -15,8 +16,9 @@ from pathlib import Path
 import pytest
 from conftest import edit
 from helpers import run_kb
-from PIL import Image, ImageChops
+from PIL import Image, ImageChops, ImageDraw
 
+from kb import cards
 from kb.cards import CARD_SIZE, COLOURS, Card, draw_card, drawable_text, read_card
 
 
@@ -139,6 +141,42 @@ def test_each_part_of_the_card_is_legible_and_its_text_edges_blend_into_its_back
                 abs(ink[i] - paper[i]) for i in range(3))
             near = tuple(paper[i] + t * (ink[i] - paper[i]) for i in range(3))
             assert max(abs(c[i] - near[i]) for i in range(3)) <= 1.5, f"{name}: stray {c}"
+
+
+# Words that kern with their neighbours and the space, overhang, or come from other scripts.
+WORDS = ("AV", "To", "Ty", "Yo", "W.", "f)", "“Tesla”", "’s", "L’Oréal", "US$2.5", "CN¥210.87",
+         "€3", "billion.", "million,", "jj", "fj", "ffi", "Wave", "Vault", "P.A.", "7.1%", "1,000",
+         "—2024", "Éclair", "ÆON", "Quý", "Љубав", "Ω", "αβγ", "'quoted'", "(paren)", "T,", "y,",
+         "r.", "F.", "…", "98's")
+
+
+def test_headlines_drawn_word_by_word_match_pillow_drawing_each_line_whole():
+    # The card lays out and draws its headline from cached words (kb.cards._draw_line); these
+    # are the lines and pixels Pillow's own layout of each whole line gives.
+    rng = random.Random(7)
+    for _ in range(300):
+        text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 25)))
+        for size in (60, 48, 34):
+            font = cards._font(size, bold=True)
+            lines = cards._wrap(text, font, 1072)
+            assert lines == cards._wrap_laid_out(text, font, 1072), text
+            ours, pillows = Image.new("L", (1201, 330)), Image.new("L", (1201, 330))
+            for i, line in enumerate(lines[:4]):
+                xy = (65, 39 + i * int(size * 1.25))
+                cards._draw_line(ImageDraw.Draw(ours), xy, line, font, 84)
+                ImageDraw.Draw(pillows).text(xy, line, font=font, fill=84)
+            assert ours.tobytes() == pillows.tobytes(), (size, lines)
+
+
+def test_words_whose_boxes_would_overlap_are_drawn_as_one_line(monkeypatch):
+    # No two words of DejaVu overlap across a space, but another font's might: blending them
+    # one after the other could differ from Pillow's line, so the line is drawn whole.
+    font = cards._font(60, bold=True)
+    monkeypatch.setattr(cards, "_spaced", lambda font, last, word: -64 * 40)
+    ours, pillows = Image.new("L", (1201, 100)), Image.new("L", (1201, 100))
+    cards._draw_line(ImageDraw.Draw(ours), (65, 10), "Wave Vault", font, 84)
+    ImageDraw.Draw(pillows).text((65, 10), "Wave Vault", font=font, fill=84)
+    assert ours.tobytes() == pillows.tobytes()
 
 
 def test_a_long_site_name_is_shortened_to_fit_the_footer():
