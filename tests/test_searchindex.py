@@ -18,6 +18,7 @@ from helpers import serving, shared_folder
 from kb import searchindex
 from kb.searchindex import (
     INDEX_DIR,
+    INDEX_NICENESS,
     MANIFEST,
     PART_PAGES,
     SearchIndexFailed,
@@ -77,6 +78,16 @@ def test_indexed_pages_are_those_marking_their_body(tmp_path):
     shutil.rmtree(tmp_path / "claim")
     shutil.rmtree(tmp_path / "entity")
     assert list(indexed_pages(tmp_path)) == ["index.html"]
+
+
+def test_the_indexer_runs_behind_the_site_check(tmp_path):
+    # The build checks the site while Pagefind indexes it: the check gets the cores first.
+    indexing = start_index(tmp_path)
+    try:
+        ours = os.getpriority(os.PRIO_PROCESS, 0)
+        assert os.getpriority(os.PRIO_PROCESS, indexing.proc.pid) == min(19, ours + INDEX_NICENESS)
+    finally:
+        indexing.stop()
 
 
 def test_a_site_without_pages_fails_with_one_line(tmp_path):
