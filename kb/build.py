@@ -109,8 +109,7 @@ def _build(root: Path, out: Path, allow_removals: bool) -> BuildResult:
 
 def _write_files(staging: Path, files: Mapping[str, bytes]) -> None:
     """Write files (site paths to bytes) into staging, making their folders."""
-    for folder in sorted({str(Path(rel).parent) for rel in files}):
-        (staging / folder).mkdir(parents=True, exist_ok=True)
+    make_folders(staging, sorted({str(Path(rel).parent) for rel in files}))
     for rel, data in files.items():
         (staging / rel).write_bytes(data)
 

@@ -97,38 +97,26 @@ def card_text(card: Card) -> str:
     return drawable_text(text)
 
 
-def _wrap(text: str, font, width: int) -> list[str]:
-    if not _basic(font):
-        return _wrap_laid_out(text, font, width)
+def _wrap(text: str, font, width: int, additive: bool | None = None) -> list[str]:
+    """text's lines at most width pixels wide. With basic layout (additive, by default), a
+    trial line's width is added up from cached pieces in FreeType's 1/64 pixel: Pillow adds
+    each glyph's advance and each pair's kerning, so the sum is what font.getlength(trial)
+    gives. Otherwise (Pillow's own font, without DejaVu) each trial line is measured whole."""
+    additive = _basic(font) if additive is None else additive
     lines: list[str] = []
-    line, wide = "", 0
+    line, wide = "", 0.0
     for word in text.split():
-        # The trial line's width, in FreeType's 1/64 pixel, added up from cached pieces: as
-        # Pillow's basic layout adds each glyph's advance and each pair's kerning, the sum is
-        # what font.getlength(trial) gives, without laying out the whole line again.
-        trial = wide + _spaced(font, line[-1], word) if line else _advance(font, word)
-        if line and trial > width * 64:
+        if not line:
+            line, wide = word, _advance(font, word)
+            continue
+        trial = f"{line} {word}"
+        trial_wide = (wide + _spaced(font, line[-1], word) if additive
+                      else font.getlength(trial) * 64)
+        if trial_wide > width * 64:
             lines.append(line)
             line, wide = word, _advance(font, word)
         else:
-            line, wide = (f"{line} {word}" if line else word), trial
-    if line:
-        lines.append(line)
-    return lines
-
-
-def _wrap_laid_out(text: str, font, width: int) -> list[str]:
-    """_wrap for a font without basic layout (Pillow's own, without DejaVu), whose widths may
-    not add up: each trial line measured whole."""
-    lines: list[str] = []
-    line = ""
-    for word in text.split():
-        trial = f"{line} {word}" if line else word
-        if line and font.getlength(trial) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = trial
+            line, wide = trial, trial_wide
     if line:
         lines.append(line)
     return lines
@@ -172,22 +160,23 @@ def _draw_line(draw: ImageDraw.ImageDraw, xy: tuple[int, int], line: str, font,
     pixels, as Pillow places each glyph at its own rounded position and a mask adds nothing
     where it is 0. Where two words' boxes would overlap (a glyph reaching over the space), their
     blends could differ from the line's, so that line is drawn whole."""
+    if not _basic(font):  # its widths may not add up
+        draw.text(xy, line, font=font, fill=fill)
+        return
     placed: list[tuple[int, int, Any]] = []
     x64, right, last = 0, -1, ""
-    for word in line.split(" ") if _basic(font) else ():
+    for word in line.split(" "):
         if last:
             x64 += _spaced(font, last, word) - _advance(font, word)
         mask, (dx, dy) = _word_mask(font, word, x64 % 64)
         x = xy[0] + x64 // 64 + dx
         if x < right or not word:
-            placed = []
-            break
+            draw.text(xy, line, font=font, fill=fill)
+            return
         right = x + mask.size[0]
         placed.append((x, xy[1] + dy, mask))
         x64 += _advance(font, word)
         last = word[-1]
-    if not placed:
-        draw.text(xy, line, font=font, fill=fill)
     for x, y, mask in placed:
         draw.draw.draw_bitmap((x, y), mask, fill)
 

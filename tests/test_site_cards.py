@@ -159,7 +159,7 @@ def test_headlines_drawn_word_by_word_match_pillow_drawing_each_line_whole():
         for size in (60, 48, 34):
             font = cards._font(size, bold=True)
             lines = cards._wrap(text, font, 1072)
-            assert lines == cards._wrap_laid_out(text, font, 1072), text
+            assert lines == cards._wrap(text, font, 1072, additive=False), text
             ours, pillows = Image.new("L", (1201, 330)), Image.new("L", (1201, 330))
             for i, line in enumerate(lines[:4]):
                 xy = (65, 39 + i * int(size * 1.25))

@@ -18,6 +18,7 @@ from conftest import ROOT
 from helpers import copy_of_site, invoke
 from lxml import etree
 
+import kb.history
 from kb.build import build
 from kb.history import read_history
 from kb.siteverify import verify_site
@@ -173,15 +174,13 @@ def test_history_reads_every_version_through_deletions_and_broken_files(tmp_path
         ("a", "accurate", "misleading", "step 1")]
 
 
-
 def test_history_counts_versions_git_cut_short_as_missing(tmp_path, monkeypatch):
-    import kb.history
-
     cut = b"a" * 40 + b" blob 5\nhello\n" + b"b" * 40 + b" blob 9\npart"
     monkeypatch.setattr(kb.history, "_git_bytes", lambda root, *args, given=b"": cut)
     assert kb.history._blobs(tmp_path, ["x:a", "y:b", "z:c"]) == ["hello", "", ""]
     cut = b"a" * 40 + b" blob 5\nhello\n" + b"b" * 40  # and its header cut too
     assert kb.history._blobs(tmp_path, ["x:a", "y:b"]) == ["hello", ""]
+
 
 # -- 3. the claims CSV: labels, page addresses, and a BOM for Excel ------------------------------
 
