@@ -1,4 +1,4 @@
-"""The search index in parts: pages split stably, each part indexed by its own Pagefind run,
+"""The search index in parts: pages split stably, each part indexed by a Pagefind service,
 unchanged parts copied from the previous site, the same bytes either way, and a browser that
 merges the parts finds pages in every one of them."""
 
@@ -19,10 +19,13 @@ from kb import searchindex
 from kb.searchindex import (
     INDEX_DIR,
     INDEX_NICENESS,
+    LANGUAGE,
     MANIFEST,
     PART_PAGES,
     SearchIndexFailed,
+    canonicalise,
     indexed_pages,
+    pagefind_binary,
     part_count,
     part_of,
     split,
@@ -180,6 +183,41 @@ def test_a_damaged_previous_part_is_indexed_again(parted, tmp_path):
     (previous / INDEX_DIR / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
     again = bare_copy(parted, tmp_path / "again")
     assert index(again, previous=previous).reused == ()
+
+
+def test_the_service_s_parts_are_those_pagefind_s_command_line_writes(parted, tmp_path):
+    # Each part of the parted index against bare Pagefind run on that part's pages alone.
+    parts = split(indexed_pages(parted), SMALL)
+    manifest = json.loads((parted / INDEX_DIR / MANIFEST).read_text(encoding="utf-8"))
+    for record in manifest["parts"][:3]:
+        tree, out = tmp_path / f"tree-{record['part']}", tmp_path / f"out-{record['part']}"
+        for page in parts[record["part"]]:
+            (tree / page).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(parted / page, tree / page)
+        subprocess.run([pagefind_binary(), "--site", tree, "--output-path", out,
+                        "--force-language", LANGUAGE, "--silent"], check=True)
+        canonicalise(out)
+        place = parted / INDEX_DIR / record["place"]
+        names = ["pagefind-entry.json", "index", "fragment", "filter"]
+        names += [p.name for p in out.glob("*.pf_meta")]
+        assert {n: files(out / n) if (out / n).is_dir() else (out / n).read_bytes()
+                for n in names} == \
+            {n: files(place / n) if (place / n).is_dir() else (place / n).read_bytes()
+             for n in names}, record
+
+
+def test_a_failing_pagefind_stops_the_index_with_one_line(parted, tmp_path, monkeypatch):
+    fake = tmp_path / "pagefind"
+    fake.write_text("#!/bin/sh\necho 'Error: cannot read the dictionary' >&2\nexit 3\n",
+                    encoding="utf-8")
+    fake.chmod(0o755)
+    monkeypatch.setattr(searchindex, "pagefind_binary", lambda: fake)
+    site = bare_copy(parted, tmp_path / "site")
+    with pytest.raises(SearchIndexFailed) as err:
+        searchindex.build_index(site, part_pages=SMALL)
+    assert str(err.value) in {f"Pagefind failed (exit 3) on part {n}: Error: cannot read the "
+                              "dictionary" for n in range(10)}
+    assert not (site / INDEX_DIR / ".work").exists()
 
 
 def test_split_is_the_same_for_the_same_pages(parted):

@@ -539,37 +539,44 @@ WHOLE_SITE_PAGES = 60_000
 
 
 def pagefind_parts_floor(site: Path, work: Path) -> Floor:
-    """Bare Pagefind over each part of the site's pages (as kb.searchindex splits them), as
-    many runs at a time as the build makes: the wall time of them all, the largest peak RSS."""
-    from kb.searchindex import RUNS, indexed_pages, pagefind_binary, split
+    """Bare Pagefind over each part of the site's pages (as kb.searchindex splits them),
+    through as many Pagefind services as the build runs (one process each, indexing part
+    after part, as kb does): the wall time of them all, the largest peak RSS."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from kb.searchindex import RUNS, _Service, indexed_pages, pagefind_binary, split
 
     parts = [p for p in split(indexed_pages(site)) if p]
-    binary = str(pagefind_binary())
     tree = work / f"pagefind-parts-{site.name}"
     shutil.rmtree(tree, ignore_errors=True)
     for n, pages in enumerate(parts):
         for rel in pages:
             (tree / str(n) / rel).parent.mkdir(parents=True, exist_ok=True)
             os.link(site / rel, tree / str(n) / rel)
-    peak, start, running = 0.0, time.perf_counter(), []
+    services = [_Service(pagefind_binary()) for _ in range(min(RUNS, len(parts)))]
+    start = time.perf_counter()
     try:
-        for n in range(len(parts)):
-            running.append(subprocess.Popen([binary, "--site", str(tree / str(n)),
-                                             "--output-path", str(tree / f"out-{n}"),
-                                             *PAGEFIND_OPTIONS]))
-            while len(running) >= RUNS or (running and n == len(parts) - 1):
-                proc = running.pop(0)
-                _, status, usage = os.wait4(proc.pid, 0)
-                proc.returncode = os.waitstatus_to_exitcode(status)
-                if proc.returncode:
-                    raise SystemExit(f"pagefind failed on part {n} (exit {proc.returncode})")
-                peak = max(peak, usage.ru_maxrss / 1024)
+        def index(first: int) -> None:
+            for n in range(first, len(parts), len(services)):
+                services[first].index(n, tree / str(n), tree / f"out-{n}")
+
+        with ThreadPoolExecutor(len(services)) as pool:
+            list(pool.map(index, range(len(services))))
+        peak = 0.0
+        for service in services:
+            assert service.proc.stdin is not None
+            service.proc.stdin.close()
+            _, _, usage = os.wait4(service.proc.pid, 0)
+            service.proc.returncode = 0
+            peak = max(peak, usage.ru_maxrss / 1024)
         seconds = time.perf_counter() - start
     finally:
+        for service in services:
+            service.close()
         shutil.rmtree(tree, ignore_errors=True)
     total = sum(len(p) for p in parts)
-    return Floor(f"pagefind: index {total:,} pages in {len(parts)} parts, {RUNS} at a time",
-                 seconds, peak)
+    return Floor(f"pagefind: index {total:,} pages in {len(parts)} parts, {len(services)} "
+                 "services at a time", seconds, peak)
 
 
 def per_1k(seconds: float, claims: int) -> float:
