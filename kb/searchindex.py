@@ -5,13 +5,14 @@ site is indexed as one language (zh) so that a Chinese or an English query finds
 language its interface is in: Chinese quotes sit on English pages.
 
 Pagefind holds every page it indexes in memory (about 150 KB a page) and cannot update an index,
-so the pages are split into parts of about PART_PAGES pages, each indexed by a Pagefind run of
-its own, at most RUNS at a time: peak memory is bounded whatever the site's size. The reader's
-browser merges the parts (Pagefind's multisite mergeIndex; site/static/search.js). A page's
-part is a hash of its path, by linear hashing: adding pages splits one part at a time, so an
-edit or a new claim changes only the parts of the pages it changes. A part whose pages are
-byte-identical to the previous build's is linked from the previous site (its manifest, MANIFEST,
-records each part's pages by hash) instead of indexed again.
+so the pages are split into parts of about PART_PAGES pages, each an index of its own, made
+by one of RUNS Pagefind services at a time: peak memory is bounded whatever the site's size.
+The reader's browser merges the parts (Pagefind's multisite mergeIndex;
+site/static/search.js). A page's part is a hash of its path, by linear hashing: adding pages
+splits one part at a time, so an edit or a new claim changes only the parts of the pages it
+changes. A part whose pages are byte-identical to the previous build's is linked from the
+previous site (its manifest, MANIFEST, records each part's pages by hash) instead of indexed
+again.
 
 Layout of INDEX_DIR: Pagefind's scripts and the first part at its top (search.js imports
 pagefind.js from there), every other part in PARTS_DIR/NNNN/, and MANIFEST listing them.
@@ -48,7 +49,7 @@ LANGUAGE = "zh"
 # 150 KB a page, so one run stays near 150 MB; a one-claim edit re-indexes two or three parts
 # of this size, and the browser fetches a few small files per part (docs/site.md).
 PART_PAGES = 500
-RUNS = 2  # Pagefind runs at a time: each uses a core while the build checks the site
+RUNS = 2  # Pagefind services at a time: each uses a core while the build checks the site
 MANIFEST = "parts.json"
 PARTS_DIR = "part"
 WORK_DIR = ".work"  # Pagefind's output (and, without a tmpfs, each part's pages) while indexing
@@ -146,7 +147,7 @@ def start_index(site: Path, previous: Path | None = None,
     return Indexing(site, proc)
 
 
-# The indexer and its Pagefind runs yield the cores to the site check that runs beside them:
+# The indexer and its Pagefind services yield the cores to the site check that runs beside them:
 # the check decides whether the build is published at all, so its answer should come first
 # (and a failing check stops the indexing sooner); the index takes the cores once it is done.
 INDEX_NICENESS = 10
