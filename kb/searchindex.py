@@ -37,7 +37,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import metadata
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from .errors import KbError
 from .layout import SEARCH_DIR
@@ -350,7 +350,16 @@ class _Service:
         made = self._ask(number, {"type": "NewIndex", "config": {"force_language": LANGUAGE}})
         index = made["index_id"]
         self._ask(number, {"type": "AddDir", "index_id": index, "path": str(tree)})
-        self._ask(number, {"type": "WriteFiles", "index_id": index, "output_path": str(out)})
+        # The files come back in the answer and kb writes them: the service's WriteFiles
+        # answers before its writes are done (one file was found empty under load).
+        for made_file in self._ask(number, {"type": "GetFiles", "index_id": index})["files"]:
+            name = PurePosixPath(made_file["path"])
+            if name.is_absolute() or ".." in name.parts:
+                raise SearchIndexFailed(f"Pagefind named a file outside part {number}'s "
+                                        f"folder: {made_file['path']!r}")
+            target = out / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(base64.b64decode(made_file["content"]))
         self._ask(number, {"type": "DeleteIndex", "index_id": index})
 
     def _ask(self, number: int, payload: dict) -> dict:
