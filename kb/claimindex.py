@@ -53,7 +53,11 @@ SLOTS = ("source", "subject", "property", "verdict", "has_finding")
 UNBOUNDED = (Lit("-INF", XSD + "double"), Lit("INF", XSD + "double"))
 _SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
-Triple = tuple[Iri, Iri, Iri | Lit]
+# The predicates as pyoxigraph nodes, made once: the index holds about 28 triples a claim.
+_OX = {p: ox.NamedNode(p.value) for p in (LISTS, PAGE, ROW, CONFIDENCE, START, END)}
+# A triple of the index as it is written: the subject's IRI as text (made into a node once
+# for each run of triples about it) and the predicate and object as pyoxigraph terms.
+OxTriple = tuple[str, ox.NamedNode, ox.NamedNode | ox.BlankNode | ox.Literal]
 
 
 def key(filters: ClaimFilter) -> Iri:
@@ -79,25 +83,24 @@ def _escaped(text: str) -> str:
                    for c in text)
 
 
-def triples(store: Store) -> Iterator[Triple]:
-    """The index of every claim in a store (built from the store's graph queries)."""
-    return ((Iri(s), p, o) for s, p, o in _index(store))
-
-
-def _index(store: Store) -> Iterator[tuple[str, Iri, Lit]]:
-    """triples(store) with each subject as its IRI's text: the keys are made and grouped as
-    text, as hashing an Iri (a tuple made per call) cost more than the store's queries."""
+def _index(store: Store) -> Iterator[OxTriple]:
+    """The index of every claim in a store (built from the store's graph queries). Subjects
+    are IRIs' text: the keys are made and grouped as text, as hashing an Iri (a tuple made
+    per call) cost more than the store's queries; each row's literal is made once, not once
+    for each of its keys."""
     failing = _failing(store)
-    listed: dict[str, list[str]] = defaultdict(list)
+    listed: dict[str, list[tuple[str, ox.Literal]]] = defaultdict(list)
     for row in sorted(graph_rows(store, ClaimFilter()), key=lambda r: r["id"]):
         claim, text = store.iri("claim", row["id"]).value, encode(row)
+        literal = ox.Literal(text)
         for name in _keys(row, claim in failing):
-            listed[name].append(text)
-        yield from _claim_triples(claim, row, text)
-    for name, texts in listed.items():
-        for text in texts:
-            yield name, LISTS, Lit(text)
-        yield from _pages(name, texts)
+            listed[name].append((text, literal))
+        yield from _claim_triples(claim, row, literal)
+    lists = _OX[LISTS]
+    for name, rows in listed.items():
+        for _, literal in rows:
+            yield name, lists, literal
+        yield from _pages(name, [text for text, _ in rows])
 
 
 def _failing(store: Store) -> set[str]:
@@ -118,21 +121,22 @@ def _keys(row: dict[str, Any], failing: bool) -> list[str]:
             for chosen in product((False, True), repeat=len(given))]
 
 
-def _claim_triples(claim: str, row: dict[str, Any], text: str
-                   ) -> Iterator[tuple[str, Iri, Lit]]:
-    """The claim node's row, confidence and time, for the range filters."""
-    yield claim, ROW, Lit(text)
-    yield claim, CONFIDENCE, decimal(row["confidence"])
+def _claim_triples(claim: str, row: dict[str, Any], literal: ox.Literal
+                   ) -> Iterator[OxTriple]:
+    """The claim node's row (literal), confidence and time, for the range filters."""
+    yield claim, _OX[ROW], literal
+    yield claim, _OX[CONFIDENCE], to_ox(decimal(row["confidence"]))
     if row["time_start"] is not None:
-        yield claim, START, date_literal(date.fromisoformat(row["time_start"]))
-        yield claim, END, date_literal(date.fromisoformat(row["time_end"]))
+        yield claim, _OX[START], to_ox(date_literal(date.fromisoformat(row["time_start"])))
+        yield claim, _OX[END], to_ox(date_literal(date.fromisoformat(row["time_end"])))
 
 
-def _pages(name: str, texts: list[str]) -> Iterator[tuple[str, Iri, Lit]]:
+def _pages(name: str, texts: list[str]) -> Iterator[OxTriple]:
     """A key's rows in pages, if it lists enough of them (texts in the order of their ids)."""
     if len(texts) >= PAGE_MIN:
         for start in range(0, len(texts), PAGE_SIZE):
-            yield name, PAGE, Lit("[" + ",".join(texts[start:start + PAGE_SIZE]) + "]")
+            yield name, _OX[PAGE], ox.Literal("[" + ",".join(texts[start:start + PAGE_SIZE])
+                                              + "]")
 
 
 def write(store: OxigraphStore, folder: Path, changed: Changed | None = None) -> None:
@@ -154,20 +158,18 @@ def write(store: OxigraphStore, folder: Path, changed: Changed | None = None) ->
     _write(ox.Store(str(folder)), _index(store))
 
 
-def _write(index: ox.Store, triples: Iterable[tuple[str, Iri, Lit]], bulk: bool = True
-           ) -> None:
+def _write(index: ox.Store, triples: Iterable[OxTriple], bulk: bool = True) -> None:
     """Add triples to an index database and flush it; bulk: with the bulk loader, for a new
     database (an update goes in as one transaction)."""
     graph = ox.DefaultGraph()
-    predicates = {p: ox.NamedNode(p.value) for p in (LISTS, PAGE, ROW, CONFIDENCE, START, END)}
     # Each subject's triples come together: one node for the run, not one per triple.
     node, last = None, None
 
-    def quad(s: str, p: Iri, o: Lit) -> ox.Quad:
+    def quad(s: str, p: ox.NamedNode, o: ox.NamedNode | ox.BlankNode | ox.Literal) -> ox.Quad:
         nonlocal node, last
         if s is not last:
             node, last = ox.NamedNode(s), s
-        return ox.Quad(node, predicates[p], to_ox(o), graph)
+        return ox.Quad(node, p, o, graph)
 
     quads = (quad(s, p, o) for s, p, o in triples)
     if bulk:
@@ -236,18 +238,19 @@ def _updated(store: OxigraphStore, folder: Path, changed: Changed) -> bool:
         for q in list(index.quads_for_pattern(ox.NamedNode(claim), None, None, default)):
             index.remove(q)
     new: dict[str, list[str]] = defaultdict(list)  # key -> the rows it lists anew
-    added: list[tuple[str, Iri, Lit]] = []
+    added: list[OxTriple] = []
     for claim, (row, text) in sorted(after.items()):
+        literal = ox.Literal(text)
         for name in _keys(row, claim in failing):
-            added.append((name, LISTS, Lit(text)))
+            added.append((name, lists, literal))
             new[name].append(text)
-        added += _claim_triples(claim, row, text)
+        added += _claim_triples(claim, row, literal)
     _write(index, added, bulk=False)
     # Each touched key's pages made again, in the order of the rows' ids. A key with pages is
     # read from them (a few literals instead of one a claim: the key of every claim lists
     # them all), less its rows gone, with its new ones; a key without, from what it lists.
     page = ox.NamedNode(PAGE.value)
-    pages: list[tuple[str, Iri, Lit]] = []
+    pages: list[OxTriple] = []
     for name in sorted(gone.keys() | new.keys()):
         old_pages = list(index.quads_for_pattern(ox.NamedNode(name), page, None, default))
         if old_pages:

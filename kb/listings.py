@@ -21,6 +21,7 @@ from .queries import (
     NS,
     Iri,
     Lit,
+    Term,
     boolean,
     date_literal,
     decimal,
@@ -197,15 +198,19 @@ def claims(store: Store, filters: ClaimFilter | None = None, sort: str = "id",
 def graph_rows(store: Store, filters: ClaimFilter) -> list[dict[str, Any]]:
     """The listing rows of the claims that pass the filters, from the graph (unsorted)."""
     base = store.base
+
+    def plain(term: Term) -> Any:
+        return value(term, base)
+
     listed, timed = filters.bindings(store)
-    times = {row["claim"]: values(row, base) for row in store.select("claim_times", **timed)}
+    # Each claim as its id (value() gives our IRIs as ids).
+    times = {row["claim"]: row for row in store.select_values("claim_times", plain, **timed)}
     rows = []
-    for row in store.select("claims_list", **listed):
-        if filters.time and row["claim"] not in times:
+    for r in store.select_values("claims_list", plain, **listed):
+        if filters.time and r["claim"] not in times:
             continue
-        r = values(row, base)
-        r.update(times.get(row["claim"], {}))
-        r["id"] = iri_text(text_of(row["claim"]), base)
+        r.update(times.get(r["claim"], {}))
+        r["id"] = r["claim"]
         r["time"] = time_text(r.get("time_start"), r.get("time_end"))
         rows.append({c: r.get(c) for c in CLAIM_COLUMNS})
     return rows

@@ -8,7 +8,8 @@ This module imports no RDF library.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from ..errors import KbError
 from ..queries import Iri, Term, normalised, query_text
@@ -71,6 +72,13 @@ class Store(ABC):
         """Rows of the named query kb/queries/NAME.rq; None bindings are left unbound."""
         given = {k: v for k, v in bindings.items() if v is not None}
         return self.run_named(name, given).normalised().records()
+
+    def select_values(self, name: str, convert: Callable[[Term], Any],
+                      **bindings: Term | None) -> list[dict[str, Any]]:
+        """select(), with each bound term (numbers spelled canonically) passed through
+        convert and each unbound one as None."""
+        return [{k: None if v is None else convert(v) for k, v in row.items()}
+                for row in self.select(name, **bindings)]
 
     def run_named(self, name: str, bindings: Bindings) -> Answer:
         """Run the named query kb/queries/NAME.rq."""

@@ -22,7 +22,7 @@ import pyoxigraph as ox
 
 from ..atomic import replace_dir
 from ..oxterms import from_ox, to_ox
-from ..queries import Term, query_text
+from ..queries import Term, normalised, query_text
 from .base import Answer, Bindings, Store, StoreError
 from .manifest import (
     CACHE_DIR,
@@ -145,6 +145,34 @@ class OxigraphStore(Store):
         i = [v.value for v in result.variables].index(variable)
         return [from_ox(solution[i]) for solution in result]
 
+    def select_values(self, name: str, convert: Callable[[Term], Any],
+                      **bindings: Term | None) -> list[dict[str, Any]]:
+        # Straight from the solutions, each distinct term converted once: the claim index
+        # reads every claim's listing row this way when the store is built, and the Answer,
+        # its normalised copy and a dict of terms per row took half of that (100,000
+        # claims: 44 s).
+        result = self._run(query_text(name), {k: v for k, v in bindings.items()
+                                              if v is not None})
+        names = [v.value for v in result.variables]
+        cache: dict[Any, Any] = {}
+        rows = []
+        try:  # solutions are computed as they are read, as in query()
+            for solution in result:
+                row: dict[str, Any] = {}
+                for i, variable in enumerate(names):
+                    term = solution[i]
+                    if term is None:
+                        row[variable] = None
+                        continue
+                    value = cache.get(term, _UNSEEN)
+                    if value is _UNSEEN:
+                        value = cache[term] = convert(normalised(from_ox(term)))
+                    row[variable] = value
+                rows.append(row)
+        except (RuntimeError, OSError) as exc:
+            raise StoreError(f"the query failed: {exc}") from None
+        return rows
+
     def graph_names(self) -> list[str]:
         return sorted(g.value for g in self._open().named_graphs() if isinstance(g, ox.NamedNode))
 
@@ -153,6 +181,9 @@ class OxigraphStore(Store):
 
     def close(self) -> None:
         self._opened = None
+
+
+_UNSEEN = object()
 
 
 def answer_from_ox(result) -> Answer:
