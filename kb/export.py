@@ -190,13 +190,10 @@ class ClaimKeys:
     def __init__(self, collection: Collection, graph: KbGraph):
         self.graph = graph
         self.stamp = "\n".join((collection.config.base, ox.__version__, code_stamp(), ""))
-        self._texts: list[str] | None = None
 
     def of(self, rows: Sequence[int]) -> str:
         """The key of the files made from these rows."""
-        if self._texts is None:  # each term's N-Triples form, once
-            self._texts = [str(t) for t in self.graph.terms]
-        texts, g = self._texts, self.graph
+        texts, g = self.graph.texts(), self.graph
         lines = "\n".join(f"{texts[g.s[r]]} {texts[g.p[r]]} {texts[g.o[r]]} {texts[g.g[r]]}"
                           for r in rows)
         return digest((self.stamp + lines).encode("utf-8"))
@@ -211,12 +208,17 @@ def write_nquads(graph: KbGraph, path: Path) -> dict[str, GraphPart]:
     parts: dict[str, GraphPart] = {}
     hashes: dict[str, Any] = {}
     offset = 0
+    # Each line joined from its terms' N-Triples forms, as Oxigraph's N-Quads serialiser
+    # writes it (a test compares the bytes): making a pyoxigraph Quad of every row to
+    # serialise it took two and a half times as long (10,000 claims: 1.67 s against 0.66 s).
+    texts, s, p, o = graph.texts(), graph.s, graph.p, graph.o
     with path.open("wb") as out:
         for g, start, end in _graph_runs(graph):
             term = graph.terms[g]
             name = term.value if isinstance(term, ox.NamedNode) else ""
-            data = ox.serialize(graph.quads_at(range(start, end)),
-                                format=ox.RdfFormat.N_QUADS) or b""
+            tail = " .\n" if isinstance(term, ox.DefaultGraph) else f" {texts[g]} .\n"
+            data = "".join([f"{texts[s[r]]} {texts[p[r]]} {texts[o[r]]}{tail}"
+                            for r in range(start, end)]).encode("utf-8")
             out.write(data)
             part = parts.setdefault(name, ["", 0, []])
             hashes.setdefault(name, hashlib.sha256()).update(data)

@@ -94,6 +94,7 @@ class QuadTable:
     def __init__(self) -> None:
         self.terms: list[GraphTerm] = []
         self._ids: dict[_TermKey, int] = {}
+        self._texts: list[str] = []
         self.s, self.p, self.o, self.g = array("I"), array("I"), array("I"), array("I")
 
     def __len__(self) -> int:
@@ -110,6 +111,14 @@ class QuadTable:
             found = self._ids[key] = len(self.terms)
             self.terms.append(ox.NamedNode(key) if isinstance(key, str) else key)
         return found
+
+    def texts(self) -> list[str]:
+        """Each term in N-Triples form (its str, as Oxigraph's serialisers spell it), by
+        number; made once, and for terms added since."""
+        texts = self._texts
+        if len(texts) < len(self.terms):
+            texts += map(str, self.terms[len(texts):])
+        return texts
 
     def known(self, term: str | GraphTerm) -> int | None:
         """The number of a term already in the table, or None."""

@@ -187,3 +187,28 @@ def test_the_nquads_written_graph_by_graph_are_the_whole_export(kb_seed, tmp_pat
         assert hashlib.sha256(lines).hexdigest() == sha, name
         assert len(lines.splitlines()) == count, name
         assert all(line.endswith(f" <{name}> .".encode()) for line in lines.splitlines()), name
+
+
+def test_the_nquads_export_spells_every_kind_of_term_as_oxigraph_does(tmp_path):
+    # write_nquads joins its lines from the terms' N-Triples forms: every escape, language
+    # and datatype, in the default graph and a named one, must come out as Oxigraph's own
+    # N-Quads serialiser writes it.
+    from kb.export import write_nquads
+    from kb.graph import KbGraph
+    from kb.iris import Iris
+
+    s, p = pyoxigraph.NamedNode("https://e.org/s"), pyoxigraph.NamedNode("https://e.org/p")
+    named = pyoxigraph.NamedNode("https://e.org/graph/a")
+    objects = [pyoxigraph.Literal('quote " backslash \\ tab \t newline \n cr \r'),
+               pyoxigraph.Literal("特斯拉 \u0000 \u007f \U0001f600", language="zh"),
+               pyoxigraph.Literal("0.50", datatype=pyoxigraph.NamedNode(
+                   "http://www.w3.org/2001/XMLSchema#decimal")),
+               pyoxigraph.NamedNode("https://e.org/o?q=1&r=é#frag")]
+    quads = [pyoxigraph.Quad(s, p, o, g) for g in (pyoxigraph.DefaultGraph(), named)
+             for o in objects]
+    graph = KbGraph(quads, Iris("https://e.org/"))
+    write_nquads(graph, tmp_path / "kb.nq")
+    got = (tmp_path / "kb.nq").read_bytes()
+    want = pyoxigraph.serialize(quads, format=pyoxigraph.RdfFormat.N_QUADS)
+    assert got == want, "\n".join(difflib.unified_diff(
+        want.decode().splitlines(), got.decode().splitlines(), lineterm=""))
