@@ -177,6 +177,22 @@ def die_with_parent() -> None:
         _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
+# The processes a build starts to work beside its site check (the search index, the store's
+# update) yield the cores to it: the check decides whether the build is published at all, so
+# its answer should come first (and a failing check stops the build sooner); they take the
+# cores once it is done. At 100,000 claims the store's update at the same priority took a
+# core's share from the check for most of its 276 s, and the check's time per claim grew
+# 1.64x from 1,000 claims, where the store's update is small.
+BEHIND_THE_CHECK = 10  # their niceness
+
+
+def behind_the_check() -> None:
+    """For a process started beside the site check (a preexec_fn): it dies with its parent
+    and yields the cores to the check."""
+    die_with_parent()
+    os.nice(BEHIND_THE_CHECK)
+
+
 def _child(func: Callable[[Any], Any], arg: Any, send) -> None:
     die_with_parent()
     # What the child inherited lives as long as it does: keep it out of the collector's scans.

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from .connect import rebuild_hooks
-from .parallel import die_with_parent
+from .parallel import behind_the_check
 from .stores.base import StoreError
 from .stores.manifest import Taken, read_manifest, stale_reason, take, taken_from_json, taken_json
 from .stores.oxigraph import rebuild
@@ -45,8 +45,9 @@ def start_rebuild(claims_dir: Path, nquads: Path, config: dict,
     # the current folder (a checkout beside an installed kb): the store's code stamp must be
     # the one the next query computes.
     home = Path(__file__).resolve().parent.parent
+    # It runs beside the site check, which comes first (kb.parallel.BEHIND_THE_CHECK).
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            cwd=home, preexec_fn=die_with_parent)
+                            cwd=home, preexec_fn=behind_the_check)
 
     errors: list[str] = []
 

@@ -41,7 +41,7 @@ from pathlib import Path, PurePosixPath
 
 from .errors import KbError
 from .layout import SEARCH_DIR
-from .parallel import die_with_parent, workers
+from .parallel import behind_the_check, die_with_parent, workers
 
 INDEX_DIR = SEARCH_DIR
 LANGUAGE = "zh"
@@ -143,19 +143,8 @@ def start_index(site: Path, previous: Path | None = None,
     env["PYTHONPATH"] = os.pathsep.join(
         [str(Path(__file__).resolve().parent.parent), *filter(None, [env.get("PYTHONPATH")])])
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=env, preexec_fn=_behind_the_check)
+                            env=env, preexec_fn=behind_the_check)
     return Indexing(site, proc)
-
-
-# The indexer and its Pagefind services yield the cores to the site check that runs beside them:
-# the check decides whether the build is published at all, so its answer should come first
-# (and a failing check stops the indexing sooner); the index takes the cores once it is done.
-INDEX_NICENESS = 10
-
-
-def _behind_the_check() -> None:
-    die_with_parent()
-    os.nice(INDEX_NICENESS)
 
 
 # -- splitting the pages into parts ------------------------------------------------------------

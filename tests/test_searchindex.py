@@ -16,9 +16,9 @@ import pytest
 from helpers import serving, shared_folder
 
 from kb import searchindex
+from kb.parallel import BEHIND_THE_CHECK
 from kb.searchindex import (
     INDEX_DIR,
-    INDEX_NICENESS,
     LANGUAGE,
     MANIFEST,
     PART_PAGES,
@@ -88,7 +88,8 @@ def test_the_indexer_runs_behind_the_site_check(tmp_path):
     indexing = start_index(tmp_path)
     try:
         ours = os.getpriority(os.PRIO_PROCESS, 0)
-        assert os.getpriority(os.PRIO_PROCESS, indexing.proc.pid) == min(19, ours + INDEX_NICENESS)
+        want = min(19, ours + BEHIND_THE_CHECK)
+        assert os.getpriority(os.PRIO_PROCESS, indexing.proc.pid) == want
     finally:
         indexing.stop()
 

@@ -480,6 +480,27 @@ def test_a_store_rebuilt_beside_a_build_says_why_it_failed(mini, tmp_path):
     assert not (mini / ".kb" / "oxigraph" / "store").exists()  # nothing half-built is left
 
 
+def test_the_store_process_runs_behind_the_site_check(mini, tmp_path, monkeypatch):
+    # It works while the build checks the site, which decides whether anything is published.
+    import kb.rebuild
+    from kb.parallel import BEHIND_THE_CHECK
+
+    seen = []
+    real = subprocess.Popen
+
+    def popen(*args, **kwargs):
+        proc = real(*args, **kwargs)  # returns once the child has run preexec_fn and exec'd
+        seen.append(os.getpriority(os.PRIO_PROCESS, proc.pid))
+        return proc
+
+    monkeypatch.setattr(kb.rebuild.subprocess, "Popen", popen)
+    config = {"store": "oxigraph", "endpoint": None, "base": "https://kb.example.org/"}
+    wait = kb.rebuild.start_rebuild(mini, tmp_path / "no-such-export.nq", config)
+    with pytest.raises(StoreError):
+        wait()
+    assert seen == [min(19, os.getpriority(os.PRIO_PROCESS, 0) + BEHIND_THE_CHECK)]
+
+
 def test_the_store_process_imports_this_kb_not_one_in_the_current_folder(
         mini, tmp_path, monkeypatch):
     from kb.graph import build_graph
