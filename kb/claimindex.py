@@ -195,7 +195,7 @@ def _updated(store: OxigraphStore, folder: Path, changed: Changed) -> bool:
     linked_copy(changed.previous, folder)
     index = ox.Store(str(folder))
     default = ox.DefaultGraph()
-    lists = ox.NamedNode(LISTS.value)
+    lists = _OX[LISTS]
 
     def listed(name: str) -> list[str]:
         return [_literal(q.object) for q in
@@ -211,8 +211,7 @@ def _updated(store: OxigraphStore, folder: Path, changed: Changed) -> bool:
     before = {claim_of(text): text for source in sorted(sources)
               for text in listed(key(ClaimFilter(source=source)).value)}
     for claim in failing ^ was_failing:
-        for q in index.quads_for_pattern(ox.NamedNode(claim), ox.NamedNode(ROW.value), None,
-                                         default):
+        for q in index.quads_for_pattern(ox.NamedNode(claim), _OX[ROW], None, default):
             before.setdefault(claim, _literal(q.object))
     # The changed sources' rows from their graphs alone, in a small store of their own: the
     # store's plan for claims_list.rq with a source bound still reads every review (1 s at
@@ -249,7 +248,7 @@ def _updated(store: OxigraphStore, folder: Path, changed: Changed) -> bool:
     # Each touched key's pages made again, in the order of the rows' ids. A key with pages is
     # read from them (a few literals instead of one a claim: the key of every claim lists
     # them all), less its rows gone, with its new ones; a key without, from what it lists.
-    page = ox.NamedNode(PAGE.value)
+    page = _OX[PAGE]
     pages: list[OxTriple] = []
     for name in sorted(gone.keys() | new.keys()):
         old_pages = list(index.quads_for_pattern(ox.NamedNode(name), page, None, default))
