@@ -168,8 +168,10 @@ def _write_site(root: Path, checked: Checked, staging: Path, taken: Taken,
     # The folders of pages the previous site had and this one has not (a claim removed).
     remove_empty(staging, set(premade) - folders_of([*pages.files, *written]))
     # Pagefind indexes the pages in a process of its own while worker processes check the
-    # site: they read only the pages and downloads, never the index.
-    indexing = start_index(staging, previous=previous.folder)
+    # site: they read only the pages and downloads, never the index. It is told each page's
+    # hash and search mark, as the page workers noted them, so that it reads none to split
+    # them into parts; the site's own files hold no page (a test checks both).
+    indexing = start_index(staging, previous=previous.folder, pages=pages.pages())
     try:
         with stage("site check"):
             problems = verify_site(checked, staging, written, pages.pages_to_check(previous))

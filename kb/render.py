@@ -76,6 +76,7 @@ from .pages import (
 from .parallel import map_chunks
 from .pipeline import Checked
 from .reuse import Fingerprints, Previous, Written, digest
+from .searchindex import marks_body
 from .tiers import DEFINITIONS as KIND_DEFINITIONS
 from .tiers import TIER_LABELS, kind_label, tier
 from .trust import WEAK_CAP
@@ -291,14 +292,17 @@ class Rendered:
                     os.makedirs(folder / parent, exist_ok=True)
                 key = self.page_key(job, site_keys)
                 if before.link(job.path, folder / job.path, key=key):
-                    out.add(job.path, before.entries[job.path].hash, key, False)
+                    entry = before.entries[job.path]
+                    out.add(job.path, entry.hash, key, False, entry.marked)
                 else:
                     html = self.render(job)
                     out.rendered.add(job.path)
                     h = digest(html)
                     if not before.link(job.path, folder / job.path, hash=h):
                         (folder / job.path).write_bytes(html)
-                    out.add(job.path, h, key, not before.same(job.path, h))
+                    # Noted here, where the bytes are at hand: the search index then reads
+                    # none of the pages to split them into parts (kb.searchindex).
+                    out.add(job.path, h, key, not before.same(job.path, h), marks_body(html))
                 cv = job.context.get("cv")
                 if cv is not None:  # drawn here, in the page workers: a card costs milliseconds
                     card = claim_card(cv, title)

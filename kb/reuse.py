@@ -32,7 +32,9 @@ from typing import Any
 
 from .layout import BUILD_RECORD, CARD_NAME
 
-RECORD_VERSION = 1
+# 2: each file also says whether it marks the search index's body (kb.searchindex.marks_body),
+# so that the search index need not read the pages again to know.
+RECORD_VERSION = 2
 
 
 def digest(data: bytes) -> str:
@@ -163,11 +165,13 @@ def _text_digest(parts: list[str]) -> str:
 
 @dataclass
 class Entry:
-    """What the record says of one file: its hash and size, and for a card its inputs."""
+    """What the record says of one file: its hash and size, for a card its inputs, and for a
+    page whether it marks the search index's body."""
 
     hash: str
     size: int
     key: str = ""
+    marked: bool = False
 
 
 @dataclass
@@ -219,8 +223,8 @@ def read_previous(folder: Path) -> Previous:
             data = json.loads(f.read())
         if data.get("version") != RECORD_VERSION:
             return Previous()
-        entries = {rel: Entry(str(h), int(size), str(key))
-                   for rel, (h, size, key) in data["files"].items()}
+        entries = {rel: Entry(str(h), int(size), str(key), bool(marked))
+                   for rel, (h, size, key, marked) in data["files"].items()}
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         # No record (a first build, or a site from before records) or a damaged one: rebuild.
         return Previous()
@@ -229,23 +233,33 @@ def read_previous(folder: Path) -> Previous:
 
 @dataclass
 class Written:
-    """The pages and cards one build wrote: their hash and card key, and which were new."""
+    """The pages and cards one build wrote: their hash and card key, which were new, and
+    which pages mark the search index's body."""
 
     files: dict[str, tuple[str, str]] = field(default_factory=dict)  # rel -> (hash, key)
     changed: set[str] = field(default_factory=set)
     rendered: set[str] = field(default_factory=set)  # pages rendered, not linked by key
+    marked: set[str] = field(default_factory=set)
 
-    def add(self, rel: str, hash: str, key: str, changed: bool) -> None:
+    def add(self, rel: str, hash: str, key: str, changed: bool, marked: bool = False) -> None:
         """Note one file written (changed) or linked from the previous site."""
         self.files[rel] = (hash, key)
         if changed:
             self.changed.add(rel)
+        if marked:
+            self.marked.add(rel)
 
     def merge(self, other: Written) -> None:
         """Take in what a worker wrote."""
         self.files.update(other.files)
         self.changed |= other.changed
         self.rendered |= other.rendered
+        self.marked |= other.marked
+
+    def pages(self) -> dict[str, tuple[str, bool]]:
+        """Each HTML page written: its hash, and whether it marks the search index's body."""
+        return {rel: (h, rel in self.marked) for rel, (h, _) in self.files.items()
+                if rel.endswith(".html")}
 
     def pages_to_check(self, previous: Previous) -> set[str] | None:
         """The pages the site check must read: those that changed, and the claim page of each
@@ -260,7 +274,7 @@ class Written:
 def write_record(folder: Path, written: Written, epoch: int | None = None) -> None:
     """Record, in the site folder, what each page and card is, once they are all written
     (and stamped with SOURCE_DATE_EPOCH, if epoch is given: the record gets it too)."""
-    files = {rel: [h, (folder / rel).stat().st_size, key]
+    files = {rel: [h, (folder / rel).stat().st_size, key, int(rel in written.marked)]
              for rel, (h, key) in sorted(written.files.items())}
     path = folder / BUILD_RECORD
     path.write_text(json.dumps({"version": RECORD_VERSION, "files": files},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import itertools
+import json
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from conftest import edit
 
 from kb.build import build
 from kb.layout import BUILD_RECORD, card_path, page_path
+from kb.reuse import RECORD_VERSION
 
 SOURCE = "sources/mini-article/claims.yaml"
 
@@ -94,11 +96,22 @@ def test_a_file_edited_in_the_previous_site_is_never_reused(mini, built_mini, tm
     assert (site / card).read_bytes() == good_card
 
 
-def test_a_damaged_record_means_a_full_rebuild(mini, built_mini, tmp_path):
+def _damaged(record: dict) -> dict:
+    return {"version": RECORD_VERSION, "files": {"x": 3}}
+
+
+def _older(record: dict) -> dict:
+    # As version 1 wrote it: no search mark, which this version would then take as "none".
+    return {"version": 1, "files": {rel: entry[:3] for rel, entry in record["files"].items()}}
+
+
+@pytest.mark.parametrize("change", [_damaged, _older])
+def test_a_damaged_or_older_record_means_a_full_rebuild(mini, built_mini, tmp_path, change):
     site = built_mini
     page = page_path("claim", "tesla-revenue-2022")
     before = _inode(site, page)
-    (site / BUILD_RECORD).write_text('{"version": 1, "files": {"x": 3}}', encoding="utf-8")
+    record = json.loads((site / BUILD_RECORD).read_text("utf-8"))
+    (site / BUILD_RECORD).write_text(json.dumps(change(record)), encoding="utf-8")
 
     build(mini, site)
 

@@ -17,6 +17,7 @@ from helpers import serving, shared_folder
 
 from kb import searchindex
 from kb.parallel import BEHIND_THE_CHECK
+from kb.reuse import read_previous
 from kb.searchindex import (
     INDEX_DIR,
     LANGUAGE,
@@ -81,6 +82,29 @@ def test_indexed_pages_are_those_marking_their_body(tmp_path):
     shutil.rmtree(tmp_path / "claim")
     shutil.rmtree(tmp_path / "entity")
     assert list(indexed_pages(tmp_path)) == ["index.html"]
+
+
+def listed_pages(site: Path) -> dict[str, tuple[str, bool]]:
+    """The site's pages as its build record lists them, as kb build tells the indexer."""
+    return {rel: (e.hash, e.marked) for rel, e in read_previous(site).entries.items()
+            if rel.endswith(".html")}
+
+
+def test_the_pages_the_build_lists_are_the_pages_as_read(seed_site):
+    # kb build tells the indexing process each page's hash and search mark (from the page
+    # workers, or the record for a page linked from the previous site) instead of it reading
+    # the pages: the same pages, hashes and marks as reading them gives, none missing.
+    listed = listed_pages(seed_site.out)
+    assert sum(marked for _, marked in listed.values()) > 100, "the seed's pages mark bodies"
+    assert indexed_pages(seed_site.out, listed) == indexed_pages(seed_site.out)
+
+
+def test_listed_pages_are_those_marking_their_body(tmp_path):
+    listed = {"claim/a/index.html": ("1", True), "index.html": ("2", False),
+              f"{INDEX_DIR}/index.html": ("3", True), f"{INDEX_DIR}/x/index.html": ("4", True)}
+    assert indexed_pages(tmp_path, listed) == {"claim/a/index.html": "1"}
+    unmarked = {rel: (h, False) for rel, (h, _) in listed.items()}
+    assert indexed_pages(tmp_path, unmarked) == {"claim/a/index.html": "1", "index.html": "2"}
 
 
 def test_the_indexer_runs_behind_the_site_check(tmp_path):
@@ -149,7 +173,8 @@ def test_parts_are_listed_and_laid_out(parted):
 def test_an_unchanged_site_copies_every_part(parted, tmp_path):
     site = bare_copy(parted, tmp_path / "site")
     before = files(parted)
-    done = index(site, previous=parted)
+    # The pages listed, as kb build lists them, give the parts reading them gave.
+    done = start_index(site, parted, part_pages=SMALL, pages=listed_pages(site)).wait()
     assert (done.indexed, done.reused) == ((), tuple(range(10)))
     assert files(site / INDEX_DIR) == files(parted / INDEX_DIR)
     assert files(parted) == before  # nothing written outside the new site
