@@ -173,12 +173,12 @@ def write_rdf(collection: Collection, graph: KbGraph, folder: Path,
             if previous.link(rel, folder / rel, key=key):
                 entry = previous.entries[rel]
                 sizes[rel] = entry.size
-                written.add(rel, entry.hash, key, changed=False)
+                written.add(rel, entry.hash, entry.size, key, changed=False)
                 continue
             data = serialize(collection, graph, fmt, piece).encode("utf-8")
             (folder / rel).write_bytes(data)
             sizes[rel] = len(data)
-            written.add(rel, digest(data), key, changed=True)
+            written.add(rel, digest(data), len(data), key, changed=True)
     return Exported(sizes, parts, written)
 
 

@@ -293,7 +293,7 @@ class Rendered:
                 key = self.page_key(job, site_keys)
                 if before.link(job.path, folder / job.path, key=key):
                     entry = before.entries[job.path]
-                    out.add(job.path, entry.hash, key, False, entry.marked)
+                    out.add(job.path, entry.hash, entry.size, key, False, entry.marked)
                 else:
                     html = self.render(job)
                     out.rendered.add(job.path)
@@ -302,17 +302,19 @@ class Rendered:
                         (folder / job.path).write_bytes(html)
                     # Noted here, where the bytes are at hand: the search index then reads
                     # none of the pages to split them into parts (kb.searchindex).
-                    out.add(job.path, h, key, not before.same(job.path, h), marks_body(html))
+                    out.add(job.path, h, len(html), key, not before.same(job.path, h),
+                            marks_body(html))
                 cv = job.context.get("cv")
                 if cv is not None:  # drawn here, in the page workers: a card costs milliseconds
                     card = claim_card(cv, title)
                     rel, key = card_path(cv.id), card_key(card)
                     if before.link(rel, folder / rel, key=key):
-                        out.add(rel, before.entries[rel].hash, key, False)
+                        entry = before.entries[rel]
+                        out.add(rel, entry.hash, entry.size, key, False)
                     else:
                         png = draw_card(card)
                         (folder / rel).write_bytes(png)
-                        out.add(rel, digest(png), key, True)
+                        out.add(rel, digest(png), len(png), key, True)
             return out
 
         written = Written()

@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from .layout import BUILD_RECORD, CARD_NAME
@@ -210,9 +210,11 @@ class Previous:
 
 
 def folders_of(paths: Iterable[str]) -> set[str]:
-    """The folders that hold these files (paths relative to a site), the site's root left
-    out."""
-    return {str(PurePosixPath(rel).parent) for rel in paths} - {"."}
+    """The folders that hold these files (paths relative to a site, as kb writes them: no
+    "." or ".." parts, no doubled or trailing slash), the site's root left out."""
+    # Not PurePosixPath(rel).parent: making a path object per file took 0.6 s of a 10,000-claim
+    # build's main process, for 57,000 files.
+    return {rel.rpartition("/")[0] for rel in paths} - {""}
 
 
 def read_previous(folder: Path) -> Previous:
@@ -236,14 +238,15 @@ class Written:
     """The pages and cards one build wrote: their hash and card key, which were new, and
     which pages mark the search index's body."""
 
-    files: dict[str, tuple[str, str]] = field(default_factory=dict)  # rel -> (hash, key)
+    files: dict[str, tuple[str, int, str]] = field(default_factory=dict)  # (hash, size, key)
     changed: set[str] = field(default_factory=set)
     rendered: set[str] = field(default_factory=set)  # pages rendered, not linked by key
     marked: set[str] = field(default_factory=set)
 
-    def add(self, rel: str, hash: str, key: str, changed: bool, marked: bool = False) -> None:
+    def add(self, rel: str, hash: str, size: int, key: str, changed: bool,
+            marked: bool = False) -> None:
         """Note one file written (changed) or linked from the previous site."""
-        self.files[rel] = (hash, key)
+        self.files[rel] = (hash, size, key)
         if changed:
             self.changed.add(rel)
         if marked:
@@ -258,7 +261,7 @@ class Written:
 
     def pages(self) -> dict[str, tuple[str, bool]]:
         """Each HTML page written: its hash, and whether it marks the search index's body."""
-        return {rel: (h, rel in self.marked) for rel, (h, _) in self.files.items()
+        return {rel: (h, rel in self.marked) for rel, (h, _, _) in self.files.items()
                 if rel.endswith(".html")}
 
     def pages_to_check(self, previous: Previous) -> set[str] | None:
@@ -274,8 +277,9 @@ class Written:
 def write_record(folder: Path, written: Written, epoch: int | None = None) -> None:
     """Record, in the site folder, what each page and card is, once they are all written
     (and stamped with SOURCE_DATE_EPOCH, if epoch is given: the record gets it too)."""
-    files = {rel: [h, (folder / rel).stat().st_size, key, int(rel in written.marked)]
-             for rel, (h, key) in sorted(written.files.items())}
+    # The sizes as the writers knew them: a stat of each file took 0.5 s for 10,000 claims.
+    files = {rel: [h, size, key, int(rel in written.marked)]
+             for rel, (h, size, key) in sorted(written.files.items())}
     path = folder / BUILD_RECORD
     path.write_text(json.dumps({"version": RECORD_VERSION, "files": files},
                                separators=(",", ":")) + "\n", encoding="utf-8")

@@ -160,9 +160,9 @@ def test_a_changed_card_has_its_claim_page_checked():
     from kb.reuse import Previous, Written
 
     written = Written()
-    written.add(card_path("c1"), "h1", "k1", True)
-    written.add(page_path("claim", "c2"), "h2", "", True)
-    written.add(page_path("claim", "c3"), "h3", "", False)
+    written.add(card_path("c1"), "h1", 10, "k1", True)
+    written.add(page_path("claim", "c2"), "h2", 20, "", True)
+    written.add(page_path("claim", "c3"), "h3", 30, "", False)
     assert written.pages_to_check(Previous(Path("."))) == {page_path("claim", "c1"),
                                                           page_path("claim", "c2")}
     assert written.pages_to_check(Previous()) is None
