@@ -239,3 +239,18 @@ PAGE_KINDS = {"overview": "", "claim": "claim/tesla-highest-revenue-year/",
               "evidence statement": "evidence/ai5-process-node-3nm/", "method": "method/",
               "about": "about/", "corrections": "corrections/", "history": "history/"}
 DESK = {"width": 1280, "height": 900}
+
+
+def small_pages(monkeypatch, rows: int) -> None:
+    """Lists of rows rows a page (and feeds of as many reviews), in every module that reads
+    the size: the fixtures' lists otherwise fit on one page."""
+    import kb.layout
+    import kb.pages
+    import kb.render
+    import kb.siteverify
+
+    for module in (kb.layout, kb.pages, kb.render, kb.siteverify):
+        monkeypatch.setattr(module, "PAGE_SIZE", rows)
+    monkeypatch.setitem(kb.render.environment().globals, "page_size", rows)
+    for module in (kb.render, kb.siteverify):
+        monkeypatch.setattr(module, "FEED_ITEMS", rows)

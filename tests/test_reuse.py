@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import edit
+from helpers import small_pages
 
 from kb.build import build
 from kb.layout import BUILD_RECORD, card_path, page_path
@@ -243,6 +244,23 @@ def test_a_rebuild_renders_only_the_pages_whose_inputs_changed(mini, tmp_path, m
              page_path("claim", "tesla-revenue-2022")}
     assert shown <= rendered[3], shown - rendered[3]
     assert page_path("entity", "byd") not in rendered[3]
+    build(mini, tmp_path / "fresh")
+    assert_same_site(tmp_path / "fresh", site)
+
+
+def test_an_edit_renders_only_the_page_of_a_long_list_that_shows_it(mini, tmp_path,
+                                                                     monkeypatch):
+    # One review a page: the mini's reviewer signs two, on two pages. Editing one claim's
+    # statement redoes the page that lists it, not the reviewer's other page.
+    small_pages(monkeypatch, 1)
+    site = tmp_path / "_site"
+    rendered = _rendered(monkeypatch)
+    build(mini, site)
+    reviews = {p for p in rendered[0] if p.startswith("reviewer/tester/")}
+    assert len(reviews) == 2, reviews
+    edit(mini / SOURCE, *EDITS["claim statement (shown on a related claim's page)"][1:])
+    build(mini, site)
+    assert len({p for p in rendered[1] if p.startswith("reviewer/tester/")}) == 1, rendered[1]
     build(mini, tmp_path / "fresh")
     assert_same_site(tmp_path / "fresh", site)
 

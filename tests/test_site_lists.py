@@ -15,11 +15,9 @@ from pathlib import Path
 
 import pytest
 from conftest import SEED, edit
-from helpers import invoke
+from helpers import invoke, small_pages
 from lxml import html as lxml_html
 
-import kb.layout
-import kb.pages
 import kb.render
 import kb.siteverify
 from kb.layout import page_count
@@ -32,11 +30,7 @@ ROWS = 10  # rows a list page holds in these tests
 
 
 def _small_pages(monkeypatch) -> None:
-    for module in (kb.layout, kb.pages, kb.render, kb.siteverify):
-        monkeypatch.setattr(module, "PAGE_SIZE", ROWS)
-    monkeypatch.setitem(kb.render.environment().globals, "page_size", ROWS)
-    for module in (kb.render, kb.siteverify):  # and feeds of as many reviews
-        monkeypatch.setattr(module, "FEED_ITEMS", ROWS)
+    small_pages(monkeypatch, ROWS)
 
 
 @pytest.fixture(scope="module")
