@@ -164,7 +164,7 @@ def _write_site(root: Path, checked: Checked, staging: Path, taken: Taken,
     store = _start_store(root, checked, staging / download_path("nq"), taken, exported.graphs)
     rendered.downloads(written)
     pages.merge(rendered.write_pages(staging, downloads=True, previous=previous))
-    pages.merge(exported.claim_files)  # recorded with the pages, for the next build's reuse
+    pages.merge(exported.recorded)  # recorded with the pages, for the next build's reuse
     # The folders of pages the previous site had and this one has not (a claim removed).
     remove_empty(staging, set(premade) - folders_of([*pages.files, *written]))
     # Pagefind indexes the pages in a process of its own while worker processes check the

@@ -136,11 +136,20 @@ def write_table(collection: Collection, graph: KbGraph, folder: Path) -> dict[st
 
 class Exported(NamedTuple):
     """What write_rdf wrote: sizes by path, where each named graph is in the N-Quads
-    (write_nquads), and each claim's files as the build record keeps them (kb.reuse)."""
+    (write_nquads), and each claim's files and the other downloads' blocks as the build
+    record keeps them (kb.reuse)."""
 
     sizes: dict[str, int]
     graphs: dict[str, GraphPart]
-    claim_files: Written
+    recorded: Written
+
+
+class _Run(NamedTuple):
+    """One run of rows in one named graph, and the sha256 of its N-Quads lines."""
+
+    start: int
+    end: int
+    sha: str
 
 
 def write_rdf(collection: Collection, graph: KbGraph, folder: Path,
@@ -153,18 +162,18 @@ def write_rdf(collection: Collection, graph: KbGraph, folder: Path,
     the same quads (claim_key): most claims' files are unchanged by an edit, and making them
     is most of the time an export of the claims takes."""
     sizes = {}
-    parts: dict[str, GraphPart] = {}
-    for fmt, rdf_format in RDF_FORMATS.items():
-        rel = download_path(EXPORT_FORMATS[fmt].ext)
-        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
-        if fmt == "nquads":
-            parts = write_nquads(graph, folder / rel)
-        else:
-            graph.serialize(rdf_format, graphs=fmt != "turtle", output=folder / rel)
-        sizes[rel] = (folder / rel).stat().st_size
     previous = previous or Previous()
     written = Written()
     keys = ClaimKeys(collection, graph)
+    rel = download_path(EXPORT_FORMATS["nquads"].ext)
+    (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+    parts, runs = write_nquads(graph, folder / rel)
+    sizes[rel] = (folder / rel).stat().st_size
+    for fmt, rdf_format in RDF_FORMATS.items():
+        if fmt != "nquads":
+            rel = download_path(EXPORT_FORMATS[fmt].ext)
+            sizes[rel] = write_blocks(graph, rdf_format, folder, rel, runs, keys.stamp,
+                                      previous, written)
     for ident, piece in claim_slices(graph):
         key = keys.of(piece)
         for fmt in CLAIM_DATA:
@@ -180,6 +189,74 @@ def write_rdf(collection: Collection, graph: KbGraph, folder: Path,
             sizes[rel] = len(data)
             written.add(rel, digest(data), len(data), key, changed=True)
     return Exported(sizes, parts, written)
+
+
+def write_blocks(graph: KbGraph, rdf_format: ox.RdfFormat, folder: Path, rel: str,
+                 runs: Sequence[_Run], stamp: str, previous: Previous,
+                 written: Written) -> int:
+    """Write the whole graph in one format (TriG, Turtle or JSON-LD) to folder/rel, a run of
+    one named graph's rows at a time; its size. A run the previous site's record lists with
+    the same key (its quads, the prefixes, pyoxigraph, kb's code) is copied from the previous
+    file instead of serialised again: a one-claim edit changes one of its source's runs.
+
+    Each run is serialised on its own, which gives what one serialisation of the whole graph
+    gives once the prefixes Turtle and TriG write at the top of each are dropped but the
+    first's, and the lists JSON-LD puts around each are joined into one (a test compares the
+    two). Should a run's prefixes ever come out otherwise, the whole graph is serialised at
+    once and no run is recorded."""
+    path = folder / rel
+    graphs = rdf_format != ox.RdfFormat.TURTLE  # Turtle: the union of the graphs
+    json = rdf_format == ox.RdfFormat.JSON_LD
+    tag = f"{stamp}{rdf_format.file_extension}\n"
+    keys = [digest(f"{tag}{run.sha}".encode()) for run in runs]
+    head = b"" if json or not runs else \
+        _prefix_lines(graph.serialize(rdf_format, range(runs[0].start, runs[0].start + 1),
+                                      graphs=graphs))
+    old = previous.blocks_of(rel)
+    src = previous.open(rel) if old else None
+    if src is None:  # none listed, or the file went meanwhile
+        old, src = {}, io.BytesIO()
+    blocks: list[list[Any]] = []
+    with path.open("wb") as out, src:
+        out.write(b"[" if json else head)
+        offset = out.tell()
+        for key, run in zip(keys, runs, strict=True):
+            body: bytes | None
+            if key in old:
+                src.seek(old[key][0])
+                body = src.read(old[key][1])
+            else:
+                body = _body(graph.serialize(rdf_format, range(run.start, run.end),
+                                             graphs=graphs), head, json)
+                if body is None:
+                    break
+            if json and blocks:
+                offset += out.write(b",")
+            blocks.append([key, offset, len(body)])
+            offset += out.write(body)
+        else:
+            if json:
+                offset += out.write(b"]")
+            written.blocks[rel] = {"size": offset, "runs": blocks}
+            return offset
+    graph.serialize(rdf_format, graphs=graphs, output=path)
+    return path.stat().st_size
+
+
+def _prefix_lines(data: bytes) -> bytes:
+    """The @prefix lines a Turtle or TriG serialisation starts with."""
+    end = 0
+    while data.startswith(b"@prefix ", end):
+        end = data.index(b"\n", end) + 1
+    return data[:end]
+
+
+def _body(data: bytes, head: bytes, json: bool) -> bytes | None:
+    """A run's serialisation without what the whole file holds once: its JSON-LD list's
+    brackets, or its prefixes (head); None if it does not hold them as expected."""
+    if json:
+        return data[1:-1] if data.startswith(b"[") and data.endswith(b"]") else None
+    return data[len(head):] if _prefix_lines(data) == head else None
 
 
 class ClaimKeys:
@@ -199,14 +276,16 @@ class ClaimKeys:
         return digest((self.stamp + lines).encode("utf-8"))
 
 
-def write_nquads(graph: KbGraph, path: Path) -> dict[str, GraphPart]:
+def write_nquads(graph: KbGraph, path: Path) -> tuple[dict[str, GraphPart], list[_Run]]:
     """Write the N-Quads export (the bytes graph.serialize gives) to path, run of rows in one
-    named graph after run, and say where each graph's lines are and what they hash to.
+    named graph after run, and say where each graph's lines are and what they hash to, and
+    what each run's lines hash to (write_blocks).
 
     The oxigraph store is updated from this by difference (kb.stores.oxigraph): a graph whose
     hash changed is replaced with its lines, read back from the file at its runs."""
     parts: dict[str, GraphPart] = {}
     hashes: dict[str, Any] = {}
+    runs: list[_Run] = []
     offset = 0
     # Each line joined from its terms' N-Triples forms, as Oxigraph's N-Quads serialiser
     # writes it (a test compares the bytes): making a pyoxigraph Quad of every row to
@@ -222,12 +301,13 @@ def write_nquads(graph: KbGraph, path: Path) -> dict[str, GraphPart]:
             out.write(data)
             part = parts.setdefault(name, ["", 0, []])
             hashes.setdefault(name, hashlib.sha256()).update(data)
+            runs.append(_Run(start, end, hashlib.sha256(data).hexdigest()))
             part[1] += end - start
             part[2].append([offset, len(data)])
             offset += len(data)
     for name, running in hashes.items():
         parts[name][0] = running.hexdigest()
-    return parts
+    return parts, runs
 
 
 def _graph_runs(graph: KbGraph) -> Iterator[tuple[int, int, int]]:

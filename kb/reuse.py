@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from .layout import BUILD_RECORD, CARD_NAME
 
@@ -181,6 +181,9 @@ class Previous:
     folder: Path | None = None
     entries: dict[str, Entry] = field(default_factory=dict)
     recorded_ns: int = 0  # when the record was written: no file was modified later
+    # A download written in blocks (kb.export.write_blocks): its size, and each block's key,
+    # offset and length.
+    blocks: dict[str, Any] = field(default_factory=dict)
 
     def link(self, rel: str, dest: Path, hash: str = "", key: str = "") -> bool:
         """Hard-link the previous site's rel to dest if it holds the same bytes (hash) or was
@@ -198,6 +201,31 @@ class Previous:
         except OSError:  # gone, or links not possible here (another file system): redo it
             return False
         return True
+
+    def blocks_of(self, rel: str) -> dict[str, tuple[int, int]]:
+        """The blocks of the previous site's rel by key, {offset, length}, if the record
+        lists them and the file is still as recorded; else none."""
+        listed = self.blocks.get(rel)
+        if self.folder is None or not isinstance(listed, dict):
+            return {}
+        try:
+            st = (self.folder / rel).stat(follow_symlinks=False)
+            if st.st_size != listed["size"] or st.st_mtime_ns > self.recorded_ns:
+                return {}
+            found = {str(key): (int(at), int(size)) for key, at, size in listed["runs"]}
+        except (OSError, ValueError, TypeError, KeyError):
+            return {}
+        if any(at < 0 or size < 0 or at + size > st.st_size for at, size in found.values()):
+            return {}
+        return found
+
+    def open(self, rel: str) -> BinaryIO | None:
+        """The previous site's rel, to read blocks from (see blocks_of); None if it cannot
+        be opened."""
+        try:
+            return (self.folder / rel).open("rb") if self.folder is not None else None
+        except OSError:
+            return None
 
     def folders(self) -> list[str]:
         """The folders that hold the recorded files, each parent before its children."""
@@ -227,10 +255,13 @@ def read_previous(folder: Path) -> Previous:
             return Previous()
         entries = {rel: Entry(str(h), int(size), str(key), bool(marked))
                    for rel, (h, size, key, marked) in data["files"].items()}
+        blocks = data.get("blocks", {})
+        if not isinstance(blocks, dict):
+            blocks = {}
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         # No record (a first build, or a site from before records) or a damaged one: rebuild.
         return Previous()
-    return Previous(folder, entries, recorded)
+    return Previous(folder, entries, recorded, blocks)
 
 
 @dataclass
@@ -242,6 +273,7 @@ class Written:
     changed: set[str] = field(default_factory=set)
     rendered: set[str] = field(default_factory=set)  # pages rendered, not linked by key
     marked: set[str] = field(default_factory=set)
+    blocks: dict[str, Any] = field(default_factory=dict)  # as Previous.blocks
 
     def add(self, rel: str, hash: str, size: int, key: str, changed: bool,
             marked: bool = False) -> None:
@@ -258,6 +290,7 @@ class Written:
         self.changed |= other.changed
         self.rendered |= other.rendered
         self.marked |= other.marked
+        self.blocks.update(other.blocks)
 
     def pages(self) -> dict[str, tuple[str, bool]]:
         """Each HTML page written: its hash, and whether it marks the search index's body."""
@@ -281,7 +314,8 @@ def write_record(folder: Path, written: Written, epoch: int | None = None) -> No
     files = {rel: [h, size, key, int(rel in written.marked)]
              for rel, (h, size, key) in sorted(written.files.items())}
     path = folder / BUILD_RECORD
-    path.write_text(json.dumps({"version": RECORD_VERSION, "files": files},
+    path.write_text(json.dumps({"version": RECORD_VERSION, "files": files,
+                                "blocks": dict(sorted(written.blocks.items()))},
                                separators=(",", ":")) + "\n", encoding="utf-8")
     if epoch is not None:
         os.utime(path, (epoch, epoch))

@@ -178,7 +178,7 @@ def test_the_nquads_written_graph_by_graph_are_the_whole_export(kb_seed, tmp_pat
     from kb.export import write_nquads
 
     collection, graph = kb_seed
-    parts = write_nquads(graph, tmp_path / "kb.nq")
+    parts, _ = write_nquads(graph, tmp_path / "kb.nq")
     data = (tmp_path / "kb.nq").read_bytes()
     assert data == serialize(collection, graph, "nquads").encode("utf-8")
     assert sum(count for _, count, _ in parts.values()) == len(data.splitlines())
@@ -212,3 +212,61 @@ def test_the_nquads_export_spells_every_kind_of_term_as_oxigraph_does(tmp_path):
     want = pyoxigraph.serialize(quads, format=pyoxigraph.RdfFormat.N_QUADS)
     assert got == want, "\n".join(difflib.unified_diff(
         want.decode().splitlines(), got.decode().splitlines(), lineterm=""))
+
+
+WHOLE_GRAPH_FORMATS = ("trig", "turtle", "jsonld")
+
+
+def test_downloads_written_graph_by_graph_are_the_whole_graph_serialised(kb_seed, tmp_path):
+    from kb.export import write_rdf
+
+    collection, graph = kb_seed
+    exported = write_rdf(collection, graph, tmp_path)
+    for fmt in WHOLE_GRAPH_FORMATS:
+        rel = download_path(EXPORT_FORMATS[fmt].ext)
+        data = (tmp_path / rel).read_bytes()
+        want = serialize(collection, graph, fmt)
+        assert data.decode("utf-8") == want, "\n".join(difflib.unified_diff(
+            want.splitlines(), data.decode("utf-8").splitlines(), lineterm="", n=1))
+        blocks = exported.recorded.blocks[rel]
+        assert blocks["size"] == len(data) == exported.sizes[rel]
+        assert len(blocks["runs"]) == len(set(graph.g)) > 1  # one per named graph
+
+
+def test_a_rebuild_copies_the_downloads_blocks_of_unchanged_graphs(mini, tmp_path,
+                                                                  monkeypatch):
+    from conftest import edit
+
+    from kb.export import write_rdf
+    from kb.graph import KbGraph
+    from kb.reuse import read_previous, write_record
+
+    collection = load(mini)
+    first = write_rdf(collection, build_graph(collection), tmp_path / "one")
+    write_record(tmp_path / "one", first.recorded)
+    edit(mini / "sources/mini-article/claims.yaml", "confidence: 0.95", "confidence: 0.9")
+    collection = load(mini)
+    graph = build_graph(collection)
+    serialised: list[tuple[str, int]] = []
+    real = KbGraph.serialize
+
+    def recording(self, fmt, rows=None, graphs=True, output=None):
+        if isinstance(rows, range):  # a run of one graph's rows (a claim's file: its rows)
+            serialised.append((fmt.file_extension, len(rows)))
+        return real(self, fmt, rows, graphs, output)
+
+    monkeypatch.setattr(KbGraph, "serialize", recording)
+    second = write_rdf(collection, graph, tmp_path / "two", read_previous(tmp_path / "one"))
+    monkeypatch.undo()
+    source_rows = sum(1 for g in graph.g if str(graph.terms[g]).endswith("mini-article>"))
+    for fmt in WHOLE_GRAPH_FORMATS:
+        rel = download_path(EXPORT_FORMATS[fmt].ext)
+        ext = pyoxigraph.RdfFormat.from_extension(EXPORT_FORMATS[fmt].ext).file_extension
+        # The edited source's graph is serialised again (and one quad, for the prefixes);
+        # the shared graph is copied from the previous file.
+        assert sorted(n for e, n in serialised if e == ext and n != 1) == [source_rows], fmt
+        assert (tmp_path / "two" / rel).read_bytes() == \
+            serialize(collection, graph, fmt).encode("utf-8"), fmt
+        before, after = (r.recorded.blocks[rel]["runs"] for r in (first, second))
+        assert len({key for key, _, _ in before} & {key for key, _, _ in after}) == \
+            len(after) - 1 > 0

@@ -529,7 +529,7 @@ def _export(claims_dir, folder, name, extra=()):
     kb_graph = check(claims_dir).graph
     kb_graph.extend(extra)
     path = folder / name
-    return path, write_nquads(kb_graph, path)
+    return path, write_nquads(kb_graph, path)[0]
 
 
 def _dump(claims_dir):
