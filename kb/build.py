@@ -127,7 +127,7 @@ def _write_site(root: Path, checked: Checked, staging: Path, taken: Taken,
         # makes its own small stores): a rebuild renders few pages, and then waited for the
         # one child doing both, with a core idle (10,000 claims: 6 s).
         rdf = start_forked(lambda: write_rdf(c, graph, staging, previous))
-        table = start_forked(lambda: write_table(c, graph, staging))
+        table = start_forked(lambda: write_table(c, graph, staging, previous))
         # And the previous site's folders are made by another: a folder costs a write to
         # the disk (a few seconds for a 10,000-claim site), and a rebuild needs nearly all
         # of them again. The page workers make any folder that is not made yet.
@@ -160,11 +160,14 @@ def _write_site(root: Path, checked: Checked, staging: Path, taken: Taken,
     with stage("export (waiting)"):
         exported = rdf()
         written.update(exported.sizes)
-        written.update(table())
+        table_sizes, table_recorded = table()
+        written.update(table_sizes)
     store = _start_store(root, checked, staging / download_path("nq"), taken, exported.graphs)
     rendered.downloads(written)
     pages.merge(rendered.write_pages(staging, downloads=True, previous=previous))
-    pages.merge(exported.recorded)  # recorded with the pages, for the next build's reuse
+    # recorded with the pages, for the next build's reuse
+    pages.merge(exported.recorded)
+    pages.merge(table_recorded)
     # The folders of pages the previous site had and this one has not (a claim removed).
     remove_empty(staging, set(premade) - folders_of([*pages.files, *written]))
     # Pagefind indexes the pages in a process of its own while worker processes check the

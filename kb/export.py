@@ -99,12 +99,26 @@ def claims_csv(collection: Collection, graph: KbGraph) -> str:
 
 def write_csv(collection: Collection, graph: KbGraph, out: TextIO) -> None:
     """Write claims_csv to a text stream, row by row (the whole text is never held)."""
-    out.write(CSV_BOM)
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
-    writer.writeheader()
+    out.write(_csv_head())
+    for _, line in _csv_lines(collection, graph):
+        out.write(line)
+
+
+def _csv_head() -> str:
+    """The CSV's byte-order mark and header line."""
+    buffer = io.StringIO()
+    csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n").writeheader()
+    return CSV_BOM + buffer.getvalue()
+
+
+def _csv_lines(collection: Collection, graph: KbGraph, only: set[str] | None = None
+               ) -> Iterator[tuple[str, str]]:
+    """Each claim's line of the CSV, with its id, in claim id order; only: of these claims."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
     base = collection.config.base
     evidence_base = Iris(base).evidence("")
-    for result in graph.query_claims(query_text("claims_table")):
+    for result in graph.query_claims(query_text("claims_table"), only=only):
         names = [v.value for v in result.variables]
         for solution in result:
             row = {name: plain(from_ox(solution[i]), base) for i, name in enumerate(names)}
@@ -115,7 +129,10 @@ def write_csv(collection: Collection, graph: KbGraph, out: TextIO) -> None:
             # base).
             row["url"] = str(site_url(collection, "claim", row["id"]))
             row["source_url"] = str(site_url(collection, "source", row["source"]))
+            buffer.seek(0)
+            buffer.truncate()
             writer.writerow({k: row.get(k, "") for k in CSV_COLUMNS})
+            yield row["id"], buffer.getvalue()
 
 
 # A named graph's part of the N-Quads export: [sha256 of its lines, how many lines, and where
@@ -123,15 +140,66 @@ def write_csv(collection: Collection, graph: KbGraph, out: TextIO) -> None:
 GraphPart = list
 
 
-def write_table(collection: Collection, graph: KbGraph, folder: Path) -> dict[str, int]:
-    """Write the CSV of claims and the vocabulary into folder; their sizes by path."""
+def write_table(collection: Collection, graph: KbGraph, folder: Path,
+                previous: Previous | None = None) -> tuple[dict[str, int], Written]:
+    """Write the CSV of claims and the vocabulary into folder; their sizes by path, and the
+    CSV's blocks as the build record keeps them.
+
+    The CSV is written a claim's line at a time: a line the previous site's record lists
+    with the same key (the quads its query reads: the claim's and its linked nodes', such as
+    its subject's label) is copied from the previous file, and only the other claims are
+    queried (a one-claim edit: one line instead of 10,000)."""
     table, ontology = download_path(EXPORT_FORMATS["csv"].ext), ONTOLOGY_PATH
     for rel in (table, ontology):
         (folder / rel).parent.mkdir(parents=True, exist_ok=True)
-    with (folder / table).open("w", encoding="utf-8", newline="") as out:
-        write_csv(collection, graph, out)
+    recorded = Written()
+    if not _write_csv_blocks(collection, graph, folder / table, previous or Previous(),
+                             recorded.blocks, table):
+        with (folder / table).open("w", encoding="utf-8", newline="") as out:
+            write_csv(collection, graph, out)
     (folder / ontology).write_text(ontology_text(), encoding="utf-8")
-    return {rel: (folder / rel).stat().st_size for rel in (table, ontology)}
+    return {rel: (folder / rel).stat().st_size for rel in (table, ontology)}, recorded
+
+
+def _write_csv_blocks(collection: Collection, graph: KbGraph, path: Path, previous: Previous,
+                      blocks: dict[str, Any], rel: str) -> bool:
+    """Write the CSV to path claim by claim (see write_table) and note its blocks; False if
+    the query's lines do not come one claim after another in id order, as they should (the
+    caller then writes the CSV whole)."""
+    sparql = query_text("claims_table")
+    texts, g = graph.texts(), graph
+    stamp = "\n".join(("csv", collection.config.base, collection.config.site_url,
+                       ox.__version__, code_stamp(), ""))
+    keys = {}
+    for ident, rows in sorted(graph.query_rows(sparql).items()):
+        lines = "\n".join(f"{texts[g.s[r]]} {texts[g.p[r]]} {texts[g.o[r]]} {texts[g.g[r]]}"
+                          for r in sorted(rows))
+        keys[ident] = digest((stamp + lines).encode("utf-8"))
+    old = previous.blocks_of(rel)
+    src = previous.open(rel) if old else None
+    if src is None:
+        old, src = {}, io.BytesIO()
+    fresh = _csv_lines(collection, graph, {i for i, key in keys.items() if key not in old})
+    pending = next(fresh, None)
+    runs: list[list[Any]] = []
+    with path.open("wb") as out, src:
+        offset = out.write(_csv_head().encode("utf-8"))
+        for ident, key in keys.items():
+            if key in old:
+                src.seek(old[key][0])
+                body = src.read(old[key][1])
+            else:
+                parts = []
+                while pending is not None and pending[0] == ident:
+                    parts.append(pending[1])
+                    pending = next(fresh, None)
+                body = "".join(parts).encode("utf-8")
+            runs.append([key, offset, len(body)])
+            offset += out.write(body)
+    if pending is not None:
+        return False
+    blocks[rel] = {"size": offset, "runs": runs}
+    return True
 
 
 class Exported(NamedTuple):

@@ -205,39 +205,51 @@ class KbGraph(QuadTable):
                 found.append(row)
         return rows
 
-    def query_claims(self, sparql: str, batch: int = 500) -> Iterator[ox.QuerySolutions]:
+    def query_claims(self, sparql: str, batch: int = 500,
+                     only: set[str] | None = None) -> Iterator[ox.QuerySolutions]:
         """The solutions of a SELECT that reads claims and the nodes they link to (a claim's
-        subject and its label, say), from a store per batch of claims, in claim id order.
+        subject and its label, say), from a store per batch of claims, in claim id order;
+        only: of these claims alone.
 
         One store of every quad the query names would hold 60% of the graph at 380 bytes a
         quad; a batch's store holds its claims' quads and their linked nodes' (of the
         predicates the query names). Batches come in claim id order, so a query ordered by
         claim gives the rows it gives on the whole graph (tests/test_export.py compares them).
         """
-        predicates = {self.known(p) for p in self.named_predicates(sparql)}
-        claims = self.claim_rows()
-        first, after = self.subject_rows()
-        p_of, o_of = self.p, self.o
-        ids = sorted(claims)
+        rows_of = self.query_rows(sparql)
+        ids = sorted(rows_of if only is None else only & rows_of.keys())
         for start in range(0, max(len(ids), 1), batch):
-            rows: set[int] = set()
-            linked: set[int] = set()
-            for ident in ids[start:start + batch]:
-                for row in claims.pop(ident):
-                    if p_of[row] in predicates:
-                        rows.add(row)
-                        linked.add(o_of[row])
-            for node in linked:
-                row = first[node]
-                while row >= 0:
-                    if p_of[row] in predicates:
-                        rows.add(row)
-                    row = after[row]
+            rows = set().union(*(rows_of.pop(ident) for ident in ids[start:start + batch]))
             solutions = self.store_rows(sorted(rows)).query(sparql,
                                                             use_default_graph_as_union=True)
             if not isinstance(solutions, ox.QuerySolutions):
                 raise TypeError("KbGraph.query_claims runs SELECT queries only")
             yield solutions
+
+    def query_rows(self, sparql: str) -> dict[str, set[int]]:
+        """The rows a query reading claims (see query_claims) may read for each claim, by
+        claim id: its own and its linked nodes', of the predicates the query names."""
+        predicates = {self.known(p) for p in self.named_predicates(sparql)}
+        first, after = self.subject_rows()
+        p_of, o_of = self.p, self.o
+        linked_rows: dict[int, list[int]] = {}  # a linked node's rows, found once
+        out: dict[str, set[int]] = {}
+        for ident, own in self.claim_rows().items():
+            rows = out[ident] = set()
+            for row in own:
+                if p_of[row] in predicates:
+                    rows.add(row)
+                    node = o_of[row]
+                    found = linked_rows.get(node)
+                    if found is None:
+                        found = linked_rows[node] = []
+                        at = first[node]
+                        while at >= 0:
+                            if p_of[at] in predicates:
+                                found.append(at)
+                            at = after[at]
+                    rows.update(found)
+        return out
 
     def dataset(self) -> Dataset:
         """The graph as an rdflib Dataset, for the public Python API and the memory store."""

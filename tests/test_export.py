@@ -128,7 +128,7 @@ def test_mini_exports_keep_their_bytes(mini):
 def test_written_table_is_the_csv_text(mini, tmp_path):
     collection = load(mini)
     graph = build_graph(collection)
-    sizes = write_table(collection, graph, tmp_path)
+    sizes, _ = write_table(collection, graph, tmp_path)
     table = tmp_path / download_path(EXPORT_FORMATS["csv"].ext)
     assert table.read_bytes() == claims_csv(collection, graph).encode("utf-8")
     assert sizes[download_path(EXPORT_FORMATS["csv"].ext)] == table.stat().st_size
@@ -270,3 +270,37 @@ def test_a_rebuild_copies_the_downloads_blocks_of_unchanged_graphs(mini, tmp_pat
         before, after = (r.recorded.blocks[rel]["runs"] for r in (first, second))
         assert len({key for key, _, _ in before} & {key for key, _, _ in after}) == \
             len(after) - 1 > 0
+
+
+def test_a_rebuild_queries_the_csv_lines_of_changed_claims_only(mini, tmp_path, monkeypatch):
+    from conftest import edit
+
+    from kb.graph import KbGraph
+    from kb.reuse import read_previous, write_record
+
+    table = download_path(EXPORT_FORMATS["csv"].ext)
+    collection = load(mini)
+    _, first = write_table(collection, build_graph(collection), tmp_path / "one")
+    write_record(tmp_path / "one", first)
+    edit(mini / "sources/mini-article/claims.yaml", "confidence: 0.95", "confidence: 0.9")
+    collection = load(mini)
+    graph = build_graph(collection)
+    asked: list[set[str] | None] = []
+    real = KbGraph.query_claims
+
+    def recording(self, sparql, batch=500, only=None):
+        asked.append(only)
+        return real(self, sparql, batch, only)
+
+    monkeypatch.setattr(KbGraph, "query_claims", recording)
+    sizes, second = write_table(collection, graph, tmp_path / "two",
+                                read_previous(tmp_path / "one"))
+    monkeypatch.undo()
+    assert asked == [{"tesla-revenue-2022"}]
+    data = (tmp_path / "two" / table).read_bytes()
+    assert data.decode("utf-8") == claims_csv(collection, graph)
+    assert sizes[table] == len(data) == second.blocks[table]["size"]
+    before, after = (r.blocks[table]["runs"] for r in (first, second))
+    assert len(after) == len(collection.claims) == 2
+    # In id order: byd-revenue's line kept as it was, tesla-revenue-2022's made anew.
+    assert before[0] == after[0] and before[1][0] != after[1][0]
