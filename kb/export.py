@@ -175,10 +175,7 @@ def _write_csv_blocks(collection: Collection, graph: KbGraph, path: Path, previo
         lines = "\n".join(f"{texts[g.s[r]]} {texts[g.p[r]]} {texts[g.o[r]]} {texts[g.g[r]]}"
                           for r in sorted(rows))
         keys[ident] = digest((stamp + lines).encode("utf-8"))
-    old = previous.blocks_of(rel)
-    src = previous.open(rel) if old else None
-    if src is None:
-        old, src = {}, io.BytesIO()
+    old, src = previous.blocks_reader(rel)
     fresh = _csv_lines(collection, graph, {i for i, key in keys.items() if key not in old})
     pending = next(fresh, None)
     runs: list[list[Any]] = []
@@ -280,10 +277,7 @@ def write_blocks(graph: KbGraph, rdf_format: ox.RdfFormat, folder: Path, rel: st
     head = b"" if json or not runs else \
         _prefix_lines(graph.serialize(rdf_format, range(runs[0].start, runs[0].start + 1),
                                       graphs=graphs))
-    old = previous.blocks_of(rel)
-    src = previous.open(rel) if old else None
-    if src is None:  # none listed, or the file went meanwhile
-        old, src = {}, io.BytesIO()
+    old, src = previous.blocks_reader(rel)
     blocks: list[list[Any]] = []
     with path.open("wb") as out, src:
         out.write(b"[" if json else head)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import hashlib
+import io
 import json
 import os
 from collections.abc import Iterable
@@ -219,13 +220,16 @@ class Previous:
             return {}
         return found
 
-    def open(self, rel: str) -> BinaryIO | None:
-        """The previous site's rel, to read blocks from (see blocks_of); None if it cannot
-        be opened."""
-        try:
-            return (self.folder / rel).open("rb") if self.folder is not None else None
-        except OSError:
-            return None
+    def blocks_reader(self, rel: str) -> tuple[dict[str, tuple[int, int]], BinaryIO]:
+        """The blocks of rel (blocks_of) and the previous file to read them from; none, and
+        an empty file, if there are none to reuse or the file cannot be opened."""
+        found = self.blocks_of(rel)
+        if found and self.folder is not None:
+            try:
+                return found, (self.folder / rel).open("rb")
+            except OSError:  # gone meanwhile
+                pass
+        return {}, io.BytesIO()
 
     def folders(self) -> list[str]:
         """The folders that hold the recorded files, each parent before its children."""
