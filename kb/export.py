@@ -111,14 +111,15 @@ def _csv_head() -> str:
     return CSV_BOM + buffer.getvalue()
 
 
-def _csv_lines(collection: Collection, graph: KbGraph, only: set[str] | None = None
-               ) -> Iterator[tuple[str, str]]:
-    """Each claim's line of the CSV, with its id, in claim id order; only: of these claims."""
+def _csv_lines(collection: Collection, graph: KbGraph, only: set[str] | None = None,
+               rows_of: dict[str, set[int]] | None = None) -> Iterator[tuple[str, str]]:
+    """Each claim's line of the CSV, with its id, in claim id order; only: of these claims
+    (rows_of: as for KbGraph.query_claims)."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
     base = collection.config.base
     evidence_base = Iris(base).evidence("")
-    for result in graph.query_claims(query_text("claims_table"), only=only):
+    for result in graph.query_claims(query_text("claims_table"), only=only, rows_of=rows_of):
         names = [v.value for v in result.variables]
         for solution in result:
             row = {name: plain(from_ox(solution[i]), base) for i, name in enumerate(names)}
@@ -171,12 +172,14 @@ def _write_csv_blocks(collection: Collection, graph: KbGraph, path: Path, previo
     stamp = "\n".join(("csv", collection.config.base, collection.config.site_url,
                        ox.__version__, code_stamp(), ""))
     keys = {}
-    for ident, rows in sorted(graph.query_rows(sparql).items()):
+    rows_of = graph.query_rows(sparql)
+    for ident, rows in sorted(rows_of.items()):
         lines = "\n".join(f"{texts[g.s[r]]} {texts[g.p[r]]} {texts[g.o[r]]} {texts[g.g[r]]}"
                           for r in sorted(rows))
         keys[ident] = digest((stamp + lines).encode("utf-8"))
     old, src = previous.blocks_reader(rel)
-    fresh = _csv_lines(collection, graph, {i for i, key in keys.items() if key not in old})
+    fresh = _csv_lines(collection, graph, {i for i, key in keys.items() if key not in old},
+                       rows_of)
     pending = next(fresh, None)
     runs: list[list[Any]] = []
     with path.open("wb") as out, src:

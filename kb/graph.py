@@ -205,18 +205,19 @@ class KbGraph(QuadTable):
                 found.append(row)
         return rows
 
-    def query_claims(self, sparql: str, batch: int = 500,
-                     only: set[str] | None = None) -> Iterator[ox.QuerySolutions]:
+    def query_claims(self, sparql: str, batch: int = 500, only: set[str] | None = None,
+                     rows_of: dict[str, set[int]] | None = None
+                     ) -> Iterator[ox.QuerySolutions]:
         """The solutions of a SELECT that reads claims and the nodes they link to (a claim's
         subject and its label, say), from a store per batch of claims, in claim id order;
-        only: of these claims alone.
+        only: of these claims alone; rows_of: query_rows(sparql), if the caller has it.
 
         One store of every quad the query names would hold 60% of the graph at 380 bytes a
         quad; a batch's store holds its claims' quads and their linked nodes' (of the
         predicates the query names). Batches come in claim id order, so a query ordered by
         claim gives the rows it gives on the whole graph (tests/test_export.py compares them).
         """
-        rows_of = self.query_rows(sparql)
+        rows_of = self.query_rows(sparql) if rows_of is None else rows_of
         ids = sorted(rows_of if only is None else only & rows_of.keys())
         for start in range(0, max(len(ids), 1), batch):
             rows = set().union(*(rows_of.pop(ident) for ident in ids[start:start + batch]))

@@ -288,9 +288,9 @@ def test_a_rebuild_queries_the_csv_lines_of_changed_claims_only(mini, tmp_path, 
     asked: list[set[str] | None] = []
     real = KbGraph.query_claims
 
-    def recording(self, sparql, batch=500, only=None):
+    def recording(self, sparql, batch=500, only=None, rows_of=None):
         asked.append(only)
-        return real(self, sparql, batch, only)
+        return real(self, sparql, batch, only, rows_of)
 
     monkeypatch.setattr(KbGraph, "query_claims", recording)
     sizes, second = write_table(collection, graph, tmp_path / "two",
