@@ -8,11 +8,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import partial
 from importlib import resources
 from itertools import groupby
 from pathlib import Path
-from typing import Any, NamedTuple, TextIO
+from typing import Any, BinaryIO, NamedTuple, TextIO
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -177,29 +178,54 @@ def _write_csv_blocks(collection: Collection, graph: KbGraph, path: Path, previo
         lines = "\n".join(f"{texts[g.s[r]]} {texts[g.p[r]]} {texts[g.o[r]]} {texts[g.g[r]]}"
                           for r in sorted(rows))
         keys[ident] = digest((stamp + lines).encode("utf-8"))
-    old, src = previous.blocks_reader(rel)
+    old = previous.blocks_of(rel)
     fresh = _csv_lines(collection, graph, {i for i, key in keys.items() if key not in old},
                        rows_of)
     pending = next(fresh, None)
+
+    def lines_of(ident: str) -> bytes:
+        nonlocal pending
+        parts = []
+        while pending is not None and pending[0] == ident:
+            parts.append(pending[1])
+            pending = next(fresh, None)
+        return "".join(parts).encode("utf-8")
+
+    with path.open("wb") as out:
+        out.write(_csv_head().encode("utf-8"))
+        runs = _write_keyed(out, [(key, partial(lines_of, ident)) for ident, key in keys.items()],
+                            previous, rel)
+        size = out.tell()
+    if runs is None or pending is not None:
+        return False
+    blocks[rel] = {"size": size, "runs": runs}
+    return True
+
+
+def _write_keyed(out: BinaryIO, items: Iterable[tuple[str, Callable[[], bytes | None]]],
+                 previous: Previous, rel: str, sep: bytes = b"") -> list[list[Any]] | None:
+    """Write each item's block to out, after what out holds (sep between blocks): copied
+    from the previous site's rel where its record lists the item's key, made otherwise; the
+    blocks as the build record keeps them ([key, offset, length]), or None, out left
+    unfinished, if a make gave None."""
+    old, src = previous.blocks_reader(rel)
     runs: list[list[Any]] = []
-    with path.open("wb") as out, src:
-        offset = out.write(_csv_head().encode("utf-8"))
-        for ident, key in keys.items():
+    offset = out.tell()
+    with src:
+        for key, make in items:
             if key in old:
                 src.seek(old[key][0])
                 body = src.read(old[key][1])
             else:
-                parts = []
-                while pending is not None and pending[0] == ident:
-                    parts.append(pending[1])
-                    pending = next(fresh, None)
-                body = "".join(parts).encode("utf-8")
+                made = make()
+                if made is None:
+                    return None
+                body = made
+            if sep and runs:
+                offset += out.write(sep)
             runs.append([key, offset, len(body)])
             offset += out.write(body)
-    if pending is not None:
-        return False
-    blocks[rel] = {"size": offset, "runs": runs}
-    return True
+    return runs
 
 
 class Exported(NamedTuple):
@@ -276,36 +302,26 @@ def write_blocks(graph: KbGraph, rdf_format: ox.RdfFormat, folder: Path, rel: st
     graphs = rdf_format != ox.RdfFormat.TURTLE  # Turtle: the union of the graphs
     json = rdf_format == ox.RdfFormat.JSON_LD
     tag = f"{stamp}{rdf_format.file_extension}\n"
-    keys = [digest(f"{tag}{run.sha}".encode()) for run in runs]
     head = b"" if json or not runs else \
         _prefix_lines(graph.serialize(rdf_format, range(runs[0].start, runs[0].start + 1),
                                       graphs=graphs))
-    old, src = previous.blocks_reader(rel)
-    blocks: list[list[Any]] = []
-    with path.open("wb") as out, src:
+
+    def made(run: _Run) -> bytes | None:
+        return _body(graph.serialize(rdf_format, range(run.start, run.end), graphs=graphs),
+                     head, json)
+
+    with path.open("wb") as out:
         out.write(b"[" if json else head)
-        offset = out.tell()
-        for key, run in zip(keys, runs, strict=True):
-            body: bytes | None
-            if key in old:
-                src.seek(old[key][0])
-                body = src.read(old[key][1])
-            else:
-                body = _body(graph.serialize(rdf_format, range(run.start, run.end),
-                                             graphs=graphs), head, json)
-                if body is None:
-                    break
-            if json and blocks:
-                offset += out.write(b",")
-            blocks.append([key, offset, len(body)])
-            offset += out.write(body)
-        else:
-            if json:
-                offset += out.write(b"]")
-            written.blocks[rel] = {"size": offset, "runs": blocks}
-            return offset
-    graph.serialize(rdf_format, graphs=graphs, output=path)
-    return path.stat().st_size
+        blocks = _write_keyed(out, [(digest(f"{tag}{run.sha}".encode()), partial(made, run))
+                                    for run in runs], previous, rel, b"," if json else b"")
+        if json:
+            out.write(b"]")
+        size = out.tell()
+    if blocks is None:
+        graph.serialize(rdf_format, graphs=graphs, output=path)
+        return path.stat().st_size
+    written.blocks[rel] = {"size": size, "runs": blocks}
+    return size
 
 
 def _prefix_lines(data: bytes) -> bytes:

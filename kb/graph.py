@@ -210,7 +210,8 @@ class KbGraph(QuadTable):
                      ) -> Iterator[ox.QuerySolutions]:
         """The solutions of a SELECT that reads claims and the nodes they link to (a claim's
         subject and its label, say), from a store per batch of claims, in claim id order;
-        only: of these claims alone; rows_of: query_rows(sparql), if the caller has it.
+        only: of these claims alone; rows_of: query_rows(sparql), if the caller has it (it
+        is emptied as the batches are made).
 
         One store of every quad the query names would hold 60% of the graph at 380 bytes a
         quad; a batch's store holds its claims' quads and their linked nodes' (of the
