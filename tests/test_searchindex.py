@@ -211,6 +211,16 @@ def test_a_damaged_previous_part_is_indexed_again(parted, tmp_path):
     assert index(again, previous=previous).reused == ()
 
 
+def test_a_previous_part_rewritten_in_place_is_indexed_again(parted, tmp_path):
+    # The same number of bytes, written after the previous manifest: its time gives it away.
+    previous = shutil.copytree(parted, tmp_path / "previous")
+    [fragment, *_] = sorted((previous / INDEX_DIR / "part" / "0002" / "fragment").iterdir())
+    fragment.write_bytes(bytes(len(fragment.read_bytes())))
+    site = bare_copy(parted, tmp_path / "site")
+    assert index(site, previous=previous).indexed == (2,)
+    assert files(site / INDEX_DIR) == files(parted / INDEX_DIR)
+
+
 def test_the_service_s_parts_are_those_pagefind_s_command_line_writes(parted, tmp_path):
     # Each part of the parted index against bare Pagefind run on that part's pages alone.
     parts = split(indexed_pages(parted), SMALL)
@@ -229,8 +239,8 @@ def test_the_service_s_parts_are_those_pagefind_s_command_line_writes(parted, tm
 
 def part_files(folder: Path) -> dict[str, bytes]:
     """The files of the part in folder (not Pagefind's scripts, nor other parts), by path."""
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in searchindex._files(folder, searchindex._part_names(folder))}
+    return {rel: (folder / rel).read_bytes()
+            for rel, _ in searchindex._listing(folder, searchindex._part_names(folder))}
 
 
 def test_a_failing_pagefind_stops_the_index_with_one_line(parted, tmp_path, monkeypatch):
