@@ -114,6 +114,7 @@ def test_the_indexer_runs_behind_the_site_check(tmp_path):
         ours = os.getpriority(os.PRIO_PROCESS, 0)
         want = min(19, ours + BEHIND_THE_CHECK)
         assert os.getpriority(os.PRIO_PROCESS, indexing.proc.pid) == want
+        assert os.sched_getscheduler(indexing.proc.pid) == os.SCHED_IDLE
     finally:
         indexing.stop()
 

@@ -490,7 +490,8 @@ def test_the_store_process_runs_behind_the_site_check(mini, tmp_path, monkeypatc
 
     def popen(*args, **kwargs):
         proc = real(*args, **kwargs)  # returns once the child has run preexec_fn and exec'd
-        seen.append(os.getpriority(os.PRIO_PROCESS, proc.pid))
+        seen.append((os.getpriority(os.PRIO_PROCESS, proc.pid),
+                     os.sched_getscheduler(proc.pid)))
         return proc
 
     monkeypatch.setattr(kb.rebuild.subprocess, "Popen", popen)
@@ -498,7 +499,8 @@ def test_the_store_process_runs_behind_the_site_check(mini, tmp_path, monkeypatc
     wait = kb.rebuild.start_rebuild(mini, tmp_path / "no-such-export.nq", config)
     with pytest.raises(StoreError):
         wait()
-    assert seen == [min(19, os.getpriority(os.PRIO_PROCESS, 0) + BEHIND_THE_CHECK)]
+    assert seen == [(min(19, os.getpriority(os.PRIO_PROCESS, 0) + BEHIND_THE_CHECK),
+                     os.SCHED_IDLE)]
 
 
 def test_the_store_process_imports_this_kb_not_one_in_the_current_folder(
