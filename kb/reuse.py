@@ -100,13 +100,8 @@ class Fingerprints:
         if memo is None:
             out = [type(obj).__name__]
             links: list[Any] = []
-            kinds = self._kinds
             for name in _fields(obj.__class__):
-                value = getattr(obj, name)
-                if kinds.get(type(value)) is _ATOM:
-                    out.append(repr(value))
-                else:
-                    self._encode(value, out, links)
+                self._encode(getattr(obj, name), out, links)
             memo = self._own[id(obj)] = (obj, _text_digest(out), links)
         return memo
 
@@ -114,11 +109,10 @@ class Fingerprints:
         # links None: inside a frozen dataclass, a value digested once, so it holds no view.
         # Each type is classified once (_kind): two million values at 10,000 claims, most of
         # them atoms, went through a chain of isinstance checks each.
-        kinds = self._kinds
         kind = type(obj)
-        how = kinds.get(kind)
+        how = self._kinds.get(kind)
         if how is None:
-            how = kinds[kind] = self._kind(kind)
+            how = self._kinds[kind] = self._kind(kind)
         if how is _ATOM:
             out.append(repr(obj))
         elif how is _VIEW:
@@ -130,10 +124,7 @@ class Fingerprints:
         elif how is _SEQUENCE:
             out.append(f"{kind.__name__}[")
             for item in obj:
-                if kinds.get(type(item)) is _ATOM:
-                    out.append(repr(item))
-                else:
-                    self._encode(item, out, links)
+                self._encode(item, out, links)
             out.append("]")
         elif how is _MAPPING:
             out.append("{")
@@ -155,11 +146,7 @@ class Fingerprints:
                 inner = [kind.__name__]
                 fields = _fields(obj.__class__)
                 for name in fields:
-                    value = getattr(obj, name)
-                    if kinds.get(type(value)) is _ATOM:
-                        inner.append(repr(value))
-                    else:
-                        self._encode(value, inner, None)
+                    self._encode(getattr(obj, name), inner, None)
                 if "id" not in fields:
                     out.append("(" + "\x1e".join(inner) + ")")
                     return

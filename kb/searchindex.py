@@ -267,9 +267,9 @@ def _script_names(folder: Path) -> list[str]:
                   and p.name not in PART_FILES and not p.name.endswith(META_SUFFIX))
 
 
-def _files_record(folder: Path, names: list[str]) -> dict[str, int]:
-    """What the manifest records of files: how many, and their bytes in all."""
-    return _record_of(_listing(folder, names))
+def _files_record(listing: list[tuple[str, os.stat_result]]) -> dict[str, int]:
+    """What the manifest records of the files _listing gives: how many, their bytes in all."""
+    return {"count": len(listing), "bytes": sum(st.st_size for _, st in listing)}
 
 
 def _settings() -> dict:
@@ -522,7 +522,7 @@ def build_index(site: Path, previous: Path | None = None, part_pages: int = PART
         if work.exists():
             shutil.rmtree(work)
     manifest = {**settings, "parts": [records[n] for n in numbers],
-                "scripts": _files_record(index, _script_names(index))}
+                "scripts": _files_record(_listing(index, _script_names(index)))}
     (index / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1,
                                              sort_keys=True) + "\n", encoding="utf-8")
     return IndexSummary(sum(len(p) for p in parts), len(numbers), tuple(todo),
@@ -544,7 +544,7 @@ def _place(run: _Run, index: Path, places: Mapping[int, str], records: dict[int,
             if (folder / name).is_dir():
                 shutil.rmtree(folder / name)
             os.replace(out / name, folder / name)
-    records[run.number]["files"] = _files_record(target, names)
+    records[run.number]["files"] = _files_record(_listing(target, names))
 
 
 def _previous_manifest(old_index: Path | None, settings: Mapping) -> tuple[dict, int]:
@@ -577,7 +577,7 @@ def _copy_verified(source: Path | None, names_in: Callable[[Path], list[str]],
     try:
         names = names_in(source)
         listing = _listing(source, names)
-        if not names or _record_of(listing) != recorded or \
+        if not names or _files_record(listing) != recorded or \
                 any(st.st_mtime_ns > written_ns for _, st in listing):
             return False
         made: set[str] = set()
@@ -590,10 +590,6 @@ def _copy_verified(source: Path | None, names_in: Callable[[Path], list[str]],
     except OSError:
         return False
     return True
-
-
-def _record_of(listing: list[tuple[str, os.stat_result]]) -> dict[str, int]:
-    return {"count": len(listing), "bytes": sum(st.st_size for _, st in listing)}
 
 
 def _link_or_copy(source: Path, dest: Path) -> None:
