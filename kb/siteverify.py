@@ -97,7 +97,7 @@ MAX_HTML_ERRORS = 5  # per page; the rest are counted
 # nodes: a 100 MB list page broke it). A larger page is reported, not parsed.
 MAX_PAGE_BYTES = 4 * MAX_FILE_BYTES
 # Entries a memo of the page checks holds before it is emptied (see _Kb).
-MEMO_SIZE = 50_000
+MEMO_SIZE = 100_000
 # ClaimReviews of the DataFeed converted to statements at once: one conversion each cost more
 # than the rest of the feed's check, and all at once held the whole feed's statements (1.2 GB
 # with the parsed feed at 100,000 claims).
@@ -320,11 +320,12 @@ class _Kb:
                 if t in self.typed:
                     self.typed[t].add(node)
         self.counts: dict[str, int] | None = None
-        # Memos of the figure checks, emptied when full: they grew with the site (at 100,000
-        # claims, 0.6 GB in each page-checking process), for hits that come mostly from
-        # nearby pages (a claim's figures on its page and card, a list's on its page).
+        # What the graph gives each figure, by (node, property): the same figure shows on
+        # many pages (a claim's verdict on its page, its source's, its subject's and every
+        # list). Emptied when full: kept whole it grew with the site (with a second memo of
+        # each figure's problems, 0.6 GB in each page-checking process at 100,000 claims).
         self.figures: dict[tuple[str, str], tuple[str, str] | tuple[()]] = {}
-        self.figure_problems: dict[Figure, tuple[tuple[str, str], ...]] = {}
+        self.figure_texts: dict[tuple[str, str, str | None], str] = {}
         # Each source's claims, for the annotated-text check.
         self.claims_of: dict[str, list[str]] = {}
         for claim in self.typed[CLAIM]:
@@ -677,15 +678,20 @@ def html_problems(page: Page) -> Iterator[Problem]:
 
 def figure_problems(kb: _Kb, page: Page) -> Iterator[Problem]:
     """Each figure's value and text must be what the graph gives for its node and property."""
-    # The same figure shows on many pages (a claim's verdict on its page, its source's, its
-    # subject's and every list): what is wrong with it is worked out once.
-    memo = kb.figure_problems
-    for figure in page.figures:
-        found = memo.get(figure)
-        if found is None:
+    memo = kb.figures
+    for node, prop_name, shown, text in page.figures:
+        want = memo.get((node, prop_name))
+        if want is None:
+            prop = FIGURE_PROPS.get(prop_name)
+            if prop is None:
+                yield _problem(page.path, f"figure has unknown property '{prop_name}'",
+                               *kb.who(node))
+                continue
             _make_room(memo)
-            found = memo[figure] = tuple(_figure_problems(kb, *figure))
-        for message, node in found:
+            want = memo[node, prop_name] = _graph_figure(kb, node, prop)
+        if want and want[0] == shown and want[1] == text:
+            continue  # nearly every figure: two comparisons of text
+        for message in _figure_differences(FIGURE_PROPS[prop_name], want, shown, text):
             yield _problem(page.path, message, *kb.who(node))
     yield from _required_figures(kb, page)
 
@@ -696,36 +702,42 @@ def _make_room(memo: dict) -> None:
         memo.clear()
 
 
-def _figure_problems(kb: _Kb, node: str, prop_name: str, shown: str, text: str
-                     ) -> Iterator[tuple[str, str]]:
-    """(message, node) of each way one figure differs from the graph."""
-    prop = FIGURE_PROPS.get(prop_name)
-    if prop is None:
-        yield f"figure has unknown property '{prop_name}'", node
-        return
-    key = (node, prop_name)
-    want = kb.figures.get(key)
-    if want is None:  # the same figure shows in several forms: look it up once
-        _make_room(kb.figures)
-        want = kb.figures[key] = _graph_figure(kb, node, prop)
+def _figure_differences(prop: FigureProp, want: tuple[str, str] | tuple[()], shown: str,
+                        text: str) -> Iterator[str]:
+    """How a figure on a page differs from what the graph gives it."""
     if not want:
-        yield f"shows a {prop.name} ({text!r}) the graph does not have", node
+        yield f"shows a {prop.name} ({text!r}) the graph does not have"
         return
     value, graph_text = want
     if not _same_value(prop.style, shown, value):
-        yield f"{prop.name} is {shown!r} in the page's data, the graph has {value!r}", node
+        yield f"{prop.name} is {shown!r} in the page's data, the graph has {value!r}"
     if text != graph_text:
-        yield f"{prop.name} shows {text!r}, the graph has {graph_text!r}", node
+        yield f"{prop.name} shows {text!r}, the graph has {graph_text!r}"
+
+
+# Each figure property's predicates as plain text, the keys of _Kb's index: str() of a
+# URIRef makes a new string, hashed again, at every lookup.
+_FIGURE_PREDICATES = {curie: (str(prop.predicate),
+                              str(prop.unit_predicate) if prop.unit_predicate else None)
+                      for curie, prop in FIGURE_PROPS.items()}
 
 
 def _graph_figure(kb: _Kb, node: str, prop: FigureProp) -> tuple[str, str] | tuple[()]:
     """(value attribute, text) the graph gives a figure, or () if the graph lacks it."""
-    values = kb.objects(node, str(prop.predicate))
+    predicate, unit_predicate = _FIGURE_PREDICATES[prop.curie]
+    values = kb.objects(node, predicate)
     if not values:
         return ()
-    unit = kb.value(node, str(prop.unit_predicate)) if prop.unit_predicate else None
+    unit = kb.value(node, unit_predicate) if unit_predicate else None
     value = lexical(prop, values[0])
-    return value, display(prop, value, unit)
+    # Writing a figure costs more than finding it, and far fewer texts than figures recur (a
+    # confidence of 0.9, a verdict, a round amount in dollars).
+    key = (prop.style, value, unit)
+    text = kb.figure_texts.get(key)
+    if text is None:
+        _make_room(kb.figure_texts)
+        text = kb.figure_texts[key] = display(prop, value, unit)
+    return value, text
 
 
 def _same_value(style: str, shown: str, want: str) -> bool:

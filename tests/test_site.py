@@ -233,6 +233,24 @@ TAMPERED = {
         '<data class="fig" value="81462000001.0"',
         "entity/tesla/index.html: claim tesla-revenue-2022: amount is '81462000001.0' in the "
         "page's data, the graph has '81462000000.0'"),
+    "amount written in another form": (
+        # The same value in another lexical form is the same figure; only the text differs.
+        "entity/tesla/index.html", 'value="81462000000.0" data-node="https://kb.example.org/'
+        'claim/tesla-revenue-2022" data-prop="rdf:object">81.462 billion USD<',
+        'value="81462000000" data-node="https://kb.example.org/claim/tesla-revenue-2022" '
+        'data-prop="rdf:object">81.46 billion USD<',
+        "entity/tesla/index.html: claim tesla-revenue-2022: amount shows '81.46 billion USD', "
+        "the graph has '81.462 billion USD'"),
+    "figure of an unknown property": (
+        "entity/tesla/index.html", 'claim/tesla-revenue-2022" data-prop="rdf:object"',
+        'claim/tesla-revenue-2022" data-prop="rdf:objekt"',
+        "entity/tesla/index.html: claim tesla-revenue-2022: figure has unknown property "
+        "'rdf:objekt'"),
+    "figure the graph lacks": (
+        "entity/tesla/index.html", 'evidence/tesla-revenue-2022-10k" data-prop="rdf:object"',
+        'evidence/tesla-revenue-2022-10k" data-prop="kb:lowerBound"',
+        "entity/tesla/index.html: evidence tesla-revenue-2022-10k: shows a lower bound "
+        "('81.462 billion USD') the graph does not have"),
     "verdict in the article": (
         "source/mini-article/index.html", ">Accurate</data>", ">Inaccurate</data>",
         "source/mini-article/index.html: claim tesla-revenue-2022: verdict shows 'Inaccurate', "
