@@ -12,7 +12,7 @@ from pathlib import Path
 from .atomic import exclusive, make_folders, remove_empty, replace_dir
 from .errors import KbError, Problem, ProblemsError, UsageError, display_path
 from .export import write_rdf, write_table
-from .layout import SITE_MARKER, download_path, page_path
+from .layout import FEED_PATH, SITE_MARKER, download_path, page_path
 from .parallel import WorkerFailed, long_lived, start_forked
 from .pipeline import Checked, check
 from .rebuild import start_rebuild
@@ -149,6 +149,11 @@ def _write_site(root: Path, checked: Checked, staging: Path, taken: Taken,
             pages = rendered.write_pages(staging, downloads=False, previous=previous)
             folders()
             files()
+        with stage("feed"):
+            # After the pages: a review whose claim page kept its key is copied from the
+            # previous feed (10,000 claims: 1.3 s to write the feed whole).
+            written[FEED_PATH], feed = rendered.write_feed(staging, pages, previous)
+            pages.merge(feed)
     except BaseException:
         # The children write into staging: removing staging under them would leave a
         # half-deleted folder behind, so the failed build waits for them first; this error

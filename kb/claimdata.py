@@ -85,12 +85,19 @@ def claim_review(c: Collection, claim: Claim) -> dict[str, Any]:
     return doc
 
 
-def data_feed(c: Collection, claims: list[Claim], modified: str) -> bytes:
-    """Every ClaimReview as one schema.org DataFeed, the form Google's fact-check tools take,
-    as `json.dumps(feed, ensure_ascii=False, indent=1)` writes it, with a final newline.
+# Between two ClaimReviews of the feed: each sits two levels deep in json.dumps(indent=1).
+FEED_SEPARATOR = b",\n  "
 
-    Each review is written as it is made, so the feed never holds all of them as dicts at
-    once (about 1 GB at 100,000 claims, docs/benchmarks.md)."""
+
+def feed_frame(c: Collection, modified: str) -> tuple[bytes, bytes, bytes]:
+    """The schema.org DataFeed of every ClaimReview, the form Google's fact-check tools take,
+    as `json.dumps(feed, ensure_ascii=False, indent=1)` writes it with a final newline: its
+    text before the first review and after the last (feed_element writes each review, with
+    FEED_SEPARATOR between them), and the whole feed when it has no review.
+
+    The reviews are written one at a time, so the feed never holds all of them as dicts at
+    once (about 1 GB at 100,000 claims, docs/benchmarks.md), and a rebuild copies those of
+    unchanged claims from the previous feed (kb.render.write_feed)."""
     head = json.dumps({
         "@context": SCHEMA_CONTEXT,
         "@type": "DataFeed",
@@ -102,18 +109,17 @@ def data_feed(c: Collection, claims: list[Claim], modified: str) -> bytes:
     }, ensure_ascii=False, indent=1)
     empty = "[]\n}"  # the last key's empty list and the end of the feed
     assert head.endswith(empty), head
-    parts = []
-    for claim in claims:
-        review = claim_review(c, claim)
-        del review["@context"]
-        # An element sits two levels deep, so each of its lines takes two more spaces of
-        # indent (a JSON string holds no raw newline, so every newline is one of json's).
-        parts.append(json.dumps(review, ensure_ascii=False, indent=1).replace("\n", "\n  ")
-                     .encode("utf-8"))
-    if not parts:
-        return (head + "\n").encode("utf-8")
-    return b"".join((head[:-len(empty)].encode("utf-8"), b"[\n  ", b",\n  ".join(parts),
-                     b"\n ]\n}\n"))
+    return (head[:-len(empty)].encode("utf-8") + b"[\n  ", b"\n ]\n}\n",
+            (head + "\n").encode("utf-8"))
+
+
+def feed_element(c: Collection, claim: Claim) -> bytes:
+    """One claim's ClaimReview as the feed holds it (see feed_frame)."""
+    review = claim_review(c, claim)
+    del review["@context"]
+    # An element sits two levels deep, so each of its lines takes two more spaces of indent
+    # (a JSON string holds no raw newline, so every newline is one of json's).
+    return json.dumps(review, ensure_ascii=False, indent=1).replace("\n", "\n  ").encode("utf-8")
 
 
 def dataset_jsonld(c: Collection) -> dict[str, Any]:

@@ -8,12 +8,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from functools import partial
 from importlib import resources
 from itertools import groupby
 from pathlib import Path
-from typing import Any, BinaryIO, NamedTuple, TextIO
+from typing import Any, NamedTuple, TextIO
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -26,7 +26,7 @@ from .layout import CLAIM_DATA, ONTOLOGY_PATH, claim_data_path, download_path
 from .model import Collection
 from .oxterms import from_ox
 from .queries import plain, query_text
-from .reuse import Previous, Written, digest
+from .reuse import Previous, Written, digest, write_keyed
 from .stores.manifest import code_stamp
 
 CSV_COLUMNS = (
@@ -193,39 +193,13 @@ def _write_csv_blocks(collection: Collection, graph: KbGraph, path: Path, previo
 
     with path.open("wb") as out:
         out.write(_csv_head().encode("utf-8"))
-        runs = _write_keyed(out, [(key, partial(lines_of, ident)) for ident, key in keys.items()],
+        runs = write_keyed(out, [(key, partial(lines_of, ident)) for ident, key in keys.items()],
                             previous, rel)
         size = out.tell()
     if runs is None or pending is not None:
         return False
     blocks[rel] = {"size": size, "runs": runs}
     return True
-
-
-def _write_keyed(out: BinaryIO, items: Iterable[tuple[str, Callable[[], bytes | None]]],
-                 previous: Previous, rel: str, sep: bytes = b"") -> list[list[Any]] | None:
-    """Write each item's block to out, after what out holds (sep between blocks): copied
-    from the previous site's rel where its record lists the item's key, made otherwise; the
-    blocks as the build record keeps them ([key, offset, length]), or None, out left
-    unfinished, if a make gave None."""
-    old, src = previous.blocks_reader(rel)
-    runs: list[list[Any]] = []
-    offset = out.tell()
-    with src:
-        for key, make in items:
-            if key in old:
-                src.seek(old[key][0])
-                body = src.read(old[key][1])
-            else:
-                made = make()
-                if made is None:
-                    return None
-                body = made
-            if sep and runs:
-                offset += out.write(sep)
-            runs.append([key, offset, len(body)])
-            offset += out.write(body)
-    return runs
 
 
 class Exported(NamedTuple):
@@ -312,7 +286,7 @@ def write_blocks(graph: KbGraph, rdf_format: ox.RdfFormat, folder: Path, rel: st
 
     with path.open("wb") as out:
         out.write(b"[" if json else head)
-        blocks = _write_keyed(out, [(digest(f"{tag}{run.sha}".encode()), partial(made, run))
+        blocks = write_keyed(out, [(digest(f"{tag}{run.sha}".encode()), partial(made, run))
                                     for run in runs], previous, rel, b"," if json else b"")
         if json:
             out.write(b"]")

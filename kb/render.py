@@ -10,10 +10,10 @@ import gc
 import json
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cache, cached_property
+from functools import cache, cached_property, partial
 from importlib import metadata, resources
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -33,7 +33,7 @@ except ImportError:  # pragma: no cover
 from . import cards
 from .cards import CARD_SIZE, Card, draw_card
 from .choices import EXPORT_FORMATS
-from .claimdata import data_feed, dataset_jsonld, script_json
+from .claimdata import FEED_SEPARATOR, dataset_jsonld, feed_element, feed_frame, script_json
 from .errors import KbError, UsageError
 from .figures import prose
 from .history import read_history
@@ -75,7 +75,7 @@ from .pages import (
 )
 from .parallel import map_chunks
 from .pipeline import Checked
-from .reuse import Fingerprints, Previous, Written, digest
+from .reuse import Fingerprints, Previous, Written, digest, write_keyed
 from .searchindex import marks_body
 from .tiers import DEFINITIONS as KIND_DEFINITIONS
 from .tiers import TIER_LABELS, kind_label, tier
@@ -223,9 +223,22 @@ class Rendered:
         """What the keyed pages see of the site."""
         return PageSite(self.site.built, self.site.article, self.site.verdict_scale)
 
+    def write_feed(self, folder: Path, pages: Written, previous: Previous
+                   ) -> tuple[int, Written]:
+        """Write the ClaimReview feed into folder, once the claims' pages are written: the
+        review of a claim whose page has the key it had in the previous site is copied from
+        the previous feed (a page's key covers its ClaimReview, which the page carries).
+        Its size, and its blocks for the record."""
+        c = self.site.collection
+        path = folder / FEED_PATH
+        path.parent.mkdir(parents=True, exist_ok=True)
+        items = [(digest(f"feed\0{pages.files[page_path('claim', cv.id)][2]}".encode()),
+                  partial(feed_element, c, cv.claim)) for cv in self.site.claims]
+        return write_feed(path, feed_frame(c, self.site.built), items, previous)
+
     def downloads(self, written: Mapping[str, bytes | int]) -> None:
         """Give the data page the downloads' sizes, from what the build wrote (bytes, or the
-        size of a file streamed to disk); the feed is among this site's own files."""
+        size of a file streamed to disk); the feed is among them."""
         sizes = {rel: data if isinstance(data, int) else len(data)
                  for rel, data in {**written, **self.files}.items()}
         self.site.downloads = download_list(sizes)
@@ -357,7 +370,6 @@ def render_site(checked: Checked, built: str) -> Rendered:
     out = {}
     for sv in site.sources:
         out[sv.text_file] = sv.source.text.encode("utf-8")
-    out[FEED_PATH] = data_feed(c, [cv.claim for cv in site.claims], built)
     out.update(sitemaps(c.config.site_url, [job.path for job in pages]))
     out[ROBOTS_PATH] = robots(c.config.site_url).encode("utf-8")
     out[ATOM_PATH] = atom_feed(site).encode("utf-8")
@@ -365,6 +377,24 @@ def render_site(checked: Checked, built: str) -> Rendered:
                            ).encode("utf-8")
     out.update(static_files())
     return Rendered(site, pages, out)
+
+
+def write_feed(path: Path, frame: tuple[bytes, bytes, bytes],
+               items: Sequence[tuple[str, Callable[[], bytes]]], previous: Previous
+               ) -> tuple[int, Written]:
+    """Write a feed (claimdata.feed_frame) of keyed reviews to path, each copied from the
+    previous site's feed where its record lists the key; its size, and its blocks for the
+    record."""
+    head, tail, empty = frame
+    recorded = Written()
+    with path.open("wb") as out:
+        if not items:
+            return out.write(empty), recorded
+        out.write(head)
+        runs = write_keyed(out, items, previous, FEED_PATH, sep=FEED_SEPARATOR)
+        out.write(tail)
+        recorded.blocks[FEED_PATH] = {"size": out.tell(), "runs": runs}
+        return out.tell(), recorded
 
 
 def card_key(card: Card) -> str:

@@ -24,7 +24,7 @@ import hashlib
 import io
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
@@ -262,6 +262,32 @@ class Previous:
         """Did the previous site record rel with these bytes?"""
         entry = self.entries.get(rel)
         return entry is not None and entry.hash == hash
+
+
+def write_keyed(out: BinaryIO, items: Iterable[tuple[str, Callable[[], bytes | None]]],
+                 previous: Previous, rel: str, sep: bytes = b"") -> list[list[Any]] | None:
+    """Write each item's block to out, after what out holds (sep between blocks): copied
+    from the previous site's rel where its record lists the item's key, made otherwise; the
+    blocks as the build record keeps them ([key, offset, length]), or None, out left
+    unfinished, if a make gave None."""
+    old, src = previous.blocks_reader(rel)
+    runs: list[list[Any]] = []
+    offset = out.tell()
+    with src:
+        for key, make in items:
+            if key in old:
+                src.seek(old[key][0])
+                body = src.read(old[key][1])
+            else:
+                made = make()
+                if made is None:
+                    return None
+                body = made
+            if sep and runs:
+                offset += out.write(sep)
+            runs.append([key, offset, len(body)])
+            offset += out.write(body)
+    return runs
 
 
 def folders_of(paths: Iterable[str]) -> set[str]:

@@ -6,6 +6,7 @@ import csv
 import difflib
 import hashlib
 import io
+import json
 from decimal import Decimal
 
 import pyoxigraph
@@ -158,6 +159,43 @@ def test_a_rebuild_links_the_files_of_unchanged_claims_and_redoes_the_edited_one
     build(mini, tmp_path / "fresh")
     for rel in before:
         assert (site / rel).read_bytes() == (tmp_path / "fresh" / rel).read_bytes(), rel
+
+
+def test_a_rebuild_copies_the_reviews_of_unchanged_claims_into_the_feed(mini, tmp_path,
+                                                                         monkeypatch):
+    from conftest import edit
+
+    import kb.render
+    from kb.build import build
+    from kb.layout import BUILD_RECORD, FEED_PATH
+
+    site = tmp_path / "_site"  # built from this claims folder: a page's key names it
+    build(mini, site)
+    made: list[str] = []
+    feed_element = kb.render.feed_element
+    monkeypatch.setattr(kb.render, "feed_element",
+                        lambda c, claim: made.append(claim.id) or feed_element(c, claim))
+
+    def claim_page_keys() -> dict[str, str]:
+        files = json.loads((site / BUILD_RECORD).read_text("utf-8"))["files"]
+        return {rel.split("/")[1]: entry[2] for rel, entry in files.items()
+                if rel.startswith("claim/") and rel.endswith("/index.html")}
+
+    claims = mini / "sources/mini-article/claims.yaml"
+    # A comment moves the claims in their file: no page shows that, so no review is made.
+    edit(claims, "- id: tesla-revenue-2022", "# reviewed twice\n- id: tesla-revenue-2022")
+    build(mini, site)
+    assert made == []
+    # A confidence: the reviews of the claims whose pages changed are made, and only those.
+    before = claim_page_keys()
+    edit(claims, "confidence: 0.95", "confidence: 0.9")
+    build(mini, site)
+    after = claim_page_keys()
+    assert sorted(made) == sorted(i for i in after if after[i] != before[i]) != []
+    made.clear()
+    build(mini, tmp_path / "fresh")
+    assert sorted(made) == sorted(after), "a first build makes every review"
+    assert (site / FEED_PATH).read_bytes() == (tmp_path / "fresh" / FEED_PATH).read_bytes()
 
 
 def test_a_claim_file_edited_in_the_previous_site_is_never_reused(mini, built_mini, tmp_path):

@@ -15,12 +15,13 @@ from conftest import FIXTURES
 from helpers import run_kb, serving
 
 from kb.charts import Bar, Count, bar_chart, interval_chart
-from kb.claimdata import data_feed, script_json
+from kb.claimdata import feed_element, feed_frame, script_json
 from kb.errors import UsageError
 from kb.figures import FIGURE_PROPS, display, quantity_text
 from kb.load import load
 from kb.pages import annotate
-from kb.render import build_date
+from kb.render import build_date, write_feed
+from kb.reuse import Previous
 from kb.searchindex import _MAGIC, _decode, _encode, _Map, canonicalise
 from kb.serve import ServeError, make_server
 
@@ -218,13 +219,17 @@ def test_a_figure_is_written_as_the_fig_macro_wrote_it():
     assert ours.render(f=f, fig=figure_html) == macro.render(f=f)
 
 
-def test_the_feed_is_written_as_json_indents_it_one_review_at_a_time(seed):
+def test_the_feed_is_written_as_json_indents_it_one_review_at_a_time(seed, tmp_path):
     """The ClaimReview feed is written review by review: it must still be exactly what
     json.dumps(..., indent=1) writes of the whole feed, empty or not."""
     c = load(seed)
     claims = sorted(c.claims.values(), key=lambda cl: cl.id)
     for some in ([], claims[:1], claims):
-        text = data_feed(c, some, "2026-01-02").decode("utf-8")
+        items = [(cl.id, lambda cl=cl: feed_element(c, cl)) for cl in some]
+        size, _ = write_feed(tmp_path / "feed.json", feed_frame(c, "2026-01-02"), items,
+                             Previous())
+        text = (tmp_path / "feed.json").read_text("utf-8")
+        assert size == len(text.encode("utf-8"))
         feed = json.loads(text)
         whole = json.dumps(feed, ensure_ascii=False, indent=1) + "\n"
         assert text == whole, f"{len(some)} claims: differs at {_first_difference(text, whole)}"
