@@ -151,7 +151,7 @@ def _write_site(root: Path, checked: Checked, staging: Path, taken: Taken,
             files()
         with stage("feed"):
             # After the pages: a review whose claim page kept its key is copied from the
-            # previous feed (10,000 claims: 1.3 s to write the feed whole).
+            # previous feed (writing it whole took 0.4 s of a 10,000-claim rebuild).
             written[FEED_PATH], feed = rendered.write_feed(staging, pages, previous)
             pages.merge(feed)
     except BaseException:
