@@ -169,7 +169,7 @@ def test_a_rebuild_copies_the_reviews_of_unchanged_claims_into_the_feed(mini, tm
     from kb.build import build
     from kb.layout import BUILD_RECORD, FEED_PATH
 
-    site = tmp_path / "_site"  # built from this claims folder: a page's key names it
+    site = tmp_path / "_site"  # from this claims folder: a page's key depends on where it is
     build(mini, site)
     made: list[str] = []
     feed_element = kb.render.feed_element
