@@ -34,6 +34,7 @@ import pyoxigraph as ox
 
 from .listings import CLAIM_COLUMNS, ClaimFilter, graph_rows
 from .oxterms import to_ox
+from .parallel import collector_paused
 from .queries import XSD, Iri, Lit, Term, boolean, date_literal, decimal, text_of
 from .stores.base import Store
 from .stores.oxigraph import Changed, OxigraphStore, linked_copy
@@ -155,7 +156,11 @@ def write(store: OxigraphStore, folder: Path, changed: Changed | None = None) ->
         except (OSError, RuntimeError, ValueError, SyntaxError):
             pass  # a damaged previous index, say: built whole below
         shutil.rmtree(folder, ignore_errors=True)
-    _write(ox.Store(str(folder)), _index(store))
+    # About 28 index triples a claim, each a few Python objects, and each row kept under
+    # every key until its pages are written: at 100,000 claims the collector's passes over
+    # them took about a tenth of the index's time (docs/benchmarks.md).
+    with collector_paused():
+        _write(ox.Store(str(folder)), _index(store))
 
 
 def _write(index: ox.Store, triples: Iterable[OxTriple], bulk: bool = True) -> None:
