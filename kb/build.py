@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .atomic import exclusive, make_folders, remove_empty, replace_dir
+from .collector import long_lived
 from .errors import KbError, Problem, ProblemsError, UsageError, display_path
 from .export import write_rdf, write_table
 from .layout import FEED_PATH, SITE_MARKER, download_path, page_path
-from .parallel import WorkerFailed, long_lived, start_forked
+from .parallel import WorkerFailed, start_forked
 from .pipeline import Checked, check
 from .rebuild import start_rebuild
 from .render import build_date, render_site, source_date_epoch, stamp

@@ -32,9 +32,9 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from .collector import collector_paused
 from .listings import CLAIM_COLUMNS, ClaimFilter, graph_rows
 from .oxterms import to_ox
-from .parallel import collector_paused
 from .queries import XSD, Iri, Lit, Term, boolean, date_literal, decimal, text_of
 from .stores.base import Store
 from .stores.oxigraph import Changed, OxigraphStore, linked_copy

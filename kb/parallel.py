@@ -16,8 +16,8 @@ import os
 import pickle
 import signal
 import traceback
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Sequence
+from contextlib import suppress
 from typing import Any, TypeVar
 
 from .errors import KbError
@@ -68,39 +68,6 @@ def map_chunks(func: Callable[[Sequence[T]], R], items: Sequence[T]) -> list[R]:
             if proc.is_alive():
                 proc.kill()
                 proc.join()
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while the block builds many objects without cycles.
-
-    Each full pass revisits every object alive, so a block that builds millions of them pays
-    again and again for no memory freed: a quarter of the load's time at 10,000 claims, a
-    tenth of the claim index's at 100,000 (docs/benchmarks.md). What the block drops is still
-    freed at once by reference counting.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-@contextmanager
-def long_lived() -> Iterator[None]:
-    """Pause the cyclic garbage collector while the block builds objects that live until the
-    process ends (the model, graph and views), then freeze them out of its later scans.
-
-    One pass at the end (0.04 s after loading 10,000 claims) still frees any cycle the block
-    left, so no garbage is frozen. A child forked inside the block inherits the pause, which
-    suits the consistency checks' child too.
-    """
-    with collector_paused():
-        yield
-        gc.collect(0)  # only what the block made: the collector was off, so it is all young
-        gc.freeze()
 
 
 def start_forked(func: Callable[[], R]) -> Callable[[], R]:

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .collector import long_lived
 from .load import load_lenient
 from .model import Collection
-from .parallel import long_lived
 from .timing import stage
 from .validate import Report, start_checks
 

@@ -29,8 +29,8 @@ PACKAGE = ROOT / "kb"
 # Bottom to top: the data flows load -> graph -> check -> stores and queries -> site -> build.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("foundation", ("kb", "kb.errors", "kb.choices", "kb.verdicts", "kb.findings", "kb.tiers",
-                    "kb.layout", "kb.timing", "kb.atomic", "kb.parallel", "kb.limits",
-                    "kb.safefile")),
+                    "kb.layout", "kb.timing", "kb.atomic", "kb.collector", "kb.parallel",
+                    "kb.limits", "kb.safefile")),
     ("model", ("kb.model", "kb.yamlfile", "kb.parsecache", "kb.expr", "kb.units", "kb.despin",
                "kb.mentions", "kb.intervals", "kb.relations")),
     ("terms", ("kb.vocab", "kb.iris", "kb.terms", "kb.queries", "kb.oxterms")),

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import gc
 import os
-import weakref
 
 import pytest
 
-from kb.parallel import WorkerFailed, long_lived, map_chunks, start_forked
+from kb.parallel import WorkerFailed, map_chunks, start_forked
 from kb.pipeline import check, graph
 
 
@@ -82,60 +81,6 @@ def test_a_helper_process_dies_with_the_process_that_started_it():
             break
         time.sleep(0.05)
     assert state == "gone" or "zombie" in state, state
-
-
-class Node:
-    """An object the collector tracks, so freezing it shows in gc.get_freeze_count()."""
-
-
-def test_long_lived_pauses_the_collector_then_freezes_what_the_block_built():
-    gc.unfreeze()
-    try:
-        with long_lived():
-            assert not gc.isenabled()
-            built = [Node() for _ in range(1000)]
-        assert gc.isenabled(), "the collector must run again after the block"
-        assert gc.get_freeze_count() >= len(built), gc.get_freeze_count()
-        scanned = {id(o) for o in gc.get_objects()}  # what later passes visit
-        assert not scanned & {id(n) for n in built}
-    finally:
-        gc.unfreeze()
-
-
-def test_long_lived_frees_the_cycles_the_block_left_instead_of_freezing_them():
-    gc.unfreeze()
-    try:
-        with long_lived():
-            cycle = Node()
-            cycle.me = cycle
-            gone = weakref.ref(cycle)
-            del cycle
-            assert gone() is not None, "the collector ran inside the block"
-        assert gone() is None, "a cycle left by the block was frozen, never to be freed"
-    finally:
-        gc.unfreeze()
-
-
-def test_long_lived_restores_the_collector_when_the_block_fails():
-    gc.unfreeze()
-    try:
-        with pytest.raises(ValueError, match="bad input"), long_lived():
-            raise ValueError("bad input")
-        assert gc.isenabled()
-        assert gc.get_freeze_count() == 0, "a failed build's objects are not frozen"
-    finally:
-        gc.unfreeze()
-
-
-def test_long_lived_leaves_a_paused_collector_paused():
-    gc.disable()
-    try:
-        with long_lived():
-            pass
-        assert not gc.isenabled()
-    finally:
-        gc.enable()
-        gc.unfreeze()
 
 
 def test_a_check_and_a_query_graph_leave_the_collector_running(mini):
