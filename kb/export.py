@@ -194,7 +194,7 @@ def _write_csv_blocks(collection: Collection, graph: KbGraph, path: Path, previo
     with path.open("wb") as out:
         out.write(_csv_head().encode("utf-8"))
         runs = write_keyed(out, [(key, partial(lines_of, ident)) for ident, key in keys.items()],
-                            previous, rel)
+                           previous, rel)
         size = out.tell()
     if runs is None or pending is not None:
         return False
@@ -287,7 +287,7 @@ def write_blocks(graph: KbGraph, rdf_format: ox.RdfFormat, folder: Path, rel: st
     with path.open("wb") as out:
         out.write(b"[" if json else head)
         blocks = write_keyed(out, [(digest(f"{tag}{run.sha}".encode()), partial(made, run))
-                                    for run in runs], previous, rel, b"," if json else b"")
+                                   for run in runs], previous, rel, b"," if json else b"")
         if json:
             out.write(b"]")
         size = out.tell()

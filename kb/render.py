@@ -232,7 +232,7 @@ class Rendered:
         c = self.site.collection
         path = folder / FEED_PATH
         path.parent.mkdir(parents=True, exist_ok=True)
-        items = [(digest(f"feed\0{pages.files[page_path('claim', cv.id)][2]}".encode()),
+        items = [(digest(f"feed\0{pages.key(page_path('claim', cv.id))}".encode()),
                   partial(feed_element, c, cv.claim)) for cv in self.site.claims]
         return write_feed(path, feed_frame(c, self.site.built), items, previous)
 

@@ -265,7 +265,7 @@ class Previous:
 
 
 def write_keyed(out: BinaryIO, items: Iterable[tuple[str, Callable[[], bytes | None]]],
-                 previous: Previous, rel: str, sep: bytes = b"") -> list[list[Any]] | None:
+                previous: Previous, rel: str, sep: bytes = b"") -> list[list[Any]] | None:
     """Write each item's block to out, after what out holds (sep between blocks): copied
     from the previous site's rel where its record lists the item's key, made otherwise; the
     blocks as the build record keeps them ([key, offset, length]), or None, out left
@@ -336,6 +336,10 @@ class Written:
             self.changed.add(rel)
         if marked:
             self.marked.add(rel)
+
+    def key(self, rel: str) -> str:
+        """The key of a file written: what its bytes depend on."""
+        return self.files[rel][2]
 
     def merge(self, other: Written) -> None:
         """Take in what a worker wrote."""
