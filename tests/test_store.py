@@ -663,9 +663,11 @@ def _index_dump(claims_dir):
 
 
 def test_the_claim_index_updated_by_difference_is_the_one_built_whole(tmp_path, monkeypatch):
-    # Three generated articles whose claims contradict one another's: one article removed
-    # (its claims' contradictions go, so claims of the others lose their failing findings),
-    # one claim's confidence and another's verdict edited in a second, the third untouched.
+    # Three generated articles whose claims contradict one another's. First one article is
+    # removed (its claims' contradictions go, so claims of the others lose their failing
+    # findings, and every page after its rows' shifts), and one claim's confidence and
+    # another's verdict are edited in a second, the third untouched; then one confidence
+    # alone (each row stays on its page); then the article comes back (pages shift again).
     from generate import generate
 
     from kb import claimindex
@@ -681,28 +683,42 @@ def test_the_claim_index_updated_by_difference_is_the_one_built_whole(tmp_path, 
     oxigraph.rebuild(claims, "test", rebuild_hooks(), config=config, nquads=first,
                      taken=take(claims), graphs=graphs)
     failing_before = _index_dump(claims)
-    shutil.rmtree(claims / "sources/article-00002")
-    text = (claims / "sources/article-00001/claims.yaml").read_text("utf-8")
-    text = re.sub(r"confidence: 0\.5\n", "confidence: 0.55\n", text, count=1)
-    text = re.sub(r"verdict: accurate\n", "verdict: mostly-accurate\n", text, count=1)
-    (claims / "sources/article-00001/claims.yaml").write_text(text, "utf-8")
     monkeypatch.setattr(oxigraph, "MOST", 1.0)
     updates = []
     real = claimindex._updated
     monkeypatch.setattr(claimindex, "_updated", lambda *a: updates.append(real(*a)) or
                         updates[-1])
-    second, graphs = _export(claims, tmp_path, "second.nq")
-    oxigraph.rebuild(claims, "test", rebuild_hooks(), config=config, nquads=second,
-                     taken=take(claims), graphs=graphs)
-    assert updates == [True], "the index was not updated by difference"
-    updated = _index_dump(claims)
-    oxigraph.rebuild(claims, "test", rebuild_hooks(), config=config, nquads=second,
-                     taken=take(claims), graphs=graphs, force=True)  # built whole
-    assert updates == [True]
-    whole = _index_dump(claims)
-    missing, extra = sorted(set(whole) - set(updated)), sorted(set(updated) - set(whole))
-    assert (missing, extra) == ([], [])
+
+    def updated_is_whole(step: str) -> list[str]:
+        updates.clear()
+        nquads, graphs = _export(claims, tmp_path, f"{step}.nq")
+        oxigraph.rebuild(claims, "test", rebuild_hooks(), config=config, nquads=nquads,
+                         taken=take(claims), graphs=graphs)
+        assert updates == [True], f"{step}: the index was not updated by difference"
+        updated = _index_dump(claims)
+        oxigraph.rebuild(claims, "test", rebuild_hooks(), config=config, nquads=nquads,
+                         taken=take(claims), graphs=graphs, force=True)  # built whole
+        whole = _index_dump(claims)
+        missing, extra = sorted(set(whole) - set(updated)), sorted(set(updated) - set(whole))
+        assert (step, missing, extra) == (step, [], [])
+        return whole
+
+    article = claims / "sources/article-00002"
+    kept = tmp_path / "article-00002"
+    shutil.copytree(article, kept)
+    shutil.rmtree(article)
+    edited = claims / "sources/article-00001/claims.yaml"
+    text = edited.read_text("utf-8")
+    text = re.sub(r"confidence: 0\.5\n", "confidence: 0.55\n", text, count=1)
+    text = re.sub(r"verdict: accurate\n", "verdict: mostly-accurate\n", text, count=1)
+    edited.write_text(text, "utf-8")
+    whole = updated_is_whole("removed")
     # The update had claims of the untouched article to list under other keys.
     flipped = {q for q in set(failing_before) ^ set(whole)
                if "has_finding=True" in q and "a00000-" in q}
     assert flipped
+    text = re.sub(r"confidence: 0\.55\n", "confidence: 0.6\n", text, count=1)
+    edited.write_text(text, "utf-8")
+    updated_is_whole("edited in place")
+    shutil.copytree(kept, article)
+    updated_is_whole("restored")
