@@ -665,7 +665,7 @@ def _index_dump(claims_dir):
 def test_the_claim_index_updated_by_difference_is_the_one_built_whole(tmp_path, monkeypatch):
     # Three generated articles whose claims contradict one another's. First one article is
     # removed (its claims' contradictions go, so claims of the others lose their failing
-    # findings, and every page after its rows' shifts), and one claim's confidence and
+    # findings, and the pages after its rows shift), and one claim's confidence and
     # another's verdict are edited in a second, the third untouched; then one confidence
     # alone (each row stays on its page); then the article comes back (pages shift again).
     from generate import generate
