@@ -153,7 +153,7 @@ def _write_site(root: Path, checked: Checked, staging: Path, taken: Taken,
         with stage("feed"):
             # After the pages: a review whose claim page kept its key is copied from the
             # previous feed (writing it whole took 0.4 s of a 10,000-claim rebuild).
-            written[FEED_PATH], feed = rendered.write_feed(staging, pages, previous)
+            written[FEED_PATH], feed, reviews = rendered.write_feed(staging, pages, previous)
             pages.merge(feed)
     except BaseException:
         # The children write into staging: removing staging under them would leave a
@@ -183,7 +183,8 @@ def _write_site(root: Path, checked: Checked, staging: Path, taken: Taken,
     indexing = start_index(staging, previous=previous.folder, pages=pages.pages())
     try:
         with stage("site check"):
-            problems = verify_site(checked, staging, written, pages.pages_to_check(previous))
+            problems = verify_site(checked, staging, written, pages.pages_to_check(previous),
+                                   reviews)
         if problems:
             raise SiteCheckFailed(problems)
         with stage("search index (waiting)"):

@@ -224,17 +224,23 @@ class Rendered:
         return PageSite(self.site.built, self.site.article, self.site.verdict_scale)
 
     def write_feed(self, folder: Path, pages: Written, previous: Previous
-                   ) -> tuple[int, Written]:
+                   ) -> tuple[int, Written, set[str]]:
         """Write the ClaimReview feed into folder, once the claims' pages are written: the
         review of a claim whose page has the key it had in the previous site is copied from
         the previous feed (a page's key covers its ClaimReview, which the page carries).
-        Its size, and its blocks for the record."""
+        Its size, its blocks for the record, and the claims whose reviews were made anew."""
         c = self.site.collection
         path = folder / FEED_PATH
         path.parent.mkdir(parents=True, exist_ok=True)
-        items = [(digest(f"feed\0{pages.key(page_path('claim', cv.id))}".encode()),
-                  partial(feed_element, c, cv.claim)) for cv in self.site.claims]
-        return write_feed(path, feed_frame(c, self.site.built), items, previous)
+        keys = [digest(f"feed\0{pages.key(page_path('claim', cv.id))}".encode())
+                for cv in self.site.claims]
+        made: set[str] = set()
+        size, recorded = write_feed(path, feed_frame(c, self.site.built),
+                                    [(key, partial(feed_element, c, cv.claim))
+                                     for key, cv in zip(keys, self.site.claims, strict=True)],
+                                    previous, made)
+        return size, recorded, {cv.id for key, cv in zip(keys, self.site.claims, strict=True)
+                                if key in made}
 
     def downloads(self, written: Mapping[str, bytes | int]) -> None:
         """Give the data page the downloads' sizes, from what the build wrote (bytes, or the
@@ -380,18 +386,18 @@ def render_site(checked: Checked, built: str) -> Rendered:
 
 
 def write_feed(path: Path, frame: tuple[bytes, bytes, bytes],
-               items: Sequence[tuple[str, Callable[[], bytes]]], previous: Previous
-               ) -> tuple[int, Written]:
+               items: Sequence[tuple[str, Callable[[], bytes]]], previous: Previous,
+               made: set[str] | None = None) -> tuple[int, Written]:
     """Write a feed (claimdata.feed_frame) of keyed reviews to path, each copied from the
-    previous site's feed where its record lists the key; its size, and its blocks for the
-    record."""
+    previous site's feed where its record lists the key (the keys of the others added to
+    made, if given); its size, and its blocks for the record."""
     head, tail, empty = frame
     recorded = Written()
     with path.open("wb") as out:
         if not items:
             return out.write(empty), recorded
         out.write(head)
-        runs = write_keyed(out, items, previous, FEED_PATH, sep=FEED_SEPARATOR)
+        runs = write_keyed(out, items, previous, FEED_PATH, sep=FEED_SEPARATOR, made=made)
         out.write(tail)
         recorded.blocks[FEED_PATH] = {"size": out.tell(), "runs": runs}
         return out.tell(), recorded

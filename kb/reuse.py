@@ -265,11 +265,12 @@ class Previous:
 
 
 def write_keyed(out: BinaryIO, items: Iterable[tuple[str, Callable[[], bytes | None]]],
-                previous: Previous, rel: str, sep: bytes = b"") -> list[list[Any]] | None:
+                previous: Previous, rel: str, sep: bytes = b"",
+                made: set[str] | None = None) -> list[list[Any]] | None:
     """Write each item's block to out, after what out holds (sep between blocks): copied
-    from the previous site's rel where its record lists the item's key, made otherwise; the
-    blocks as the build record keeps them ([key, offset, length]), or None, out left
-    unfinished, if a make gave None."""
+    from the previous site's rel where its record lists the item's key, made otherwise (its
+    key then added to made, if given); the blocks as the build record keeps them ([key,
+    offset, length]), or None, out left unfinished, if a make gave None."""
     old, src = previous.blocks_reader(rel)
     runs: list[list[Any]] = []
     offset = out.tell()
@@ -279,10 +280,12 @@ def write_keyed(out: BinaryIO, items: Iterable[tuple[str, Callable[[], bytes | N
                 src.seek(old[key][0])
                 body = src.read(old[key][1])
             else:
-                made = make()
-                if made is None:
+                block = make()
+                if block is None:
                     return None
-                body = made
+                body = block
+                if made is not None:
+                    made.add(key)
             if sep and runs:
                 offset += out.write(sep)
             runs.append([key, offset, len(body)])

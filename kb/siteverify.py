@@ -443,7 +443,8 @@ def _tree(root: Path) -> _Tree:
 
 def verify_site(checked: Checked, site: str | Path,
                 written: Mapping[str, bytes | int] | None = None,
-                only: AbstractSet[str] | None = None) -> list[Problem]:
+                only: AbstractSet[str] | None = None,
+                reviews: AbstractSet[str] | None = None) -> list[Problem]:
     """Every way the built site in `site` differs from the knowledge base, one problem each.
 
     `written` is what the build wrote, by path: the bytes of a file it held in memory, or the
@@ -455,6 +456,11 @@ def verify_site(checked: Checked, site: str | Path,
     page's verdict card goes with it), for a build that re-rendered only those; None checks
     every page. Their links are still resolved against the whole site, and the checks of the
     site as a whole (every node has its page, the sitemap, the feeds, the downloads) still run.
+
+    `reviews` names the claims whose ClaimReviews in the DataFeed the build made anew (the
+    others it copied from the previous feed, as it linked their pages, and the previous build
+    checked them): only those are compared with the graph; None compares every one. Every
+    claim must still have its review.
     """
     root = Path(site)
     if not root.is_dir():
@@ -472,7 +478,7 @@ def verify_site(checked: Checked, site: str | Path,
     whole_site = start_forked(lambda: [*crawl_problems(kb, root, set(html)),
                                        *listing_problems(kb, root, set(html)),
                                        *review_feed_problems(kb, root),
-                                       *download_problems(kb, root, written)])
+                                       *download_problems(kb, root, written, reviews)])
     # Each page is checked on its own, on every core. Only a #fragment naming an id on another
     # page needs more than the page: the workers send back each page's ids and those links,
     # and they are checked here.
@@ -1417,9 +1423,10 @@ def expected_downloads(kb: _Kb, written: Mapping[str, bytes | int] | None
     return {path: written[path] for path in paths if path in written}
 
 
-def download_problems(kb: _Kb, root: Path, written: Mapping[str, bytes | int] | None = None
-                      ) -> Iterator[Problem]:
-    """Each download holds exactly what the graph gives."""
+def download_problems(kb: _Kb, root: Path, written: Mapping[str, bytes | int] | None = None,
+                      reviews: AbstractSet[str] | None = None) -> Iterator[Problem]:
+    """Each download holds exactly what the graph gives (of the DataFeed's reviews, those of
+    the claims in reviews, or all: see verify_site)."""
     for path, want in sorted(expected_downloads(kb, written).items()):
         if isinstance(want, int):
             size = (root / path).stat().st_size if (root / path).is_file() else None
@@ -1434,7 +1441,7 @@ def download_problems(kb: _Kb, root: Path, written: Mapping[str, bytes | int] | 
         elif got != want:
             yield from _difference(path, got.decode("utf-8", "replace"),
                                    want.decode("utf-8"))
-    yield from _feed_problems(kb, root)
+    yield from _feed_problems(kb, root, reviews)
     for ident in kb.nodes("source"):
         yield from _source_text_problems(kb, root, ident)
 
@@ -1485,16 +1492,17 @@ def _nquad(q: Quad) -> str:
     return " ".join(q[:3] if q[3] == "DEFAULT" else q)
 
 
-def _feed_problems(kb: _Kb, root: Path) -> Iterator[Problem]:
+def _feed_problems(kb: _Kb, root: Path, reviews: AbstractSet[str] | None = None
+                   ) -> Iterator[Problem]:
     text = _read(root, FEED_PATH)
     if text is None:
         yield _problem(FEED_PATH, "missing: the ClaimReview DataFeed")
         return
     try:
         try:
-            found, reviewed = _feed_reviews(kb, text, stream=True)
+            found, reviewed = _feed_reviews(kb, text, True, reviews)
         except ArrayNotLast:  # members after the reviews: read whole, to see them first
-            found, reviewed = _feed_reviews(kb, text, stream=False)
+            found, reviewed = _feed_reviews(kb, text, False, reviews)
     except json.JSONDecodeError as exc:
         yield _problem(FEED_PATH, f"JSON-LD does not parse: {exc.msg} at line {exc.lineno} "
                        f"column {exc.colno}")
@@ -1507,11 +1515,13 @@ def _feed_problems(kb: _Kb, root: Path) -> Iterator[Problem]:
             yield _problem(FEED_PATH, "has no ClaimReview for this claim", "claim", ident)
 
 
-def _feed_reviews(kb: _Kb, text: str, stream: bool) -> tuple[list[Problem], set[Any] | None]:
-    """The problems of the feed's reviews, and the claims they review (None: the text is not
-    a DataFeed). stream: read the reviews one at a time (stream_array) if the text is laid out
-    as kb writes it. The problems are kept until the whole feed has parsed: a feed that does
-    not parse is that one problem, as when it is read whole."""
+def _feed_reviews(kb: _Kb, text: str, stream: bool, reviews: AbstractSet[str] | None = None
+                  ) -> tuple[list[Problem], set[Any] | None]:
+    """The problems of the feed's reviews (of the claims in reviews, or all), and the claims
+    they review (None: the text is not a DataFeed). stream: read the reviews one at a time
+    (stream_array) if the text is laid out as kb writes it. The problems are kept until the
+    whole feed has parsed: a feed that does not parse is that one problem, as when it is read
+    whole."""
     streamed = stream_array(text, "dataFeedElement") if stream else None
     if streamed is None or streamed[0].get("@type") != "DataFeed":  # perhaps after the array
         feed = json.loads(text)
@@ -1523,10 +1533,16 @@ def _feed_reviews(kb: _Kb, text: str, stream: bool) -> tuple[list[Problem], set[
     found: list[Problem] = []
     reviewed: set[Any] = set()
     batch: list[dict] = []
+    wanted = None if reviews is None else {str(kb.iris.claim(ident)) for ident in reviews}
     for element in elements or []:
+        about = element.get("itemReviewed") if isinstance(element, dict) else None
+        item = about.get("@id") if isinstance(about, dict) else None
+        if wanted is not None and item is not None and item not in wanted:
+            reviewed.add(item)  # copied from the previous feed, which was checked
+            continue
         found += claim_review_problems(kb, FEED_PATH, element, context=False, triples=False)
         if isinstance(element, dict):
-            reviewed.add((element.get("itemReviewed") or {}).get("@id"))
+            reviewed.add(item)
             if element.get("@type") == "ClaimReview":
                 batch.append({**element, "@context": SCHEMA_CONTEXT})
         if len(batch) == FEED_BATCH:

@@ -138,15 +138,17 @@ def test_a_rebuild_checks_only_the_pages_it_wrote_anew(mini, tmp_path, monkeypat
     import kb.build
 
     asked: list[set[str] | None] = []
+    reviews: list[set[str] | None] = []
     real = kb.build.verify_site
 
-    def recording(checked, site, written=None, only=None):
+    def recording(checked, site, written=None, only=None, made=None):
         asked.append(None if only is None else set(only))
-        return real(checked, site, written, only)
+        reviews.append(None if made is None else set(made))
+        return real(checked, site, written, only, made)
 
     monkeypatch.setattr(kb.build, "verify_site", recording)
     site = tmp_path / "_site"
-    build(mini, site)
+    first = build(mini, site)
     build(mini, site)
     edit(mini / SOURCE, "No year is given.", "No year is stated.")
     build(mini, site)
@@ -155,6 +157,11 @@ def test_a_rebuild_checks_only_the_pages_it_wrote_anew(mini, tmp_path, monkeypat
     assert asked[1] == set(), "nothing changed, nothing to read again"
     assert page_path("claim", "byd-revenue") in asked[2]
     assert page_path("claim", "tesla-revenue-2022") not in asked[2], asked[2]
+    # The DataFeed's reviews compared with the graph: those made anew, none copied from the
+    # previous feed (tesla-revenue-2022's page key covers byd-revenue, which its page shows as
+    # related, so its review is made again; its page, the same bytes, is linked).
+    assert reviews == [set(first.checked.collection.claims), set(),
+                       {"byd-revenue", "tesla-revenue-2022"}]
 
 
 def test_a_changed_card_has_its_claim_page_checked():

@@ -337,6 +337,28 @@ def test_a_feed_laid_out_otherwise_is_still_checked_whole(checked, site_copy):
         f"{FEED_PATH}: claim byd-revenue: has no ClaimReview for this claim"]
 
 
+def test_only_the_feed_reviews_made_anew_are_compared_and_every_claim_needs_one(checked,
+                                                                              site_copy):
+    from kb.layout import FEED_PATH
+
+    _, site = site_copy
+    path = site / FEED_PATH
+    feed = json.loads(path.read_text("utf-8"))
+    for element in feed["dataFeedElement"]:
+        if element["itemReviewed"]["@id"].endswith("byd-revenue"):
+            element["reviewRating"]["alternateName"] = "Accurate"
+    feed["dataFeedElement"] = [e for e in feed["dataFeedElement"]
+                               if not e["itemReviewed"]["@id"].endswith("tesla-revenue-2022")]
+    path.write_text(json.dumps(feed, ensure_ascii=False), encoding="utf-8")
+    missing = f"{FEED_PATH}: claim tesla-revenue-2022: has no ClaimReview for this claim"
+    every = [str(p) for p in verify_site(checked, site)]
+    assert missing in every and any("byd-revenue" in p for p in every), every
+    # The byd-revenue review was copied from a checked feed: it is not compared again.
+    others = [str(p) for p in verify_site(checked, site, reviews={"tesla-revenue-2022"})]
+    assert others == [missing]
+    assert any("byd-revenue" in str(p) for p in verify_site(checked, site, reviews={"byd-revenue"}))
+
+
 def test_a_feed_broken_after_its_first_reviews_is_one_parse_error(checked, site_copy):
     from kb.layout import FEED_PATH
 
