@@ -457,10 +457,10 @@ def verify_site(checked: Checked, site: str | Path,
     every page. Their links are still resolved against the whole site, and the checks of the
     site as a whole (every node has its page, the sitemap, the feeds, the downloads) still run.
 
-    `reviews` names the claims whose ClaimReviews in the DataFeed the build made anew (the
-    others it copied from the previous feed, as it linked their pages, and the previous build
-    checked them): only those are compared with the graph; None compares every one. Every
-    claim must still have its review.
+    `reviews` names the claims whose ClaimReviews in the DataFeed the build made anew (it
+    copied the others from the previous feed, as their claims' pages kept their keys, and the
+    build that made them checked them): only those are compared with the graph; None compares
+    every one. Every claim must still have its review.
     """
     root = Path(site)
     if not root.is_dir():
