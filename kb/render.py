@@ -232,15 +232,13 @@ class Rendered:
         c = self.site.collection
         path = folder / FEED_PATH
         path.parent.mkdir(parents=True, exist_ok=True)
-        keys = [digest(f"feed\0{pages.key(page_path('claim', cv.id))}".encode())
-                for cv in self.site.claims]
+        keyed = [(digest(f"feed\0{pages.key(page_path('claim', cv.id))}".encode()), cv)
+                 for cv in self.site.claims]
         made: set[str] = set()
         size, recorded = write_feed(path, feed_frame(c, self.site.built),
                                     [(key, partial(feed_element, c, cv.claim))
-                                     for key, cv in zip(keys, self.site.claims, strict=True)],
-                                    previous, made)
-        return size, recorded, {cv.id for key, cv in zip(keys, self.site.claims, strict=True)
-                                if key in made}
+                                     for key, cv in keyed], previous, made)
+        return size, recorded, {cv.id for key, cv in keyed if key in made}
 
     def downloads(self, written: Mapping[str, bytes | int]) -> None:
         """Give the data page the downloads' sizes, from what the build wrote (bytes, or the
