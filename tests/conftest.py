@@ -82,6 +82,22 @@ def _kb_bytecode() -> None:
 _kb_bytecode()
 
 
+def _one_core() -> None:
+    """Run kb on one core in the tests (KB_JOBS=1), unless the environment says otherwise.
+
+    The test workers already keep every core busy. A build's forked page workers and children
+    only added CPU there: copying a test worker's memory map, faulting its pages in again and
+    pickling results back cost about a quarter of the suite's system time and a twentieth of
+    its wall time (docs/development.md). The forked paths have tests of their own, which set
+    KB_JOBS themselves (test_parallel, test_site's byte-identical build on two cores,
+    test_reuse's rebuild on two). `KB_JOBS=2 python -m pytest` runs every build forked.
+    """
+    os.environ.setdefault("KB_JOBS", "1")
+
+
+_one_core()
+
+
 @pytest.fixture
 def mini(tmp_path: Path) -> Path:
     """A copy of the mini fixture collection."""

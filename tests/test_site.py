@@ -462,10 +462,12 @@ def test_tampered_finding_figure_is_reported(findings_site):
 
 @pytest.mark.slow
 def test_two_builds_are_byte_identical(seed_site, tmp_path):
-    """A second build, in another process with another hash seed, writes the same bytes."""
+    """A second build, in another process with another hash seed and on two cores (its pages
+    rendered and checked by forked workers, its checks and downloads made in forked
+    children), writes the same bytes as the session's, built on one core (conftest)."""
     out, checked = seed_site
     again = tmp_path / "again"
-    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    env = {**os.environ, "PYTHONHASHSEED": "12345", "KB_JOBS": "2"}
     env.pop("SOURCE_DATE_EPOCH", None)
     subprocess.run([sys.executable, "-m", "kb", "build", "--claims", checked.collection.root,
                     "--out", str(again)], check=True, env=env, capture_output=True)
