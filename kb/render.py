@@ -11,6 +11,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache, cached_property, partial
@@ -21,7 +22,15 @@ from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
 import PIL
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
+from jinja2 import (
+    BytecodeCache,
+    Environment,
+    FileSystemBytecodeCache,
+    FileSystemLoader,
+    StrictUndefined,
+    Template,
+)
+from jinja2.bccache import Bucket
 from markupsafe import Markup
 from markupsafe import escape as markup_escape
 
@@ -124,12 +133,41 @@ class _Template(Template):
         return template
 
 
+class _TemplateCache(FileSystemBytecodeCache):
+    """jinja2's cache of compiled templates, in its default place (a folder of the user's own
+    in the temporary folder): a new kb process loads them instead of compiling them, which
+    took 0.15 s of CPU of each build (docs/benchmarks.md). Each file names its template's
+    source by hash, so an edited template is compiled again. The cache only saves time: a file
+    that cannot be read or written is as if it were not there (jinja2 writes each atomically).
+    """
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        """The template's code from its file, if that can be read."""
+        try:
+            super().load_bytecode(bucket)
+        except OSError:
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        """Write the template's code to its file, if that can be written."""
+        with suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
+def _template_cache() -> BytecodeCache | None:
+    try:
+        return _TemplateCache()
+    except (OSError, RuntimeError):  # no temporary folder, or one another user owns
+        return None
+
+
 @cache
 def environment() -> Environment:
     """The jinja2 environment: autoescape on, undefined names are errors."""
     env = Environment(loader=FileSystemLoader(str(templates_root() / "templates")),
                       autoescape=True, undefined=StrictUndefined, trim_blocks=True,
-                      lstrip_blocks=True, keep_trailing_newline=True, auto_reload=False)
+                      lstrip_blocks=True, keep_trailing_newline=True, auto_reload=False,
+                      bytecode_cache=_template_cache())
     env.template_class = _Template
     env.filters.update(prose=prose, by_document=by_document)
     env.globals.update(

@@ -20,7 +20,7 @@ from kb.errors import UsageError
 from kb.figures import FIGURE_PROPS, display, quantity_text
 from kb.load import load
 from kb.pages import annotate
-from kb.render import build_date, write_feed
+from kb.render import _TemplateCache, build_date, write_feed
 from kb.reuse import Previous
 from kb.searchindex import _MAGIC, _decode, _encode, _Map, canonicalise
 from kb.serve import ServeError, make_server
@@ -147,6 +147,32 @@ def test_canonicalise_sorts_filters_and_renames_by_content(tmp_path):
     [filter_file] = [p for p in outputs[0] if p.startswith("filter/")]
     data = gzip.decompress(outputs[0][filter_file])[len(_MAGIC):]
     assert _decode(data, 0)[0] == ["entity", [["BYD", [1, 4]], ["Tesla", [2, 3]]]]
+
+
+def test_compiled_templates_are_kept_but_never_stand_for_an_edited_or_lost_one(tmp_path):
+    """The cache of compiled templates only saves time: an edited template renders as edited,
+    a damaged cache file as if it were not there, and a cache that cannot be written is no
+    error."""
+    from jinja2 import DictLoader, Environment
+
+    folder = tmp_path / "cache"
+    folder.mkdir()
+
+    def rendered(source: str) -> str:
+        env = Environment(loader=DictLoader({"page.html": source}),
+                          bytecode_cache=_TemplateCache(str(folder)))
+        return env.get_template("page.html").render(x=1)
+
+    assert rendered("a {{ x }}") == "a 1"
+    [kept] = folder.iterdir()
+    assert rendered("a {{ x }}") == "a 1"
+    assert rendered("b {{ x }}") == "b 1"  # the same name, edited
+    kept.write_bytes(b"not compiled code")
+    assert rendered("c {{ x }}") == "c 1"
+    for file in folder.iterdir():
+        file.unlink()
+    folder.rmdir()  # jinja2 writes each file beside its name: now it cannot
+    assert rendered("d {{ x }}") == "d 1"
 
 
 def test_build_date_is_the_newest_review_unless_source_date_epoch_says():
