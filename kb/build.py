@@ -19,7 +19,7 @@ from .pipeline import Checked, check
 from .rebuild import start_rebuild
 from .render import build_date, render_site, source_date_epoch, stamp
 from .reuse import Previous, folders_of, read_previous, write_record
-from .searchindex import start_index
+from .searchindex import Indexing, prepare_index
 from .siteverify import SiteCheckFailed, verify_site
 from .stores.base import StoreError
 from .stores.manifest import Taken, read_manifest, settle, stale_reason, take
@@ -120,6 +120,19 @@ def _write_site(root: Path, checked: Checked, staging: Path, taken: Taken,
     """Write, index and check the site in staging; the files written. A store failure is
     kept in store_failed: the site is still published, as the store mirrors the claims.
     Pages and cards the previous site holds as they would come out are linked from it."""
+    # The search index's process starts now, so that Pagefind is ready, its Chinese dictionary
+    # loaded, when the pages are (it yields the cores to this process meanwhile).
+    indexing = prepare_index(staging, previous=previous.folder)
+    try:
+        return _write_indexed_site(root, checked, staging, taken, store_failed, previous,
+                                   indexing)
+    finally:
+        indexing.stop()
+
+
+def _write_indexed_site(root: Path, checked: Checked, staging: Path, taken: Taken,
+                        store_failed: list[KbError], previous: Previous, indexing: Indexing
+                        ) -> list[str]:
     c, graph = checked.collection, checked.graph
     with stage("export"):
         written: dict[str, bytes | int] = {}
@@ -180,7 +193,7 @@ def _write_site(root: Path, checked: Checked, staging: Path, taken: Taken,
     # site: they read only the pages and downloads, never the index. It is told each page's
     # hash and search mark, as the page workers noted them, so that it reads none to split
     # them into parts; the site's own files hold no page (a test checks both).
-    indexing = start_index(staging, previous=previous.folder, pages=pages.pages())
+    indexing.start(pages.pages())
     try:
         with stage("site check"):
             problems = verify_site(checked, staging, written, pages.pages_to_check(previous),

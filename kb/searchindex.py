@@ -33,7 +33,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import metadata
@@ -63,6 +63,8 @@ TREE_PREFIX = "kb-search-"  # then the indexing process's id, so a killed one's 
 FORMAT = 2  # of the manifest and of the way pages are split; a change re-indexes every part
 # The files of one part; everything else Pagefind writes is its scripts, the same for all.
 PART_FILES = ("pagefind-entry.json", "index", "fragment", "filter")
+# A page in Chinese: the first Pagefind reads makes it load its Chinese dictionary (_Service.warm).
+_WARM_PAGE = "<html lang=\"zh\"><body><p>特斯拉的收入</p></body></html>"
 META_SUFFIX = ".pf_meta"
 # Pagefind indexes only the elements marked data-pagefind-body when any page has one.
 _BODY = b"data-pagefind-body"
@@ -97,10 +99,24 @@ class IndexSummary:
 
 
 class Indexing:
-    """The parts being indexed in the background while the build checks the site."""
+    """The indexing process: started early (prepare_index), given the site's pages once they
+    are written (start), then indexing the parts in the background while the build checks
+    the site."""
 
     def __init__(self, site: Path, proc: subprocess.Popen):
         self.site, self.proc = site, proc
+
+    def start(self, pages: Mapping[str, tuple[str, bool]] | None = None) -> None:
+        """Index the site now: pages are every HTML page of it, with its hash and whether it
+        marks the body, as the build wrote them; without, the process reads every page to
+        know (see indexed_pages)."""
+        assert self.proc.stdin is not None, "the indexing was started already"
+        try:
+            with self.proc.stdin:  # read whole before the process does anything else
+                self.proc.stdin.write(json.dumps(pages, separators=(",", ":")))
+        except BrokenPipeError:
+            pass  # it failed at once: wait() reports what it said
+        self.proc.stdin = None  # closed: communicate() must not flush it
 
     def wait(self) -> IndexSummary:
         """Wait for the index; raise if it failed (a full disk as the OSError it is)."""
@@ -133,31 +149,29 @@ def _nearly_full(folder: Path) -> bool:
     return st.f_bavail * st.f_frsize < 1 << 20
 
 
-def start_index(site: Path, previous: Path | None = None, part_pages: int = PART_PAGES,
-                pages: Mapping[str, tuple[str, bool]] | None = None) -> Indexing:
-    """Start indexing site in a process of its own, while the build goes on; previous is the
-    site the last build published (its unchanged parts are linked, not indexed again).
-
-    pages: every HTML page of the site, with its hash and whether it marks the body, as the
-    build wrote them; without, the process reads every page to know (see indexed_pages)."""
-    cmd = [sys.executable, "-m", __name__, str(site), str(previous or ""), str(part_pages),
-           "-" if pages is not None else ""]
+def prepare_index(site: Path, previous: Path | None = None, part_pages: int = PART_PAGES
+                  ) -> Indexing:
+    """Start the indexing process for site now, while the build still renders its pages: it
+    starts Pagefind and has it load its Chinese dictionary (0.2 s), then waits for
+    Indexing.start. previous is the site the last build published (its unchanged parts are
+    linked, not indexed again)."""
+    cmd = [sys.executable, "-m", __name__, str(site), str(previous or ""), str(part_pages)]
     # The child must run this very kb, also from a checkout that is not installed.
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(
         [str(Path(__file__).resolve().parent.parent), *filter(None, [env.get("PYTHONPATH")])])
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=env, preexec_fn=behind_the_check,
-                            stdin=subprocess.PIPE if pages is not None else subprocess.DEVNULL)
-    if pages is not None:
-        assert proc.stdin is not None
-        try:
-            with proc.stdin:  # read whole before the process does anything else
-                proc.stdin.write(json.dumps(pages, separators=(",", ":")))
-        except BrokenPipeError:
-            pass  # it failed at once: wait() reports what it said
-        proc.stdin = None  # closed: communicate() must not flush it
+                            env=env, preexec_fn=behind_the_check, stdin=subprocess.PIPE)
     return Indexing(site, proc)
+
+
+def start_index(site: Path, previous: Path | None = None, part_pages: int = PART_PAGES,
+                pages: Mapping[str, tuple[str, bool]] | None = None) -> Indexing:
+    """Start indexing site in a process of its own, while the build goes on (prepare_index,
+    then Indexing.start with pages)."""
+    indexing = prepare_index(site, previous, part_pages)
+    indexing.start(pages)
+    return indexing
 
 
 # -- splitting the pages into parts ------------------------------------------------------------
@@ -362,15 +376,27 @@ class _Service:
                                      preexec_fn=die_with_parent)
         self._sent, self._read = 0, b""
 
+    def warm(self) -> _Service:
+        """Have Pagefind load its Chinese dictionary now, as it does on the first Chinese page
+        it reads (0.2 s of CPU), by indexing one in an index made for that alone."""
+        what = "its start"
+        made = self._ask(what, {"type": "NewIndex", "config": {"force_language": LANGUAGE}})
+        index = made["index_id"]
+        self._ask(what, {"type": "AddFile", "index_id": index, "url": "/",
+                         "file_contents": _WARM_PAGE})
+        self._ask(what, {"type": "DeleteIndex", "index_id": index})
+        return self
+
     def index(self, number: int, tree: Path, out: Path) -> None:
         """Index the pages under tree as one part, written to out (as `pagefind --site tree
         --output-path out --force-language LANGUAGE` does)."""
-        made = self._ask(number, {"type": "NewIndex", "config": {"force_language": LANGUAGE}})
+        what = f"part {number}"
+        made = self._ask(what, {"type": "NewIndex", "config": {"force_language": LANGUAGE}})
         index = made["index_id"]
-        self._ask(number, {"type": "AddDir", "index_id": index, "path": str(tree)})
+        self._ask(what, {"type": "AddDir", "index_id": index, "path": str(tree)})
         # The files come back in the answer and kb writes them: the service's WriteFiles
         # answers before its writes are done (one file was found empty under load).
-        for made_file in self._ask(number, {"type": "GetFiles", "index_id": index})["files"]:
+        for made_file in self._ask(what, {"type": "GetFiles", "index_id": index})["files"]:
             name = PurePosixPath(made_file["path"])
             if name.is_absolute() or ".." in name.parts:
                 raise SearchIndexFailed(f"Pagefind named a file outside part {number}'s "
@@ -378,9 +404,9 @@ class _Service:
             target = out / name
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(base64.b64decode(made_file["content"]))
-        self._ask(number, {"type": "DeleteIndex", "index_id": index})
+        self._ask(what, {"type": "DeleteIndex", "index_id": index})
 
-    def _ask(self, number: int, payload: dict) -> dict:
+    def _ask(self, what: str, payload: dict) -> dict:
         """Send one request and return its answer's payload."""
         self._sent += 1
         message = json.dumps({"message_id": self._sent, "payload": payload})
@@ -394,17 +420,17 @@ class _Service:
                     raise BrokenPipeError
                 self._read += chunk
         except BrokenPipeError:
-            raise SearchIndexFailed(f"Pagefind failed (exit {self.proc.wait()}) on part "
-                                    f"{number}: {self._last_error()}") from None
+            raise SearchIndexFailed(f"Pagefind failed (exit {self.proc.wait()}) on {what}: "
+                                    f"{self._last_error()}") from None
         answer, self._read = self._read.split(b",", 1)
         try:
             reply = json.loads(base64.b64decode(answer, validate=True))
         except ValueError:
-            raise SearchIndexFailed(f"Pagefind answered what kb cannot read on part {number}: "
+            raise SearchIndexFailed(f"Pagefind answered what kb cannot read on {what}: "
                                     f"{answer[:80]!r}") from None
         got = reply.get("payload") or {}
         if got.get("type") == "Error" or reply.get("message_id") != self._sent:
-            raise SearchIndexFailed(f"Pagefind failed on part {number}: "
+            raise SearchIndexFailed(f"Pagefind failed on {what}: "
                                     f"{got.get('message') or reply}")
         return got
 
@@ -461,9 +487,10 @@ class _Run:
 
 
 def build_index(site: Path, previous: Path | None = None, part_pages: int = PART_PAGES,
-                pages: Mapping[str, tuple[str, bool]] | None = None) -> IndexSummary:
+                pages: Mapping[str, tuple[str, bool]] | None = None,
+                ready: Sequence[_Service] = ()) -> IndexSummary:
     """Index site's pages in parts into site/INDEX_DIR (see the module's docstring); pages as
-    for indexed_pages."""
+    for indexed_pages. ready: services started already, used first (and closed here)."""
     index = site / INDEX_DIR
     work = index / WORK_DIR
     settings = _settings()
@@ -498,11 +525,16 @@ def build_index(site: Path, previous: Path | None = None, part_pages: int = PART
     binary = pagefind_binary() if todo else Path()
     trees = _trees(work) if todo else _Trees(work / "site", False)
     services: queue.SimpleQueue[_Service] = queue.SimpleQueue()
-    started: list[_Service] = []
+    wanted = min(RUNS, workers(), len(todo))
+    started: list[_Service] = list(ready)
     try:
-        for _ in range(min(RUNS, workers(), len(todo))):
+        while len(started) < wanted:
             started.append(_Service(binary))
-            services.put(started[-1])
+        for service in started[wanted:]:  # more were started than there are parts to index
+            service.close()
+        del started[wanted:]
+        for service in started:
+            services.put(service)
         with ThreadPoolExecutor(max(1, len(started))) as pool:
             try:
                 for n in todo:
@@ -603,14 +635,22 @@ def _link_or_copy(source: Path, dest: Path) -> None:
 
 
 def main(argv: list[str]) -> int:
-    """The indexing process: site, previous site (or ""), pages per part, and "-" if the
-    site's pages come on standard input (see start_index); prints a summary."""
-    site, previous, part_pages, listed = argv
-    pages = {path: (str(h), bool(body)) for path, (h, body) in json.load(sys.stdin).items()} \
-        if listed == "-" else None
+    """The indexing process: site, previous site (or ""), pages per part. It starts one
+    Pagefind service at once, then reads the site's pages from standard input (JSON, null
+    to read them from the site; see Indexing.start); prints a summary."""
+    site, previous, part_pages = argv
+    ready: list[_Service] = []
     try:
+        try:
+            ready.append(_Service(pagefind_binary()).warm())
+            listed = json.load(sys.stdin)
+        except ValueError:  # the build ended without sending them: it failed, or was killed
+            print("the build sent no pages to index", file=sys.stderr)
+            return 1
+        pages = None if listed is None else {
+            path: (str(h), bool(body)) for path, (h, body) in listed.items()}
         done = build_index(Path(site), Path(previous) if previous else None, int(part_pages),
-                           pages)
+                           pages, ready)
     except SearchIndexFailed as exc:
         print(exc, file=sys.stderr)
         return 1
@@ -618,6 +658,9 @@ def main(argv: list[str]) -> int:
         print(f"{site}: cannot write the search index ({exc.filename or ''}: {exc.strerror})",
               file=sys.stderr)
         return 1
+    finally:
+        for service in ready:  # build_index closed them if it ran (closing again is nothing)
+            service.close()
     print(json.dumps({"pages": done.pages, "parts": done.parts, "indexed": done.indexed,
                       "reused": done.reused}))
     return 0

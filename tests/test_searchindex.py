@@ -119,6 +119,27 @@ def test_the_indexer_runs_behind_the_site_check(tmp_path):
         indexing.stop()
 
 
+def test_a_build_failing_before_its_pages_are_indexed_ends_its_indexing(mini, tmp_path,
+                                                                         monkeypatch):
+    """The build starts the indexing process before it renders (Pagefind is ready when the
+    pages are); a build that fails before sending it the pages does not leave it waiting."""
+    import kb.build
+
+    started: list[searchindex.Indexing] = []
+    prepare = kb.build.prepare_index
+    monkeypatch.setattr(kb.build, "prepare_index",
+                        lambda *args, **kw: started.append(prepare(*args, **kw)) or started[-1])
+
+    def broken(*args, **kw):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(kb.build, "render_site", broken)
+    with pytest.raises(kb.build.OutputFailed, match="No space left"):
+        kb.build.build(mini, tmp_path / "site")
+    [indexing] = started
+    assert indexing.proc.poll() is not None, "the indexing process was left running"
+
+
 def test_a_site_without_pages_fails_with_one_line(tmp_path):
     (tmp_path / "data").mkdir()
     with pytest.raises(SearchIndexFailed) as err:
