@@ -11,6 +11,7 @@ import pytest
 from conftest import edit
 from helpers import small_pages
 
+import kb.parallel
 from kb.build import build
 from kb.layout import BUILD_RECORD, card_path, page_path
 from kb.reuse import RECORD_VERSION
@@ -59,8 +60,6 @@ def test_a_rebuild_links_what_did_not_change_and_equals_a_fresh_build(mini, buil
 
     # The rebuild on two cores, even for the mini fixture's few pages (the tests' builds run on
     # one, conftest): forked workers link the previous site's files as this process does.
-    import kb.parallel
-
     spawned = []
     with monkeypatch.context() as forked:
         forked.setenv("KB_JOBS", "2")
