@@ -63,11 +63,11 @@ TREE_PREFIX = "kb-search-"  # then the indexing process's id, so a killed one's 
 FORMAT = 2  # of the manifest and of the way pages are split; a change re-indexes every part
 # The files of one part; everything else Pagefind writes is its scripts, the same for all.
 PART_FILES = ("pagefind-entry.json", "index", "fragment", "filter")
-# A page in Chinese: the first Pagefind reads makes it load its Chinese dictionary (_Service.warm).
-_WARM_PAGE = "<html lang=\"zh\"><body><p>特斯拉的收入</p></body></html>"
 META_SUFFIX = ".pf_meta"
 # Pagefind indexes only the elements marked data-pagefind-body when any page has one.
 _BODY = b"data-pagefind-body"
+# A page in Chinese: the first Pagefind reads makes it load its Chinese dictionary (_Service.warm).
+_WARM_PAGE = "<html lang=\"zh\"><body><p>特斯拉的收入</p></body></html>"
 
 
 class SearchIndexFailed(KbError):
@@ -642,7 +642,8 @@ def main(argv: list[str]) -> int:
     ready: list[_Service] = []
     try:
         try:
-            ready.append(_Service(pagefind_binary()).warm())
+            ready.append(_Service(pagefind_binary()))  # listed first: closed even if warm fails
+            ready[0].warm()
             listed = json.load(sys.stdin)
         except ValueError:  # the build ended without sending them: it failed, or was killed
             print("the build sent no pages to index", file=sys.stderr)
