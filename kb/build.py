@@ -120,9 +120,10 @@ def _write_site(root: Path, checked: Checked, staging: Path, taken: Taken,
     """Write, index and check the site in staging; the files written. A store failure is
     kept in store_failed: the site is still published, as the store mirrors the claims.
     Pages and cards the previous site holds as they would come out are linked from it."""
-    # The search index's process starts now, so that Pagefind is ready, its Chinese dictionary
-    # loaded, when the pages are (it yields the cores to this process meanwhile).
-    indexing = prepare_index(staging, previous=previous.folder)
+    # The search index's indexing starts now, so that Pagefind is ready, its Chinese
+    # dictionary loaded, when the pages are (it yields the cores to this process meanwhile).
+    indexing = prepare_index(staging, previous=previous.folder,
+                             claims=len(checked.collection.claims))
     try:
         return _write_indexed_site(root, checked, staging, taken, store_failed, previous,
                                    indexing)

@@ -20,6 +20,7 @@ pagefind.js from there), every other part in PARTS_DIR/NNNN/, and MANIFEST listi
 
 from __future__ import annotations
 
+import atexit
 import base64
 import contextlib
 import errno
@@ -33,6 +34,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -50,6 +52,11 @@ LANGUAGE = "zh"
 # of this size, and the browser fetches a few small files per part (docs/site.md).
 PART_PAGES = 500
 RUNS = 2  # Pagefind services at a time: each uses a core while the build checks the site
+# A site of at most this many claims is indexed by a thread of the build's own process, with
+# one Pagefind service (see IndexingThread); a larger one by a process of its own. kb build
+# in a thread against a process (farm-bench): the seed 0.96x of the wall time, 300 claims
+# 0.97x, 1,000 claims 1.04x (the parts' Python then competes with the site check's).
+THREAD_CLAIMS = 300
 MANIFEST = "parts.json"
 PARTS_DIR = "part"
 WORK_DIR = ".work"  # Pagefind's output (and, without a tmpfs, each part's pages) while indexing
@@ -99,17 +106,55 @@ class IndexSummary:
 
 
 class Indexing:
-    """The indexing process: started early (prepare_index), given the site's pages once they
-    are written (start), then indexing the parts in the background while the build checks
-    the site."""
+    """The indexing of one build's site: started early (prepare_index), given the site's
+    pages once they are written (start), then indexing the parts in the background while the
+    build checks the site (wait), or ended if the build fails (stop)."""
 
-    def __init__(self, site: Path, proc: subprocess.Popen):
-        self.site, self.proc = site, proc
+    site: Path
 
     def start(self, pages: Mapping[str, tuple[str, bool]] | None = None) -> None:
         """Index the site now: pages are every HTML page of it, with its hash and whether it
-        marks the body, as the build wrote them; without, the process reads every page to
-        know (see indexed_pages)."""
+        marks the body, as the build wrote them; without, every page is read to know (see
+        indexed_pages)."""
+        raise NotImplementedError
+
+    def wait(self) -> IndexSummary:
+        """Wait for the index; raise if it failed (a full disk as the OSError it is)."""
+        failure = self._failure()
+        if failure is None:
+            return self._summary()
+        # Pagefind exits 0 even when a write of its failed: on a full disk its files are cut
+        # short. Say so (as the OSError a write would have raised), else say what failed.
+        if _nearly_full(self.site):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)) from None
+        raise SearchIndexFailed(failure)
+
+    def stop(self) -> None:
+        """End the indexing (the build failed); it writes only inside the staging folder."""
+        raise NotImplementedError
+
+    def running(self) -> bool:
+        """Is anything of this indexing still at work?"""
+        raise NotImplementedError
+
+    def _failure(self) -> str | None:
+        """Wait for the indexing to end; what failed, in one line, or None."""
+        raise NotImplementedError
+
+    def _summary(self) -> IndexSummary:
+        raise NotImplementedError
+
+
+class IndexingProcess(Indexing):
+    """The indexing in a process of its own (python -m kb.searchindex, main below), behind
+    the site check: a large site's parts take the indexing's Python as much as Pagefind."""
+
+    def __init__(self, site: Path, proc: subprocess.Popen):
+        self.site, self.proc = site, proc
+        self._out = ""
+
+    def start(self, pages: Mapping[str, tuple[str, bool]] | None = None) -> None:
+        """As Indexing.start: the pages go to the process's standard input."""
         assert self.proc.stdin is not None, "the indexing was started already"
         try:
             with self.proc.stdin:  # read whole before the process does anything else
@@ -118,26 +163,105 @@ class Indexing:
             pass  # it failed at once: wait() reports what it said
         self.proc.stdin = None  # closed: communicate() must not flush it
 
-    def wait(self) -> IndexSummary:
-        """Wait for the index; raise if it failed (a full disk as the OSError it is)."""
-        out, err = self.proc.communicate()
-        if self.proc.returncode != 0:
-            # Pagefind exits 0 even when a write of its failed: on a full disk its files are
-            # cut short. Say so (as the OSError a write would have raised), else say what.
-            if _nearly_full(self.site):
-                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)) from None
-            detail = (err or out).strip().splitlines()
-            raise SearchIndexFailed(detail[-1] if detail else
-                                    f"indexing failed (exit {self.proc.returncode}), no message")
-        done = json.loads(out.strip().splitlines()[-1])
-        return IndexSummary(done["pages"], done["parts"], tuple(done["indexed"]),
-                            tuple(done["reused"]))
-
     def stop(self) -> None:
-        """End the indexing (the build failed); it writes only inside the staging folder."""
+        """As Indexing.stop: the process is killed."""
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+
+    def running(self) -> bool:
+        """Is the process still running?"""
+        return self.proc.poll() is None
+
+    def _failure(self) -> str | None:
+        out, err = self.proc.communicate()
+        if self.proc.returncode == 0:
+            self._out = out
+            return None
+        detail = (err or out).strip().splitlines()
+        return detail[-1] if detail else \
+            f"indexing failed (exit {self.proc.returncode}), no message"
+
+    def _summary(self) -> IndexSummary:
+        done = json.loads(self._out.strip().splitlines()[-1])
+        return IndexSummary(done["pages"], done["parts"], tuple(done["indexed"]),
+                            tuple(done["reused"]))
+
+
+_STOP = None  # what IndexingThread.stop sends instead of the pages
+
+
+class IndexingThread(Indexing):
+    """The indexing in a thread of the build's own process, for a small site: a process of
+    its own would take longer to start (its imports) than the site takes to index. Its
+    Pagefind service is kept warm for the process's next build (see _warm_service)."""
+
+    def __init__(self, site: Path, previous: Path | None, part_pages: int):
+        self.site = site
+        self._pages: queue.SimpleQueue = queue.SimpleQueue()
+        self._sent = False
+        self._outcome: IndexSummary | str | None = None
+        try:
+            # Started here, by the build's thread: it dies with that thread (die_with_parent),
+            # and the indexing thread ends with this build.
+            self._service: _Service | None = _warm_service()
+        except SearchIndexFailed as exc:
+            self._service, self._outcome = None, str(exc)
+        self._thread = threading.Thread(target=self._run, args=(previous, part_pages),
+                                        name="kb search index", daemon=True)
+        self._thread.start()
+
+    def _run(self, previous: Path | None, part_pages: int) -> None:
+        service = self._service
+        if service is None:
+            return
+        try:
+            service.warm()
+            pages = self._pages.get()
+            if pages is _STOP:
+                _keep_warm(service)
+                return
+            summary = index_site(self.site, previous, part_pages, pages[0], [service])
+        except SearchIndexFailed as exc:
+            service.kill()
+            self._outcome = str(exc)
+        except BaseException as exc:  # reported by wait(), in the build's thread
+            service.kill()
+            self._outcome = f"{type(exc).__name__}: {exc}"
+        else:
+            _keep_warm(service)
+            self._outcome = summary
+
+    def start(self, pages: Mapping[str, tuple[str, bool]] | None = None) -> None:
+        """As Indexing.start: the pages go to the indexing thread."""
+        assert not self._sent, "the indexing was started already"
+        self._sent = True
+        self._pages.put((pages,))
+
+    def stop(self) -> None:
+        """As Indexing.stop: a service at work is killed (the part it indexed is lost with
+        the staging folder); one still waiting for the pages is kept warm."""
+        if not self._thread.is_alive():
+            return
+        if self._sent:
+            if self._service is not None:
+                self._service.kill()
+        else:
+            self._sent = True
+            self._pages.put(_STOP)
+        self._thread.join()
+
+    def running(self) -> bool:
+        """Is the indexing thread still running?"""
+        return self._thread.is_alive()
+
+    def _failure(self) -> str | None:
+        self._thread.join()
+        return self._outcome if isinstance(self._outcome, str) else None
+
+    def _summary(self) -> IndexSummary:
+        assert isinstance(self._outcome, IndexSummary), "the indexing was not started"
+        return self._outcome
 
 
 def _nearly_full(folder: Path) -> bool:
@@ -149,12 +273,15 @@ def _nearly_full(folder: Path) -> bool:
     return st.f_bavail * st.f_frsize < 1 << 20
 
 
-def prepare_index(site: Path, previous: Path | None = None, part_pages: int = PART_PAGES
-                  ) -> Indexing:
-    """Start the indexing process for site now, while the build still renders its pages: it
-    starts Pagefind and has it load its Chinese dictionary (0.2 s), then waits for
-    Indexing.start. previous is the site the last build published (its unchanged parts are
-    linked, not indexed again)."""
+def prepare_index(site: Path, previous: Path | None = None, part_pages: int = PART_PAGES,
+                  claims: int | None = None) -> Indexing:
+    """Start the indexing of site now, while the build still renders its pages: Pagefind
+    starts and loads its Chinese dictionary (0.2 s), then waits for Indexing.start. previous
+    is the site the last build published (its unchanged parts are linked, not indexed
+    again). claims: how many the site shows; a site of at most THREAD_CLAIMS is indexed by a
+    thread of this process, a larger one (or one of unknown size) by a process of its own."""
+    if claims is not None and claims <= THREAD_CLAIMS:
+        return IndexingThread(site, previous, part_pages)
     cmd = [sys.executable, "-m", __name__, str(site), str(previous or ""), str(part_pages)]
     # The child must run this very kb, also from a checkout that is not installed.
     env = dict(os.environ)
@@ -162,14 +289,15 @@ def prepare_index(site: Path, previous: Path | None = None, part_pages: int = PA
         [str(Path(__file__).resolve().parent.parent), *filter(None, [env.get("PYTHONPATH")])])
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=env, preexec_fn=behind_the_check, stdin=subprocess.PIPE)
-    return Indexing(site, proc)
+    return IndexingProcess(site, proc)
 
 
 def start_index(site: Path, previous: Path | None = None, part_pages: int = PART_PAGES,
-                pages: Mapping[str, tuple[str, bool]] | None = None) -> Indexing:
-    """Start indexing site in a process of its own, while the build goes on (prepare_index,
-    then Indexing.start with pages)."""
-    indexing = prepare_index(site, previous, part_pages)
+                pages: Mapping[str, tuple[str, bool]] | None = None,
+                claims: int | None = None) -> Indexing:
+    """Start indexing site while the build goes on (prepare_index, then Indexing.start with
+    pages)."""
+    indexing = prepare_index(site, previous, part_pages, claims)
     indexing.start(pages)
     return indexing
 
@@ -368,17 +496,21 @@ class _Service:
     Its protocol: each message is base64 of a JSON object followed by a comma, both ways.
     """
 
-    def __init__(self, binary: Path):
+    def __init__(self, binary: Path, preexec: Callable[[], None] = die_with_parent):
         self._errors = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
         # Started by the thread that stops it: die_with_parent follows the starting thread.
         self.proc = subprocess.Popen([str(binary), "--service"], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=self._errors,
-                                     preexec_fn=die_with_parent)
+                                     preexec_fn=preexec)
         self._sent, self._read = 0, b""
+        self.warmed = False
 
     def warm(self) -> _Service:
         """Have Pagefind load its Chinese dictionary now, as it does on the first Chinese page
         it reads (0.2 s of CPU), by indexing one in an index made for that alone."""
+        if self.warmed:
+            return self
+        self.warmed = True
         what = "its start"
         made = self._ask(what, {"type": "NewIndex", "config": {"force_language": LANGUAGE}})
         index = made["index_id"]
@@ -439,6 +571,12 @@ class _Service:
         lines = self._errors.read().decode("utf-8", "replace").strip().splitlines()
         return lines[-1] if lines else "no message"
 
+    def kill(self) -> None:
+        """End the service at once, busy or not."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.close()
+
     def close(self) -> None:
         """End the service: it exits when its input ends; killed if it is still busy."""
         if self.proc.poll() is None:
@@ -451,6 +589,41 @@ class _Service:
                 self.proc.kill()
                 self.proc.wait()
         self._errors.close()
+
+
+# Warm Pagefind services a process keeps between its builds (a test run, a long-lived caller
+# of kb.build): a small site's index then costs its pages only, not Pagefind's start and
+# Chinese dictionary (0.2 s of the 0.5 s a build of a few pages took). At most one is kept.
+_WARM: list[_Service] = []
+_WARM_LOCK = threading.Lock()
+
+
+def _warm_service() -> _Service:
+    """A Pagefind service kept warm by an earlier build of this process, or a new one (not
+    warmed yet), behind the site check as the indexing process is."""
+    with _WARM_LOCK:
+        while _WARM:
+            service = _WARM.pop()
+            if service.proc.poll() is None:
+                return service
+            service.close()
+    return _Service(pagefind_binary(), preexec=behind_the_check)
+
+
+def _keep_warm(service: _Service) -> None:
+    """Keep an idle, working service for this process's next build; close any other."""
+    with _WARM_LOCK:
+        if service.proc.poll() is None and service.warmed and not _WARM:
+            _WARM.append(service)
+            return
+    service.close()
+
+
+@atexit.register
+def _end_warm() -> None:
+    with _WARM_LOCK:
+        while _WARM:
+            _WARM.pop().kill()
 
 
 class _Run:
@@ -490,7 +663,7 @@ def build_index(site: Path, previous: Path | None = None, part_pages: int = PART
                 pages: Mapping[str, tuple[str, bool]] | None = None,
                 ready: Sequence[_Service] = ()) -> IndexSummary:
     """Index site's pages in parts into site/INDEX_DIR (see the module's docstring); pages as
-    for indexed_pages. ready: services started already, used first (and closed here)."""
+    for indexed_pages. ready: services started already, used first (the caller ends them)."""
     index = site / INDEX_DIR
     work = index / WORK_DIR
     settings = _settings()
@@ -522,17 +695,15 @@ def build_index(site: Path, previous: Path | None = None, part_pages: int = PART
                                        written_ns, index):
         todo.append(numbers[0])  # the scripts come with any part's run
     running: list[_Run] = []
-    binary = pagefind_binary() if todo else Path()
     trees = _trees(work) if todo else _Trees(work / "site", False)
     services: queue.SimpleQueue[_Service] = queue.SimpleQueue()
     wanted = min(RUNS, workers(), len(todo))
-    started: list[_Service] = list(ready)
+    started = list(ready[:wanted])  # the caller's, which the caller ends
+    own: list[_Service] = []  # started here, ended here
     try:
         while len(started) < wanted:
-            started.append(_Service(binary))
-        for service in started[wanted:]:  # more were started than there are parts to index
-            service.close()
-        del started[wanted:]
+            own.append(_Service(pagefind_binary()))
+            started.append(own[-1])
         for service in started:
             services.put(service)
         with ThreadPoolExecutor(max(1, len(started))) as pool:
@@ -548,7 +719,7 @@ def build_index(site: Path, previous: Path | None = None, part_pages: int = PART
                     for service in started:
                         service.proc.kill()
     finally:
-        for service in started:
+        for service in own:
             service.close()
         trees.remove()
         if work.exists():
@@ -634,10 +805,21 @@ def _link_or_copy(source: Path, dest: Path) -> None:
         shutil.copyfile(source, dest)
 
 
+def index_site(site: Path, previous: Path | None, part_pages: int,
+               pages: Mapping[str, tuple[str, bool]] | None, ready: Sequence[_Service]
+               ) -> IndexSummary:
+    """build_index, with a failure to write said as SearchIndexFailed in one line."""
+    try:
+        return build_index(site, previous, part_pages, pages, ready)
+    except OSError as exc:
+        raise SearchIndexFailed(f"{site}: cannot write the search index "
+                                f"({exc.filename or ''}: {exc.strerror})") from None
+
+
 def main(argv: list[str]) -> int:
     """The indexing process: site, previous site (or ""), pages per part. It starts one
     Pagefind service at once, then reads the site's pages from standard input (JSON, null
-    to read them from the site; see Indexing.start); prints a summary."""
+    to read them from the site; see IndexingProcess.start); prints a summary."""
     site, previous, part_pages = argv
     ready: list[_Service] = []
     try:
@@ -650,17 +832,13 @@ def main(argv: list[str]) -> int:
             return 1
         pages = None if listed is None else {
             path: (str(h), bool(body)) for path, (h, body) in listed.items()}
-        done = build_index(Path(site), Path(previous) if previous else None, int(part_pages),
-                           pages, ready)
+        done = index_site(Path(site), Path(previous) if previous else None, int(part_pages),
+                          pages, ready)
     except SearchIndexFailed as exc:
         print(exc, file=sys.stderr)
         return 1
-    except OSError as exc:
-        print(f"{site}: cannot write the search index ({exc.filename or ''}: {exc.strerror})",
-              file=sys.stderr)
-        return 1
     finally:
-        for service in ready:  # build_index closed them if it ran (closing again is nothing)
+        for service in ready:
             service.close()
     print(json.dumps({"pages": done.pages, "parts": done.parts, "indexed": done.indexed,
                       "reused": done.reused}))

@@ -119,12 +119,15 @@ def test_the_indexer_runs_behind_the_site_check(tmp_path):
         indexing.stop()
 
 
+@pytest.mark.parametrize("threshold", [0, searchindex.THREAD_CLAIMS], ids=["process", "thread"])
 def test_a_build_failing_before_its_pages_are_indexed_ends_its_indexing(mini, tmp_path,
-                                                                         monkeypatch):
-    """The build starts the indexing process before it renders (Pagefind is ready when the
-    pages are); a build that fails before sending it the pages does not leave it waiting."""
+                                                                         monkeypatch, threshold):
+    """The build starts the indexing before it renders (Pagefind is ready when the pages are);
+    a build that fails before sending it the pages does not leave it waiting, in a process of
+    its own (a large site) or in a thread (a small one)."""
     import kb.build
 
+    monkeypatch.setattr(searchindex, "THREAD_CLAIMS", threshold)
     started: list[searchindex.Indexing] = []
     prepare = kb.build.prepare_index
     monkeypatch.setattr(kb.build, "prepare_index",
@@ -137,7 +140,56 @@ def test_a_build_failing_before_its_pages_are_indexed_ends_its_indexing(mini, tm
     with pytest.raises(kb.build.OutputFailed, match="No space left"):
         kb.build.build(mini, tmp_path / "site")
     [indexing] = started
-    assert indexing.proc.poll() is not None, "the indexing process was left running"
+    assert isinstance(indexing, searchindex.IndexingThread if threshold else
+                      searchindex.IndexingProcess)
+    assert not indexing.running(), "the indexing was left running"
+
+
+def test_a_small_site_is_indexed_in_a_thread_by_a_service_kept_warm_between_builds(
+        mini, tmp_path, monkeypatch):
+    """A build of a small site indexes it in a thread of its own process, through a Pagefind
+    service the process keeps for its next build; the index is the one the indexing process
+    makes, and a kept service that died is replaced."""
+    import kb.build
+
+    def built(name: str) -> dict[str, bytes]:
+        kb.build.build(mini, tmp_path / name)
+        return files(tmp_path / name / INDEX_DIR)
+
+    searchindex._end_warm()
+    monkeypatch.setattr(searchindex, "THREAD_CLAIMS", 0)
+    by_process = built("process")
+    assert searchindex._WARM == [], "the indexing process keeps no service in this one"
+    monkeypatch.setattr(searchindex, "THREAD_CLAIMS", 10_000)
+    assert built("first") == by_process
+    [kept] = searchindex._WARM
+    assert built("second") == by_process
+    assert [s.proc.pid for s in searchindex._WARM] == [kept.proc.pid], \
+        "the second build did not use the service kept warm"
+    kept.proc.kill()
+    kept.proc.wait()
+    assert built("third") == by_process
+    [replaced] = searchindex._WARM
+    assert replaced is not kept and replaced.proc.poll() is None
+    searchindex._end_warm()
+    assert replaced.proc.poll() is not None
+
+
+def test_a_failing_pagefind_fails_a_small_site_s_build_with_one_line(mini, tmp_path,
+                                                                     monkeypatch):
+    import kb.build
+
+    fake = tmp_path / "pagefind"
+    fake.write_text("#!/bin/sh\necho 'Error: cannot read the dictionary' >&2\nexit 3\n",
+                    encoding="utf-8")
+    fake.chmod(0o755)
+    searchindex._end_warm()
+    monkeypatch.setattr(searchindex, "pagefind_binary", lambda: fake)
+    with pytest.raises(SearchIndexFailed) as err:
+        kb.build.build(mini, tmp_path / "site")
+    assert str(err.value) == "Pagefind failed (exit 3) on its start: Error: cannot read the " \
+                             "dictionary"
+    assert searchindex._WARM == [] and not (tmp_path / "site").exists()
 
 
 def test_a_site_without_pages_fails_with_one_line(tmp_path):
