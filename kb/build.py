@@ -272,8 +272,8 @@ def _output_failed(out: Path, reason: str, filename: str | None) -> OutputFailed
 def _start_store(root: Path, checked: Checked, nquads: Path, taken: Taken,
                  graphs: dict[str, list]) -> Callable[[], None]:
     """Start bringing the oxigraph store up to date (if the collection uses it and a claims
-    file changed) from the N-Quads export, in a process of its own, replacing only the named
-    graphs that changed (graphs: where each is in the export); wait() for it.
+    file changed) from the N-Quads export, beside the build (kb.rebuild), replacing only the
+    named graphs that changed (graphs: where each is in the export); wait() for it.
 
     The store mirrors the claims, not the site, and is replaced atomically, so it is refreshed
     while the pages are rendered and checked.
@@ -282,4 +282,4 @@ def _start_store(root: Path, checked: Checked, nquads: Path, taken: Taken,
             stale_reason(root, read_manifest(root)) is None:
         return lambda: None
     return start_rebuild(root, nquads, config_settings(checked.collection.config), taken,
-                         graphs)
+                         graphs, claims=len(checked.collection.claims))

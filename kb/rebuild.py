@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -21,12 +22,20 @@ from .stores.base import StoreError
 from .stores.manifest import Taken, read_manifest, stale_reason, take, taken_from_json, taken_json
 from .stores.oxigraph import rebuild
 
+# A collection of at most this many claims refreshes its store in a thread of the build's
+# own process: a process of its own spent about 0.1 s of CPU starting (its imports) where
+# the seed's store takes 0.05 s to load. Forked workers of the build never open a store, so
+# RocksDB in this process does not reach them (kb.parallel).
+THREAD_CLAIMS = 300
+
 
 def start_rebuild(claims_dir: Path, nquads: Path, config: dict,
                   taken: Taken | None = None,
-                  graphs: Mapping[str, list] | None = None) -> Callable[[], None]:
+                  graphs: Mapping[str, list] | None = None,
+                  claims: int | None = None) -> Callable[[], None]:
     """Refresh the store in a process of its own, from the build's N-Quads export, while the
-    build goes on; the returned wait() raises StoreError if that failed.
+    build goes on; the returned wait() raises StoreError if that failed. claims: how many the
+    export holds; at most THREAD_CLAIMS are refreshed in a thread of this process instead.
 
     taken records the claims files as the build loaded them (kb.stores.manifest.take and
     settle), handed to the child in a temporary file: the manifest must describe what the
@@ -36,9 +45,12 @@ def start_rebuild(claims_dir: Path, nquads: Path, config: dict,
 
     A new process, not a fork: RocksDB deadlocks in a child forked after its parent used it.
     """
+    taken = taken or take(claims_dir)
+    if claims is not None and claims <= THREAD_CLAIMS:
+        return _in_thread(claims_dir, nquads, config, taken, graphs)
     fd, sent = tempfile.mkstemp(prefix="kb-store-taken-", suffix=".json")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump({"taken": taken_json(taken or take(claims_dir)), "graphs": graphs}, fh)
+        json.dump({"taken": taken_json(taken), "graphs": graphs}, fh)
     cmd = [sys.executable, "-m", "kb.rebuild", str(claims_dir.resolve()),
            str(nquads.resolve()), json.dumps(config), sent]
     # Run from the folder that holds this kb, so that `-m` imports this very kb and not one in
@@ -64,23 +76,59 @@ def start_rebuild(claims_dir: Path, nquads: Path, config: dict,
     return wait
 
 
+def _in_thread(claims_dir: Path, nquads: Path, config: dict, taken: Taken,
+               graphs: Mapping[str, list] | None) -> Callable[[], None]:
+    """start_rebuild's refresh in a thread of this process; its wait()."""
+    errors: list[str] = []
+
+    def run() -> None:
+        # Absolute, as the process gets them: its failure names the files the same way.
+        try:
+            _refresh(claims_dir.resolve(), nquads.resolve(), config, taken, graphs)
+        except _FAILURES as exc:
+            errors.append(_failure(exc, nquads.resolve()))
+
+    thread = threading.Thread(target=run, name="kb store", daemon=True)
+    thread.start()
+
+    def wait() -> None:
+        thread.join()
+        if errors:
+            raise StoreError(f"{claims_dir}: the oxigraph store could not be rebuilt: "
+                             f"{errors[0]}")
+
+    return wait
+
+
+def _refresh(claims_dir: Path, nquads: Path, config: dict, taken: Taken,
+             graphs: Mapping[str, list] | None) -> None:
+    """Refresh the store from the export if it is stale."""
+    reason = stale_reason(claims_dir, read_manifest(claims_dir))
+    if reason is not None:
+        rebuild(claims_dir, reason, rebuild_hooks(), config=config, nquads=nquads,
+                taken=taken, graphs=graphs)
+
+
+_FAILURES = (OSError, RuntimeError, ValueError, StoreError)
+
+
+def _failure(exc: BaseException, nquads: Path) -> str:
+    """What failed, in the one line the build reports: the reason, named."""
+    if isinstance(exc, OSError):
+        where = f": {exc.filename}" if exc.filename else f" (loading {nquads})"
+        return f"{exc.strerror or exc}{where}"
+    return f"{type(exc).__name__}: {exc} (loading {nquads})"
+
+
 def _main(argv: list[str]) -> int:
     """python -m kb.rebuild CLAIMS_DIR NQUADS CONFIG_JSON SENT_FILE: refresh from an export
     (SENT_FILE: the JSON of taken and graphs, see start_rebuild)."""
     claims_dir, nquads, config = Path(argv[0]), Path(argv[1]), json.loads(argv[2])
     try:
         sent = json.loads(Path(argv[3]).read_text(encoding="utf-8"))
-        taken = taken_from_json(sent["taken"])
-        reason = stale_reason(claims_dir, read_manifest(claims_dir))
-        if reason is not None:
-            rebuild(claims_dir, reason, rebuild_hooks(), config=config, nquads=nquads,
-                    taken=taken, graphs=sent["graphs"])
-    except OSError as exc:  # the parent reports the last line: make it the reason, named
-        where = f": {exc.filename}" if exc.filename else f" (loading {nquads})"
-        print(f"{exc.strerror or exc}{where}", file=sys.stderr)
-        return 1
-    except (RuntimeError, ValueError, StoreError) as exc:
-        print(f"{type(exc).__name__}: {exc} (loading {nquads})", file=sys.stderr)
+        _refresh(claims_dir, nquads, config, taken_from_json(sent["taken"]), sent["graphs"])
+    except _FAILURES as exc:  # the parent reports the last line
+        print(_failure(exc, nquads), file=sys.stderr)
         return 1
     return 0
 

@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 from decimal import Decimal
 from pathlib import Path
 
@@ -520,6 +521,38 @@ def test_the_store_process_imports_this_kb_not_one_in_the_current_folder(
     nquads.write_bytes(build_graph(collection).serialize(pyoxigraph.RdfFormat.N_QUADS))
     start_rebuild(mini, nquads, config_settings(collection.config))()
     assert read_manifest(mini)["code"] == code_stamp()  # so queries find the store fresh
+
+
+def test_a_small_collection_s_store_refreshed_in_a_thread_is_the_one_a_process_makes(
+        mini, tmp_path):
+    from kb.rebuild import THREAD_CLAIMS, start_rebuild
+    from kb.stores.manifest import take
+
+    config = {"store": "oxigraph", "endpoint": None, "base": "https://kb.example.org/"}
+    nquads, graphs = _export(mini, tmp_path, "kb.nq")
+    stores = {}
+    for claims in (None, THREAD_CLAIMS):  # unknown (a process), then small (a thread)
+        shutil.rmtree(store_dir(mini), ignore_errors=True)
+        threads = threading.active_count()
+        start_rebuild(mini, nquads, config, take(mini), graphs, claims=claims)()
+        assert threading.active_count() == threads
+        manifest = read_manifest(mini)
+        assert stale_reason(mini, manifest) is None
+        stores[claims] = (_dump(mini), answers(open_fresh(mini)),
+                          manifest)
+    assert stores[THREAD_CLAIMS] == stores[None]
+
+
+@pytest.mark.parametrize("claims", [None, 300], ids=["process", "thread"])
+def test_a_store_that_cannot_be_refreshed_says_why_in_one_line(mini, tmp_path, claims):
+    from kb.rebuild import start_rebuild
+
+    config = {"store": "oxigraph", "endpoint": None, "base": "https://kb.example.org/"}
+    missing = tmp_path / "no-such-export.nq"
+    with pytest.raises(StoreError) as err:
+        start_rebuild(mini, missing, config, claims=claims)()
+    assert str(err.value).startswith(f"{mini}: the oxigraph store could not be rebuilt: ")
+    assert str(missing) in str(err.value) and "\n" not in str(err.value)
 
 
 def _export(claims_dir, folder, name, extra=()):
