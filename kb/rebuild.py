@@ -87,6 +87,8 @@ def _in_thread(claims_dir: Path, nquads: Path, config: dict, taken: Taken,
             _refresh(claims_dir.resolve(), nquads.resolve(), config, taken, graphs)
         except _FAILURES as exc:
             errors.append(_failure(exc, nquads.resolve()))
+        except Exception as exc:  # as the process's last line of a traceback would say
+            errors.append(f"{type(exc).__name__}: {exc}")
 
     thread = threading.Thread(target=run, name="kb store", daemon=True)
     thread.start()

@@ -504,6 +504,7 @@ class _Service:
                                      preexec_fn=preexec)
         self._sent, self._read = 0, b""
         self.warmed = False
+        self.owner = os.getpid()  # a forked child that exits must not end its parent's
 
     def warm(self) -> _Service:
         """Have Pagefind load its Chinese dictionary now, as it does on the first Chinese page
@@ -623,7 +624,9 @@ def _keep_warm(service: _Service) -> None:
 def _end_warm() -> None:
     with _WARM_LOCK:
         while _WARM:
-            _WARM.pop().kill()
+            service = _WARM.pop()
+            if service.owner == os.getpid():
+                service.kill()
 
 
 class _Run:

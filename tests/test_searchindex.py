@@ -166,6 +166,12 @@ def test_a_small_site_is_indexed_in_a_thread_by_a_service_kept_warm_between_buil
     assert built("second") == by_process
     assert [s.proc.pid for s in searchindex._WARM] == [kept.proc.pid], \
         "the second build did not use the service kept warm"
+    child = os.fork()
+    if child == 0:  # a forked child ending as an interpreter does must leave it to its parent
+        searchindex._end_warm()
+        os._exit(0)
+    os.waitpid(child, 0)
+    assert kept.proc.poll() is None
     kept.proc.kill()
     kept.proc.wait()
     assert built("third") == by_process

@@ -555,6 +555,20 @@ def test_a_store_that_cannot_be_refreshed_says_why_in_one_line(mini, tmp_path, c
     assert str(missing) in str(err.value) and "\n" not in str(err.value)
 
 
+def test_a_bug_in_the_store_s_thread_fails_the_wait_as_the_process_s_would(mini, tmp_path,
+                                                                            monkeypatch):
+    import kb.rebuild
+
+    def broken(*args, **kwargs):
+        raise KeyError("files")
+
+    monkeypatch.setattr(kb.rebuild, "rebuild", broken)
+    config = {"store": "oxigraph", "endpoint": None, "base": "https://kb.example.org/"}
+    with pytest.raises(StoreError) as err:
+        kb.rebuild.start_rebuild(mini, tmp_path / "kb.nq", config, claims=1)()
+    assert str(err.value) == f"{mini}: the oxigraph store could not be rebuilt: KeyError: 'files'"
+
+
 def _export(claims_dir, folder, name, extra=()):
     """The N-Quads export of a claims folder's checked graph (plus extra quads), as kb build
     writes it, and where each named graph is in it."""
