@@ -163,6 +163,7 @@ def test_a_small_site_is_indexed_in_a_thread_by_a_service_kept_warm_between_buil
     monkeypatch.setattr(searchindex, "THREAD_CLAIMS", 10_000)
     assert built("first") == by_process
     [kept] = searchindex._WARM
+    assert os.sched_getscheduler(kept.proc.pid) == os.SCHED_IDLE, "it yields to the site check"
     assert built("second") == by_process
     assert [s.proc.pid for s in searchindex._WARM] == [kept.proc.pid], \
         "the second build did not use the service kept warm"
