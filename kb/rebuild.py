@@ -81,12 +81,14 @@ def _in_thread(claims_dir: Path, nquads: Path, config: dict, taken: Taken,
     """start_rebuild's refresh in a thread of this process; its wait()."""
     errors: list[str] = []
 
+    # Absolute, as the process gets them: a failure names the files the same way.
+    folder, export = claims_dir.resolve(), nquads.resolve()
+
     def run() -> None:
-        # Absolute, as the process gets them: its failure names the files the same way.
         try:
-            _refresh(claims_dir.resolve(), nquads.resolve(), config, taken, graphs)
+            _refresh(folder, export, config, taken, graphs)
         except _FAILURES as exc:
-            errors.append(_failure(exc, nquads.resolve()))
+            errors.append(_failure(exc, export))
         except Exception as exc:  # as the process's last line of a traceback would say
             errors.append(f"{type(exc).__name__}: {exc}")
 

@@ -35,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -105,44 +106,41 @@ class IndexSummary:
     reused: tuple[int, ...]
 
 
-class Indexing:
+class Indexing(ABC):
     """The indexing of one build's site: started early (prepare_index), given the site's
     pages once they are written (start), then indexing the parts in the background while the
     build checks the site (wait), or ended if the build fails (stop)."""
 
     site: Path
 
+    @abstractmethod
     def start(self, pages: Mapping[str, tuple[str, bool]] | None = None) -> None:
         """Index the site now: pages are every HTML page of it, with its hash and whether it
         marks the body, as the build wrote them; without, every page is read to know (see
         indexed_pages)."""
-        raise NotImplementedError
 
     def wait(self) -> IndexSummary:
         """Wait for the index; raise if it failed (a full disk as the OSError it is)."""
-        failure = self._failure()
-        if failure is None:
-            return self._summary()
+        outcome = self._outcome()
+        if isinstance(outcome, IndexSummary):
+            return outcome
         # Pagefind exits 0 even when a write of its failed: on a full disk its files are cut
         # short. Say so (as the OSError a write would have raised), else say what failed.
         if _nearly_full(self.site):
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)) from None
-        raise SearchIndexFailed(failure)
+        raise SearchIndexFailed(outcome)
 
+    @abstractmethod
     def stop(self) -> None:
         """End the indexing (the build failed); it writes only inside the staging folder."""
-        raise NotImplementedError
 
+    @abstractmethod
     def running(self) -> bool:
         """Is anything of this indexing still at work?"""
-        raise NotImplementedError
 
-    def _failure(self) -> str | None:
-        """Wait for the indexing to end; what failed, in one line, or None."""
-        raise NotImplementedError
-
-    def _summary(self) -> IndexSummary:
-        raise NotImplementedError
+    @abstractmethod
+    def _outcome(self) -> IndexSummary | str:
+        """Wait for the indexing to end: what it did, or what failed in one line."""
 
 
 class IndexingProcess(Indexing):
@@ -151,7 +149,6 @@ class IndexingProcess(Indexing):
 
     def __init__(self, site: Path, proc: subprocess.Popen):
         self.site, self.proc = site, proc
-        self._out = ""
 
     def start(self, pages: Mapping[str, tuple[str, bool]] | None = None) -> None:
         """As Indexing.start: the pages go to the process's standard input."""
@@ -173,19 +170,15 @@ class IndexingProcess(Indexing):
         """Is the process still running?"""
         return self.proc.poll() is None
 
-    def _failure(self) -> str | None:
+    def _outcome(self) -> IndexSummary | str:
         out, err = self.proc.communicate()
         if self.proc.returncode == 0:
-            self._out = out
-            return None
+            done = json.loads(out.strip().splitlines()[-1])
+            return IndexSummary(done["pages"], done["parts"], tuple(done["indexed"]),
+                                tuple(done["reused"]))
         detail = (err or out).strip().splitlines()
         return detail[-1] if detail else \
             f"indexing failed (exit {self.proc.returncode}), no message"
-
-    def _summary(self) -> IndexSummary:
-        done = json.loads(self._out.strip().splitlines()[-1])
-        return IndexSummary(done["pages"], done["parts"], tuple(done["indexed"]),
-                            tuple(done["reused"]))
 
 
 _STOP = None  # what IndexingThread.stop sends instead of the pages
@@ -200,13 +193,13 @@ class IndexingThread(Indexing):
         self.site = site
         self._pages: queue.SimpleQueue = queue.SimpleQueue()
         self._sent = False
-        self._outcome: IndexSummary | str | None = None
+        self._done: IndexSummary | str = "the indexing was never given the pages"
         try:
             # Started here, by the build's thread: it dies with that thread (die_with_parent),
             # and the indexing thread ends with this build.
             self._service: _Service | None = _warm_service()
         except SearchIndexFailed as exc:
-            self._service, self._outcome = None, str(exc)
+            self._service, self._done = None, str(exc)
         self._thread = threading.Thread(target=self._run, args=(previous, part_pages),
                                         name="kb search index", daemon=True)
         self._thread.start()
@@ -224,13 +217,13 @@ class IndexingThread(Indexing):
             summary = index_site(self.site, previous, part_pages, pages[0], [service])
         except SearchIndexFailed as exc:
             service.kill()
-            self._outcome = str(exc)
+            self._done = str(exc)
         except BaseException as exc:  # reported by wait(), in the build's thread
             service.kill()
-            self._outcome = f"{type(exc).__name__}: {exc}"
+            self._done = f"{type(exc).__name__}: {exc}"
         else:
             _keep_warm(service)
-            self._outcome = summary
+            self._done = summary
 
     def start(self, pages: Mapping[str, tuple[str, bool]] | None = None) -> None:
         """As Indexing.start: the pages go to the indexing thread."""
@@ -255,13 +248,9 @@ class IndexingThread(Indexing):
         """Is the indexing thread still running?"""
         return self._thread.is_alive()
 
-    def _failure(self) -> str | None:
+    def _outcome(self) -> IndexSummary | str:
         self._thread.join()
-        return self._outcome if isinstance(self._outcome, str) else None
-
-    def _summary(self) -> IndexSummary:
-        assert isinstance(self._outcome, IndexSummary), "the indexing was not started"
-        return self._outcome
+        return self._done
 
 
 def _nearly_full(folder: Path) -> bool:
