@@ -8,11 +8,12 @@ findings say whom they are against, and a review opens in place in the annotated
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
 import pytest
-from conftest import axe_violations, edit
+from conftest import AXE, axe_violations, edit
 from helpers import DESK, PAGE_KINDS, copy_of_site, serving
 from lxml import etree
 
@@ -561,3 +562,11 @@ def test_the_data_page_explains_every_column_of_the_csv(seed):
     columns = [text_of(dt) for dt in dictionary.findall("dt")]
     assert columns == header
     assert all(text_of(dd) for dd in dictionary.findall("dd"))
+
+
+def test_the_vendored_axe_core_is_the_published_one():
+    """The accessibility audits run axe-core 4.14.1 exactly as npm publishes it."""
+    data = AXE.read_bytes()
+    assert data.startswith(b"/*! axe v4.14.1\n"), data[:40]
+    assert hashlib.sha256(data).hexdigest() == \
+        "29348999450cdf2849a8e70b7912fc2da85a849da39c0d0d5394f51d4a9ed95c"
