@@ -34,7 +34,7 @@ def test_generator_is_deterministic_and_writes_a_clean_collection(tmp_path):
 @pytest.mark.slow
 def test_benchmark_runs_at_a_small_size(tmp_path):
     proc = subprocess.run([sys.executable, str(BENCH / "bench.py"), "--triples", "20000",
-                           "--runs", "2", "--work", str(tmp_path)],
+                           "--runs", "1", "--work", str(tmp_path)],
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()

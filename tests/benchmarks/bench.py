@@ -13,7 +13,7 @@ median of several cold runs (a new process each time):
       run directly in pyoxigraph on the same store                  target: at most 2x
 
     python tests/benchmarks/bench.py                  # 1,000,000 triples, 7 runs each
-    python tests/benchmarks/bench.py --triples 20000 --runs 2   # the CI smoke test
+    python tests/benchmarks/bench.py --triples 20000 --runs 1   # the test suite's smoke test
 
 Building the stores is not timed (it happens once, when a claims file changes); its duration
 is printed for information.
