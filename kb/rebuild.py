@@ -17,16 +17,14 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from .connect import rebuild_hooks
-from .parallel import behind_the_check
+from .parallel import THREAD_CLAIMS, behind_the_check
 from .stores.base import StoreError
 from .stores.manifest import Taken, read_manifest, stale_reason, take, taken_from_json, taken_json
 from .stores.oxigraph import rebuild
 
-# A collection of at most this many claims refreshes its store in a thread of the build's
-# own process: a process of its own spent about 0.1 s of CPU starting (its imports), as much
-# as the work itself (the mini fixture's store 0.05 s, the seed's 0.15 s). Forked workers of
-# the build never open a store, so RocksDB in this process does not reach them (kb.parallel).
-THREAD_CLAIMS = 300
+# A small collection's store is refreshed in a thread (kb.parallel.THREAD_CLAIMS): the mini
+# fixture's store takes 0.05 s, the seed's 0.15 s. Forked workers of the build never open a
+# store, so RocksDB in this process does not reach them (kb.parallel).
 
 
 def start_rebuild(claims_dir: Path, nquads: Path, config: dict,

@@ -44,7 +44,7 @@ from pathlib import Path, PurePosixPath
 
 from .errors import KbError
 from .layout import SEARCH_DIR
-from .parallel import behind_the_check, die_with_parent, workers
+from .parallel import THREAD_CLAIMS, behind_the_check, die_with_parent, workers
 
 INDEX_DIR = SEARCH_DIR
 LANGUAGE = "zh"
@@ -53,11 +53,6 @@ LANGUAGE = "zh"
 # of this size, and the browser fetches a few small files per part (docs/site.md).
 PART_PAGES = 500
 RUNS = 2  # Pagefind services at a time: each uses a core while the build checks the site
-# A site of at most this many claims is indexed by a thread of the build's own process, with
-# one Pagefind service (see IndexingThread); a larger one by a process of its own. kb build
-# in a thread against a process (farm-bench): the seed 0.96x of the wall time, 300 claims
-# 0.97x, 1,000 claims 1.04x (the parts' Python then competes with the site check's).
-THREAD_CLAIMS = 300
 MANIFEST = "parts.json"
 PARTS_DIR = "part"
 WORK_DIR = ".work"  # Pagefind's output (and, without a tmpfs, each part's pages) while indexing

@@ -20,6 +20,7 @@ from kb import listings
 from kb.claimindex import index_of
 from kb.connect import open_kb, read_config, rebuild_hooks
 from kb.listings import ClaimFilter
+from kb.parallel import THREAD_CLAIMS
 from kb.parsecache import PARSE_DIR
 from kb.queries import NS, Blank, Iri, Lit, boolean, decimal, normalised
 from kb.stores import resolve
@@ -29,6 +30,8 @@ from kb.stores.oxigraph import OxigraphStore
 from kb.stores.oxigraph import open_fresh as open_with_hooks
 from kb.stores.sparql import SparqlStore, where_group, with_values
 
+# The store settings of the mini fixture, as a store's manifest records them.
+MINI_STORE_CONFIG = {"store": "oxigraph", "endpoint": None, "base": "https://kb.example.org/"}
 STORE_KINDS = ["memory", "oxigraph", pytest.param("oxigraph", marks=pytest.mark.server,
                                                   id="oxigraph-server"),
                pytest.param("virtuoso", marks=pytest.mark.server, id="virtuoso")]
@@ -310,8 +313,7 @@ def test_store_setting_is_read_from_collection_yaml_and_remembered(mini):
     settings = resolve(mini, None, None, read_config)
     assert settings.kind == "oxigraph"
     open_kb(mini)
-    assert read_manifest(mini)["config"] == {"store": "oxigraph", "endpoint": None,
-                                             "base": "https://kb.example.org/"}
+    assert read_manifest(mini)["config"] == MINI_STORE_CONFIG
     assert resolve(mini, "memory", None, read_config).kind == "memory"
     assert resolve(mini, None, "http://127.0.0.1:1/sparql", read_config).kind == "sparql"
     with pytest.raises(StoreError, match="the sparql store needs an endpoint"):
@@ -472,8 +474,7 @@ def test_memory_store_reports_syntax_errors(mini):
 def test_a_store_rebuilt_beside_a_build_says_why_it_failed(mini, tmp_path):
     from kb.rebuild import start_rebuild
 
-    config = {"store": "oxigraph", "endpoint": None, "base": "https://kb.example.org/"}
-    wait = start_rebuild(mini, tmp_path / "no-such-export.nq", config)
+    wait = start_rebuild(mini, tmp_path / "no-such-export.nq", MINI_STORE_CONFIG)
     with pytest.raises(StoreError) as caught:
         wait()
     assert str(caught.value).startswith(f"{mini}: the oxigraph store could not be rebuilt: ")
@@ -496,8 +497,7 @@ def test_the_store_process_runs_behind_the_site_check(mini, tmp_path, monkeypatc
         return proc
 
     monkeypatch.setattr(kb.rebuild.subprocess, "Popen", popen)
-    config = {"store": "oxigraph", "endpoint": None, "base": "https://kb.example.org/"}
-    wait = kb.rebuild.start_rebuild(mini, tmp_path / "no-such-export.nq", config)
+    wait = kb.rebuild.start_rebuild(mini, tmp_path / "no-such-export.nq", MINI_STORE_CONFIG)
     with pytest.raises(StoreError):
         wait()
     assert seen == [(min(19, os.getpriority(os.PRIO_PROCESS, 0) + BEHIND_THE_CHECK),
@@ -525,16 +525,15 @@ def test_the_store_process_imports_this_kb_not_one_in_the_current_folder(
 
 def test_a_small_collection_s_store_refreshed_in_a_thread_is_the_one_a_process_makes(
         mini, tmp_path):
-    from kb.rebuild import THREAD_CLAIMS, start_rebuild
+    from kb.rebuild import start_rebuild
     from kb.stores.manifest import take
 
-    config = {"store": "oxigraph", "endpoint": None, "base": "https://kb.example.org/"}
     nquads, graphs = _export(mini, tmp_path, "kb.nq")
     stores = {}
     for claims in (None, THREAD_CLAIMS):  # unknown (a process), then small (a thread)
         shutil.rmtree(store_dir(mini), ignore_errors=True)
         threads = threading.active_count()
-        start_rebuild(mini, nquads, config, take(mini), graphs, claims=claims)()
+        start_rebuild(mini, nquads, MINI_STORE_CONFIG, take(mini), graphs, claims=claims)()
         assert threading.active_count() == threads
         manifest = read_manifest(mini)
         assert stale_reason(mini, manifest) is None
@@ -543,14 +542,13 @@ def test_a_small_collection_s_store_refreshed_in_a_thread_is_the_one_a_process_m
     assert stores[THREAD_CLAIMS] == stores[None]
 
 
-@pytest.mark.parametrize("claims", [None, 300], ids=["process", "thread"])
+@pytest.mark.parametrize("claims", [None, THREAD_CLAIMS], ids=["process", "thread"])
 def test_a_store_that_cannot_be_refreshed_says_why_in_one_line(mini, tmp_path, claims):
     from kb.rebuild import start_rebuild
 
-    config = {"store": "oxigraph", "endpoint": None, "base": "https://kb.example.org/"}
     missing = tmp_path / "no-such-export.nq"
     with pytest.raises(StoreError) as err:
-        start_rebuild(mini, missing, config, claims=claims)()
+        start_rebuild(mini, missing, MINI_STORE_CONFIG, claims=claims)()
     assert str(err.value).startswith(f"{mini}: the oxigraph store could not be rebuilt: ")
     assert str(missing) in str(err.value) and "\n" not in str(err.value)
 
@@ -563,9 +561,8 @@ def test_a_bug_in_the_store_s_thread_fails_the_wait_as_the_process_s_would(mini,
         raise KeyError("files")
 
     monkeypatch.setattr(kb.rebuild, "rebuild", broken)
-    config = {"store": "oxigraph", "endpoint": None, "base": "https://kb.example.org/"}
     with pytest.raises(StoreError) as err:
-        kb.rebuild.start_rebuild(mini, tmp_path / "kb.nq", config, claims=1)()
+        kb.rebuild.start_rebuild(mini, tmp_path / "kb.nq", MINI_STORE_CONFIG, claims=1)()
     assert str(err.value) == f"{mini}: the oxigraph store could not be rebuilt: KeyError: 'files'"
 
 
@@ -604,9 +601,8 @@ def test_a_build_updates_the_store_by_difference_and_it_answers_as_a_whole_load(
     from kb.stores import oxigraph
     from kb.stores.manifest import take
 
-    config = {"store": "oxigraph", "endpoint": None, "base": "https://kb.example.org/"}
     first, graphs = _export(mini, tmp_path, "first.nq", [EXTRA])
-    oxigraph.rebuild(mini, "test", rebuild_hooks(), config=config, nquads=first,
+    oxigraph.rebuild(mini, "test", rebuild_hooks(), config=MINI_STORE_CONFIG, nquads=first,
                      taken=take(mini), graphs=graphs)
     before = _tables(mini)
     # Linked here, the first store's tables keep their inode numbers, which the file system
@@ -621,7 +617,7 @@ def test_a_build_updates_the_store_by_difference_and_it_answers_as_a_whole_load(
     monkeypatch.setattr(oxigraph, "MOST", 1.0)
     edit(mini / "sources/mini-article/claims.yaml", "confidence: 0.95", "confidence: 0.9")
     second, graphs = _export(mini, tmp_path, "second.nq")
-    oxigraph.rebuild(mini, "test", rebuild_hooks(), config=config, nquads=second,
+    oxigraph.rebuild(mini, "test", rebuild_hooks(), config=MINI_STORE_CONFIG, nquads=second,
                      taken=take(mini), graphs=graphs)
     assert _tables(mini) & before, "the unchanged tables must be shared, not loaded again"
     assert stale_reason(mini, read_manifest(mini)) is None
@@ -630,7 +626,7 @@ def test_a_build_updates_the_store_by_difference_and_it_answers_as_a_whole_load(
     assert answered["by subject"][0]["confidence"] == Decimal("0.9")
     assert not any("gone next time" in q for q in by_difference[0])
 
-    oxigraph.rebuild(mini, "test", rebuild_hooks(), config=config, nquads=second,
+    oxigraph.rebuild(mini, "test", rebuild_hooks(), config=MINI_STORE_CONFIG, nquads=second,
                      taken=take(mini), graphs=graphs, force=True)  # loaded whole
     assert not _tables(mini) & before
     assert _dump(mini) == by_difference
@@ -645,9 +641,8 @@ def test_a_store_without_trusted_graph_hashes_is_loaded_whole(mini, tmp_path, mo
     from kb.stores import oxigraph
     from kb.stores.manifest import take
 
-    config = {"store": "oxigraph", "endpoint": None, "base": "https://kb.example.org/"}
     first, graphs = _export(mini, tmp_path, "first.nq")
-    oxigraph.rebuild(mini, "test", rebuild_hooks(), config=config, nquads=first,
+    oxigraph.rebuild(mini, "test", rebuild_hooks(), config=MINI_STORE_CONFIG, nquads=first,
                      taken=take(mini), graphs=graphs)
     before = _tables(mini)
     hashes = store_dir(mini) / "graphs.json"
@@ -664,7 +659,7 @@ def test_a_store_without_trusted_graph_hashes_is_loaded_whole(mini, tmp_path, mo
     monkeypatch.setattr(oxigraph, "MOST", 1.0)
     edit(mini / "sources/mini-article/claims.yaml", "confidence: 0.95", "confidence: 0.9")
     second, graphs = _export(mini, tmp_path, "second.nq")
-    oxigraph.rebuild(mini, "test", rebuild_hooks(), config=config, nquads=second,
+    oxigraph.rebuild(mini, "test", rebuild_hooks(), config=MINI_STORE_CONFIG, nquads=second,
                      taken=take(mini), graphs=graphs)
     assert not _tables(mini) & before
     assert answers(open_fresh(mini))["by subject"][0]["confidence"] == Decimal("0.9")
@@ -674,9 +669,8 @@ def test_an_update_killed_half_way_leaves_the_previous_store(mini, tmp_path, mon
     from kb.stores import oxigraph
     from kb.stores.manifest import take
 
-    config = {"store": "oxigraph", "endpoint": None, "base": "https://kb.example.org/"}
     first, graphs = _export(mini, tmp_path, "first.nq")
-    oxigraph.rebuild(mini, "test", rebuild_hooks(), config=config, nquads=first,
+    oxigraph.rebuild(mini, "test", rebuild_hooks(), config=MINI_STORE_CONFIG, nquads=first,
                      taken=take(mini), graphs=graphs)
     old, manifest = _dump(mini), read_manifest(mini)
     copy = oxigraph.linked_copy
@@ -690,7 +684,7 @@ def test_an_update_killed_half_way_leaves_the_previous_store(mini, tmp_path, mon
     edit(mini / "sources/mini-article/claims.yaml", "confidence: 0.95", "confidence: 0.9")
     second, graphs = _export(mini, tmp_path, "second.nq")
     with pytest.raises(KeyboardInterrupt):
-        oxigraph.rebuild(mini, "test", rebuild_hooks(), config=config, nquads=second,
+        oxigraph.rebuild(mini, "test", rebuild_hooks(), config=MINI_STORE_CONFIG, nquads=second,
                          taken=take(mini), graphs=graphs)
     assert _dump(mini) == old and read_manifest(mini) == manifest
     # No half-made store is left beside the store (the parse cache is the loader's own).
@@ -725,9 +719,8 @@ def test_the_claim_index_updated_by_difference_is_the_one_built_whole(tmp_path, 
     # Small pages, so that many keys have several, some more and some fewer after the edits.
     monkeypatch.setattr(claimindex, "PAGE_MIN", 5)
     monkeypatch.setattr(claimindex, "PAGE_SIZE", 7)
-    config = {"store": "oxigraph", "endpoint": None, "base": "https://kb.example.org/"}
     first, graphs = _export(claims, tmp_path, "first.nq")
-    oxigraph.rebuild(claims, "test", rebuild_hooks(), config=config, nquads=first,
+    oxigraph.rebuild(claims, "test", rebuild_hooks(), config=MINI_STORE_CONFIG, nquads=first,
                      taken=take(claims), graphs=graphs)
     failing_before = _index_dump(claims)
     monkeypatch.setattr(oxigraph, "MOST", 1.0)
@@ -739,11 +732,11 @@ def test_the_claim_index_updated_by_difference_is_the_one_built_whole(tmp_path, 
     def updated_is_whole(step: str) -> list[str]:
         updates.clear()
         nquads, graphs = _export(claims, tmp_path, f"{step}.nq")
-        oxigraph.rebuild(claims, "test", rebuild_hooks(), config=config, nquads=nquads,
+        oxigraph.rebuild(claims, "test", rebuild_hooks(), config=MINI_STORE_CONFIG, nquads=nquads,
                          taken=take(claims), graphs=graphs)
         assert updates == [True], f"{step}: the index was not updated by difference"
         updated = _index_dump(claims)
-        oxigraph.rebuild(claims, "test", rebuild_hooks(), config=config, nquads=nquads,
+        oxigraph.rebuild(claims, "test", rebuild_hooks(), config=MINI_STORE_CONFIG, nquads=nquads,
                          taken=take(claims), graphs=graphs, force=True)  # built whole
         whole = _index_dump(claims)
         missing, extra = sorted(set(whole) - set(updated)), sorted(set(updated) - set(whole))
