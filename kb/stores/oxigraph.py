@@ -283,7 +283,11 @@ def rebuild(claims_dir: Path, reason: str, hooks: Hooks, graph=None,
                 shutil.rmtree(staging / DB_NAME, ignore_errors=True)  # a copy given up on
                 db = ox.Store(str(staging / DB_NAME))
                 if nquads is not None:
-                    db.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+                    # lenient: the export is the build's own, written by pyoxigraph from a
+                    # graph whose IRIs and literals were checked as it was made. Skipping the
+                    # parser's checks: 6.5 and 6.8 s of CPU against 7.0 and 7.0 s at 10,000
+                    # claims (769k quads; in memory 1.7 against 2.1 s).
+                    db.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS, lenient=True)
                 else:
                     db.bulk_extend(graph.quads)
                 db.flush()
@@ -348,7 +352,7 @@ def _by_difference(claims_dir: Path, manifest: dict | None, config: dict,
             if name in known:
                 db.remove_graph(ox.NamedNode(name) if name else ox.DefaultGraph())
         if data:
-            db.load(input=data, format=ox.RdfFormat.N_QUADS)
+            db.load(input=data, format=ox.RdfFormat.N_QUADS, lenient=True)  # as in rebuild
         db.flush()
     except (OSError, RuntimeError, SyntaxError, ValueError):
         # A damaged previous store, say: the caller loads the export whole instead.
