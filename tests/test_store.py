@@ -578,6 +578,16 @@ def _export(claims_dir, folder, name, extra=()):
     return path, write_nquads(kb_graph, path)[0]
 
 
+def _load_export(claims_dir, nquads, graphs, force=False):
+    """Bring the claims folder's oxigraph store up to date from an export, as the build's
+    store child does: by difference where it can; loaded whole if force."""
+    from kb.stores import oxigraph
+    from kb.stores.manifest import take
+
+    return oxigraph.rebuild(claims_dir, "test", rebuild_hooks(), config=MINI_STORE_CONFIG,
+                            nquads=nquads, taken=take(claims_dir), graphs=graphs, force=force)
+
+
 def _dump(claims_dir):
     """Every quad of a claims folder's oxigraph store, sorted, and its manifest's count."""
     db = pyoxigraph.Store.read_only(str(store_dir(claims_dir) / "store"))
@@ -599,11 +609,9 @@ EXTRA = pyoxigraph.Quad(pyoxigraph.NamedNode("https://kb.example.org/claim/x"),
 def test_a_build_updates_the_store_by_difference_and_it_answers_as_a_whole_load(
         mini, tmp_path, monkeypatch):
     from kb.stores import oxigraph
-    from kb.stores.manifest import take
 
     first, graphs = _export(mini, tmp_path, "first.nq", [EXTRA])
-    oxigraph.rebuild(mini, "test", rebuild_hooks(), config=MINI_STORE_CONFIG, nquads=first,
-                     taken=take(mini), graphs=graphs)
+    _load_export(mini, first, graphs)
     before = _tables(mini)
     # Linked here, the first store's tables keep their inode numbers, which the file system
     # would otherwise give to new tables once the store is replaced.
@@ -617,8 +625,7 @@ def test_a_build_updates_the_store_by_difference_and_it_answers_as_a_whole_load(
     monkeypatch.setattr(oxigraph, "MOST", 1.0)
     edit(mini / "sources/mini-article/claims.yaml", "confidence: 0.95", "confidence: 0.9")
     second, graphs = _export(mini, tmp_path, "second.nq")
-    oxigraph.rebuild(mini, "test", rebuild_hooks(), config=MINI_STORE_CONFIG, nquads=second,
-                     taken=take(mini), graphs=graphs)
+    _load_export(mini, second, graphs)
     assert _tables(mini) & before, "the unchanged tables must be shared, not loaded again"
     assert stale_reason(mini, read_manifest(mini)) is None
     by_difference = _dump(mini)
@@ -626,8 +633,7 @@ def test_a_build_updates_the_store_by_difference_and_it_answers_as_a_whole_load(
     assert answered["by subject"][0]["confidence"] == Decimal("0.9")
     assert not any("gone next time" in q for q in by_difference[0])
 
-    oxigraph.rebuild(mini, "test", rebuild_hooks(), config=MINI_STORE_CONFIG, nquads=second,
-                     taken=take(mini), graphs=graphs, force=True)  # loaded whole
+    _load_export(mini, second, graphs, force=True)  # loaded whole
     assert not _tables(mini) & before
     assert _dump(mini) == by_difference
     assert answers(open_fresh(mini)) == answered
@@ -639,11 +645,9 @@ def test_a_store_without_trusted_graph_hashes_is_loaded_whole(mini, tmp_path, mo
     import json
 
     from kb.stores import oxigraph
-    from kb.stores.manifest import take
 
     first, graphs = _export(mini, tmp_path, "first.nq")
-    oxigraph.rebuild(mini, "test", rebuild_hooks(), config=MINI_STORE_CONFIG, nquads=first,
-                     taken=take(mini), graphs=graphs)
+    _load_export(mini, first, graphs)
     before = _tables(mini)
     hashes = store_dir(mini) / "graphs.json"
     if damage == "graphs.json":
@@ -659,19 +663,16 @@ def test_a_store_without_trusted_graph_hashes_is_loaded_whole(mini, tmp_path, mo
     monkeypatch.setattr(oxigraph, "MOST", 1.0)
     edit(mini / "sources/mini-article/claims.yaml", "confidence: 0.95", "confidence: 0.9")
     second, graphs = _export(mini, tmp_path, "second.nq")
-    oxigraph.rebuild(mini, "test", rebuild_hooks(), config=MINI_STORE_CONFIG, nquads=second,
-                     taken=take(mini), graphs=graphs)
+    _load_export(mini, second, graphs)
     assert not _tables(mini) & before
     assert answers(open_fresh(mini))["by subject"][0]["confidence"] == Decimal("0.9")
 
 
 def test_an_update_killed_half_way_leaves_the_previous_store(mini, tmp_path, monkeypatch):
     from kb.stores import oxigraph
-    from kb.stores.manifest import take
 
     first, graphs = _export(mini, tmp_path, "first.nq")
-    oxigraph.rebuild(mini, "test", rebuild_hooks(), config=MINI_STORE_CONFIG, nquads=first,
-                     taken=take(mini), graphs=graphs)
+    _load_export(mini, first, graphs)
     old, manifest = _dump(mini), read_manifest(mini)
     copy = oxigraph.linked_copy
 
@@ -684,8 +685,7 @@ def test_an_update_killed_half_way_leaves_the_previous_store(mini, tmp_path, mon
     edit(mini / "sources/mini-article/claims.yaml", "confidence: 0.95", "confidence: 0.9")
     second, graphs = _export(mini, tmp_path, "second.nq")
     with pytest.raises(KeyboardInterrupt):
-        oxigraph.rebuild(mini, "test", rebuild_hooks(), config=MINI_STORE_CONFIG, nquads=second,
-                         taken=take(mini), graphs=graphs)
+        _load_export(mini, second, graphs)
     assert _dump(mini) == old and read_manifest(mini) == manifest
     # No half-made store is left beside the store (the parse cache is the loader's own).
     left = sorted(p.name for p in store_dir(mini).parent.iterdir() if p.name != PARSE_DIR)
@@ -713,15 +713,13 @@ def test_the_claim_index_updated_by_difference_is_the_one_built_whole(tmp_path, 
 
     from kb import claimindex
     from kb.stores import oxigraph
-    from kb.stores.manifest import take
 
     claims = generate(tmp_path / "claims", 120)
     # Small pages, so that many keys have several, some more and some fewer after the edits.
     monkeypatch.setattr(claimindex, "PAGE_MIN", 5)
     monkeypatch.setattr(claimindex, "PAGE_SIZE", 7)
     first, graphs = _export(claims, tmp_path, "first.nq")
-    oxigraph.rebuild(claims, "test", rebuild_hooks(), config=MINI_STORE_CONFIG, nquads=first,
-                     taken=take(claims), graphs=graphs)
+    _load_export(claims, first, graphs)
     failing_before = _index_dump(claims)
     monkeypatch.setattr(oxigraph, "MOST", 1.0)
     updates = []
@@ -732,12 +730,10 @@ def test_the_claim_index_updated_by_difference_is_the_one_built_whole(tmp_path, 
     def updated_is_whole(step: str) -> list[str]:
         updates.clear()
         nquads, graphs = _export(claims, tmp_path, f"{step}.nq")
-        oxigraph.rebuild(claims, "test", rebuild_hooks(), config=MINI_STORE_CONFIG, nquads=nquads,
-                         taken=take(claims), graphs=graphs)
+        _load_export(claims, nquads, graphs)
         assert updates == [True], f"{step}: the index was not updated by difference"
         updated = _index_dump(claims)
-        oxigraph.rebuild(claims, "test", rebuild_hooks(), config=MINI_STORE_CONFIG, nquads=nquads,
-                         taken=take(claims), graphs=graphs, force=True)  # built whole
+        _load_export(claims, nquads, graphs, force=True)  # built whole
         whole = _index_dump(claims)
         missing, extra = sorted(set(whole) - set(updated)), sorted(set(updated) - set(whole))
         assert (step, missing, extra) == (step, [], [])
