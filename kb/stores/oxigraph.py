@@ -43,7 +43,7 @@ Notify = Callable[[str], None]
 
 
 class Changed(NamedTuple):
-    """How a store rebuilt by difference differs from the previous one: the folder of the
+    """How a store rebuilt by difference differs from the previous one: the path of the
     previous one's database of that name (Hooks.beside), and the named graphs replaced or
     removed ("" is the default graph)."""
 
@@ -55,7 +55,7 @@ class Hooks(NamedTuple):
     """What the layer above hands the store so that it can rebuild itself.
 
     graph:  claims folder -> (collection, KbGraph, load problems), the graph the store holds.
-    beside: database name -> writer(store, folder, changed) of a database kept beside the
+    beside: database name -> writer(store, path, changed) of a database kept beside the
             store and derived from it (the claim index), opened later with
             OxigraphStore.beside; changed is None when the store was loaded whole.
     """
@@ -82,7 +82,7 @@ class OxigraphStore(Store):
         self.triples = manifest.get("triples", 0)
         self.problem_count = manifest.get("problems", 0)
         self._opened: ox.Store | None = None
-        self._beside: dict[str, OxigraphStore] = {}
+        self._beside: dict[str, Any] = {}
 
     @classmethod
     def of(cls, db, base: str) -> OxigraphStore:
@@ -96,22 +96,37 @@ class OxigraphStore(Store):
             try:
                 self._opened = ox.Store.read_only(str(self._folder / self._name))
             except (OSError, RuntimeError) as exc:
-                problem = f"{self._folder}: cannot open the oxigraph store ({exc})"
-                if self._recover is None:
-                    raise StoreError(f"{problem}; delete the folder and run the command "
-                                     "again to rebuild it") from None
-                recover, self._recover = self._recover, None
-                self._manifest = recover(f"it could not be opened: {exc}")
+                self._recovered("the oxigraph store", exc)
                 return self._open()
         return self._opened
 
-    def beside(self, name: str) -> OxigraphStore:
-        """A database kept beside this one (Hooks.beside), opened on first use and rebuilt,
-        with this one, if it cannot be opened. Kept: opening one costs tens of milliseconds,
-        which a process that lists claims again and again (kb serve, a test) would pay each time."""
+    def beside(self, name: str, open_: Callable[[Path], Any]) -> Any:
+        """A database kept beside this one (Hooks.beside), opened by open_(its path) on first
+        use and kept: a process that lists claims again and again (kb serve, a test) opens it
+        once. One that cannot be opened (open_ raises OSError or ValueError) is rebuilt with
+        this one."""
         if name not in self._beside:
-            self._beside[name] = OxigraphStore(self._folder, self._manifest, name, self._recover)
+            try:
+                self._beside[name] = open_(self._folder / name)
+            except (OSError, ValueError) as exc:
+                self._recovered(f"the oxigraph store's {name}", exc)
+                self._opened = None  # the rebuild replaced this database too
+                return self.beside(name, open_)
         return self._beside[name]
+
+    def _recovered(self, what: str, exc: Exception) -> None:
+        """Rebuild the folder after one of its databases could not be opened: once, and only
+        with a recover hook; else StoreError, saying how to fix it."""
+        if self._recover is None:
+            raise StoreError(f"{self._folder}: cannot open {what} ({exc}); delete the folder "
+                             "and run the command again to rebuild it") from None
+        recover, self._recover = self._recover, None
+        self._manifest = recover(f"it could not be opened: {exc}")
+
+    @property
+    def folder(self) -> Path:
+        """The store's folder, which holds its databases."""
+        return self._folder
 
     @property
     def base(self) -> str:
