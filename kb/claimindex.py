@@ -183,9 +183,23 @@ def index_of(store: Store) -> ClaimIndex | None:
 def encode(row: dict[str, Any]) -> str:
     """A listing row as a JSON array; decimals as JSON numbers spelled as Decimal spells them,
     so that they come back exactly."""
-    return "[" + ",".join(str(v) if isinstance(v, Decimal) and v.is_finite()
-                          else json.dumps(v, ensure_ascii=False, default=_refuse)
-                          for v in (row[c] for c in CLAIM_COLUMNS)) + "]"
+    return "[" + ",".join(map(_json, map(row.__getitem__, CLAIM_COLUMNS))) + "]"
+
+
+# What json.dumps(ensure_ascii=False) calls for a str (in C): a whole json.dumps call for each
+# of a row's nineteen values took nine tenths of encoding it (100,000 claims: 5.5 s).
+_json_text = json.encoder.encode_basestring
+
+
+def _json(value: Any) -> str:
+    """One value of a row as JSON text."""
+    if type(value) is str:
+        return _json_text(value)
+    if value is None:
+        return "null"
+    if isinstance(value, Decimal) and value.is_finite():
+        return str(value)
+    return json.dumps(value, ensure_ascii=False, default=_refuse)
 
 
 def _refuse(value: Any) -> Any:
