@@ -9,12 +9,14 @@ import shutil
 
 import pytest
 from conftest import edit
+from hypothesis import given
+from hypothesis import strategies as st
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
 from kb.cards import Card, draw_card, read_card
 from kb.pipeline import check
-from kb.siteverify import _png_chunks, verify_site
+from kb.siteverify import _png_chunks, _split_link, _split_url, verify_site
 
 TESLA = "claim/tesla-revenue-2022/index.html"
 BYD = "claim/byd-revenue/index.html"
@@ -374,3 +376,15 @@ def test_a_feed_broken_after_its_first_reviews_is_one_parse_error(checked, site_
     assert problems(checked, site) == [
         f"{FEED_PATH}: JSON-LD does not parse: {whole.value.msg} at line {whole.value.lineno} "
         f"column {whole.value.colno}"]
+
+
+# Links as kb writes them (../../claim/x/#review) and the characters that make urlsplit and
+# unquote change a link: a scheme, a host, a query, escapes, spaces and control characters.
+_LINK_PARTS = st.sampled_from(["../", "./", "/", "#", "claim", "x-1_2.~", "index.html", "//",
+                               ":", "?q=1", "%20", "%E4%BA%BF", " ", "\t", "\n", "\\", "亿",
+                               "https:", "@", "[", "]", ";", "+"])
+
+
+@given(st.lists(_LINK_PARTS, max_size=8).map("".join))
+def test_a_link_split_at_once_is_split_as_urlsplit_splits_it(href):
+    assert _split_link(href) == _split_url.__wrapped__(href)
