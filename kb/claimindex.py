@@ -99,8 +99,8 @@ def write(store: OxigraphStore, path: Path, changed: Changed | None = None) -> N
         try:
             if _updated(store, path, changed):
                 return
-        except (OSError, sqlite3.Error):
-            pass  # a damaged previous index, say: written whole below
+        except (OSError, RuntimeError, ValueError, SyntaxError, sqlite3.Error):
+            pass  # a damaged previous index or store, say: written whole below
         path.unlink(missing_ok=True)
     # A listing row is about twenty Python objects: at 100,000 claims the collector's passes
     # over them would take a tenth of the index's time.

@@ -737,3 +737,29 @@ def test_the_claim_index_updated_by_difference_is_the_one_built_whole(tmp_path, 
     updated_is_whole("edited in place")
     shutil.copytree(kept, article)
     updated_is_whole("restored")
+
+
+def test_a_damaged_claim_index_is_written_whole_when_the_store_is_updated(tmp_path,
+                                                                         monkeypatch):
+    from generate import generate
+
+    from kb import claimindex
+    from kb.stores import oxigraph
+
+    claims = generate(tmp_path / "claims", 60)
+    first, graphs = _export(claims, tmp_path, "first.nq")
+    _load_export(claims, first, graphs)
+    (store_dir(claims) / claimindex.NAME).write_bytes(b"not a database\n" * 100)
+    edited = claims / "sources/article-00001/claims.yaml"
+    edited.write_text(re.sub(r"confidence: 0\.5\n", "confidence: 0.55\n",
+                             edited.read_text("utf-8"), count=1), "utf-8")
+    monkeypatch.setattr(oxigraph, "MOST", 1.0)
+    tried = []
+    real = claimindex._updated
+    monkeypatch.setattr(claimindex, "_updated", lambda *a: tried.append(a) or real(*a))
+    nquads, graphs = _export(claims, tmp_path, "second.nq")
+    _load_export(claims, nquads, graphs)
+    assert tried, "the store was not updated by difference"
+    updated = _index_dump(claims)
+    _load_export(claims, nquads, graphs, force=True)
+    assert updated == _index_dump(claims) and len(updated) >= 60
