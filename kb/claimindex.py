@@ -26,7 +26,8 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -74,17 +75,20 @@ _SELECT = {
 
 
 def _failing(store: Store) -> set[str]:
-    """The IRIs of the claims a finding that does not hold involves."""
+    """The ids of the claims a finding that does not hold involves."""
     # Not graph_rows(has_finding): its EXISTS per claim took 15 s on a million triples.
-    return {text_of(term) for term in store.column("failing_claims", "involves", {})
-            if term is not None}
+    claim = store.iri("claim", "").value
+    return {iri[len(claim):] for iri in (text_of(term) for term in
+                                          store.column("failing_claims", "involves", {})
+                                          if term is not None)
+            if iri.startswith(claim)}
 
 
-def _record(store: Store, row: dict[str, Any], failing: set[str]) -> dict[str, Any]:
+def _record(row: dict[str, Any], failing: set[str]) -> dict[str, Any]:
     """A listing row as the table holds it."""
     return {"id": row["id"], "source": row["source"], "subject": row["subject"],
             "property": row["property"], "verdict": row["verdict"],
-            "failing": store.iri("claim", row["id"]).value in failing, "row": encode(row)}
+            "failing": row["id"] in failing, "row": encode(row)}
 
 
 def write(store: OxigraphStore, path: Path, changed: Changed | None = None) -> None:
@@ -106,7 +110,7 @@ def write(store: OxigraphStore, path: Path, changed: Changed | None = None) -> N
     # over them would take a tenth of the index's time.
     with collector_paused():
         failing = _failing(store)
-        records = [_record(store, row, failing) for row in graph_rows(store, ClaimFilter())]
+        records = [_record(row, failing) for row in graph_rows(store, ClaimFilter())]
     with _writing(path) as db:
         db.execute(_TABLE)
         db.executemany(_INSERT, records)
@@ -114,27 +118,21 @@ def write(store: OxigraphStore, path: Path, changed: Changed | None = None) -> N
             db.execute(statement)
 
 
-class _writing:
+@contextmanager
+def _writing(path: Path) -> Iterator[sqlite3.Connection]:
     """A database file open for writing, committed and closed at the end of the block.
 
     No journal and no syncing: the file is written in the store's staging folder, which the
     rebuild swaps in only once it is complete (kb.atomic), or discards."""
-
-    def __init__(self, path: Path):
-        self.db = sqlite3.connect(path, isolation_level=None)
-
-    def __enter__(self) -> sqlite3.Connection:
-        self.db.execute("PRAGMA journal_mode = OFF")
-        self.db.execute("PRAGMA synchronous = OFF")
-        self.db.execute("BEGIN")
-        return self.db
-
-    def __exit__(self, kind, *_) -> None:
-        try:
-            if kind is None:
-                self.db.execute("COMMIT")
-        finally:
-            self.db.close()
+    db = sqlite3.connect(path, isolation_level=None)
+    try:
+        db.execute("PRAGMA journal_mode = OFF")
+        db.execute("PRAGMA synchronous = OFF")
+        db.execute("BEGIN")
+        yield db
+        db.execute("COMMIT")
+    finally:
+        db.close()
 
 
 def _updated(store: OxigraphStore, path: Path, changed: Changed) -> bool:
@@ -163,15 +161,13 @@ def _updated(store: OxigraphStore, path: Path, changed: Changed) -> bool:
             part.load(store.graph_ntriples(name), format=ox.RdfFormat.N_TRIPLES,
                       to_graph=ox.NamedNode(name))
     rows = graph_rows(OxigraphStore.of(part, store.base), ClaimFilter())
-    claim = store.iri("claim", "").value
     with _writing(path) as db:
         db.executemany("DELETE FROM claim WHERE source = ?", [(s,) for s in sorted(sources)])
-        db.executemany(_INSERT, [_record(store, row, failing) for row in rows])
+        db.executemany(_INSERT, [_record(row, failing) for row in rows])
         # Findings that came or went change claims of other sources too.
         was = {ident for (ident,) in db.execute("SELECT id FROM claim WHERE failing")}
-        now = {iri[len(claim):] for iri in failing if iri.startswith(claim)}
         db.executemany("UPDATE claim SET failing = ? WHERE id = ?",
-                       [(ident in now, ident) for ident in sorted(was ^ now)])
+                       [(ident in failing, ident) for ident in sorted(was ^ failing)])
     return True
 
 
