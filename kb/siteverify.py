@@ -1109,7 +1109,11 @@ class _Links:
         folder = posixpath.dirname(page.path)
         up = "../" * (folder.count("/") + 1) if folder else ""
         for href in dict.fromkeys(page.links):
-            path, fragment, external = _split_link(href)
+            try:
+                path, fragment, external = _split_link(href)
+            except ValueError as exc:  # urlsplit's: "//[" has an unclosed IPv6 host
+                yield _problem(page.path, f"broken link {href!r}: {exc}")
+                continue
             if external:
                 continue  # an external link: shown, never fetched
             target = page.path
@@ -1401,7 +1405,8 @@ _PLAIN_LINK = re.compile(r"(?!//)[A-Za-z0-9._~/#-]*").fullmatch
 
 
 def _split_link(href: str) -> tuple[str, str, bool]:
-    """(unquoted path, unquoted fragment, whether it leaves the site) of a link."""
+    """(unquoted path, unquoted fragment, whether it leaves the site) of a link; ValueError
+    if urlsplit cannot split it."""
     if _PLAIN_LINK(href):
         path, _, fragment = href.partition("#")
         return path, fragment, False

@@ -385,6 +385,20 @@ _LINK_PARTS = st.sampled_from(["../", "./", "/", "#", "claim", "x-1_2.~", "index
                                "https:", "@", "[", "]", ";", "+"])
 
 
+def _outcome(split, href):
+    try:
+        return split(href)
+    except ValueError as exc:  # "//[": urlsplit refuses an unclosed IPv6 host
+        return f"ValueError: {exc}"
+
+
 @given(st.lists(_LINK_PARTS, max_size=8).map("".join))
 def test_a_link_split_at_once_is_split_as_urlsplit_splits_it(href):
-    assert _split_link(href) == _split_url.__wrapped__(href)
+    assert _outcome(_split_link, href) == _outcome(_split_url.__wrapped__, href)
+
+
+def test_a_link_urlsplit_refuses_is_a_broken_link(checked, site_copy):
+    _, site = site_copy
+    edit(site / TESLA, '<a href="../../', '<a href="//[x"></a><a href="../../')
+    assert problems(checked, site, only={TESLA}) == [
+        f"{TESLA}: broken link '//[x': Invalid IPv6 URL"]
