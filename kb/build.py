@@ -5,10 +5,12 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import claimindex
 from .atomic import exclusive, make_folders, remove_empty, replace_dir
 from .collector import long_lived
 from .errors import KbError, Problem, ProblemsError, UsageError, display_path
@@ -124,16 +126,20 @@ def _write_site(root: Path, checked: Checked, staging: Path, taken: Taken,
     # dictionary loaded, when the pages are (it yields the cores to this process meanwhile).
     indexing = prepare_index(staging, previous=previous.folder,
                              claims=len(checked.collection.claims))
-    try:
-        return _write_indexed_site(root, checked, staging, taken, store_failed, previous,
-                                   indexing)
-    finally:
-        indexing.stop()
+    # The claim index the store keeps beside it is written by the CSV's child, from its own
+    # query, when the store is to be refreshed: outside the site, removed once the store is.
+    with tempfile.TemporaryDirectory(prefix="kb-index-") as kept:
+        index = Path(kept) / claimindex.NAME if _store_stale(root, checked) else None
+        try:
+            return _write_indexed_site(root, checked, staging, taken, store_failed, previous,
+                                       indexing, index)
+        finally:
+            indexing.stop()
 
 
 def _write_indexed_site(root: Path, checked: Checked, staging: Path, taken: Taken,
-                        store_failed: list[KbError], previous: Previous, indexing: Indexing
-                        ) -> list[str]:
+                        store_failed: list[KbError], previous: Previous, indexing: Indexing,
+                        index: Path | None) -> list[str]:
     c, graph = checked.collection, checked.graph
     with stage("export"):
         written: dict[str, bytes | int] = {}
@@ -142,7 +148,7 @@ def _write_indexed_site(root: Path, checked: Checked, staging: Path, taken: Take
         # makes its own small stores): a rebuild renders few pages, and then waited for the
         # one child doing both, with a core idle (10,000 claims: 6 s).
         rdf = start_forked(lambda: write_rdf(c, graph, staging, previous))
-        table = start_forked(lambda: write_table(c, graph, staging, previous))
+        table = start_forked(lambda: write_table(c, graph, staging, previous, index))
         # And the previous site's folders are made by another: a folder costs a write to
         # the disk (a few seconds for a 10,000-claim site), and a rebuild needs nearly all
         # of them again. The page workers make any folder that is not made yet.
@@ -182,7 +188,8 @@ def _write_indexed_site(root: Path, checked: Checked, staging: Path, taken: Take
         written.update(exported.sizes)
         table_sizes, table_recorded = table()
         written.update(table_sizes)
-    store = _start_store(root, checked, staging / download_path("nq"), taken, exported.graphs)
+    store = _start_store(root, checked, staging / download_path("nq"), taken, exported.graphs,
+                         index if index is not None and index.is_file() else None)
     rendered.downloads(written)
     pages.merge(rendered.write_pages(staging, downloads=True, previous=previous))
     # recorded with the pages, for the next build's reuse
@@ -269,17 +276,24 @@ def _output_failed(out: Path, reason: str, filename: str | None) -> OutputFailed
                         f"folder {display_path(str(out.resolve().parent))}, then build again")
 
 
+def _store_stale(root: Path, checked: Checked) -> bool:
+    """Whether the collection keeps an oxigraph store that a claims file changed since."""
+    return checked.collection.config.store == "oxigraph" and \
+        stale_reason(root, read_manifest(root)) is not None
+
+
 def _start_store(root: Path, checked: Checked, nquads: Path, taken: Taken,
-                 graphs: dict[str, list]) -> Callable[[], None]:
+                 graphs: dict[str, list], index: Path | None) -> Callable[[], None]:
     """Start bringing the oxigraph store up to date (if the collection uses it and a claims
     file changed) from the N-Quads export, beside the build (kb.rebuild), replacing only the
-    named graphs that changed (graphs: where each is in the export); wait() for it.
+    named graphs that changed (graphs: where each is in the export); wait() for it. index: the
+    claim index the build wrote of the same quads, if it did (kb.export.write_table).
 
     The store mirrors the claims, not the site, and is replaced atomically, so it is refreshed
     while the pages are rendered and checked.
     """
-    if checked.collection.config.store != "oxigraph" or \
-            stale_reason(root, read_manifest(root)) is None:
+    if not _store_stale(root, checked):
         return lambda: None
     return start_rebuild(root, nquads, config_settings(checked.collection.config), taken,
-                         graphs, claims=len(checked.collection.claims))
+                         graphs, claims=len(checked.collection.claims),
+                         prepared={claimindex.NAME: index} if index else None)

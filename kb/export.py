@@ -20,12 +20,14 @@ from rdflib import Graph
 
 from .choices import EXPORT_FORMATS
 from .claimdata import claim_slices
+from .claimindex import write_rows
 from .graph import PREFIXES, KbGraph, site_url
 from .iris import Iris
 from .layout import CLAIM_DATA, ONTOLOGY_PATH, claim_data_path, download_path
+from .listings import CLAIM_COLUMNS, time_text, value
 from .model import Collection
 from .oxterms import from_ox
-from .queries import plain, query_text
+from .queries import normalised, plain, query_text
 from .reuse import Previous, Written, digest, write_keyed
 from .stores.manifest import code_stamp
 
@@ -113,9 +115,11 @@ def _csv_head() -> str:
 
 
 def _csv_lines(collection: Collection, graph: KbGraph, only: set[str] | None = None,
-               rows_of: dict[str, set[int]] | None = None) -> Iterator[tuple[str, str]]:
+               rows_of: dict[str, set[int]] | None = None,
+               listed: list[dict[str, Any]] | None = None) -> Iterator[tuple[str, str]]:
     """Each claim's line of the CSV, with its id, in claim id order; only: of these claims
-    (rows_of: as for KbGraph.query_claims)."""
+    (rows_of: as for KbGraph.query_claims). listed: where to add each claim's listing row
+    (kb.listings.graph_rows), made from the same solution: the query yields all its columns."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
     base = collection.config.base
@@ -123,7 +127,10 @@ def _csv_lines(collection: Collection, graph: KbGraph, only: set[str] | None = N
     for result in graph.query_claims(query_text("claims_table"), only=only, rows_of=rows_of):
         names = [v.value for v in result.variables]
         for solution in result:
-            row = {name: plain(from_ox(solution[i]), base) for i, name in enumerate(names)}
+            terms = [from_ox(solution[i]) for i in range(len(names))]
+            row = {name: plain(term, base) for name, term in zip(names, terms, strict=True)}
+            if listed is not None:
+                listed.append(_listing_row(dict(zip(names, terms, strict=True)), base))
             # GROUP_CONCAT yields full IRIs in no set order; the CSV lists sorted ids.
             row["evidence"] = " ".join(sorted(e.removeprefix(evidence_base)
                                               for e in row["evidence"].split()))
@@ -137,26 +144,39 @@ def _csv_lines(collection: Collection, graph: KbGraph, only: set[str] | None = N
             yield row["id"], buffer.getvalue()
 
 
+def _listing_row(terms: dict[str, Any], base: str) -> dict[str, Any]:
+    """A claim's listing row (kb.listings.graph_rows) from its claims_table terms, its numbers
+    spelt as a store's answers spell them (kb.queries.normalised)."""
+    row = {column: None if (term := terms.get(column)) is None else value(normalised(term), base)
+           for column in CLAIM_COLUMNS}
+    row["time"] = time_text(row["time_start"], row["time_end"])
+    return row
+
+
 # A named graph's part of the N-Quads export: [sha256 of its lines, how many lines, and where
 # they are in the file as [offset, length] runs]. The default graph is named "".
 GraphPart = list
 
 
 def write_table(collection: Collection, graph: KbGraph, folder: Path,
-                previous: Previous | None = None) -> tuple[dict[str, int], Written]:
+                previous: Previous | None = None, index: Path | None = None
+                ) -> tuple[dict[str, int], Written]:
     """Write the CSV of claims and the vocabulary into folder; their sizes by path, and the
     CSV's blocks as the build record keeps them.
 
     The CSV is written a claim's line at a time: a line the previous site's record lists
     with the same key (the quads its query reads: the claim's and its linked nodes', such as
     its subject's label) is copied from the previous file, and only the other claims are
-    queried (a one-claim edit: one line instead of 10,000)."""
+    queried (a one-claim edit: one line instead of 10,000).
+
+    index: where to write the claim index of the graph's claims (kb.claimindex.write_rows)
+    when every claim's line was queried and gave one row each; else nothing is written there."""
     table, ontology = download_path(EXPORT_FORMATS["csv"].ext), ONTOLOGY_PATH
     for rel in (table, ontology):
         (folder / rel).parent.mkdir(parents=True, exist_ok=True)
     recorded = Written()
     if not _write_csv_blocks(collection, graph, folder / table, previous or Previous(),
-                             recorded.blocks, table):
+                             recorded.blocks, table, index):
         with (folder / table).open("w", encoding="utf-8", newline="") as out:
             write_csv(collection, graph, out)
     (folder / ontology).write_text(ontology_text(), encoding="utf-8")
@@ -164,10 +184,11 @@ def write_table(collection: Collection, graph: KbGraph, folder: Path,
 
 
 def _write_csv_blocks(collection: Collection, graph: KbGraph, path: Path, previous: Previous,
-                      blocks: dict[str, Any], rel: str) -> bool:
-    """Write the CSV to path claim by claim (see write_table) and note its blocks; False if
-    the query's lines do not come one claim after another in id order, as they should (the
-    caller then writes the CSV whole)."""
+                      blocks: dict[str, Any], rel: str, index: Path | None = None) -> bool:
+    """Write the CSV to path claim by claim (see write_table) and note its blocks, and the
+    claim index to index if every line was queried; False if the query's lines do not come
+    one claim after another in id order, as they should (the caller then writes the CSV
+    whole, and no index)."""
     sparql = query_text("claims_table")
     texts, g = graph.texts(), graph
     stamp = "\n".join(("csv", collection.config.base, collection.config.site_url,
@@ -179,8 +200,9 @@ def _write_csv_blocks(collection: Collection, graph: KbGraph, path: Path, previo
                           for r in sorted(rows))
         keys[ident] = digest((stamp + lines).encode("utf-8"))
     old = previous.blocks_of(rel)
-    fresh = _csv_lines(collection, graph, {i for i, key in keys.items() if key not in old},
-                       rows_of)
+    queried = {i for i, key in keys.items() if key not in old}
+    listed: list[dict[str, Any]] | None = [] if index and len(queried) == len(keys) else None
+    fresh = _csv_lines(collection, graph, queried, rows_of, listed)
     pending = next(fresh, None)
 
     def lines_of(ident: str) -> bytes:
@@ -199,6 +221,11 @@ def _write_csv_blocks(collection: Collection, graph: KbGraph, path: Path, previo
     if runs is None or pending is not None:
         return False
     blocks[rel] = {"size": size, "runs": runs}
+    # One row a claim, as the listing queries give them; a claim without one of the CSV's
+    # columns (which the shapes require) leaves the index to the store's own queries.
+    if index and listed is not None and len(listed) == len(keys) and \
+            {row["id"] for row in listed} == keys.keys():
+        write_rows(index, listed)
     return True
 
 

@@ -30,7 +30,8 @@ from .stores.oxigraph import rebuild
 def start_rebuild(claims_dir: Path, nquads: Path, config: dict,
                   taken: Taken | None = None,
                   graphs: Mapping[str, list] | None = None,
-                  claims: int | None = None) -> Callable[[], None]:
+                  claims: int | None = None,
+                  prepared: Mapping[str, Path] | None = None) -> Callable[[], None]:
     """Refresh the store in a process of its own, from the build's N-Quads export, while the
     build goes on; the returned wait() raises StoreError if that failed. claims: how many the
     export holds; at most THREAD_CLAIMS are refreshed in a thread of this process instead.
@@ -39,16 +40,19 @@ def start_rebuild(claims_dir: Path, nquads: Path, config: dict,
     settle), handed to the child in a temporary file: the manifest must describe what the
     export holds, not the files as they are when the child starts (without taken, the files
     as they are now). graphs, where each named graph is in the export (kb.export.write_nquads),
-    goes with it: the child then replaces only the graphs that changed.
+    goes with it: the child then replaces only the graphs that changed. prepared: files the
+    build made beside the store from the same quads (kb.stores.oxigraph.rebuild).
 
     A new process, not a fork: RocksDB deadlocks in a child forked after its parent used it.
     """
     taken = taken or take(claims_dir)
     if claims is not None and claims <= THREAD_CLAIMS:
-        return _in_thread(claims_dir, nquads, config, taken, graphs)
+        return _in_thread(claims_dir, nquads, config, taken, graphs, prepared)
     fd, sent = tempfile.mkstemp(prefix="kb-store-taken-", suffix=".json")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump({"taken": taken_json(taken), "graphs": graphs}, fh)
+        json.dump({"taken": taken_json(taken), "graphs": graphs,
+                   "prepared": {name: str(path.resolve()) for name, path in
+                                (prepared or {}).items()}}, fh)
     cmd = [sys.executable, "-m", "kb.rebuild", str(claims_dir.resolve()),
            str(nquads.resolve()), json.dumps(config), sent]
     # Run from the folder that holds this kb, so that `-m` imports this very kb and not one in
@@ -75,7 +79,8 @@ def start_rebuild(claims_dir: Path, nquads: Path, config: dict,
 
 
 def _in_thread(claims_dir: Path, nquads: Path, config: dict, taken: Taken,
-               graphs: Mapping[str, list] | None) -> Callable[[], None]:
+               graphs: Mapping[str, list] | None,
+               prepared: Mapping[str, Path] | None) -> Callable[[], None]:
     """start_rebuild's refresh in a thread of this process; its wait()."""
     errors: list[str] = []
 
@@ -84,7 +89,7 @@ def _in_thread(claims_dir: Path, nquads: Path, config: dict, taken: Taken,
 
     def run() -> None:
         try:
-            _refresh(folder, export, config, taken, graphs)
+            _refresh(folder, export, config, taken, graphs, prepared)
         except _FAILURES as exc:
             errors.append(_failure(exc, export))
         except Exception as exc:  # as the process's last line of a traceback would say
@@ -103,12 +108,13 @@ def _in_thread(claims_dir: Path, nquads: Path, config: dict, taken: Taken,
 
 
 def _refresh(claims_dir: Path, nquads: Path, config: dict, taken: Taken,
-             graphs: Mapping[str, list] | None) -> None:
+             graphs: Mapping[str, list] | None,
+             prepared: Mapping[str, Path] | None = None) -> None:
     """Refresh the store from the export if it is stale."""
     reason = stale_reason(claims_dir, read_manifest(claims_dir))
     if reason is not None:
         rebuild(claims_dir, reason, rebuild_hooks(), config=config, nquads=nquads,
-                taken=taken, graphs=graphs)
+                taken=taken, graphs=graphs, prepared=prepared)
 
 
 _FAILURES = (OSError, RuntimeError, ValueError, StoreError)
@@ -124,11 +130,12 @@ def _failure(exc: BaseException, nquads: Path) -> str:
 
 def _main(argv: list[str]) -> int:
     """python -m kb.rebuild CLAIMS_DIR NQUADS CONFIG_JSON SENT_FILE: refresh from an export
-    (SENT_FILE: the JSON of taken and graphs, see start_rebuild)."""
+    (SENT_FILE: the JSON of taken, graphs and prepared, see start_rebuild)."""
     claims_dir, nquads, config = Path(argv[0]), Path(argv[1]), json.loads(argv[2])
     try:
         sent = json.loads(Path(argv[3]).read_text(encoding="utf-8"))
-        _refresh(claims_dir, nquads, config, taken_from_json(sent["taken"]), sent["graphs"])
+        _refresh(claims_dir, nquads, config, taken_from_json(sent["taken"]), sent["graphs"],
+                 {name: Path(path) for name, path in sent.get("prepared", {}).items()})
     except _FAILURES as exc:  # the parent reports the last line
         print(_failure(exc, nquads), file=sys.stderr)
         return 1

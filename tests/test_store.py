@@ -739,6 +739,34 @@ def test_the_claim_index_updated_by_difference_is_the_one_built_whole(tmp_path, 
     updated_is_whole("restored")
 
 
+def test_the_claim_index_a_build_writes_from_its_csv_is_the_one_the_store_writes(
+        seed, tmp_path, monkeypatch):
+    """A build that refreshes the store hands it the claim index its CSV's query gave (the
+    store then sets the failing flags): the same rows as the store's own listing queries, on
+    the seed and on articles whose claims contradict one another's."""
+    from generate import generate
+
+    from kb import claimindex
+    from kb.build import build
+    from kb.stores import oxigraph
+
+    taken = []
+    real = claimindex._updated
+    monkeypatch.setattr(claimindex, "_updated", lambda store, path, changed: taken.append(
+        changed.graphs) or real(store, path, changed))
+    for claims in (seed, generate(tmp_path / "generated", 120)):
+        taken.clear()
+        build(claims, tmp_path / f"site-{claims.name}")
+        assert taken == [frozenset()], f"{claims.name}: the build's index was not taken"
+        prepared = _index_dump(claims)
+        oxigraph.rebuild(claims, "test", rebuild_hooks(), force=True)  # from the store
+        assert taken == [frozenset()], "the store wrote its own index whole"
+        whole = _index_dump(claims)
+        missing, extra = sorted(set(whole) - set(prepared)), sorted(set(prepared) - set(whole))
+        assert (claims.name, missing, extra) == (claims.name, [], [])
+        assert any(row[5] for row in whole) and len(whole) >= 78
+
+
 def test_a_damaged_claim_index_is_written_whole_when_the_store_is_updated(tmp_path,
                                                                          monkeypatch):
     from generate import generate

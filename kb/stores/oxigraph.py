@@ -258,14 +258,18 @@ def _once(func: Callable[[str], dict]) -> Callable[[str], dict]:
 def rebuild(claims_dir: Path, reason: str, hooks: Hooks, graph=None,
             config: dict | None = None, notify: Notify | None = None, force: bool = False,
             nquads: Path | None = None, taken: Taken | None = None,
-            graphs: Mapping[str, list] | None = None) -> dict:
+            graphs: Mapping[str, list] | None = None,
+            prepared: Mapping[str, Path] | None = None) -> dict:
     """Build the store anew from the claims folder (through hooks.graph), from a KbGraph built
     from it, or from its N-Quads export (with config, and taken: the files as they were when
     the export's build loaded them); its manifest.
 
     With the export comes graphs, where each named graph is in it (kb.export.write_nquads):
     the store is then a copy of the previous one with only the graphs whose hash changed
-    replaced, if the previous one recorded its graphs' hashes; else it is loaded whole."""
+    replaced, if the previous one recorded its graphs' hashes; else it is loaded whole.
+    prepared: files the build already made from the same quads, by the name of the hook that
+    writes them beside the store; each is taken as that hook's previous file with no graph
+    changed when the store is loaded whole."""
     with _lock(claims_dir):
         # Another process may have rebuilt it while this one waited for the lock.
         manifest = read_manifest(claims_dir)
@@ -312,8 +316,12 @@ def rebuild(claims_dir: Path, reason: str, hooks: Hooks, graph=None,
                     {name: part[:2] for name, part in sorted(graphs.items())}), "utf-8")
             built = OxigraphStore.of(db, config["base"])
             for name, write in hooks.beside.items():
-                write(built, staging / name, None if replaced is None else
-                      Changed(store_dir(claims_dir) / name, replaced))
+                if replaced is not None:
+                    write(built, staging / name, Changed(store_dir(claims_dir) / name, replaced))
+                elif prepared and name in prepared:
+                    write(built, staging / name, Changed(prepared[name], frozenset()))
+                else:
+                    write(built, staging / name, None)
             del db
             manifest = build_manifest(taken, config, triples)
             manifest["problems"] = problem_count
