@@ -180,10 +180,20 @@ class QuadTable:
     def triples_at(self, rows: Sequence[int]) -> list[ox.Triple]:
         """The triples at the given row numbers, each once."""
         get: Callable[[int], Any] = self.terms.__getitem__
+        return [ox.Triple(get(a), get(b), get(c)) for a, b, c in self._unique_triples(rows)]
+
+    def _unique_triples(self, rows: Sequence[int]) -> dict[tuple[int, int, int], None]:
+        """The term numbers of the triples at the rows, each once, in order."""
         s, p, o = self.s, self.p, self.o
-        unique = dict.fromkeys(zip(map(s.__getitem__, rows), map(p.__getitem__, rows),
-                                   map(o.__getitem__, rows), strict=True))
-        return [ox.Triple(get(a), get(b), get(c)) for a, b, c in unique]
+        return dict.fromkeys(zip(map(s.__getitem__, rows), map(p.__getitem__, rows),
+                                 map(o.__getitem__, rows), strict=True))
+
+    def ntriples(self, rows: Sequence[int]) -> bytes:
+        """The triples at the given row numbers, each once, as N-Triples lines (for
+        pyoxigraph to parse: quicker than making each Triple here, for more than a few)."""
+        texts = self.texts()
+        return "".join([f"{texts[a]} {texts[b]} {texts[c]} .\n"
+                        for a, b, c in self._unique_triples(rows)]).encode("utf-8")
 
     def triples(self) -> Iterator[ox.Triple]:
         """The union of the graphs: each triple once, where it first occurs."""

@@ -275,8 +275,8 @@ def test_a_rebuild_copies_the_downloads_blocks_of_unchanged_graphs(mini, tmp_pat
                                                                   monkeypatch):
     from conftest import edit
 
+    import kb.export
     from kb.export import write_rdf
-    from kb.graph import KbGraph
     from kb.reuse import read_previous, write_record
 
     collection = load(mini)
@@ -286,14 +286,13 @@ def test_a_rebuild_copies_the_downloads_blocks_of_unchanged_graphs(mini, tmp_pat
     collection = load(mini)
     graph = build_graph(collection)
     serialised: list[tuple[str, int]] = []
-    real = KbGraph.serialize
+    real = kb.export._run_serialised
 
-    def recording(self, fmt, rows=None, graphs=True, output=None):
-        if isinstance(rows, range):  # a run of one graph's rows (a claim's file: its rows)
-            serialised.append((fmt.file_extension, len(rows)))
-        return real(self, fmt, rows, graphs, output)
+    def recording(graph, fmt, run, nquads, names):
+        serialised.append((fmt.file_extension, run.end - run.start))
+        return real(graph, fmt, run, nquads, names)
 
-    monkeypatch.setattr(KbGraph, "serialize", recording)
+    monkeypatch.setattr(kb.export, "_run_serialised", recording)
     second = write_rdf(collection, graph, tmp_path / "two", read_previous(tmp_path / "one"))
     monkeypatch.undo()
     source_rows = sum(1 for g in graph.g if str(graph.terms[g]).endswith("mini-article>"))
