@@ -29,6 +29,22 @@ def write_file(path: Path, data: str | bytes) -> None:
         raise
 
 
+def write_new(path: str, data: bytes) -> None:
+    """Write data as the whole of the file at path (made, or emptied first) in a folder no
+    reader sees yet, such as a build's staging folder: straight through the system calls.
+
+    A site's pages and cards are written once each, whole; Path.write_bytes makes a buffered
+    file object for each, and its fstat, ioctl and bookkeeping cost 13 µs of the 15 µs of
+    Python's CPU a file takes (540,000 files at 100,000 claims)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
+    try:
+        view = memoryview(data)
+        while view:  # a write may take fewer bytes than it is given
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
+
+
 @contextmanager
 def replace_dir(target: Path, delete_later: bool = False) -> Iterator[Path]:
     """Yield an empty staging folder; on success it replaces target, on failure it is discarded.

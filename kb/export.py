@@ -8,6 +8,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
+import posixpath
 from collections.abc import Iterator, Sequence
 from functools import partial
 from importlib import resources
@@ -18,6 +20,7 @@ from typing import Any, BinaryIO, NamedTuple, TextIO
 import pyoxigraph as ox
 from rdflib import Graph
 
+from .atomic import write_new
 from .choices import EXPORT_FORMATS
 from .claimdata import claim_slices
 from .claimindex import write_rows
@@ -273,18 +276,22 @@ def write_rdf(collection: Collection, graph: KbGraph, folder: Path,
             rel = download_path(EXPORT_FORMATS[fmt].ext)
             sizes[rel] = write_blocks(graph, rdf_format, folder, rel, runs, keys.stamp,
                                       previous, written, nquads)
+    base = os.fspath(folder) + "/"  # paths as text, as kb.render writes the pages
+    made: set[str] = set()
     for ident, piece in claim_slices(graph):
         key = keys.of(piece)
         for fmt in CLAIM_DATA:
             rel = claim_data_path(ident, fmt)
-            (folder / rel).parent.mkdir(parents=True, exist_ok=True)
-            if previous.link(rel, folder / rel, key=key):
+            if (parent := posixpath.dirname(rel)) not in made:
+                made.add(parent)
+                os.makedirs(base + parent, exist_ok=True)
+            if previous.link(rel, base + rel, key=key):
                 entry = previous.entries[rel]
                 sizes[rel] = entry.size
                 written.add(rel, entry.hash, entry.size, key, changed=False)
                 continue
             data = serialize(collection, graph, fmt, piece).encode("utf-8")
-            (folder / rel).write_bytes(data)
+            write_new(base + rel, data)
             sizes[rel] = len(data)
             written.add(rel, digest(data), len(data), key, changed=True)
     return Exported(sizes, parts, written)

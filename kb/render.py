@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import posixpath
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache, cached_property, partial
 from importlib import metadata, resources
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
@@ -40,6 +41,7 @@ except ImportError:  # pragma: no cover
     from markupsafe._native import _escape_inner
 
 from . import cards
+from .atomic import write_new
 from .cards import CARD_SIZE, Card, draw_card
 from .choices import EXPORT_FORMATS
 from .claimdata import FEED_SEPARATOR, dataset_jsonld, feed_element, feed_frame, script_json
@@ -335,26 +337,30 @@ class Rendered:
         for name in sorted({job.template for job in jobs}):
             environment().get_template(name)
 
+        # Paths as text: a Path made for each of a quarter of a million pages and cards costs.
+        base = os.fspath(folder) + "/"
+
         def chunk(part: Sequence[PageJob]) -> Written:
             out = Written()
             made: set[str] = set()
             for job in part:
                 # Each worker makes its pages' folders: one system call each, a second or two
                 # for a 10,000-claim site on a journalled file system, spread over the cores.
-                parent = str(PurePosixPath(job.path).parent)
+                parent = posixpath.dirname(job.path)
                 if parent not in made:
                     made.add(parent)
-                    os.makedirs(folder / parent, exist_ok=True)
+                    os.makedirs(base + parent, exist_ok=True)
                 key = self.page_key(job, site_keys)
-                if before.link(job.path, folder / job.path, key=key):
+                dest = base + job.path
+                if before.link(job.path, dest, key=key):
                     entry = before.entries[job.path]
                     out.add(job.path, entry.hash, entry.size, key, False, entry.marked)
                 else:
                     html = self.render(job)
                     out.rendered.add(job.path)
                     h = digest(html)
-                    if not before.link(job.path, folder / job.path, hash=h):
-                        (folder / job.path).write_bytes(html)
+                    if not before.link(job.path, dest, hash=h):
+                        write_new(dest, html)
                     # Noted here, where the bytes are at hand: the search index then reads
                     # none of the pages to split them into parts (kb.searchindex).
                     out.add(job.path, h, len(html), key, not before.same(job.path, h),
@@ -363,12 +369,12 @@ class Rendered:
                 if cv is not None:  # drawn here, in the page workers: a card costs milliseconds
                     card = claim_card(cv, title)
                     rel, key = card_path(cv.id), card_key(card)
-                    if before.link(rel, folder / rel, key=key):
+                    if before.link(rel, base + rel, key=key):
                         entry = before.entries[rel]
                         out.add(rel, entry.hash, entry.size, key, False)
                     else:
                         png = draw_card(card)
-                        (folder / rel).write_bytes(png)
+                        write_new(base + rel, png)
                         out.add(rel, digest(png), len(png), key, True)
             return out
 

@@ -209,7 +209,7 @@ class Previous:
     # offset and length.
     blocks: dict[str, Any] = field(default_factory=dict)
 
-    def link(self, rel: str, dest: Path, hash: str = "", key: str = "") -> bool:
+    def link(self, rel: str, dest: str | Path, hash: str = "", key: str = "") -> bool:
         """Hard-link the previous site's rel to dest if it holds the same bytes (hash) or was
         made from the same inputs (key), and is still as recorded; True if it did."""
         entry = self.entries.get(rel)
