@@ -473,10 +473,10 @@ class Loader:
                                      "claims folder not found; pass --claims DIR")])
         self._folder_links()
         self._parse_ahead()
-        try:
-            return self._load()
-        finally:
-            self._parsed_ahead()
+        # Not waited for if the load fails: the worker, a daemon, is stopped when kb exits.
+        collection = self._load()
+        self._parsed_ahead()
+        return collection
 
     def _load(self) -> Collection:
         config = self._config()

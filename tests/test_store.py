@@ -767,6 +767,24 @@ def test_the_claim_index_a_build_writes_from_its_csv_is_the_one_the_store_writes
         assert any(row[5] for row in whole) and len(whole) >= 78
 
 
+def test_the_store_process_takes_the_claim_index_the_build_hands_it(mini, tmp_path):
+    """Handed over by name through the process's arguments file, the build's index is the
+    one the store keeps (a row only it holds shows it)."""
+    from kb import claimindex
+    from kb.rebuild import start_rebuild
+    from kb.stores.manifest import take
+
+    nquads, graphs = _export(mini, tmp_path, "kb.nq")
+    rows = listings.graph_rows(open_kb(mini, "memory"), ClaimFilter())
+    prepared = tmp_path / "from-the-build" / claimindex.NAME
+    prepared.parent.mkdir()
+    claimindex.write_rows(prepared, [*rows, dict(rows[0], id="only-in-the-build")])
+    start_rebuild(mini, nquads, MINI_STORE_CONFIG, take(mini), graphs,
+                  prepared={claimindex.NAME: prepared})()  # claims unknown: a process
+    kept = {row[0]: row for row in _index_dump(mini)}
+    assert set(kept) == {row["id"] for row in rows} | {"only-in-the-build"}
+
+
 def test_a_damaged_claim_index_is_written_whole_when_the_store_is_updated(tmp_path,
                                                                          monkeypatch):
     from generate import generate
