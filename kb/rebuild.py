@@ -71,9 +71,7 @@ def start_rebuild(claims_dir: Path, nquads: Path, config: dict,
             Path(sent).unlink(missing_ok=True)
             if proc.returncode != 0:
                 errors.append(err[-1] if err else f"exit {proc.returncode}")
-        if errors:
-            raise StoreError(f"{claims_dir}: the oxigraph store could not be rebuilt: "
-                             f"{errors[0]}")
+        _raise_failed(claims_dir, errors)
 
     return wait
 
@@ -100,11 +98,15 @@ def _in_thread(claims_dir: Path, nquads: Path, config: dict, taken: Taken,
 
     def wait() -> None:
         thread.join()
-        if errors:
-            raise StoreError(f"{claims_dir}: the oxigraph store could not be rebuilt: "
-                             f"{errors[0]}")
+        _raise_failed(claims_dir, errors)
 
     return wait
+
+
+def _raise_failed(claims_dir: Path, errors: list[str]) -> None:
+    """Raise StoreError with the first error's line, if the refresh failed."""
+    if errors:
+        raise StoreError(f"{claims_dir}: the oxigraph store could not be rebuilt: {errors[0]}")
 
 
 def _refresh(claims_dir: Path, nquads: Path, config: dict, taken: Taken,
