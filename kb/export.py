@@ -20,7 +20,7 @@ from typing import Any, BinaryIO, NamedTuple, TextIO
 import pyoxigraph as ox
 from rdflib import Graph
 
-from .atomic import write_new
+from . import atomic  # atomic.write_new through the module: fault tests replace it
 from .choices import EXPORT_FORMATS
 from .claimdata import claim_slices
 from .claimindex import write_rows
@@ -291,7 +291,7 @@ def write_rdf(collection: Collection, graph: KbGraph, folder: Path,
                 written.add(rel, entry.hash, entry.size, key, changed=False)
                 continue
             data = serialize(collection, graph, fmt, piece).encode("utf-8")
-            write_new(base + rel, data)
+            atomic.write_new(base + rel, data)
             sizes[rel] = len(data)
             written.add(rel, digest(data), len(data), key, changed=True)
     return Exported(sizes, parts, written)

@@ -40,8 +40,7 @@ try:  # markupsafe's C escaping (its pure-Python fallback otherwise, as markupsa
 except ImportError:  # pragma: no cover
     from markupsafe._native import _escape_inner
 
-from . import cards
-from .atomic import write_new
+from . import atomic, cards  # atomic.write_new through the module: fault tests replace it
 from .cards import CARD_SIZE, Card, draw_card
 from .choices import EXPORT_FORMATS
 from .claimdata import FEED_SEPARATOR, dataset_jsonld, feed_element, feed_frame, script_json
@@ -360,7 +359,7 @@ class Rendered:
                     out.rendered.add(job.path)
                     h = digest(html)
                     if not before.link(job.path, dest, hash=h):
-                        write_new(dest, html)
+                        atomic.write_new(dest, html)
                     # Noted here, where the bytes are at hand: the search index then reads
                     # none of the pages to split them into parts (kb.searchindex).
                     out.add(job.path, h, len(html), key, not before.same(job.path, h),
@@ -374,7 +373,7 @@ class Rendered:
                         out.add(rel, entry.hash, entry.size, key, False)
                     else:
                         png = draw_card(card)
-                        write_new(base + rel, png)
+                        atomic.write_new(base + rel, png)
                         out.add(rel, digest(png), len(png), key, True)
             return out
 

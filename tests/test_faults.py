@@ -181,18 +181,28 @@ def test_u1_a_full_disk_names_the_site_and_keeps_the_previous_one(tmp_path, mini
 
 ENOSPC_AFTER = """
 import errno, os, pathlib
+import kb.atomic
 
 budget = [{budget}]
 real_write_bytes = pathlib.Path.write_bytes
+real_write_new = kb.atomic.write_new
 
-def write_bytes(self, data):
-    if "staging" in str(self):
+def spend(path, data):
+    if "staging" in str(path):
         budget[0] -= len(data)
         if budget[0] < 0:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+def write_bytes(self, data):
+    spend(self, data)
     return real_write_bytes(self, data)
 
+def write_new(path, data):  # the pages, cards and claims' files
+    spend(path, data)
+    return real_write_new(path, data)
+
 pathlib.Path.write_bytes = write_bytes
+kb.atomic.write_new = write_new
 """
 
 
