@@ -129,17 +129,18 @@ def _write_site(root: Path, checked: Checked, staging: Path, taken: Taken,
     # The claim index the store keeps beside it is written by the CSV's child, from its own
     # query, when the store is to be refreshed: outside the site, removed once the store is.
     with tempfile.TemporaryDirectory(prefix="kb-index-") as kept:
-        index = Path(kept) / claimindex.NAME if _store_stale(root, checked) else None
+        stale = _store_stale(root, checked)
+        index = Path(kept) / claimindex.NAME if stale else None
         try:
             return _write_indexed_site(root, checked, staging, taken, store_failed, previous,
-                                       indexing, index)
+                                       indexing, stale, index)
         finally:
             indexing.stop()
 
 
 def _write_indexed_site(root: Path, checked: Checked, staging: Path, taken: Taken,
                         store_failed: list[KbError], previous: Previous, indexing: Indexing,
-                        index: Path | None) -> list[str]:
+                        stale: bool, index: Path | None) -> list[str]:
     c, graph = checked.collection, checked.graph
     with stage("export"):
         written: dict[str, bytes | int] = {}
@@ -188,8 +189,10 @@ def _write_indexed_site(root: Path, checked: Checked, staging: Path, taken: Take
         written.update(exported.sizes)
         table_sizes, table_recorded = table()
         written.update(table_sizes)
-    store = _start_store(root, checked, staging / download_path("nq"), taken, exported.graphs,
-                         index if index is not None and index.is_file() else None)
+    store: Callable[[], None] = lambda: None  # noqa: E731 (a store that needs nothing)
+    if stale:
+        store = _start_store(root, checked, staging / download_path("nq"), taken,
+                             exported.graphs, index if index and index.is_file() else None)
     rendered.downloads(written)
     pages.merge(rendered.write_pages(staging, downloads=True, previous=previous))
     # recorded with the pages, for the next build's reuse
@@ -284,16 +287,15 @@ def _store_stale(root: Path, checked: Checked) -> bool:
 
 def _start_store(root: Path, checked: Checked, nquads: Path, taken: Taken,
                  graphs: dict[str, list], index: Path | None) -> Callable[[], None]:
-    """Start bringing the oxigraph store up to date (if the collection uses it and a claims
-    file changed) from the N-Quads export, beside the build (kb.rebuild), replacing only the
-    named graphs that changed (graphs: where each is in the export); wait() for it. index: the
-    claim index the build wrote of the same quads, if it did (kb.export.write_table).
+    """Start bringing the oxigraph store up to date (the build found it stale, _store_stale)
+    from the N-Quads export, beside the build (kb.rebuild), replacing only the named graphs
+    that changed (graphs: where each is in the export); wait() for it. index: the claim index
+    the build wrote of the same quads, if it did (kb.export.write_table). The process checks
+    again, under the store's lock, whether another one brought it up to date meanwhile.
 
     The store mirrors the claims, not the site, and is replaced atomically, so it is refreshed
     while the pages are rendered and checked.
     """
-    if not _store_stale(root, checked):
-        return lambda: None
     return start_rebuild(root, nquads, config_settings(checked.collection.config), taken,
                          graphs, claims=len(checked.collection.claims),
                          prepared={claimindex.NAME: index} if index else None)

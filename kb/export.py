@@ -27,7 +27,7 @@ from .claimindex import write_rows
 from .graph import PREFIXES, KbGraph, prefixes, site_url
 from .iris import Iris
 from .layout import CLAIM_DATA, ONTOLOGY_PATH, claim_data_path, download_path
-from .listings import CLAIM_COLUMNS, time_text, value
+from .listings import CLAIM_COLUMNS, listing_row, value
 from .model import Collection
 from .oxterms import from_ox
 from .queries import normalised, plain, query_text
@@ -150,10 +150,8 @@ def _csv_lines(collection: Collection, graph: KbGraph, only: set[str] | None = N
 def _listing_row(terms: dict[str, Any], base: str) -> dict[str, Any]:
     """A claim's listing row (kb.listings.graph_rows) from its claims_table terms, its numbers
     spelt as a store's answers spell them (kb.queries.normalised)."""
-    row = {column: None if (term := terms.get(column)) is None else value(normalised(term), base)
-           for column in CLAIM_COLUMNS}
-    row["time"] = time_text(row["time_start"], row["time_end"])
-    return row
+    return listing_row({column: value(normalised(term), base) for column in CLAIM_COLUMNS
+                        if (term := terms.get(column)) is not None})
 
 
 # A named graph's part of the N-Quads export: [sha256 of its lines, how many lines, and where

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import difflib
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple, Protocol
@@ -211,9 +212,16 @@ def graph_rows(store: Store, filters: ClaimFilter) -> list[dict[str, Any]]:
             continue
         r.update(times.get(r["claim"], {}))
         r["id"] = r["claim"]
-        r["time"] = time_text(r.get("time_start"), r.get("time_end"))
-        rows.append({c: r.get(c) for c in CLAIM_COLUMNS})
+        rows.append(listing_row(r))
     return rows
+
+
+def listing_row(values: Mapping[str, Any]) -> dict[str, Any]:
+    """A claim's listing row from its plain values by column (the query's variables): its
+    time spelt compactly from the start and end; a column without a value is None."""
+    row = {column: values.get(column) for column in CLAIM_COLUMNS}
+    row["time"] = time_text(row["time_start"], row["time_end"])
+    return row
 
 
 def _sorted(rows: list[dict], key: str, descending: bool) -> list[dict]:
