@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from functools import cache, cached_property, partial
 from importlib import metadata, resources
 from pathlib import Path
+from types import FunctionType
 from typing import Any
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
@@ -32,6 +33,7 @@ from jinja2 import (
     Template,
 )
 from jinja2.bccache import Bucket
+from jinja2.runtime import Context, Macro
 from markupsafe import Markup
 from markupsafe import escape as markup_escape
 
@@ -68,7 +70,7 @@ from .layout import (
     page_path,
     sitemap_part,
 )
-from .model import Collection
+from .model import Collection, Entity
 from .pages import (
     ClaimView,
     Download,
@@ -76,6 +78,7 @@ from .pages import (
     EvidenceView,
     Figure,
     FindingView,
+    QuantityView,
     ReviewerView,
     Site,
     SourceView,
@@ -123,6 +126,52 @@ def figure_html(f: Figure, filter: str | None = None) -> Markup:
                        f'{_escape(f.text)}</data>')
 
 
+
+# The macros a page calls most (a list row calls all four, a claim page verdict and claim_link
+# each about ten times), as functions: a macro call costs about as much as its body.
+# macros.html binds each to the page's root (its `verdict`, `claim_link`, `entity_link` and
+# `quantity`), so templates call them as they call a macro.
+def verdict_html(cv: ClaimView, filter: bool = False, *, root: str) -> Markup:
+    """A claim's verdict: its icon, its figure and a link to what the verdict means."""
+    slug = _escape(cv.verdict)
+    return str.__new__(Markup, f'<span class="verdict v-{slug}"><span class="verdict-icon" '
+                       f'aria-hidden="true">{_escape(ICONS[cv.verdict])}</span> '
+                       f'{figure_html(cv.verdict_fig, "verdict" if filter else None)}</span> '
+                       f'<a class="method-link" href="{_escape(root)}method/#{slug}">what this '
+                       'means</a>')
+
+
+def claim_link_html(cv: ClaimView, *, root: str) -> Markup:
+    """A link to a claim's page, its statement in quotes when the claim is corrected: a wrong
+    claim is quoted, never written as a fact."""
+    text: str = _escape(prose(cv.claim.statement))
+    if cv.corrected:
+        text = f"“{text}”"
+    return str.__new__(Markup, f'<a href="{_escape(root)}{_escape(cv.url)}">{text}</a>')
+
+
+def entity_link_html(e: Entity, filter: bool = False, *, root: str) -> Markup:
+    """A link to an entity's page, by its English label."""
+    search = ' data-pagefind-filter="entity"' if filter else ""
+    return str.__new__(Markup, f'<a href="{_escape(root)}entity/{_escape(e.id)}/"{search}>'
+                       f'{_escape(e.label("en"))}</a>')
+
+
+def quantity_html(q: QuantityView) -> Markup:
+    """A quantity as stated: a range as the range the text gave, never as its midpoint; a
+    bound other than exact said in words."""
+    if q.bound == "range" and q.lower and q.upper:
+        return str.__new__(Markup, f'<span class="range">{figure_html(q.lower)} to '
+                           f'{figure_html(q.upper)}</span>')
+    if q.bound == "exact":
+        return figure_html(q.amount)
+    return str.__new__(Markup, f'{figure_html(q.amount)} <span class="bound">('
+                       f'{_escape(q.bound_text)})</span>')
+
+def with_root(func: Callable[..., Markup], root: str) -> Callable[..., Markup]:
+    """func with the page's root bound (macros.html)."""
+    return partial(func, root=root)
+
 class _Template(Template):
     """A template whose output expressions escape with _escape (each is one call of it)."""
 
@@ -132,6 +181,31 @@ class _Template(Template):
         template = super().from_code(environment, code, globals, uptodate)
         template.root_render_func.__globals__["escape"] = _escape
         return template
+
+
+# A partial is never given the context by jinja2 either (it has no jinja_pass_arg).
+_PLAIN_CALLABLES = (FunctionType, Macro, partial)
+
+
+class _Context(Context):
+    """A template context whose calls skip jinja2's checks for pass_context where they cannot
+    apply: a template calls a macro or a function about 60 times a claim page, and
+    Context.call asks each for its and its __call__'s jinja_pass_arg (hasattr, an exception
+    each when missing), about a tenth of the page's time."""
+
+    def call(__self, __obj, *args, **kwargs):  # __ names: a keyword argument may be "self"
+        """Context.call; a macro, or a function not marked pass_*, is called at once."""
+        kind = type(__obj)
+        if kind not in _PLAIN_CALLABLES or \
+                (kind is FunctionType and "jinja_pass_arg" in __obj.__dict__):
+            return super().call(__obj, *args, **kwargs)
+        kwargs.pop("_block_vars", None)
+        kwargs.pop("_loop_vars", None)
+        try:
+            return __obj(*args, **kwargs)
+        except StopIteration:
+            return __self.environment.undefined(
+                "value was undefined because a callable raised a StopIteration exception")
 
 
 class _TemplateCache(FileSystemBytecodeCache):
@@ -170,9 +244,12 @@ def environment() -> Environment:
                       lstrip_blocks=True, keep_trailing_newline=True, auto_reload=False,
                       bytecode_cache=_template_cache())
     env.template_class = _Template
+    env.context_class = _Context
     env.filters.update(prose=prose, by_document=by_document)
     env.globals.update(
         icons=ICONS, figure_html=figure_html, page_url=page_url, kb_namespace=NS,
+        verdict_html=verdict_html, claim_link_html=claim_link_html, with_root=with_root,
+        entity_link_html=entity_link_html, quantity_html=quantity_html,
         tier_of=tier, verdict_name=verdict_name, kind_label=kind_label,
         tier_labels=TIER_LABELS, card_name=CARD_NAME, card_size=CARD_SIZE,
         page_size=PAGE_SIZE, verdict_labels={v: LABELS[v] for v in VERDICTS})

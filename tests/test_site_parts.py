@@ -245,6 +245,68 @@ def test_a_figure_is_written_as_the_fig_macro_wrote_it():
     assert ours.render(f=f, fig=figure_html) == macro.render(f=f)
 
 
+
+# The macros kb.render writes as functions, as macros.html wrote them.
+_OLD_MACROS = (
+    '{% set fig = figure_html %}'
+    '{% macro verdict(cv, filter=False) %}<span class="verdict v-{{ cv.verdict }}"><span '
+    'class="verdict-icon" aria-hidden="true">{{ icons[cv.verdict] }}</span> {{ fig('
+    'cv.verdict_fig, "verdict" if filter else None) }}</span> <a class="method-link" href="'
+    '{{ root }}method/#{{ cv.verdict }}">what this means</a>{% endmacro %}'
+    '{% macro claim_link(cv) %}<a href="{{ root }}{{ cv.url }}">{% if cv.corrected %}“'
+    '{{ cv.claim.statement | prose }}”{% else %}{{ cv.claim.statement | prose }}{% endif %}'
+    '</a>{% endmacro %}'
+    '{% macro entity_link(e, filter=False) %}<a href="{{ root }}entity/{{ e.id }}/"{% if '
+    'filter %} data-pagefind-filter="entity"{% endif %}>{{ e.label("en") }}</a>{% endmacro %}'
+    '{% macro quantity(q) %}{% if q.bound == "range" and q.lower and q.upper %}<span '
+    'class="range">{{ fig(q.lower) }} to {{ fig(q.upper) }}</span>{% else %}{{ fig(q.amount) }}'
+    '{% if q.bound != "exact" %} <span class="bound">({{ q.bound_text }})</span>{% endif %}'
+    '{% endif %}{% endmacro %}')
+_CALLS = ('{{ verdict(cv) }}|{{ verdict(cv, filter=True) }}|{{ claim_link(cv) }}|'
+          '{{ entity_link(e) }}|{{ entity_link(e, filter=True) }}|{{ quantity(q) }}')
+
+
+@pytest.mark.parametrize("verdict,corrected,bound", [
+    ("inaccurate", True, "exact"), ("accurate", False, "range"), ("misleading", True, "at-least"),
+])
+def test_the_macros_written_as_functions_write_what_the_macros_wrote(verdict, corrected, bound):
+    from types import SimpleNamespace as NS
+
+    from kb.pages import Figure, QuantityView
+    from kb.render import environment
+
+    def fig(text: str) -> Figure:
+        return Figure('https://kb.example.org/claim/a"b', "kb:amount", "1e3", text)
+
+    statement = 'Revenue <b>&</b> "growth" of -10^3 %'
+    cv = NS(verdict=verdict, verdict_fig=fig("Inaccurate <x>"), corrected=corrected,
+            url='claim/a"b/', claim=NS(statement=statement))
+    e = NS(id="tesla&co", label=lambda lang: f"Tesla <{lang}>")
+    q = QuantityView(fig("1 <k>"), fig("1"), fig("2") if bound == "range" else None, None,
+                     "USD", bound, "at least <this>", "2024")
+    ours = environment().from_string('{% import "macros.html" as m with context %}' +
+                                     _CALLS.replace("{{ ", "{{ m."))
+    theirs = environment().from_string(_OLD_MACROS + _CALLS)
+    values = {"cv": cv, "e": e, "q": q, "root": '../"x/'}
+    assert ours.render(**values) == theirs.render(**values)
+
+
+def test_templates_still_give_a_function_marked_pass_context_its_context():
+    """kb.render's template context calls macros and plain functions at once; one marked
+    pass_context must still get the context, also inside a loop."""
+    from jinja2 import pass_context
+
+    from kb.render import environment
+
+    @pass_context
+    def who(context) -> str:
+        return context["name"]
+
+    template = environment().from_string(
+        "{% macro m(x) %}<{{ x }}>{% endmacro %}"
+        "{% for i in [1] %}{{ m(i) }}{{ who() }}{{ plain(i) }}{% endfor %}{{ who() }}")
+    assert template.render(name="kb", who=who, plain=lambda i: i + 1) == "<1>kb2kb"
+
 def test_the_feed_is_written_as_json_indents_it_one_review_at_a_time(seed, tmp_path):
     """The ClaimReview feed is written review by review: it must still be exactly what
     json.dumps(..., indent=1) writes of the whole feed, empty or not."""
