@@ -1097,9 +1097,6 @@ class _Links:
     pages: frozenset[str]  # the HTML pages: a #fragment is checked on these
     base: str  # the path the site is served under (site_url's)
 
-    # Where a link that climbs to the site's root leads (../../static/site.css from
-    # claim/x/, most links of a page) depends only on how deep the page is: worked out once.
-    rooted: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict, compare=False)
 
     def problems(self, page: Page, across: _Across) -> Iterator[Problem]:
         """Every internal link and #fragment must resolve inside the site. A #fragment on
@@ -1107,7 +1104,6 @@ class _Links:
         site's root path (/static/site.css, on the 404 page, which is served at any address)
         resolves from the site's root when the site is served under `base`."""
         folder = posixpath.dirname(page.path)
-        up = "../" * (folder.count("/") + 1) if folder else ""
         for href in dict.fromkeys(page.links):
             try:
                 path, fragment, external = _split_link(href)
@@ -1118,12 +1114,7 @@ class _Links:
                 continue  # an external link: shown, never fetched
             target = page.path
             if path:
-                if path.startswith(up):
-                    if (found := self.rooted.get((up, path))) is None:
-                        found = self.rooted[up, path] = self._target(folder, path)
-                else:
-                    found = self._target(folder, path)
-                target, error = found
+                target, error = self._target(folder, path)
                 if error:
                     yield _problem(page.path, f"broken link {href!r}: {error}")
                     continue
@@ -1138,17 +1129,29 @@ class _Links:
 
     def _target(self, folder: str, path: str) -> tuple[str, str]:
         """(the file a link's path leads to from folder, "") or ("", why it leads nowhere)."""
-        # Links that climb out of the page's folder are shared by many pages
-        # (../other-claim/ from claim/x/): resolve each once.
         here, rest = folder, path
         while here and rest.startswith("../"):
             here, rest = here.rpartition("/")[0], rest[3:]
-        joined, error = _resolve(here, rest, self.base)
-        if error:
-            return "", error
+        if _PLAIN_PATH(rest):
+            # What nearly every link kb writes leaves once it has climbed (claim/x/ from
+            # ../../): joined as it is, without normpath. At 100,000 claims a worker met
+            # 500,000 distinct such links, so a cache of their resolutions (as _resolve's)
+            # missed nine times in ten and held hundreds of thousands of entries.
+            joined = f"{here}/{rest}" if here else rest
+            if joined.endswith("/"):
+                joined = joined[:-1]
+        else:
+            joined, error = _resolve(here, rest, self.base)
+            if error:
+                return "", error
         if path.endswith("/") or joined in self.tree.dirs:
             return ("index.html" if joined == "." else joined + "/index.html"), ""
         return joined, ""
+
+
+# A path that normpath gives back as it is, but for a last "/": one or more segments, none
+# empty, "." or ".." (nor starting with a dot, to keep it simple), not absolute.
+_PLAIN_PATH = re.compile(r"(?:[^/.][^/]*/)*[^/.][^/]*/?").fullmatch
 
 
 @functools.lru_cache(maxsize=65536)

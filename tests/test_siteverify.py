@@ -16,7 +16,15 @@ from PIL.PngImagePlugin import PngInfo
 
 from kb.cards import Card, draw_card, read_card
 from kb.pipeline import check
-from kb.siteverify import _png_chunks, _split_link, _split_url, verify_site
+from kb.siteverify import (
+    _Links,
+    _png_chunks,
+    _resolve,
+    _split_link,
+    _split_url,
+    _Tree,
+    verify_site,
+)
 
 TESLA = "claim/tesla-revenue-2022/index.html"
 BYD = "claim/byd-revenue/index.html"
@@ -396,6 +404,21 @@ def _outcome(split, href):
 def test_a_link_split_at_once_is_split_as_urlsplit_splits_it(href):
     assert _outcome(_split_link, href) == _outcome(_split_url.__wrapped__, href)
 
+
+
+_PATH_PARTS = st.sampled_from(["../", "./", "/", "//", "claim", "x", ".x", "a.css", "..", "."])
+_SITE = _Tree({"claim/x/index.html", "x", "a.css"}, {".", "claim", "claim/x"})
+
+
+@given(st.sampled_from(["", "claim", "claim/x"]), st.lists(_PATH_PARTS, max_size=7).map("".join))
+def test_a_link_joined_at_once_leads_where_normpath_leads(folder, path):
+    """Links are joined without normpath when they can be (most links a page has); the file
+    they lead to, or why they lead nowhere, is what normpath's join gives."""
+    joined, error = _resolve.__wrapped__(folder, path, "/")
+    want = ("", error) if error else (
+        ("index.html" if joined == "." else joined + "/index.html", "")
+        if path.endswith("/") or joined in _SITE.dirs else (joined, ""))
+    assert _Links(_SITE, frozenset(), "/")._target(folder, path) == want
 
 def test_a_link_urlsplit_refuses_is_a_broken_link(checked, site_copy):
     _, site = site_copy
