@@ -751,12 +751,12 @@ _CELL = r"[$¥€£]?\(?[\d,]+(?:\.\d+)?\)?%?"
 _ROW = re.compile(rf"^(.*?\D)\s*({_CELL}(?:\s+{_CELL})+)$")
 
 
-_BIBTEX_SPECIAL = {c: "\\" + c for c in "$%&#_{}"}
+_BIBTEX_SPECIAL = str.maketrans({c: "\\" + c for c in "$%&#_{}"})
 
 
 def bibtex(text: str) -> str:
     """Text safe in a BibTeX field: TeX's special characters escaped (US\\$506)."""
-    return "".join(_BIBTEX_SPECIAL.get(c, c) for c in text)
+    return text.translate(_BIBTEX_SPECIAL)
 
 
 def sentence(text: str) -> str:
