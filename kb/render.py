@@ -126,7 +126,6 @@ def figure_html(f: Figure, filter: str | None = None) -> Markup:
                        f'{_escape(f.text)}</data>')
 
 
-
 # The macros a page calls most (a list row calls all four, a claim page verdict and claim_link
 # each about ten times), as functions: a macro call costs about as much as its body.
 # macros.html binds each to the page's root (its `verdict`, `claim_link`, `entity_link` and
@@ -168,9 +167,11 @@ def quantity_html(q: QuantityView) -> Markup:
     return str.__new__(Markup, f'{figure_html(q.amount)} <span class="bound">('
                        f'{_escape(q.bound_text)})</span>')
 
+
 def with_root(func: Callable[..., Markup], root: str) -> Callable[..., Markup]:
     """func with the page's root bound (macros.html)."""
     return partial(func, root=root)
+
 
 class _Template(Template):
     """A template whose output expressions escape with _escape (each is one call of it)."""
@@ -183,7 +184,8 @@ class _Template(Template):
         return template
 
 
-# A partial is never given the context by jinja2 either (it has no jinja_pass_arg).
+# Callables whose jinja_pass_arg, if any, is in their own __dict__ (a partial's is its own too,
+# not its function's, for jinja2 as here).
 _PLAIN_CALLABLES = (FunctionType, Macro, partial)
 
 
@@ -194,10 +196,8 @@ class _Context(Context):
     each when missing), about a tenth of the page's time."""
 
     def call(__self, __obj, *args, **kwargs):  # __ names: a keyword argument may be "self"
-        """Context.call; a macro, or a function not marked pass_*, is called at once."""
-        kind = type(__obj)
-        if kind not in _PLAIN_CALLABLES or \
-                (kind is FunctionType and "jinja_pass_arg" in __obj.__dict__):
+        """Context.call; a macro, function or partial not marked pass_* is called at once."""
+        if type(__obj) not in _PLAIN_CALLABLES or "jinja_pass_arg" in __obj.__dict__:
             return super().call(__obj, *args, **kwargs)
         kwargs.pop("_block_vars", None)
         kwargs.pop("_loop_vars", None)

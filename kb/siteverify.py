@@ -1097,7 +1097,6 @@ class _Links:
     pages: frozenset[str]  # the HTML pages: a #fragment is checked on these
     base: str  # the path the site is served under (site_url's)
 
-
     def problems(self, page: Page, across: _Across) -> Iterator[Problem]:
         """Every internal link and #fragment must resolve inside the site. A #fragment on
         another page goes into across, to be checked against that page's ids. A link from the
@@ -1140,8 +1139,8 @@ class _Links:
             joined = f"{here}/{rest}" if here else rest
             if joined.endswith("/"):
                 joined = joined[:-1]
-        else:
-            joined, error = _resolve(here, rest, self.base)
+        else:  # the whole link from the page's folder: climbing past "..//" is not normpath's
+            joined, error = _resolve(folder, path, self.base)
             if error:
                 return "", error
         if path.endswith("/") or joined in self.tree.dirs:
