@@ -22,7 +22,7 @@ from .rebuild import start_rebuild
 from .render import build_date, render_site, source_date_epoch, stamp
 from .reuse import Previous, folders_of, read_previous, write_record
 from .searchindex import Indexing, prepare_index
-from .siteverify import PageChecker, SiteCheckFailed, verify_site
+from .siteverify import SiteCheckFailed, verify_site
 from .stores.base import StoreError
 from .stores.manifest import Taken, read_manifest, settle, stale_reason, take
 from .stores.oxigraph import config_settings
@@ -167,13 +167,8 @@ def _write_indexed_site(root: Path, checked: Checked, staging: Path, taken: Take
             files = start_forked(lambda: _write_files(staging, rendered.files))
             children.append(files)
             written.update(rendered.files)
-        with stage("page checks (prepare)"), long_lived():
-            # The site check of each page runs in the page workers, on the bytes they write
-            # (kb.siteverify.PageChecker); the graph's index it reads is made here, once.
-            checker = PageChecker(checked, staging, rendered.paths())
         with stage("render pages"):
-            pages = rendered.write_pages(staging, downloads=False, previous=previous,
-                                         check=checker)
+            pages = rendered.write_pages(staging, downloads=False, previous=previous)
             folders()
             files()
         with stage("feed"):
@@ -199,8 +194,7 @@ def _write_indexed_site(root: Path, checked: Checked, staging: Path, taken: Take
         store = _start_store(root, checked, staging / download_path("nq"), taken,
                              exported.graphs, index if index and index.is_file() else None)
     rendered.downloads(written)
-    pages.merge(rendered.write_pages(staging, downloads=True, previous=previous,
-                                     check=checker))
+    pages.merge(rendered.write_pages(staging, downloads=True, previous=previous))
     # recorded with the pages, for the next build's reuse
     pages.merge(exported.recorded)
     pages.merge(table_recorded)
@@ -213,7 +207,8 @@ def _write_indexed_site(root: Path, checked: Checked, staging: Path, taken: Take
     indexing.start(pages.pages())
     try:
         with stage("site check"):
-            problems = verify_site(checked, staging, written, reviews=reviews, pages=checker)
+            problems = verify_site(checked, staging, written, pages.pages_to_check(previous),
+                                   reviews)
         if problems:
             raise SiteCheckFailed(problems)
         with stage("search index (waiting)"):

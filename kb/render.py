@@ -19,7 +19,7 @@ from functools import cache, cached_property, partial
 from importlib import metadata, resources
 from pathlib import Path
 from types import FunctionType
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
@@ -363,14 +363,6 @@ class Rendered:
                  for rel, data in {**written, **self.files}.items()}
         self.site.downloads = download_list(sizes)
 
-    def paths(self) -> set[str]:
-        """Every file write_pages and files make: the pages, the claims' verdict cards and the
-        site's own files."""
-        out = {job.path for job in self.pages}
-        out.update(card_path(job.context["cv"].id) for job in self.pages if "cv" in job.context)
-        out.update(self.files)
-        return out
-
     def render(self, job: PageJob) -> bytes:
         """One page's HTML."""
         root = self._root(job)
@@ -403,13 +395,11 @@ class Rendered:
         return job.root if job.root is not None else "../" * job.path.count("/")
 
     def write_pages(self, folder: Path, downloads: bool | None = None,
-                    previous: Previous | None = None, check: PageChecks | None = None
-                    ) -> Written:
+                    previous: Previous | None = None) -> Written:
         """Render pages into folder, on every core; what was written. downloads=False: only
         the pages that do not list the downloads (they can be written before the export ends),
         True: only those that do, None: all. A page or card the previous site already holds
-        as it would come out is linked from there (kb.reuse). check: each page that changed
-        (or whose card did) is given to it with its bytes, by the worker that wrote it."""
+        as it would come out is linked from there (kb.reuse)."""
         jobs = [job for job in self.pages
                 if downloads is None or (job.template in DOWNLOAD_TEMPLATES) == downloads]
         before = previous or Previous()
@@ -426,10 +416,9 @@ class Rendered:
         # Paths as text: a Path made for each of a quarter of a million pages and cards costs.
         base = os.fspath(folder) + "/"
 
-        def chunk(part: Sequence[PageJob]) -> tuple[Written, PageCollecting | None]:
+        def chunk(part: Sequence[PageJob]) -> Written:
             out = Written()
             made: set[str] = set()
-            found = check.collector() if check is not None else None
             for job in part:
                 # Each worker makes its pages' folders: one system call each, a second or two
                 # for a 10,000-claim site on a journalled file system, spread over the cores.
@@ -439,22 +428,19 @@ class Rendered:
                     os.makedirs(base + parent, exist_ok=True)
                 key = self.page_key(job, site_keys)
                 dest = base + job.path
-                html: bytes | None = None
                 if before.link(job.path, dest, key=key):
                     entry = before.entries[job.path]
                     out.add(job.path, entry.hash, entry.size, key, False, entry.marked)
-                    changed = False
                 else:
                     html = self.render(job)
                     out.rendered.add(job.path)
                     h = digest(html)
                     if not before.link(job.path, dest, hash=h):
                         atomic.write_new(dest, html)
-                    changed = not before.same(job.path, h)
                     # Noted here, where the bytes are at hand: the search index then reads
                     # none of the pages to split them into parts (kb.searchindex).
-                    out.add(job.path, h, len(html), key, changed, marks_body(html))
-                png = None
+                    out.add(job.path, h, len(html), key, not before.same(job.path, h),
+                            marks_body(html))
                 cv = job.context.get("cv")
                 if cv is not None:  # drawn here, in the page workers: a card costs milliseconds
                     card = claim_card(cv, title)
@@ -466,39 +452,14 @@ class Rendered:
                         png = draw_card(card)
                         atomic.write_new(base + rel, png)
                         out.add(rel, digest(png), len(png), key, True)
-                if found is not None and (changed or png is not None):
-                    # Checked here, from the bytes just written, rather than read back (a
-                    # quarter of a million pages at 100,000 claims); a page kept from the
-                    # previous site whose card was drawn anew is read.
-                    found.page(job.path, html if html is not None else
-                               Path(dest).read_bytes(), png)
-            return out, found
+            return out
 
         written = Written()
-        for part, found in map_chunks(chunk, jobs):
+        for part in map_chunks(chunk, jobs):
             written.merge(part)
-            if check is not None:
-                check.add(found)
         if downloads is not False:  # the last pass: the digests are not needed again
             self.__dict__.pop("fingerprints", None)
         return written
-
-
-class PageCollecting(Protocol):
-    """What checks the pages one worker writes (kb.siteverify.PageCollector)."""
-
-    def page(self, rel: str, data: bytes, card: bytes | None) -> None:
-        """Check one page from its bytes and its verdict card's (None: read it)."""
-
-
-class PageChecks(Protocol):
-    """The checks of each page as it is written (kb.siteverify.PageChecker)."""
-
-    def collector(self) -> PageCollecting:
-        """A new collector, for one worker's pages."""
-
-    def add(self, collected: Any) -> None:
-        """Take in what a worker's collector found."""
 
 
 def render_site(checked: Checked, built: str) -> Rendered:

@@ -31,7 +31,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from .layout import BUILD_RECORD
+from .layout import BUILD_RECORD, CARD_NAME
 
 # 2: each file also says whether it marks the search index's body (kb.searchindex.marks_body),
 # so that the search index need not read the pages again to know.
@@ -356,6 +356,15 @@ class Written:
         """Each HTML page written: its hash, and whether it marks the search index's body."""
         return {rel: (h, rel in self.marked) for rel, (h, _, _) in self.files.items()
                 if rel.endswith(".html")}
+
+    def pages_to_check(self, previous: Previous) -> set[str] | None:
+        """The pages the site check must read: those that changed, and the claim page of each
+        card that did (it is checked with its page); None, every page, without a previous
+        site whose pages were checked when it was built."""
+        if previous.folder is None:
+            return None
+        return {rel.removesuffix(CARD_NAME) + "index.html" if rel.endswith("/" + CARD_NAME)
+                else rel for rel in self.changed}
 
 
 def write_record(folder: Path, written: Written, epoch: int | None = None) -> None:

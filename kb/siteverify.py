@@ -26,7 +26,7 @@ import re
 import struct
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -444,8 +444,7 @@ def _tree(root: Path) -> _Tree:
 def verify_site(checked: Checked, site: str | Path,
                 written: Mapping[str, bytes | int] | None = None,
                 only: AbstractSet[str] | None = None,
-                reviews: AbstractSet[str] | None = None,
-                pages: PageChecker | None = None) -> list[Problem]:
+                reviews: AbstractSet[str] | None = None) -> list[Problem]:
     """Every way the built site in `site` differs from the knowledge base, one problem each.
 
     `written` is what the build wrote, by path: the bytes of a file it held in memory, or the
@@ -458,10 +457,6 @@ def verify_site(checked: Checked, site: str | Path,
     every page. Their links are still resolved against the whole site, and the checks of the
     site as a whole (every node has its page, the sitemap, the feeds, the downloads) still run.
 
-    `pages`: the pages were checked already, each by the process that rendered it, from its
-    bytes (kb build: PageChecker); what those checks found is taken from it, and only the
-    links they could not settle from the files the build listed are resolved here, on disk.
-
     `reviews` names the claims whose ClaimReviews in the DataFeed the build made anew (it
     copied the others from the previous feed, as their claims' pages kept their keys, and the
     build that made them checked them): only those are compared with the graph; None compares
@@ -470,7 +465,7 @@ def verify_site(checked: Checked, site: str | Path,
     root = Path(site)
     if not root.is_dir():
         raise SiteMissing(f"{site}: no such folder; run kb build first, or pass --site DIR")
-    kb = pages.kb if pages is not None else _Kb(checked)
+    kb = _Kb(checked)
     gc.freeze()  # the graph's index lives as long as the check (see kb.pipeline.check)
     tree = _tree(root)
     html = sorted(rel for rel in tree.files
@@ -478,26 +473,31 @@ def verify_site(checked: Checked, site: str | Path,
     problems: list[Problem] = []
     problems += inventory_problems(kb, set(html))
     _counts(kb)  # once, before the workers fork, rather than once in each of them
-    links = _Links(tree, frozenset(html), _base(kb))
+    links = _Links(tree, frozenset(html), urlsplit(kb.c.config.site_url).path or "/")
     # The files that are not pages are checked in a child of their own, beside the pages.
     whole_site = start_forked(lambda: [*crawl_problems(kb, root, set(html)),
                                        *listing_problems(kb, root, set(html)),
                                        *review_feed_problems(kb, root),
                                        *download_problems(kb, root, written, reviews)])
+    # Each page is checked on its own, on every core. Only a #fragment naming an id on another
+    # page needs more than the page: the workers send back each page's ids and those links,
+    # and they are checked here.
+    ids: dict[str, str] = {}
+    across: _Across = {}
+    chosen = html if only is None else [rel for rel in html if rel in only]
     try:
-        found = pages.found if pages is not None else \
-            _check_site_pages(kb, root, links, html if only is None else
-                              [rel for rel in html if rel in only])
+        checked_pages = map_chunks(lambda chunk: _check_pages(kb, root, links, chunk), chosen)
     except BaseException:
         with contextlib.suppress(Exception):
             whole_site()  # reap the child; the pages' error comes first
         raise
-    problems += found.problems
-    if pages is not None:
-        problems += pages.unwritten(tree)
-        for path, href in found.unlisted:
-            problems += links.problems(Page(path, links=[href]), found.across)
-    problems += fragment_problems(root, found.across, found.ids)
+    for found, page_ids, fragments in checked_pages:
+        problems += found
+        ids.update(page_ids)
+        for key, hrefs in fragments.items():
+            for href, pages in hrefs.items():
+                across.setdefault(key, {}).setdefault(href, []).extend(pages)
+    problems += fragment_problems(root, across, ids)
     problems += whole_site()
     return sorted(dict.fromkeys(problems))
 
@@ -507,130 +507,28 @@ _Across = dict[tuple[str, str], dict[str, list[str]]]
 _ID_SEP = "\0"  # joins a page's ids into one string: no attribute value holds it
 
 
-@dataclass
-class PagesFound:
-    """What the checks of pages, each on its own, found: the problems, each page's ids, the
-    links to #fragments of other pages, and (kb build) the links to files the build did not
-    list, to be resolved on disk once the site is written."""
-
-    problems: list[Problem] = field(default_factory=list)
-    ids: dict[str, str] = field(default_factory=dict)
-    across: _Across = field(default_factory=dict)
-    unlisted: list[tuple[str, str]] = field(default_factory=list)  # (page, link)
-
-    def merge(self, other: PagesFound) -> None:
-        """Take in what another process found."""
-        self.problems += other.problems
-        self.ids.update(other.ids)
-        for key, hrefs in other.across.items():
-            for href, pages in hrefs.items():
-                self.across.setdefault(key, {}).setdefault(href, []).extend(pages)
-        self.unlisted += other.unlisted
-
-
-def _check_site_pages(kb: _Kb, root: Path, links: _Links, paths: Sequence[str]) -> PagesFound:
-    """Each page read from the site and checked on its own, on every core. Only a #fragment
-    naming an id on another page needs more than the page: each page's ids and those links
-    come back, to be checked here."""
-    found = PagesFound()
-    for part in map_chunks(lambda chunk: _check_pages(kb, root, links, chunk), paths):
-        found.merge(part)
-    return found
-
-
-def _check_pages(kb: _Kb, root: Path, links: _Links, paths: Sequence[str]) -> PagesFound:
-    """What the checks of these pages of the site in root found."""
-    found = PagesFound()
+def _check_pages(kb: _Kb, root: Path, links: _Links, paths: Sequence[str]
+                 ) -> tuple[list[Problem], dict[str, str], _Across]:
+    """The problems of each page on its own, each page's ids, and its links to #fragments of
+    other pages."""
+    problems: list[Problem] = []
+    ids: dict[str, str] = {}
+    across: _Across = {}
     for rel in paths:
-        check_page(kb, root, links, found, rel, (root / rel).read_bytes())
-    return found
-
-
-def check_page(kb: _Kb, root: Path, links: _Links, found: PagesFound, rel: str, data: bytes,
-               card: bytes | None = None, unlisted: bool = False) -> None:
-    """The problems of one page on its own (data: its bytes; card: its verdict card's, or
-    None to read it from root) into found, with its ids and its links to #fragments of other
-    pages; unlisted: a link to a file links does not know goes into found.unlisted."""
-    page = read_page(rel, data)
-    problems = found.problems
-    problems += html_problems(page)
-    if page.too_large:  # nothing of it was read: its one problem says so
-        return
-    problems += figure_problems(kb, page)
-    problems += count_problems(kb, page)
-    problems += jsonld_problems(kb, page)
-    problems += article_problems(kb, page)
-    problems += headline_problems(kb, page)
-    problems += canonical_problems(kb, page)
-    problems += card_problems(kb, root, page, card)
-    problems += links.problems(page, found.across, found.unlisted if unlisted else None)
-    found.ids[rel] = _ID_SEP.join(page.ids)
-
-
-class PageChecker:
-    """The site check of each page on its own, run by kb build in the process that rendered
-    the page, from its bytes (kb.render.Rendered.write_pages), so that the site's pages are
-    not read back from disk; verify_site(pages=) then checks the site as a whole.
-
-    Links are resolved against the files the build says it writes (`files`, with the
-    downloads the site must have), since the site is not whole while its pages are written;
-    verify_site checks that each of those files is in the site, and resolves on disk any link
-    to a file not among them.
-    """
-
-    def __init__(self, checked: Checked, root: Path, files: Iterable[str]):
-        self.kb = _Kb(checked)
-        _counts(self.kb)  # once, before the page workers fork
-        self.root = root
-        self.files = {*files, *download_paths(self.kb)}
-        dirs = {"."}
-        for rel in self.files:
-            while (rel := rel.rpartition("/")[0]) and rel not in dirs:
-                dirs.add(rel)
-        html = frozenset(rel for rel in self.files
-                         if rel.endswith(".html") and rel.split("/", 1)[0] != SEARCH_DIR)
-        self.links = _Links(_Tree(self.files, dirs), html, _base(self.kb))
-        self.found = PagesFound()
-
-    def collector(self) -> PageCollector:
-        """A collector of one worker's pages (kb.render.PageChecks)."""
-        return PageCollector(self)
-
-    def add(self, collected: PageCollector) -> None:
-        """Take in what a worker's collector found."""
-        self.found.merge(collected.found)
-
-    def unwritten(self, tree: _Tree) -> Iterator[Problem]:
-        """Each file the build listed that the site does not have (the downloads' own check
-        reports theirs)."""
-        downloads = set(download_paths(self.kb))
-        for rel in sorted(self.files - tree.files - downloads):
-            yield _problem(rel, "missing: the build wrote this file, but the site does not "
-                           "have it")
-
-
-class PageCollector:
-    """What one worker's page checks found (only that travels back to the building
-    process)."""
-
-    def __init__(self, checker: PageChecker | None):
-        self.checker = checker
-        self.found = PagesFound()
-
-    def page(self, rel: str, data: bytes, card: bytes | None) -> None:
-        """Check one page from its bytes (card: its verdict card's, or None to read it)."""
-        checker = self.checker
-        assert checker is not None, "a collector that came back from its worker checks no more"
-        check_page(checker.kb, checker.root, checker.links, self.found, rel, data, card,
-                   unlisted=True)
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {"checker": None, "found": self.found}
-
-
-def _base(kb: _Kb) -> str:
-    """The path the site is served under (its site_url's)."""
-    return urlsplit(kb.c.config.site_url).path or "/"
+        page = read_page(rel, (root / rel).read_bytes())
+        problems += html_problems(page)
+        if page.too_large:  # nothing of it was read: its one problem says so
+            continue
+        problems += figure_problems(kb, page)
+        problems += count_problems(kb, page)
+        problems += jsonld_problems(kb, page)
+        problems += article_problems(kb, page)
+        problems += headline_problems(kb, page)
+        problems += canonical_problems(kb, page)
+        problems += card_problems(kb, root, page)
+        problems += links.problems(page, across)
+        ids[rel] = _ID_SEP.join(page.ids)
+    return problems, ids, across
 
 
 def _problem(path: str, message: str, kind: str = "", ident: str = "", line: int = 0
@@ -1199,14 +1097,11 @@ class _Links:
     pages: frozenset[str]  # the HTML pages: a #fragment is checked on these
     base: str  # the path the site is served under (site_url's)
 
-    def problems(self, page: Page, across: _Across,
-                 unlisted: list[tuple[str, str]] | None = None) -> Iterator[Problem]:
+    def problems(self, page: Page, across: _Across) -> Iterator[Problem]:
         """Every internal link and #fragment must resolve inside the site. A #fragment on
         another page goes into across, to be checked against that page's ids. A link from the
         site's root path (/static/site.css, on the 404 page, which is served at any address)
-        resolves from the site's root when the site is served under `base`. unlisted: a link
-        to a file the tree does not have goes there, (page, link), rather than being a
-        problem."""
+        resolves from the site's root when the site is served under `base`."""
         folder = posixpath.dirname(page.path)
         for href in dict.fromkeys(page.links):
             try:
@@ -1223,10 +1118,7 @@ class _Links:
                     yield _problem(page.path, f"broken link {href!r}: {error}")
                     continue
             if target not in self.tree.files:
-                if unlisted is not None:
-                    unlisted.append((page.path, href))
-                else:
-                    yield _problem(page.path, f"broken link {href!r}: {target} does not exist")
+                yield _problem(page.path, f"broken link {href!r}: {target} does not exist")
             elif not fragment or target not in self.pages:
                 continue
             elif target != page.path:
@@ -1313,12 +1205,10 @@ def canonical_problems(kb: _Kb, page: Page) -> Iterator[Problem]:
                            f"ClaimReview's url {url!r}", "claim", parts[1])
 
 
-def card_problems(kb: _Kb, root: Path, page: Page, card: bytes | None = None
-                  ) -> Iterator[Problem]:
+def card_problems(kb: _Kb, root: Path, page: Page) -> Iterator[Problem]:
     """A claim page names its verdict card as og:image and twitter:image, and the card is a
     PNG of the stated size that carries the claim's id, verdict and headline as the graph has
-    them (a card drawn for another claim, or before a verdict changed, is caught). card: its
-    bytes, as the build drew them; None reads it from root."""
+    them (a card drawn for another claim, or before a verdict changed, is caught)."""
     parts = page.path.split("/")
     if len(parts) != 3 or parts[0] != "claim":
         return
@@ -1330,7 +1220,7 @@ def card_problems(kb: _Kb, root: Path, page: Page, card: bytes | None = None
             yield _problem(page.path, f"{name} is {page.meta.get(name)!r}, it must be {want!r}",
                            "claim", ident)
     rel = card_path(ident)
-    data = card if card is not None else _read_bytes(root, rel)
+    data = _read_bytes(root, rel)
     if data is None:
         yield _problem(rel, "missing: the claim's verdict card", "claim", ident)
         return
@@ -1549,16 +1439,10 @@ def expected_downloads(kb: _Kb, written: Mapping[str, bytes | int] | None
     if written is None:
         made = {**download_files(kb.c, kb.graph), **claim_files(kb.c, kb.graph)}
         return {path: text.encode("utf-8") for path, text in made.items()}
-    return {path: written[path] for path in download_paths(kb) if path in written}
-
-
-def download_paths(kb: _Kb) -> list[str]:
-    """The path of every download the site must hold: the whole graph in each format, the
-    ontology, and each claim's files."""
     paths = [download_path(about.ext) for about in EXPORT_FORMATS.values()]
     paths.append(ONTOLOGY_PATH)
     paths += [claim_data_path(ident, fmt) for ident in kb.nodes("claim") for fmt in CLAIM_DATA]
-    return paths
+    return {path: written[path] for path in paths if path in written}
 
 
 def download_problems(kb: _Kb, root: Path, written: Mapping[str, bytes | int] | None = None,

@@ -145,38 +145,26 @@ def test_a_card_is_redrawn_when_what_it_shows_changes():
         assert card_key(changed) != card_key(card), changed
 
 
-def _checked_pages(monkeypatch) -> tuple[list[set[str]], list[set[str] | None]]:
-    """Spy on kb build's site check: the pages each build checked (as its page workers did),
-    and the claims whose DataFeed reviews it compared with the graph."""
+def test_a_rebuild_checks_only_the_pages_it_wrote_anew(mini, tmp_path, monkeypatch):
     import kb.build
 
-    asked: list[set[str]] = []
-    compared: list[set[str] | None] = []
+    asked: list[set[str] | None] = []
+    reviews: list[set[str] | None] = []
     real = kb.build.verify_site
 
-    def recording(checked, site, written=None, only=None, reviews=None, pages=None):
-        asked.append(set(pages.found.ids))
-        compared.append(None if reviews is None else set(reviews))
-        return real(checked, site, written, only, reviews, pages)
+    def recording(checked, site, written=None, only=None, made=None):
+        asked.append(None if only is None else set(only))
+        reviews.append(None if made is None else set(made))
+        return real(checked, site, written, only, made)
 
     monkeypatch.setattr(kb.build, "verify_site", recording)
-    return asked, compared
-
-
-def _html(site: Path) -> set[str]:
-    return {p.relative_to(site).as_posix() for p in site.rglob("*.html")
-            if p.relative_to(site).parts[0] != "pagefind"}
-
-
-def test_a_rebuild_checks_only_the_pages_it_wrote_anew(mini, tmp_path, monkeypatch):
-    asked, reviews = _checked_pages(monkeypatch)
     site = tmp_path / "_site"
     first = build(mini, site)
     build(mini, site)
     edit(mini / SOURCE, "No year is given.", "No year is stated.")
     build(mini, site)
 
-    assert asked[0] == _html(site), "a first build checks every page"
+    assert asked[0] is None, "a first build checks every page"
     assert asked[1] == set(), "nothing changed, nothing to read again"
     assert page_path("claim", "byd-revenue") in asked[2]
     assert page_path("claim", "tesla-revenue-2022") not in asked[2], asked[2]
@@ -187,21 +175,16 @@ def test_a_rebuild_checks_only_the_pages_it_wrote_anew(mini, tmp_path, monkeypat
                        {"byd-revenue", "tesla-revenue-2022"}]
 
 
-def test_a_card_drawn_anew_has_its_kept_claim_page_checked(mini, built_mini, monkeypatch):
-    site = built_mini
-    page, card = page_path("claim", "tesla-revenue-2022"), card_path("tesla-revenue-2022")
-    # As if the previous site had no reusable card for this claim: it is drawn again, while
-    # its page is linked from the previous site by key.
-    record = json.loads((site / BUILD_RECORD).read_text("utf-8"))
-    del record["files"][card]
-    (site / BUILD_RECORD).write_text(json.dumps(record), encoding="utf-8")
-    page_inode = _inode(site, page)
-    asked, _ = _checked_pages(monkeypatch)
+def test_a_changed_card_has_its_claim_page_checked():
+    from kb.reuse import Previous, Written
 
-    build(mini, site)
-
-    assert _inode(site, page) == page_inode, "the page itself was kept"
-    assert asked == [{page}]
+    written = Written()
+    written.add(card_path("c1"), "h1", 10, "k1", True)
+    written.add(page_path("claim", "c2"), "h2", 20, "", True)
+    written.add(page_path("claim", "c3"), "h3", 30, "", False)
+    assert written.pages_to_check(Previous(Path("."))) == {page_path("claim", "c1"),
+                                                          page_path("claim", "c2")}
+    assert written.pages_to_check(Previous()) is None
 
 
 # One edit of each kind of input a page shows: (file, text, replacement). Each must leave a
