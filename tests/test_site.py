@@ -476,6 +476,62 @@ def test_two_builds_are_byte_identical(seed_site, tmp_path):
     assert [p for p in first if first[p] != second[p]] == []
 
 
+# A claim page's links as a hand-edit or a template bug could leave them: to a page that does not
+# exist, to the DataFeed, and to an id another page lacks.
+BAD_LINKS = (b'<a href="../nowhere/">x</a><a href="../../data/claimreview-feed.json">feed</a>'
+             b'<a href="../tesla-revenue-2022/#no-such-id">y</a></main>')
+BAD_PAGE = "claim/byd-revenue/index.html"
+
+
+def test_the_build_refuses_a_page_as_kb_check_site_reports_it(mini, mini_site, tmp_path,
+                                                               monkeypatch):
+    from kb.render import Rendered
+    from kb.siteverify import SiteCheckFailed
+
+    real = Rendered.render
+
+    def tampered(self, job):
+        html = real(self, job)
+        return html.replace(b"</main>", BAD_LINKS, 1) if job.path == BAD_PAGE else html
+
+    monkeypatch.setattr(Rendered, "render", tampered)
+    with pytest.raises(SiteCheckFailed) as failed:
+        build(mini, tmp_path / "site")
+    site = tmp_path / "edited"
+    shutil.copytree(mini_site[1], site)
+    edit(site / BAD_PAGE, "</main>", BAD_LINKS.decode())
+    on_disk = [str(p) for p in verify_site(check(mini), site)]
+
+    assert [str(p) for p in failed.value.problems] == on_disk == [
+        f"{BAD_PAGE}: broken link '../nowhere/': claim/nowhere/index.html does not exist",
+        f"{BAD_PAGE}: broken link '../tesla-revenue-2022/#no-such-id': "
+        "claim/tesla-revenue-2022/index.html has no element with id 'no-such-id'"]
+    assert not (tmp_path / "site").exists()
+
+
+def test_a_page_that_never_reached_the_disk_fails_the_build(mini, tmp_path, monkeypatch):
+    from kb import atomic
+    from kb.siteverify import SiteCheckFailed
+
+    real = atomic.write_new
+
+    def losing(dest, data):
+        if not str(dest).endswith(BAD_PAGE):
+            real(dest, data)
+
+    monkeypatch.setattr(atomic, "write_new", losing)
+    with pytest.raises(SiteCheckFailed) as failed:
+        build(mini, tmp_path / "site")
+    problems = [str(p) for p in failed.value.problems]
+    assert problems[0] == (f"{BAD_PAGE}: claim byd-revenue: missing: the graph has this claim "
+                           "but the site has no page for it")
+    assert ("sitemap.xml: lists https://kb.example.org/claim/byd-revenue/, which is not a page "
+            "of the site") in problems
+    # And each link to it, from the lists and the pages of the claims beside it.
+    links = [p for p in problems[1:] if not p.startswith("sitemap.xml")]
+    assert links and all(f"{BAD_PAGE} does not exist" in p for p in links), links
+
+
 def test_source_date_epoch_sets_the_date_and_the_file_times(mini, tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1000000000")
     out = tmp_path / "site"
