@@ -18,7 +18,6 @@ import signal
 import traceback
 from collections.abc import Callable, Sequence
 from contextlib import suppress
-from operator import itemgetter
 from typing import Any, TypeVar
 
 from .errors import KbError
@@ -27,10 +26,8 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 Outcome = tuple[bool, Any]  # (True, result) or (False, the error in one line)
-# Below this many items, forking costs more than it saves (and a chunk is not made smaller).
+# Below this many items, forking costs more than it saves.
 MIN_PARALLEL = 64
-# Chunks per worker: the last one taken is at most a 64th of the work at two workers.
-CHUNKS_PER_WORKER = 32
 
 
 class WorkerFailed(KbError):
@@ -53,49 +50,24 @@ def forked_workers() -> int:
 
 
 def map_chunks(func: Callable[[Sequence[T]], R], items: Sequence[T]) -> list[R]:
-    """func over items split into chunks, on every core; the results in chunk order.
+    """func over items split into one chunk per worker; the results in chunk order.
 
-    This process and forked children take the chunks in turn, each the next one left as it
-    finishes one, so that they finish together: split once into one chunk per worker, this
-    process (which holds more) finished its chunk 10 to 15 s after the child at 100,000
-    claims, with a core idle meanwhile. Each chunk deals items evenly (every m-th), so every
-    chunk has pages of each kind. An exception in a child is raised here as WorkerFailed with
-    the child's message.
+    The first chunk runs in this process, the others in forked children. An exception in a
+    child is raised here as WorkerFailed with the child's message.
     """
     n = min(forked_workers(), max(1, len(items) // MIN_PARALLEL))
     if n == 1:
         return [func(items)]
-    m = max(n, min(n * CHUNKS_PER_WORKER, len(items) // MIN_PARALLEL))
-    chunks = [items[i::m] for i in range(m)]
-    taken = multiprocessing.get_context("fork").Value("i", 0)  # shared: the next chunk's number
-
-    def work(_: None) -> list[tuple[int, R]]:
-        done: list[tuple[int, R]] = []
-        while True:
-            with taken.get_lock():
-                number = taken.value
-                taken.value += 1
-            if number >= m:
-                return done
-            try:
-                done.append((number, func(chunks[number])))
-            except BaseException:
-                with taken.get_lock():
-                    taken.value = m  # the others start no more: the build fails anyway
-                raise
-
-    children = [_spawn(work, None) for _ in range(n - 1)]
+    chunks = [items[i::n] for i in range(n)]
+    children = [_spawn(func, chunk) for chunk in chunks[1:]]
     try:
-        results = work(None)
-        for child in children:
-            results += _report(_collect(*child))
+        return [func(chunks[0]), *(_report(_collect(*child)) for child in children)]
     finally:
         for proc, receive in children:
             receive.close()
             if proc.is_alive():
                 proc.kill()
                 proc.join()
-    return [result for _, result in sorted(results, key=itemgetter(0))]
 
 
 def start_forked(func: Callable[[], R]) -> Callable[[], R]:

@@ -21,44 +21,19 @@ def test_chunks_give_every_result_once_whatever_the_number_of_workers(monkeypatc
         monkeypatch.setenv("KB_JOBS", jobs)
         rows = [row for chunk in map_chunks(square_all, items) for row in chunk]
         assert sorted((x, y) for x, y, _ in rows) == [(x, x * x) for x in items]
-        assert len({pid for *_, pid in rows}) <= int(jobs)
-
-
-def test_a_worker_held_up_by_one_chunk_leaves_the_others_to_the_rest(monkeypatch):
-    import time
-
-    monkeypatch.setenv("KB_JOBS", "2")
-
-    def slow_first(chunk):
-        if 0 in chunk:
-            time.sleep(1.0)
-        return os.getpid(), len(chunk)
-
-    done = map_chunks(slow_first, list(range(64 * 16)))
-    assert sum(size for _, size in done) == 64 * 16
-    chunks_by = {pid: sum(1 for p, _ in done if p == pid) for pid, _ in done}
-    # The worker that took item 0's chunk did only that one, or one more begun meanwhile.
-    assert sorted(chunks_by.values())[0] <= 2, chunks_by
-    assert len(chunks_by) == 2, "both processes worked"
+        assert len({pid for *_, pid in rows}) == int(jobs)
 
 
 def test_a_failing_worker_is_reported_with_its_message(monkeypatch):
-    import time
-
     monkeypatch.setenv("KB_JOBS", "2")
-    parent = os.getpid()
-    started: list[int] = []
 
-    def fail_in_the_child(chunk):
-        if os.getpid() != parent:
+    def fail_on_odd_chunk(chunk):
+        if chunk[0] % 2:
             raise ValueError(f"cannot handle {chunk[0]}")
-        started.append(chunk[0])
-        time.sleep(0.3)  # time for the child to take a chunk and fail
         return len(chunk)
 
-    with pytest.raises(WorkerFailed, match=r"ValueError: cannot handle \d+$"):
-        map_chunks(fail_in_the_child, list(range(64 * 8)))
-    assert len(started) == 1, "once the child failed, no more chunks were started"
+    with pytest.raises(WorkerFailed, match="ValueError: cannot handle 1"):
+        map_chunks(fail_on_odd_chunk, list(range(200)))
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
