@@ -477,7 +477,7 @@ def test_two_builds_are_byte_identical(seed_site, tmp_path):
 
 
 # A claim page's links as a hand-edit or a template bug could leave them: to a page that does not
-# exist, to the DataFeed, and to an id another page lacks.
+# exist, to the DataFeed (which is there: no problem), and to an id another page lacks.
 BAD_LINKS = (b'<a href="../nowhere/">x</a><a href="../../data/claimreview-feed.json">feed</a>'
              b'<a href="../tesla-revenue-2022/#no-such-id">y</a></main>')
 BAD_PAGE = "claim/byd-revenue/index.html"
