@@ -245,7 +245,6 @@ def test_a_figure_is_written_as_the_fig_macro_wrote_it():
     assert ours.render(f=f, fig=figure_html) == macro.render(f=f)
 
 
-
 # The macros kb.render writes as functions, as macros.html wrote them.
 _OLD_MACROS = (
     '{% set fig = figure_html %}'
@@ -306,6 +305,7 @@ def test_templates_still_give_a_function_marked_pass_context_its_context():
         "{% macro m(x) %}<{{ x }}>{% endmacro %}"
         "{% for i in [1] %}{{ m(i) }}{{ who() }}{{ plain(i) }}{% endfor %}{{ who() }}")
     assert template.render(name="kb", who=who, plain=lambda i: i + 1) == "<1>kb2kb"
+
 
 def test_the_feed_is_written_as_json_indents_it_one_review_at_a_time(seed, tmp_path):
     """The ClaimReview feed is written review by review: it must still be exactly what

@@ -405,7 +405,6 @@ def test_a_link_split_at_once_is_split_as_urlsplit_splits_it(href):
     assert _outcome(_split_link, href) == _outcome(_split_url.__wrapped__, href)
 
 
-
 _PATH_PARTS = st.sampled_from(["../", "./", "/", "//", "claim", "x", ".x", "a.css", "..", "."])
 _SITE = _Tree({"claim/x/index.html", "x", "a.css"}, {".", "claim", "claim/x"})
 
@@ -419,6 +418,7 @@ def test_a_link_joined_at_once_leads_where_normpath_leads(folder, path):
         ("index.html" if joined == "." else joined + "/index.html", "")
         if path.endswith("/") or joined in _SITE.dirs else (joined, ""))
     assert _Links(_SITE, frozenset(), "/")._target(folder, path) == want
+
 
 def test_a_link_urlsplit_refuses_is_a_broken_link(checked, site_copy):
     _, site = site_copy
