@@ -82,12 +82,26 @@ LOOKALIKES = (
      "a name written with a number (G20, the 14th five-year plan, Singles' Day)"),
     (r"(?:iPhone|Mate|Galaxy|小米|红米|荣耀|Pixel)" + _SP + r"[0-9]+(?:" + _SP
      + r"(?:Pro|Max|Ultra|Plus|S|e))*", "a phone model name"),
+    # English names with numbers: products and craft, indexes, diseases, ranking lists
+    (r"(?:Model|Falcon|Raptor|Dojo|Optimus(?: Gen)?|Boeing|Airbus|Windows|Android"
+     r"|iOS|macOS|PlayStation|Xbox|Ryzen|Snapdragon|Dimensity|Exynos|Kirin|Apple M)[ ]?[0-9]+"
+     r"(?:[ ]?(?:Gen|Pro|Max|Ultra|Plus|Heavy|Block)(?:[ ][0-9]+)?)*(?![0-9])",
+     "a product or craft name written with a number (Model 3, Falcon 9)"),
+    (r"(?:S&P|FTSE|Nasdaq|NASDAQ|Russell|Nikkei|DAX|CAC|Euro Stoxx|STOXX|Hang Seng"
+     r"|CSI|Sensex|Nifty|KOSPI|ASX|TSX)[ ]?[0-9]+(?![0-9])",
+     "a stock index's name (S&P 500, FTSE 100)"),
+    (r"(?:COVID-19|Covid-19|covid-19|SARS-CoV-2)", "a disease's name (COVID-19)"),
+    (r"(?:Fortune(?: Global)?|Forbes Global|Inc\.)[ ][0-9]+(?![0-9])",
+     "the name of a ranking list (Fortune 500)"),
 )
 _LOOKALIKE = [(re.compile(p), reason) for p, reason in LOOKALIKES]
 # The look-alikes a text of ASCII characters alone can hold. Every other one, and every
 # NOT_NUMBERS word, needs a Chinese character (tests/test_perf_check.py proves it from the
 # patterns), so such a text, most explanations and titles, skips them.
-LATIN_LOOKALIKES = ("a phone model name",)
+LATIN_LOOKALIKES = ("a phone model name",
+                    "a product or craft name written with a number (Model 3, Falcon 9)",
+                    "a stock index's name (S&P 500, FTSE 100)", "a disease's name (COVID-19)",
+                    "the name of a ranking list (Fortune 500)")
 _LATIN_LOOKALIKE = [(p, reason) for p, reason in _LOOKALIKE if reason in LATIN_LOOKALIKES]
 
 # Relative time words: a time counted from the text's own date (去年 = the year before the one
@@ -227,10 +241,6 @@ _CN = re.compile(r"(?P<pre>第|上(?=[百千万亿])|数(?=[十百千万亿])|�
                  r"(?:点(?P<frac>[零〇一二三四五六七八九]+)(?![十百千])(?P<fscale>万亿|亿|万)?)?")
 _MORE = re.compile(_SP + "[多余](?!少)")
 _MORE_SCALE = re.compile(_SP + "[多余](万亿|亿|万)")
-# Where a number may start: a relative time word, a digit, a sign, a Chinese numeral or
-# 第/上/数/半/负/前 (前三季度).
-_CANDIDATE = re.compile(_RELATIVE_START + "|零下|前(?=[一二三1-3]个?季度)"
-                        + "|[0-9$¥￥€第上下数半过负+＋−﹣\\-" + _CN_CHARS + "]|US\\$|HK\\$|NT\\$")
 _ORDINAL_ARABIC = re.compile(r"第" + _SP + r"(?=\d)")
 _PERCENT_OF_ARABIC = re.compile(r"(百分之|千分之)" + _SP + r"(?=\d)")
 _FRACTION = re.compile(r"(?P<den>\d+|[一二两三四五六七八九十]+)" + _SP + r"分之" + _SP
@@ -258,10 +268,125 @@ _SUFFIX_BOUNDS = {"左右": "approximately", "上下": "approximately",
                   "及以内": "at-most", "以下": "at-most", "及以下": "at-most", "以上": "at-least",
                   "及以上": "at-least", "开外": "more-than", "有余": "more-than",
                   "出头": "more-than", "以来": "at-least"}
+
+
+# -- English forms: the same kinds of mention in English news text ----------------------------
+
+def _english_key(words: str) -> str:
+    """English words as the keys of the English tables spell them: lower case, single spaces."""
+    return " ".join(words.lower().split())
+
+
+# English nouns after a number that say it counts things (singular and plural).
+_COUNT_NOUNS = (
+    "person", "persons", "people", "employee", "employees", "worker", "workers", "user", "users",
+    "customer", "customers", "subscriber", "subscribers", "vehicle", "vehicles", "car", "cars",
+    "truck", "trucks", "unit", "units", "device", "devices", "phone", "phones", "smartphone",
+    "smartphones", "share", "shares", "job", "jobs", "store", "stores", "shop", "shops",
+    "company", "companies", "firm", "firms", "household", "households", "home", "homes",
+    "visitor", "visitors", "vote", "votes", "resident", "residents", "student", "students",
+    "patient", "patients", "death", "deaths", "case", "cases", "flight", "flights", "launch",
+    "launches", "satellite", "satellites", "rocket", "rockets", "engine", "engines", "chip",
+    "chips", "gpu", "gpus", "server", "servers", "robot", "robots", "factory", "factories",
+    "plant", "plants", "country", "countries", "city", "cities", "member", "members", "order",
+    "orders", "delivery", "deliveries", "passenger", "passengers")
+# Unit words after a number, case-insensitive (Latin unit symbols are _ASCII_UNITS).
+ENGLISH_UNITS = {
+    "percent": "percent", "per cent": "percent", "pct": "percent",
+    "percentage point": "percentage_point", "percentage points": "percentage_point",
+    "basis point": "basis_point", "basis points": "basis_point", "bps": "basis_point",
+    "dollar": "USD", "dollars": "USD", "yuan": "CNY", "renminbi": "CNY", "euro": "EUR",
+    "euros": "EUR", "yen": "JPY",
+    "tonne": "t", "tonnes": "t", "kilogram": "kg", "kilograms": "kg", "gram": "g",
+    "grams": "g", "kilometre": "km", "kilometres": "km", "kilometer": "km", "kilometers": "km",
+    "metre": "m", "metres": "m", "meter": "m", "meters": "m", "kilowatt": "kW",
+    "kilowatts": "kW", "megawatt": "MW", "megawatts": "MW", "gigawatt": "GW",
+    "gigawatts": "GW",
+    **{f"{word}{plural}": word for word in (*_TIME_UNITS, "decade") for plural in ("", "s")},
+    # nouns that say a number counts things, as 人, 辆, 个 do in Chinese
+    **dict.fromkeys(_COUNT_NOUNS, "count"),
+}
+assert all(w == _english_key(w) for w in ENGLISH_UNITS), "ENGLISH_UNITS keys are lower case"
+_ENGLISH_UNIT_RE = re.compile(
+    r"[ \u00a0]?(?P<word>" + "|".join(sorted((w.replace(" ", "[ \u00a0]") for w in ENGLISH_UNITS),
+                                             key=len, reverse=True)) + r")(?![A-Za-z])",
+    re.IGNORECASE)
+# Bound words before a number (or before its currency sign), case-insensitive, whole words.
+ENGLISH_PREFIX_WORDS = {
+    "approximately": ("about", "approximately", "approx.", "around", "roughly", "nearly",
+                      "almost", "some", "circa", "close to", "an estimated", "estimated"),
+    "more-than": ("more than", "over", "above", "exceeding", "in excess of", "upwards of",
+                  "greater than", "higher than", "just over", "well over"),
+    "at-least": ("at least", "no less than", "no fewer than", "not less than", "a minimum of",
+                 "starting at", "starting from", "priced from"),
+    "less-than": ("less than", "fewer than", "under", "below", "lower than", "just under"),
+    "at-most": ("at most", "up to", "no more than", "not more than", "a maximum of",
+                "as many as", "as much as", "as high as"),
+}
+_ENGLISH_PREFIX_BOUND = {w: b for b, words in ENGLISH_PREFIX_WORDS.items() for w in words}
+_ENGLISH_PREFIX = re.compile(
+    r"(?<![A-Za-z])(?P<word>" + "|".join(
+        re.escape(w).replace(r"\ ", "[ \u00a0]+")
+        for w in sorted(_ENGLISH_PREFIX_BOUND, key=len, reverse=True)) + r")[ \u00a0]+\Z",
+    re.IGNORECASE)
+_ENGLISH_REACH = 24  # characters before a number where its English bound word may start
+# Bound words after a number and its unit.
+ENGLISH_SUFFIX_WORDS = {
+    "or more": "at-least", "or above": "at-least", "or higher": "at-least",
+    "or less": "at-most", "or fewer": "at-most", "or below": "at-most", "or lower": "at-most",
+    "or so": "approximately",
+}
+_ENGLISH_SUFFIX = re.compile(
+    r"[ \u00a0]+(?P<word>" + "|".join(w.replace(" ", "[ \u00a0]+") for w in ENGLISH_SUFFIX_WORDS)
+    + r")(?![A-Za-z])", re.IGNORECASE)
+_ENGLISH_BETWEEN = re.compile(r"(?<![A-Za-z])between[ \u00a0]+\Z", re.IGNORECASE)
+_ENGLISH_FROM = re.compile(r"(?<![A-Za-z])from[ \u00a0]+\Z", re.IGNORECASE)
+# "2 to 3 billion", "between 2 and 3 billion": an English range separator.
+_ENGLISH_RANGE_SEP = re.compile(r"[ \u00a0]+(?P<word>to|and)[ \u00a0]+", re.IGNORECASE)
+# A bare four-digit year in English text: after one of these words ("in 2024", "fiscal 2024").
+_ENGLISH_YEAR_BEFORE = re.compile(
+    r"(?<![A-Za-z])(?:in|since|by|of|from|until|till|through|during|before|after|year|fiscal|"
+    r"FY|early|late|mid|end of|start of|spring|summer|autumn|fall|winter)[ \u00a0-]+\Z",
+    re.IGNORECASE)
+_MONTHS = {"january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
+           "apr": 4, "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8,
+           "september": 9, "sept": 9, "sep": 9, "october": 10, "oct": 10, "november": 11,
+           "nov": 11, "december": 12, "dec": 12}
+_MONTH_ABBREVIATIONS = ("sept", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "oct",
+                        "nov", "dec")
+_MONTH_NAME = (r"(?P<mon>(?:" + "|".join(m.capitalize() for m in _MONTHS
+                                        if m not in _MONTH_ABBREVIATIONS)
+               + r"|(?:" + "|".join(m.capitalize() for m in _MONTH_ABBREVIATIONS)
+               + r")\.?)(?![a-z]))")
+_EN_DAY = r"(?P<d>3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)?(?![\d:A-Za-z])"
+_EN_YEAR = r"(?P<y>1[89]\d\d|20\d\d)(?!\d)(?![,.]\d)"
+_ORDINAL_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4}
+_ORDINAL = r"[Ff]irst|[Ss]econd|[Tt]hird|[Ff]ourth"  # spelt out: (?i:) slowed every scan
+# Dates as English writes them, each one mention: September 28, 2024; September 2024;
+# September 28; Q3 2024; the third quarter of 2024; the first half of 2024 (from a word) ...
+_ENGLISH_DATE = re.compile(
+    _MONTH_NAME + r"(?:[ \u00a0]+" + _EN_DAY + r")?(?:,?[ \u00a0]+" + _EN_YEAR + r")?"
+    r"|(?P<qh>[QH])(?P<n>[1-4])[ \u00a0]+" + _EN_YEAR.replace("?P<y>", "?P<y3>")
+    + r"|(?P<ord>" + _ORDINAL + r")[ \u00a0]+(?P<part>[Qq]uarter|[Hh]alf)"
+    r"(?:[ \u00a0]+of)?[ \u00a0]+" + _EN_YEAR.replace("?P<y>", "?P<y4>"))
+# ... and 28 September 2024 (from a digit: tried apart, as most digits start no date).
+_ENGLISH_DMY = re.compile(
+    _EN_DAY.replace("?P<d>", "?P<dd>") + r"[ \u00a0]+" + _MONTH_NAME.replace("?P<mon>", "?P<mon2>")
+    + r"(?:,?[ \u00a0]+" + _EN_YEAR.replace("?P<y>", "?P<y2>") + r")?")
+# Where an English date may start, for the candidate scan.
+_ENGLISH_DATE_START = (_MONTH_NAME.replace("?P<mon>", "?:") + r"(?=,?[ \u00a0]+\d)"
+                       r"|[QH][1-4](?=[ \u00a0]+\d{4})"
+                       r"|(?:" + _ORDINAL + r")(?=[ \u00a0]+(?:[Qq]uarter|[Hh]alf))")
+
+# Where a number may start: a relative time word, a digit, a sign, a Chinese numeral or
+# 第/上/数/半/负/前 (前三季度), or an English date's month, quarter or half.
+_CANDIDATE = re.compile(_RELATIVE_START + "|零下|前(?=[一二三1-3]个?季度)"
+                        + "|[0-9$¥￥€第上下数半过负+＋−﹣\\-" + _CN_CHARS + "]|US\\$|HK\\$|NT\\$|"
+                        + _ENGLISH_DATE_START)
 _PRICE_FROM = re.compile("起(?![来飞始步初码见])")
 _TIME_MORE = re.compile("多(?:一点|一些|点)?(?!少)")
 _BETWEEN = re.compile(_SP + "之间")
-_RELATIVE = re.compile(_SP + "(?:以前|之前|前)")
+_RELATIVE = re.compile(_SP + "(?:以前|之前|前)|[ \u00a0]+ago(?![A-Za-z])")
 _COHORT = re.compile(r"(?P<d>\d{2}|[〇零一二三四五六七八九]{2})" + _SP + r"后(?![面来续期者台端])")
 _CLAUSE_END = re.compile(r"[。！？!?；;\n,，、]")
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]")
@@ -395,7 +520,11 @@ def find_lookalikes(text: str) -> list[tuple[int, int, str, str]]:
     out = []
     for pattern, reason in _LATIN_LOOKALIKE if text.isascii() else _LOOKALIKE:
         for m in pattern.finditer(text):
-            if re.search(r"[0-9" + _CN_CHARS + "]", m.group()):
+            # A name starts a word (a Model 3, not remodel 3): checked here, as a look-behind
+            # in the patterns made every scan of a text try each position.
+            before = text[m.start() - 1] if m.start() else " "
+            if re.search(r"[0-9" + _CN_CHARS + "]", m.group()) \
+                    and not (before.isascii() and before.isalpha()):
                 out.append((m.start(), m.end(), m.group(), reason))
     return sorted(out)
 
@@ -664,6 +793,9 @@ def _date_at(text: str, pos: int) -> _Core | None:
     prev = text[pos - 1] if pos else " "
     if prev.isdigit() or prev in _CN_CHARS or prev in "第前后":
         return None
+    if text[pos].isascii() and not (prev.isascii() and prev.isalpha()) \
+            and (m := (_ENGLISH_DMY if text[pos].isdigit() else _ENGLISH_DATE).match(text, pos)):
+        return _english_date(m)
     if m := _ISO_DATE.match(text, pos):
         y, mo, d = int(m.group("y")), int(m.group("m")), int(m.group("d"))
         if 1 <= mo <= 12 and 1 <= d <= 31:
@@ -734,6 +866,27 @@ def _date_at(text: str, pos: int) -> _Core | None:
         core.bound, core.lower = "at-least", value
         core.unit_text = "以来"
     return core
+
+
+def _english_date(m: re.Match) -> _Core | None:
+    """A date as English writes it (a match of _ENGLISH_DATE): one mention with its ISO value."""
+    g = dict.fromkeys(("qh", "ord", "mon", "d", "y"), None) | m.groupdict()
+    if g["qh"] or g["ord"]:
+        year = int(g["y3"] or g["y4"])
+        n = int(g["n"]) if g["qh"] else _ORDINAL_WORDS[g["ord"].lower()]
+        half = g["qh"] == "H" or (g["part"] or "").lower() == "half"
+        if half and n > 2:
+            return None
+        iso = f"{year:04d}-{'H' if half else 'Q'}{n}"
+        return _date_core(m.start(), m.end(), Decimal(year), iso)
+    month = _MONTHS[(g["mon"] or g["mon2"]).rstrip(".").lower()]
+    day, year = g["d"] or g.get("dd"), g["y"] or g.get("y2")
+    if day is None and year is None:
+        return None  # "May 5G": the month alone names no date
+    iso = f"{int(year):04d}-{month:02d}" if year else f"--{month:02d}"
+    if day is not None:
+        iso += f"-{int(day):02d}"
+    return _date_core(m.start(), m.end(), Decimal(year or month), iso)
 
 
 def _date_core(start: int, end: int, value: Decimal, iso: str) -> _Core:
@@ -820,14 +973,18 @@ def _maybe_range(text: str, first: _Core, parse) -> _Core:
     if unit and unit.group().isalpha() and unit.group().isascii() \
             and not _ascii_unit(text, after):
         unit = None
-    sep = _RANGE_SEP.match(text, unit.end() if unit else after)
+    sep = _RANGE_SEP.match(text, unit.end() if unit else after) \
+        or _english_range_sep(text, first, unit.end() if unit else after)
     slash = None if sep else _SLASH_SEP.match(text, after)
     if unit and not sep:
         return first
     sep = sep or slash
     if not sep:
         return first
-    second = parse(text, sep.end())
+    second_at = sep.end()
+    if (sign := _sign_before(text, first.num_start)) and text.startswith(sign, second_at):
+        second_at += len(sign)  # $2 billion to $3 billion
+    second = parse(text, second_at)
     if second is None or second.bound != "exact" or second.kind != "quantity":
         return first
     if unit and not text.startswith(unit.group(), second.num_end):
@@ -844,6 +1001,40 @@ def _maybe_range(text: str, first: _Core, parse) -> _Core:
     return _Core(first.num_start, second.num_end, (lo + hi) / 2, precision, bound="range",
                  lower=lo, upper=hi, exp=max(first.exp, second.exp), start=first.start,
                  unit=first.unit, unit_text=first.unit_text, scale=second.scale or first.scale)
+
+
+def _english_range_sep(text: str, first: _Core, pos: int) -> re.Match | None:
+    """' to ' or ' and ' joining the two ends of an English range: 'between 2 and 3 billion',
+    '2 to 3 percent'; not 'from 5 to 10', a change from one value to another (unless both are
+    years: from 2020 to 2024)."""
+    word = pos
+    while text[word:word + 1] in (" ", "\u00a0"):
+        word += 1
+    if word == pos or text[word:word + 1] not in ("t", "T", "a", "A"):
+        return None  # the usual case, without a regex
+    sep = _ENGLISH_RANGE_SEP.match(text, pos)
+    if sep is None:
+        return None
+    start = first.num_start - len(_sign_before(text, first.num_start))
+    if sep.group("word").lower() == "and":
+        return sep if _english_before(_ENGLISH_BETWEEN, text, start) is not None else None
+    if _english_before(_ENGLISH_FROM, text, start) is None:
+        return sep
+    after = _ARABIC.match(text, sep.end())
+    year_like = re.compile(r"1[89]\d\d|20\d\d").fullmatch
+    return sep if after and year_like(text[first.num_start:first.num_end]) \
+        and year_like(after.group()) else None
+
+
+def _sign_before(text: str, pos: int) -> str:
+    """The currency sign written right before pos ($, US$ ...), or ""."""
+    for sign in _SIGNS_LONGEST_FIRST:
+        if text.startswith(sign, pos - len(sign)) and pos >= len(sign):
+            return sign
+    return ""
+
+
+_SIGNS_LONGEST_FIRST = sorted(_CURRENCY_SIGNS, key=len, reverse=True)
 
 
 # -- Chinese numerals ------------------------------------------------------------------------------
@@ -1013,7 +1204,12 @@ def _ascii_unit(text: str, pos: int) -> tuple[str, str, int] | None:
         prefix = m.group("pre") or ""
         return _SI_WORDS.get(prefix, prefix) + "FLOPS", m.group("flops"), m.end()
     word = m.group("word")
-    return (_ASCII_UNITS[word], word, m.end()) if word in _ASCII_UNITS else None
+    if word in _ASCII_UNITS:
+        return _ASCII_UNITS[word], word, m.end()
+    if english := _ENGLISH_UNIT_RE.match(text, pos):
+        word = english.group("word")
+        return ENGLISH_UNITS[_english_key(word)], word, english.end()
+    return None
 
 
 _MONTHS_MORE = re.compile(_SP + "个多(月|小时|星期)")
@@ -1077,23 +1273,30 @@ def _decorate(text: str, core: _Core, floor: int) -> Mention | None:
     elif unit in DIMENSIONS and DIMENSIONS[unit] == "currency" and bound == "exact" \
             and (frm := _PRICE_FROM.match(text, pos)):
         bound, pos = "at-least", frm.end()  # 3999元起: from 3999 up
+    elif bound == "exact" and (en := _ENGLISH_SUFFIX.match(text, pos)):
+        bound, pos = ENGLISH_SUFFIX_WORDS[_english_key(en.group("word"))], en.end()  # 5 or more
     if core.bound == "range" and (between := _BETWEEN.match(text, pos)):
         pos = between.end()
     start = core.start if core.start is not None else core.num_start
-    if prefix := _prefix_bound(text, start, floor):
+    if prefix := _prefix_bound(text, start, floor) or _english_prefix(text, start, floor, kind):
         prefix_bound, start = prefix
         if bound == "exact":
             bound = prefix_bound
+    elif core.bound == "range" \
+            and (between := _english_before(_ENGLISH_BETWEEN, text, start)) is not None:
+        start = max(floor, between)  # between 2 and 3 billion: one phrase
     if bound in ("more-than", "at-least") and lower is None:
         lower = value
     if bound in ("less-than", "at-most") and upper is None:
         upper = value
-    if unit_text == "年" and bound == "range" and lower is not None and upper is not None \
-            and 1000 <= lower < upper <= 2200 and lower == int(lower) and upper == int(upper):
+    if bound == "range" and lower is not None and upper is not None \
+            and 1000 <= lower < upper <= 2200 and lower == int(lower) and upper == int(upper) \
+            and (unit_text == "年" or _english_years(text, core, unit_text)):
         kind, core.iso, value = "date", f"{int(lower)}/{int(upper)}", lower  # 2020-2025年
         bound, lower, upper = "exact", None, None
     if kind == "date" and core.iso is None:
-        core.iso = _unit_date_iso(unit_text, value)
+        # a bare year read as one from its English context (_kind): in 2024
+        core.iso = _unit_date_iso(unit_text, value) if unit_text else f"{int(value):04d}"
     if kind not in MEASURED_KINDS:
         unit = None
     if unit in BASE_UNITS:  # 1.2 EFLOPS is 1.2e18 FLOPS
@@ -1155,7 +1358,60 @@ def _kind(text: str, core: _Core, kind: str, unit_text: str) -> str:
         if unit_text == "日" or text[:core.num_start].rstrip().endswith("月"):
             return "date"
         return "label"  # 猎鹰 9 号: a designation
+    if core.bound == "exact" and _english_years(text, core, unit_text):
+        return "date"  # in 2024, fiscal 2023: a calendar year
     return kind
+
+
+def _english_years(text: str, core: _Core, unit_text: str) -> bool:
+    """Whether a number with no unit is one year, or a range of years, by the English word
+    before it (in 2024, between 2020 and 2024, fiscal 2023): four plain digits from 1800 to
+    2100 at each end."""
+    if unit_text or core.unit is not None:
+        return False
+    ends = [core.value] if core.bound == "exact" else [core.lower, core.upper]
+    if not all(e is not None and e == int(e) and 1800 <= e <= 2100 for e in ends):
+        return False
+    if not all(len(n) == 4 and n.isdigit() for n in _YEAR_SPLIT.split(
+            text[core.num_start:core.num_end].strip())):
+        return False
+    return _english_before(_ENGLISH_YEAR_BEFORE, text, core.num_start) is not None \
+        or (core.bound == "range"
+            and _english_before(_ENGLISH_BETWEEN, text, core.num_start) is not None)
+
+
+_YEAR_SPLIT = re.compile(r"[ \u00a0]*(?:-|–|—|~|\bto\b|\band\b)[ \u00a0]*", re.IGNORECASE)
+
+
+def _english_before(pattern: re.Pattern, text: str, pos: int) -> int | None:
+    """Where an English word (pattern, anchored at its end by \\Z) ends right before pos
+    starts, or None; tried only where a Latin letter is the last one before the spaces."""
+    i = pos
+    while i > 0 and text[i - 1] in " \u00a0-":
+        i -= 1
+    if i == pos or i == 0 or not (text[i - 1].isascii() and text[i - 1].isalpha()):
+        return None
+    m = pattern.search(text, max(0, pos - _ENGLISH_REACH), pos)
+    return m.start() if m else None
+
+
+def _english_prefix(text: str, pos: int, floor: int, kind: str) -> tuple[str, int] | None:
+    """The English bound word before an amount (about, more than, up to): (bound, its start)."""
+    if kind not in MEASURED_KINDS:
+        return None  # "over 2024" or "by 2030" bounds no date
+    i = pos
+    while i > floor and text[i - 1] in " \u00a0":
+        i -= 1
+    if i == pos or i <= floor or not (text[i - 1].isascii() and text[i - 1] in _BOUND_LAST):
+        return None
+    m = _ENGLISH_PREFIX.search(text, max(floor, pos - _ENGLISH_REACH), pos)
+    if m is None:
+        return None
+    return _ENGLISH_PREFIX_BOUND[_english_key(m.group("word"))], m.start()
+
+
+_BOUND_LAST = frozenset(w[-1] for w in _ENGLISH_PREFIX_BOUND) | \
+    frozenset(w[-1].upper() for w in _ENGLISH_PREFIX_BOUND)
 
 
 def _cn_year(text: str, core: _Core) -> bool:

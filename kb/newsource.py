@@ -136,11 +136,18 @@ def source_yaml(info: SourceInfo, sha: str) -> str:
         f"sha256: {sha}\n")
 
 
+# Where a sentence ends: Chinese and Latin stops, and an English full stop before a space
+# (not the point of 94.9, nor one inside a mention: Sept. 28, approx. 5).
+_SENTENCE_END = re.compile(r"[。！？!?；;\n]|\.(?=\s)")
+
+
 def draft_time(m: Mention, mentions: list[Mention], text: str) -> tuple[str, str, str] | None:
     """(point|period, value, phrase): the date stated in the mention's sentence, if any."""
-    ends = "。！？!?；;\n"
-    a = max(text.rfind(ch, 0, m.num_start) for ch in ends) + 1
-    b = min((i for i in (text.find(ch, m.num_end) for ch in ends) if i >= 0), default=len(text))
+    inside = [(o.start, o.end) for o in mentions]
+    ends = [e.start() for e in _SENTENCE_END.finditer(text)
+            if not any(a <= e.start() < b for a, b in inside)]
+    a = max((e for e in ends if e < m.num_start), default=-1) + 1
+    b = min((e for e in ends if e >= m.num_end), default=len(text))
     dates = [d for d in mentions if d.kind in TIME_KINDS and a <= d.num_start < b and d.iso
              and d.iso[:4].isdigit()]
     if not dates:

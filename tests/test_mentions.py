@@ -365,6 +365,82 @@ def test_news_forms(text):
     assert got == NEWS[text], f"{text}: got {got}"
 
 
+# English news text: the same kinds of mention, written the English way
+ENGLISH = {
+    # units in words
+    "revenue rose 6 percent": [Q("6", "6", "percent")],
+    "a 2.5 per cent rise": [Q("2.5", "2.5", "percent")],
+    "cut rates by 25 basis points": [Q("25", "25", "basis_point")],
+    "up 0.5 percentage points": [Q("0.5", "0.5", "percentage_point")],
+    "94.9 billion dollars": [Q("94.9 billion", "94900000000", "USD")],
+    "5 tonnes of steel": [Q("5", "5000", "kg")],
+    "164,000 people": [Q("164,000", "164000", "count")],
+    "sold 1.8 million vehicles": [Q("1.8 million", "1800000", "count")],
+    "trained on 10,000 GPUs": [Q("10,000", "10000", "count")],  # any case: gpus, GPUs
+    "waited 30 days": [Q("30", "30", "day", kind="duration")],
+    "3 years ago": [T("3", "-P3Y", kind="relative-date")],
+    # bound words before the amount (or its currency sign), and after it
+    "about $46.2 billion": [Q("46.2 billion", "46200000000", "USD", bound="approximately")],
+    "Roughly 164,000 people": [Q("164,000", "164000", "count", bound="approximately")],
+    "nearly 40%": [Q("40", "40", "percent", bound="approximately")],
+    "returned over $29 billion": [Q("29 billion", "29000000000", "USD", bound="more-than",
+                                    lower="29000000000")],
+    "more than 1,000 employees": [Q("1,000", "1000", "count", bound="more-than", lower="1000")],
+    "at least 5 years": [Q("5", "5", "year", bound="at-least", lower="5", kind="duration")],
+    "less than $5": [Q("5", "5", "USD", bound="less-than", upper="5")],
+    "up to 300 km": [Q("300", "300000", "m", bound="at-most", upper="300000")],
+    "50 stores or more": [Q("50", "50", "count", bound="at-least", lower="50")],
+    "1.5 million or so": [Q("1.5 million", "1500000", bound="approximately")],
+    # ranges: one mention, the scale and the currency sign shared
+    "between 2 and 3 billion devices": [Q("2 and 3 billion", "2500000000", "count",
+                                          bound="range", lower="2000000000",
+                                          upper="3000000000")],
+    "between $2 billion and $3 billion": [Q("2 billion and $3 billion", "2500000000", "USD",
+                                            bound="range", lower="2000000000",
+                                            upper="3000000000")],
+    "2% to 3% growth": [Q("2% to 3", "2.5", "percent", bound="range", lower="2", upper="3")],
+    "1 to 2 years": [Q("1 to 2", "1.5", "year", bound="range", lower="1", upper="2",
+                       kind="duration")],
+    # a change from one value to another is two mentions, not a range
+    "rose from 5 to 10 percent": [Q("5", "5"), Q("10", "10", "percent")],
+    "the ratio is 3 to 1": [Q("3", "3"), Q("1", "1")],
+    # dates: one mention, ISO value
+    "the quarter ended September 28, 2024": [T("September 28, 2024", "2024-09-28")],
+    "on 28 September 2024": [T("28 September 2024", "2024-09-28")],
+    "in Sept. 2023": [T("Sept. 2023", "2023-09")],
+    "on May 5": [T("May 5", "--05-05")],
+    "Q3 2024 results": [T("Q3 2024", "2024-Q3")],
+    "the third quarter of 2024": [T("third quarter of 2024", "2024-Q3")],
+    "the first half of 2025": [T("first half of 2025", "2025-H1")],
+    "in 2024": [T("2024", "2024")],
+    "fiscal 2023 revenue": [T("2023", "2023")],
+    "by mid-2026": [T("2026", "2026")],
+    "from 2020 to 2024": [T("2020 to 2024", "2020/2024")],
+    "sold 2024 units": [Q("2024", "2024", "count")],  # no word makes it a year
+    "May 5G networks": [],
+    # look-alikes: names written with numbers
+    "Model 3 and Falcon 9 Block 5": [],
+    "the S&P 500 rose 2%": [Q("2", "2", "percent")],
+    "COVID-19 cut 5,000 jobs": [Q("5,000", "5000", "count")],
+    "a Fortune 500 company": [],
+}
+
+
+@pytest.mark.parametrize("text", list(ENGLISH))
+def test_english_forms(text):
+    got = [news_row(m) for m in find_mentions(text)]
+    assert got == ENGLISH[text], f"{text}: got {got}"
+
+
+def test_an_english_bound_word_or_between_is_part_of_the_mention():
+    text = "Apple returned over $29 billion and has between 2 and 3 billion active devices."
+    assert [(m.text, m.number) for m in find_mentions(text)] == [
+        ("over $29 billion", "29 billion"), ("between 2 and 3 billion", "2 and 3 billion")]
+    # a bound word never reaches back into the previous mention
+    assert [m.text for m in find_mentions("5 percent over 6 years")] == [
+        "5 percent", "over 6 years"]
+
+
 @pytest.mark.parametrize("text,unit,inferred", [
     ("去年该省GDP总量为5.6万亿,增长5%", "CNY", True),  # a money word in the clause
     ("营收 50 亿好意思元,净利 3 亿", "USD", True),  # the currency stated in the sentence
@@ -636,6 +712,48 @@ def test_kb_new_lists_the_look_alikes_it_recognised_as_ignored_mentions(mini, tm
     assert [str(p) for p in problems if "look" in str(p)] == []
 
 
+ENGLISH_ARTICLE = (
+    "Apple reported revenue of $94.9 billion for the quarter ended September 28, 2024, up 6 "
+    "percent from a year ago. iPhone sales reached about $46.2 billion. The company returned "
+    "over $29 billion to shareholders, and the iPhone 16 is priced from $799. Apple has between "
+    "2 and 3 billion active devices.\n")
+
+
+def test_kb_new_drafts_an_english_article_with_its_bounds_ranges_and_dates(mini, tmp_path):
+    from kb.yamlfile import parse_yaml
+
+    article = tmp_path / "apple.txt"
+    article.write_text(ENGLISH_ARTICLE, encoding="utf-8")
+    result = _kb("new", "--claims", mini, article, "--id", "apple-q4", "--language", "en",
+                 "--title", "Apple results", "--publisher", "Example", "--date", "2024-10-31")
+    assert result.exit_code == 0, result.output
+    folder = mini / "sources" / "apple-q4"
+    drafts = parse_yaml((folder / "claims.yaml").read_text(encoding="utf-8"))
+    got = [(d["quote"], ENGLISH_ARTICLE[d["start"]:d["end"]] == d["quote"], d["amount"],
+            d["unit"], d["bound"], d.get("lower"), d.get("upper"), d.get("time"))
+           for d in drafts]
+    # the date's sentence ends at its full stop: the next sentences state no date
+    q4 = {"point": "2024-09-28", "phrase": "September 28, 2024"}
+    assert got == [
+        ("$94.9 billion", True, 94900000000, "USD", "exact", None, None, q4),
+        ("September 28, 2024", True, 2024, "year", "exact", None, None, q4),
+        ("6 percent", True, 6, "percent", "exact", None, None, q4),
+        ("about $46.2 billion", True, 46200000000, "USD", "approximately", None, None, None),
+        ("over $29 billion", True, 29000000000, "USD", "more-than", 29000000000, None, None),
+        ("priced from $799", True, 799, "USD", "at-least", 799, None, None),
+        ("between 2 and 3 billion", True, 2500000000, None, "range", 2000000000, 3000000000,
+         None),
+    ], got
+    ignored = parse_yaml((folder / "ignored.yaml").read_text(encoding="utf-8"))
+    at = ENGLISH_ARTICLE.index("iPhone 16")
+    assert ignored == [{"text": "iPhone 16", "start": at, "end": at + 9,
+                        "reason": "Look-alike: a phone model name."}]
+    # every number is covered by a draft or the look-alike: kb check reports only the drafts
+    result = _kb("check", "--claims", mini, exit_code=1)
+    lines = [line for line in result.stdout.splitlines() if "apple-q4" in line]
+    assert len(lines) == 7 and all("draft claim from kb new" in line for line in lines), lines
+
+
 def test_kb_new_never_overwrites_a_source(mini, tmp_path):
     article = tmp_path / "article.txt"
     article.write_text(ARTICLE, encoding="utf-8")
@@ -697,6 +815,7 @@ def test_kb_new_on_the_seed_prefills_what_the_curated_claims_state(tmp_path):
             factor = 1
         else:
             factor = convert_factor(d["unit"], q.unit)
+
         def conv(key):
             return None if d.get(key) is None else Fraction(str(d[key])) * factor
 
