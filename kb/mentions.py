@@ -869,24 +869,25 @@ def _date_at(text: str, pos: int) -> _Core | None:
 
 
 def _english_date(m: re.Match) -> _Core | None:
-    """A date as English writes it (a match of _ENGLISH_DATE): one mention with its ISO value."""
-    g = dict.fromkeys(("qh", "ord", "mon", "d", "y"), None) | m.groupdict()
-    if g["qh"] or g["ord"]:
-        year = int(g["y3"] or g["y4"])
-        n = int(g["n"]) if g["qh"] else _ORDINAL_WORDS[g["ord"].lower()]
-        half = g["qh"] == "H" or (g["part"] or "").lower() == "half"
+    """A date as English writes it (a match of _ENGLISH_DATE or _ENGLISH_DMY): one mention
+    with its ISO value."""
+    g: dict[str, str] = {k: v for k, v in m.groupdict().items() if v is not None}
+    if "qh" in g or "ord" in g:
+        year = int(g.get("y3") or g["y4"])
+        n = int(g["n"]) if "qh" in g else _ORDINAL_WORDS[g["ord"].lower()]
+        half = g.get("qh") == "H" or g.get("part", "").lower() == "half"
         if half and n > 2:
             return None
         iso = f"{year:04d}-{'H' if half else 'Q'}{n}"
         return _date_core(m.start(), m.end(), Decimal(year), iso)
-    month = _MONTHS[(g["mon"] or g["mon2"]).rstrip(".").lower()]
-    day, year = g["d"] or g.get("dd"), g["y"] or g.get("y2")
-    if day is None and year is None:
+    month = _MONTHS[(g.get("mon") or g["mon2"]).rstrip(".").lower()]
+    day, year_text = g.get("d") or g.get("dd"), g.get("y") or g.get("y2")
+    if day is None and year_text is None:
         return None  # "May 5G": the month alone names no date
-    iso = f"{int(year):04d}-{month:02d}" if year else f"--{month:02d}"
+    iso = f"{int(year_text):04d}-{month:02d}" if year_text else f"--{month:02d}"
     if day is not None:
         iso += f"-{int(day):02d}"
-    return _date_core(m.start(), m.end(), Decimal(year or month), iso)
+    return _date_core(m.start(), m.end(), Decimal(year_text or month), iso)
 
 
 def _date_core(start: int, end: int, value: Decimal, iso: str) -> _Core:
@@ -1283,8 +1284,8 @@ def _decorate(text: str, core: _Core, floor: int) -> Mention | None:
         if bound == "exact":
             bound = prefix_bound
     elif core.bound == "range" \
-            and (between := _english_before(_ENGLISH_BETWEEN, text, start)) is not None:
-        start = max(floor, between)  # between 2 and 3 billion: one phrase
+            and (between_at := _english_before(_ENGLISH_BETWEEN, text, start)) is not None:
+        start = max(floor, between_at)  # between 2 and 3 billion: one phrase
     if bound in ("more-than", "at-least") and lower is None:
         lower = value
     if bound in ("less-than", "at-most") and upper is None:
