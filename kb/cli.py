@@ -204,7 +204,8 @@ def normalize(claims_dir: Path, target: str, as_json: bool, keep_brands: bool):
               help="When it was published: 2025-10-24 or 2025-10-24T03:14:00.")
 @click.option("--url", help="Where it was published (http:// or https://).")
 @click.option("--publisher", help="Who published it.")
-@click.option("--language", default="zh", show_default=True, help="The text's language code.")
+@click.option("--language", help="The text's language tag (en, zh, pt-BR); by default read "
+              "from its script: zh, ja, ko, or en for English prose.")
 @domain_errors
 def new_source_command(claims_dir: Path, text_file: Path, source_id: str, title, published,
                        url, publisher, language):
@@ -216,9 +217,11 @@ def new_source_command(claims_dir: Path, text_file: Path, source_id: str, title,
     """
     from .newsource import SourceInfo, new_source
 
-    folder = new_source(claims_dir, source_id, text_file,
-                        SourceInfo(title, publisher, url, published, language))
-    click.echo(f"kb new: wrote {folder}")
+    made = new_source(claims_dir, source_id, text_file,
+                      SourceInfo(title, publisher, url, published, language))
+    how = " (read from the text; pass --language to set it)" if made.language_guessed else ""
+    click.echo(f"kb new: wrote {made.folder}: {made.drafts} draft claim(s), {made.ignored} "
+               f"ignored mention(s); language {made.language}{how}")
 
 
 # ---------------------------------------------------------------- export and build

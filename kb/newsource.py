@@ -10,6 +10,7 @@ ignored.yaml. The folder appears whole or not at all, and never replaces an exis
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -23,7 +24,7 @@ from pathlib import Path
 from .despin import normalise
 from .errors import KbError
 from .limits import shorten
-from .load import SOURCES_DIR, id_problem, url_problem
+from .load import SOURCES_DIR, id_problem, language_problem, url_problem
 from .mentions import MEASURED_KINDS, TIME_KINDS, Mention, find_lookalikes, find_mentions
 from .model import ID_PATTERN
 from .safefile import UnsafeFile, forbidden_char, read_regular
@@ -42,11 +43,50 @@ class SourceInfo:
     publisher: str | None = None
     url: str | None = None
     published: str | None = None
-    language: str = "zh"
+    language: str | None = None  # None: read from the text (guess_language)
+
+
+@dataclass(frozen=True)
+class NewSource:
+    """What kb new wrote: the folder, the language it recorded and how many drafts."""
+
+    folder: Path
+    language: str
+    language_guessed: bool
+    drafts: int
+    ignored: int
+
+
+# Words that make a text in Latin letters English: a few per sentence in any English prose.
+_ENGLISH_WORDS = re.compile(r"\b(?:the|and|of|to|in|is|was|for|that|with|from|by)\b",
+                            re.IGNORECASE)
+_LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
+
+
+def guess_language(text: str) -> str:
+    """The language tag of a text by its script: zh (Han), ja (kana), ko (Hangul), en (Latin
+    letters with English function words), else und (undetermined: pass --language)."""
+    han = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf")
+    kana = sum(1 for ch in text if "\u3040" <= ch <= "\u30ff")
+    hangul = sum(1 for ch in text if "\uac00" <= ch <= "\ud7af")
+    latin = len(_LATIN_LETTER.findall(text))
+    letters = han + kana + hangul + latin
+    if not letters:
+        return "und"
+    if kana >= 0.05 * letters:
+        return "ja"
+    if hangul >= 0.3 * letters:
+        return "ko"
+    if han >= 0.2 * letters:
+        return "zh"
+    words = len(re.findall(r"[A-Za-z]+", text))
+    if latin >= 0.5 * letters and words and len(_ENGLISH_WORDS.findall(text)) >= 0.08 * words:
+        return "en"
+    return "und"
 
 
 def new_source(root: str | Path, source_id: str, text_file: str | Path,
-               info: SourceInfo) -> Path:
+               info: SourceInfo) -> NewSource:
     """Create claims/sources/<source_id>/ from a text file; KbError if it exists or is bad."""
     if not ID_PATTERN.match(source_id):
         raise KbError(f"source id '{shorten(source_id)}' is not a valid id; use lowercase "
@@ -69,6 +109,8 @@ def new_source(root: str | Path, source_id: str, text_file: str | Path,
                       "2025-10-24T03:14:00")
     if info.url and (problem := url_problem(info.url)):
         raise KbError(f"--url '{shorten(info.url)}' {problem}")
+    if info.language is not None and (problem := language_problem(info.language)):
+        raise KbError(f"--language {problem}")
     sources = Path(root) / SOURCES_DIR
     if not Path(root).is_dir():
         raise KbError(f"{root}: claims folder not found; pass --claims DIR")
@@ -77,6 +119,8 @@ def new_source(root: str | Path, source_id: str, text_file: str | Path,
         raise KbError(f"{target}: source '{source_id}' already exists; kb new never overwrites "
                       "a source, choose another id")
     mentions = find_mentions(text, info.published)
+    guessed = info.language is None
+    info = dataclasses.replace(info, language=info.language or guess_language(text))
     files = {
         "text.txt": raw,
         "source.yaml": source_yaml(info, hashlib.sha256(raw).hexdigest()).encode("utf-8"),
@@ -101,7 +145,9 @@ def new_source(root: str | Path, source_id: str, text_file: str | Path,
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return target
+    ignored = sum(1 for m in mentions if m.kind == "label") + len(find_lookalikes(text))
+    return NewSource(target, info.language or "", guessed,
+                     sum(1 for m in mentions if m.kind != "label"), ignored)
 
 
 def _q(value: object) -> str:

@@ -724,10 +724,13 @@ def test_kb_new_drafts_an_english_article_with_its_bounds_ranges_and_dates(mini,
 
     article = tmp_path / "apple.txt"
     article.write_text(ENGLISH_ARTICLE, encoding="utf-8")
-    result = _kb("new", "--claims", mini, article, "--id", "apple-q4", "--language", "en",
+    result = _kb("new", "--claims", mini, article, "--id", "apple-q4",
                  "--title", "Apple results", "--publisher", "Example", "--date", "2024-10-31")
-    assert result.exit_code == 0, result.output
     folder = mini / "sources" / "apple-q4"
+    assert (result.exit_code, result.output) == (0, (
+        f"kb new: wrote {folder}: 7 draft claim(s), 1 ignored mention(s); language en (read "
+        "from the text; pass --language to set it)\n"))
+    assert "language: \"en\"" in (folder / "source.yaml").read_text(encoding="utf-8")
     drafts = parse_yaml((folder / "claims.yaml").read_text(encoding="utf-8"))
     got = [(d["quote"], ENGLISH_ARTICLE[d["start"]:d["end"]] == d["quote"], d["amount"],
             d["unit"], d["bound"], d.get("lower"), d.get("upper"), d.get("time"))
@@ -774,6 +777,8 @@ def test_kb_new_never_overwrites_a_source(mini, tmp_path):
                                 "UTF-8"),
     ("dated", "x", ("--date", "24/10/2025"), "--date '24/10/2025' is not a date; write "
                                               "2025-10-24 or 2025-10-24T03:14:00"),
+    ("tagged", "x", ("--language", "en us"), "--language 'en us' is not a language tag like "
+                                              "en, zh or pt-BR"),
 ])
 def test_kb_new_refuses_bad_input_and_writes_nothing(mini, tmp_path, ident, content, extra,
                                                      message):
@@ -801,7 +806,9 @@ def test_kb_new_on_the_seed_prefills_what_the_curated_claims_state(tmp_path):
     seed = Path(__file__).resolve().parent.parent / "claims"
     (tmp_path / "c").mkdir()
     src = seed / "sources" / "tesla-dojo-commentary"
-    folder = new_source(tmp_path / "c", "seed", src / "text.txt", SourceInfo())
+    made = new_source(tmp_path / "c", "seed", src / "text.txt", SourceInfo())
+    assert made.language == "zh" and made.language_guessed  # read from its script
+    folder = made.folder
     drafts = parse_yaml((folder / "claims.yaml").read_text(encoding="utf-8"))
     curated = load(seed).claims.values()
 
