@@ -32,6 +32,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from .despin import normalise
+from .units import CURRENCIES
 
 KINDS = ("quantity", "duration", "date", "relative-date", "ordinal", "cohort", "label")
 MEASURED_KINDS = ("quantity", "duration")  # kinds whose value is an amount in a unit
@@ -191,7 +192,7 @@ BASE_UNITS = {
 }
 # What each unit measures (a unit per unit, USD/kWh, joins the two with '/').
 DIMENSIONS = {
-    **{c: "currency" for c in ("USD", "CNY", "TWD", "KRW", "JPY", "EUR", "HKD")},
+    **dict.fromkeys(CURRENCIES, "currency"),
     "percent": "ratio", "permille": "ratio", "ratio": "ratio",
     "percentage_point": "ratio difference", "basis_point": "ratio difference",
     "count": "count", "index_point": "index level", "FLOPS": "computing rate",
@@ -222,9 +223,13 @@ _ISO_DATE = re.compile(r"(?P<y>\d{4})([-/.])(?P<m>\d{1,2})\2(?P<d>\d{1,2})(?!\d)
 _CLOCK = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?(?!\d)")
 _CN_CLOCK = re.compile(r"(?P<h>[01]?\d|2[0-4])[ ]?时(?:[ ]?(?P<mi>[0-5]?\d)[ ]?分)?"
                        r"(?![间代期候刻])")
-_CURRENCY_SIGNS = {"US$": "USD", "$": "USD", "¥": "CNY", "￥": "CNY", "€": "EUR", "HK$": "HKD",
+_CURRENCY_SIGNS = {"US$": "USD", "$": "USD", "¥": "CNY", "￥": "CNY", "€": "EUR", "£": "GBP",
+                   "HK$": "HKD",
                    "NT$": "TWD"}
-_SIGN_RE = re.compile(r"(US\$|HK\$|NT\$|\$|¥|￥|€)" + _SP + r"(?=\d)")
+_SIGN_RE = re.compile(r"(US\$|HK\$|NT\$|\$|¥|￥|€|£)" + _SP + r"(?=\d)")
+# After a currency sign, English news abbreviates its scale words: $5m, £3.2bn, €250k.
+_ABBREVIATED = re.compile(r"(?P<digits>" + _DIGITS + r")(?P<abbr>mn|m|bn|b|tn|trn|k)(?![A-Za-z])")
+_ABBREVIATIONS = {"k": 3, "m": 6, "mn": 6, "b": 9, "bn": 9, "tn": 12, "trn": 12}
 _MINUS_RE = re.compile(r"(?:[-−﹣]|(?:负|零下)" + _SP
                        + r")(?=[0-9零〇一二两三四五六七八九十百千万亿]|百分之)")
 _PLUS_RE = re.compile(r"[+＋](?=\d)")
@@ -381,7 +386,7 @@ _ENGLISH_DATE_START = (_MONTH_NAME.replace("?P<mon>", "?:") + r"(?=,?[ \u00a0]+\
 # Where a number may start: a relative time word, a digit, a sign, a Chinese numeral or
 # 第/上/数/半/负/前 (前三季度), or an English date's month, quarter or half.
 _CANDIDATE = re.compile(_RELATIVE_START + "|零下|前(?=[一二三1-3]个?季度)"
-                        + "|[0-9$¥￥€第上下数半过负+＋−﹣\\-" + _CN_CHARS + "]|US\\$|HK\\$|NT\\$|"
+                        + "|[0-9$¥￥€£第上下数半过负+＋−﹣\\-" + _CN_CHARS + "]|US\\$|HK\\$|NT\\$|"
                         + _ENGLISH_DATE_START)
 _PRICE_FROM = re.compile("起(?![来飞始步初码见])")
 _TIME_MORE = re.compile("多(?:一点|一些|点)?(?!少)")
@@ -615,7 +620,7 @@ def _core_at(text: str, pos: int, blocked: set[int]) -> tuple[_Core | None, int]
     if ch.isascii() and ch.isdigit():
         return _arabic_at(text, pos)
     if m := _SIGN_RE.match(text, pos):
-        core, nxt = _arabic_at(text, m.end())
+        core, nxt = _abbreviated(text, m.end()) or _arabic_at(text, m.end())
         if core is not None:
             core.unit, core.unit_text, core.start = _CURRENCY_SIGNS[m.group(1)], m.group(1), pos
         return core, nxt
@@ -915,6 +920,19 @@ def _arabic_at(text: str, pos: int) -> tuple[_Core | None, int]:
     if first is None:
         return None, _skip_identifier(text, pos)
     return _maybe_range(text, first, _arabic_number), first.num_end
+
+
+def _abbreviated(text: str, pos: int) -> tuple[_Core, int] | None:
+    """An amount with an abbreviated scale (the 5m of $5m, 3.2bn of £3.2bn), or None."""
+    m = _ABBREVIATED.match(text, pos)
+    if m is None:
+        return None
+    digits = m.group("digits").replace(",", "")
+    exp = _ABBREVIATIONS[m.group("abbr")]
+    decimals = len(digits.split(".")[1]) if "." in digits else 0
+    scale = Decimal(10) ** exp
+    return _Core(pos, m.end(), Decimal(digits) * scale, Decimal(10) ** -decimals * scale,
+                 exp=exp, scale=m.group("abbr")), m.end()
 
 
 def _at_line_start(text: str, pos: int) -> bool:

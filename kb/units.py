@@ -16,7 +16,7 @@ from .limits import shorten
 
 # Currencies are separate dimensions so that CNY never silently converts to USD: a conversion
 # needs an exchange rate (CNY/USD) taken from a claim or from evidence.
-CURRENCIES = ("USD", "CNY", "TWD", "KRW", "EUR", "JPY", "HKD")
+CURRENCIES = ("USD", "CNY", "TWD", "KRW", "EUR", "JPY", "HKD", "GBP")
 
 Dims = tuple[tuple[str, int], ...]  # base dimension and exponent, in pint's order
 _TIME: Dims = (("[time]", 1),)

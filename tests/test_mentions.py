@@ -373,6 +373,13 @@ ENGLISH = {
     "cut rates by 25 basis points": [Q("25", "25", "basis_point")],
     "up 0.5 percentage points": [Q("0.5", "0.5", "percentage_point")],
     "94.9 billion dollars": [Q("94.9 billion", "94900000000", "USD")],
+    # currency signs with abbreviated scales, as English headlines write them
+    "raised £3.2bn": [Q("3.2bn", "3200000000", "GBP")],
+    "a $5m fine": [Q("5m", "5000000", "USD")],
+    "a €250k grant": [Q("250k", "250000", "EUR")],
+    "over $1.5b": [Q("1.5b", "1500000000", "USD", bound="more-than", lower="1500000000")],
+    "£12 million": [Q("12 million", "12000000", "GBP")],
+    "a 5m drop": [],  # no sign: 5m is not an amount of money (nor a length kb reads)
     "5 tonnes of steel": [Q("5", "5000", "kg")],
     "164,000 people": [Q("164,000", "164000", "count")],
     "sold 1.8 million vehicles": [Q("1.8 million", "1800000", "count")],

@@ -4,7 +4,15 @@ from fractions import Fraction
 
 import pytest
 
-from kb.units import UnitError, convert_factor, dimension, factor_to_base, parse_unit, unit_problem
+from kb.units import (
+    CURRENCIES,
+    UnitError,
+    convert_factor,
+    dimension,
+    factor_to_base,
+    parse_unit,
+    unit_problem,
+)
 
 pint = pytest.importorskip("pint")  # a test dependency only: the reference the table must match
 
@@ -24,8 +32,7 @@ CODES = [
 @pytest.fixture(scope="module")
 def reg():
     reg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
-    for line in (*(f"{c} = [currency_{c}]" for c in ("USD", "CNY", "TWD", "KRW", "EUR", "JPY",
-                                                      "HKD")),
+    for line in (*(f"{c} = [currency_{c}]" for c in CURRENCIES),
                  "FLOP = [computation]", "FLOPS = FLOP / second", "ratio = []",
                  "percentage_point = [percentage_point]", "basis_point = 0.01 * percentage_point",
                  "index_point = [index_point]"):
