@@ -373,6 +373,15 @@ ENGLISH = {
     "cut rates by 25 basis points": [Q("25", "25", "basis_point")],
     "up 0.5 percentage points": [Q("0.5", "0.5", "percentage_point")],
     "94.9 billion dollars": [Q("94.9 billion", "94900000000", "USD")],
+    # numbers in words, before a scale word or percent; alone they are words
+    "two billion active devices": [Q("two billion", "2000000000")],
+    "Forty-five million people": [Q("Forty-five million", "45000000", "count")],
+    "about three million customers": [Q("three million", "3000000", "count",
+                                        bound="approximately")],
+    "up five percent": [Q("five", "5", "percent")],
+    "twenty-two per cent": [Q("twenty-two", "22", "percent")],
+    "one of the best, two of them": [],
+    "someone million": [],
     # currency signs with abbreviated scales, as English headlines write them
     "raised £3.2bn": [Q("3.2bn", "3200000000", "GBP")],
     "a $5m fine": [Q("5m", "5000000", "USD")],
