@@ -10,6 +10,7 @@ ignored.yaml. The folder appears whole or not at all, and never replaces an exis
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import hashlib
 import json
@@ -60,16 +61,16 @@ class NewSource:
 # Words that make a text in Latin letters English: a few per sentence in any English prose.
 _ENGLISH_WORDS = re.compile(r"\b(?:the|and|of|to|in|is|was|for|that|with|from|by)\b",
                             re.IGNORECASE)
-_LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
+# Han, kana, Hangul and Latin letters.
+_SCRIPTS = tuple(re.compile(letters) for letters in (
+    "[\u4e00-\u9fff\u3400-\u4dbf]", "[\u3040-\u30ff]", "[\uac00-\ud7af]",
+    "[A-Za-z\u00c0-\u024f]"))
 
 
 def guess_language(text: str) -> str:
     """The language tag of a text by its script: zh (Han), ja (kana), ko (Hangul), en (Latin
     letters with English function words), else und (undetermined: pass --language)."""
-    han = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf")
-    kana = sum(1 for ch in text if "\u3040" <= ch <= "\u30ff")
-    hangul = sum(1 for ch in text if "\uac00" <= ch <= "\ud7af")
-    latin = len(_LATIN_LETTER.findall(text))
+    han, kana, hangul, latin = (len(script.findall(text)) for script in _SCRIPTS)
     letters = han + kana + hangul + latin
     if not letters:
         return "und"
@@ -187,13 +188,25 @@ def source_yaml(info: SourceInfo, sha: str) -> str:
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]|\.(?=\s)")
 
 
-def draft_time(m: Mention, mentions: list[Mention], text: str) -> tuple[str, str, str] | None:
-    """(point|period, value, phrase): the date stated in the mention's sentence, if any."""
-    inside = [(o.start, o.end) for o in mentions]
-    ends = [e.start() for e in _SENTENCE_END.finditer(text)
-            if not any(a <= e.start() < b for a, b in inside)]
-    a = max((e for e in ends if e < m.num_start), default=-1) + 1
-    b = min((e for e in ends if e >= m.num_end), default=len(text))
+def sentence_ends(text: str, mentions: list[Mention]) -> list[int]:
+    """Where the text's sentences end, in order (mentions: the text's, in order)."""
+    starts = [o.start for o in mentions]
+    ends = []
+    for e in _SENTENCE_END.finditer(text):
+        k = bisect.bisect_right(starts, e.start()) - 1
+        if k < 0 or e.start() >= mentions[k].end:  # not inside the mention before it
+            ends.append(e.start())
+    return ends
+
+
+def draft_time(m: Mention, mentions: list[Mention], text: str,
+               ends: list[int]) -> tuple[str, str, str] | None:
+    """(point|period, value, phrase): the date stated in the mention's sentence, if any (ends:
+    sentence_ends of the text)."""
+    k = bisect.bisect_left(ends, m.num_start)
+    a = ends[k - 1] + 1 if k else 0
+    k = bisect.bisect_left(ends, m.num_end)
+    b = ends[k] if k < len(ends) else len(text)
     dates = [d for d in mentions if d.kind in TIME_KINDS and a <= d.num_start < b and d.iso
              and d.iso[:4].isdigit()]
     if not dates:
@@ -204,9 +217,10 @@ def draft_time(m: Mention, mentions: list[Mention], text: str) -> tuple[str, str
     return (when[0], when[1], d.text) if when else None
 
 
-def _time_of(m: Mention, mentions: list[Mention], text: str) -> tuple[str, str, str] | None:
+def _time_of(m: Mention, mentions: list[Mention], text: str,
+             ends: list[int]) -> tuple[str, str, str] | None:
     if m.kind not in TIME_KINDS:
-        return draft_time(m, mentions, text)
+        return draft_time(m, mentions, text, ends)
     when = iso_time(m.iso) if m.iso and m.iso[:4].isdigit() else None
     return (when[0], when[1], m.text) if when else None
 
@@ -234,6 +248,7 @@ def claims_yaml(source_id: str, text: str, mentions: list[Mention]) -> str:
            "# kb check reports each draft until it is completed and its 'draft' line deleted,",
            "# or its mention is moved to ignored.yaml with a reason (docs/mentions.md).", ""]
     n = 0
+    ends = sentence_ends(text, mentions)
     for m in mentions:
         if m.kind == "label":
             continue
@@ -259,7 +274,7 @@ def claims_yaml(source_id: str, text: str, mentions: list[Mention]) -> str:
         if m.upper is not None:
             out.append(f"  upper: {_q(m.upper)}")
         out.append(f"  precision: {_q(m.precision)}")
-        if when := _time_of(m, mentions, text):
+        if when := _time_of(m, mentions, text, ends):
             out.append(f"  time: {{{when[0]}: {_q(when[1])}, phrase: {_q(when[2])}}}")
         out += ["  confidence: null", "  review: null", ""]
     if n == 0:
