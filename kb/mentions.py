@@ -374,14 +374,15 @@ _ENGLISH_SUFFIX = re.compile(
 
 
 def _words_before(words: tuple[str, ...], joiner: str = "[ \u00a0]+") -> re.Pattern:
-    """A pattern for one of words ending right before a position (search it with that
-    position as endpos), with the set of their last words to try it only where one ends."""
+    """A pattern for one of words ending right before a position: search it with that
+    position as endpos (through _english_before, which first looks up _LAST_WORDS)."""
     return re.compile(r"(?<![A-Za-z])(?P<word>" + "|".join(
         re.escape(w).replace(r"\ ", "[ \u00a0]+") for w in sorted(words, key=len, reverse=True))
         + r")" + joiner + r"\Z", re.IGNORECASE)
 
 
 def _last_words(words: tuple[str, ...] | dict[str, str]) -> frozenset[str]:
+    """The last word of each phrase, lower-cased: where one of them may end."""
     return frozenset(w.split()[-1].lower() for w in words)
 
 
