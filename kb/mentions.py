@@ -1592,7 +1592,7 @@ def _english_before(pattern: re.Pattern, text: str, pos: int, floor: int = 0) ->
 def _english_prefix(text: str, pos: int, floor: int, kind: str) -> tuple[str, int] | None:
     """The English bound word before an amount (about, more than, up to): (bound, its start)."""
     if kind not in MEASURED_KINDS or text[pos - 1:pos] not in (" ", "\u00a0"):
-        return None  # "over 2024" or "by 2030" bounds no date
+        return None  # a date takes no bound: "since 2020" is the date 2020
     start = _english_before(_ENGLISH_PREFIX, text, pos, floor)
     if start is None:
         return None

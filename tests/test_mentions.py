@@ -431,6 +431,7 @@ ENGLISH = {
     "in 2024": [T("2024", "2024")],
     "fiscal 2023 revenue": [T("2023", "2023")],
     "by mid-2026": [T("2026", "2026")],
+    "since 2020": [T("2020", "2020")],  # a date, and no bound: not "more than 2020"
     "from 2020 to 2024": [T("2020 to 2024", "2020/2024")],
     "sold 2024 units": [Q("2024", "2024", "count")],  # no word makes it a year
     "May 5G networks": [],
