@@ -719,7 +719,7 @@ def _core_at(text: str, pos: int, blocked: set[int]) -> tuple[_Core | None, int]
     if ch.isascii() and ch.isdigit():
         return _arabic_at(text, pos)
     if m := _SIGN_RE.match(text, pos):
-        core, nxt = _abbreviated(text, m.end()) or _arabic_at(text, m.end())
+        core, nxt = _abbreviated(text, m.end()) or _arabic_at(text, m.end(), m.group(1))
         if core is not None:
             core.unit, core.unit_text, core.start = _CURRENCY_SIGNS[m.group(1)], m.group(1), pos
         return core, nxt
@@ -1046,7 +1046,9 @@ def _date_core(start: int, end: int, value: Decimal, iso: str) -> _Core:
 
 # -- Arabic digits -----------------------------------------------------------------------------
 
-def _arabic_at(text: str, pos: int) -> tuple[_Core | None, int]:
+def _arabic_at(text: str, pos: int, sign: str = "") -> tuple[_Core | None, int]:
+    """The number in Arabic digits at pos (sign: the currency sign written before it, which the
+    second end of a range may repeat: $2 billion to $3 billion) and where to look next."""
     prev = text[pos - 1] if pos else ""
     if prev.isascii() and (prev.isalpha() or prev == "_"):
         return None, _skip_identifier(text, pos)
@@ -1064,7 +1066,7 @@ def _arabic_at(text: str, pos: int) -> tuple[_Core | None, int]:
     first = _arabic_number(text, pos)
     if first is None:
         return None, _skip_identifier(text, pos)
-    return _maybe_range(text, first, _arabic_number), first.num_end
+    return _maybe_range(text, first, _arabic_number, sign), first.num_end
 
 
 def _in_words(m: re.Match) -> _Core:
@@ -1072,8 +1074,7 @@ def _in_words(m: re.Match) -> _Core:
     million) or percent: precision one unit of the scale, as for 两亿."""
     n = sum(NUMBER_WORDS[part] for part in m.group("n").lower().split("-"))
     scale = m.group("scale") or ""
-    exp = {"": 0, "hundred": 2, "thousand": 3, "million": 6, "billion": 9,
-           "trillion": 12}[scale.lower()]
+    exp = _SCALES.get(scale.lower(), 2 if scale else 0)  # hundred is no scale word of _SCALES
     unit = Decimal(10) ** exp
     return _Core(m.start(), m.end(), n * unit, unit, exp=exp, scale=scale)
 
@@ -1139,7 +1140,7 @@ def _more(core: _Core, number: Decimal, scale: Decimal, decimals: int) -> None:
 _RANGE_UNIT = re.compile(r"%|％|‰|[A-Za-z]+|元|美元|倍|亿元|万元")
 
 
-def _maybe_range(text: str, first: _Core, parse) -> _Core:
+def _maybe_range(text: str, first: _Core, parse, sign: str = "") -> _Core:
     """'1500-2800 万', '3 到 4', '200 亿到 300 亿', '20%-25%', '5/6nm': one range."""
     if first.bound != "exact" or first.kind != "quantity":
         return first
@@ -1149,7 +1150,7 @@ def _maybe_range(text: str, first: _Core, parse) -> _Core:
             and not _ascii_unit(text, after):
         unit = None
     sep = _RANGE_SEP.match(text, unit.end() if unit else after) \
-        or _english_range_sep(text, first, unit.end() if unit else after)
+        or _english_range_sep(text, first, unit.end() if unit else after, sign)
     slash = None if sep else _SLASH_SEP.match(text, after)
     if unit and not sep:
         return first
@@ -1157,7 +1158,7 @@ def _maybe_range(text: str, first: _Core, parse) -> _Core:
     if not sep:
         return first
     second_at = sep.end()
-    if (sign := _sign_before(text, first.num_start)) and text.startswith(sign, second_at):
+    if sign and text.startswith(sign, second_at):
         second_at += len(sign)  # $2 billion to $3 billion
     second = parse(text, second_at)
     if second is None or second.bound != "exact" or second.kind != "quantity":
@@ -1178,7 +1179,7 @@ def _maybe_range(text: str, first: _Core, parse) -> _Core:
                  unit=first.unit, unit_text=first.unit_text, scale=second.scale or first.scale)
 
 
-def _english_range_sep(text: str, first: _Core, pos: int) -> re.Match | None:
+def _english_range_sep(text: str, first: _Core, pos: int, sign: str) -> re.Match | None:
     """' to ' or ' and ' joining the two ends of an English range: 'between 2 and 3 billion',
     '2 to 3 percent'; not 'from 5 to 10', a change from one value to another (unless both are
     years: from 2020 to 2024)."""
@@ -1190,26 +1191,17 @@ def _english_range_sep(text: str, first: _Core, pos: int) -> re.Match | None:
     sep = _ENGLISH_RANGE_SEP.match(text, pos)
     if sep is None:
         return None
-    start = first.num_start - len(_sign_before(text, first.num_start))
+    start = first.num_start - len(sign)
     if sep.group("word").lower() == "and":
-        return sep if _english_before(_ENGLISH_BETWEEN, text, start) is not None else None
-    if _english_before(_ENGLISH_FROM, text, start) is None:
+        return sep if _english_before(_ENGLISH_BETWEEN, text, start) else None
+    if not _english_before(_ENGLISH_FROM, text, start):
         return sep
     after = _ARABIC.match(text, sep.end())
-    year_like = re.compile(r"1[89]\d\d|20\d\d").fullmatch
-    return sep if after and year_like(text[first.num_start:first.num_end]) \
-        and year_like(after.group()) else None
+    return sep if after and _YEAR_LIKE(text[first.num_start:first.num_end]) \
+        and _YEAR_LIKE(after.group()) else None
 
 
-def _sign_before(text: str, pos: int) -> str:
-    """The currency sign written right before pos ($, US$ ...), or ""."""
-    for sign in _SIGNS_LONGEST_FIRST:
-        if text.startswith(sign, pos - len(sign)) and pos >= len(sign):
-            return sign
-    return ""
-
-
-_SIGNS_LONGEST_FIRST = sorted(_CURRENCY_SIGNS, key=len, reverse=True)
+_YEAR_LIKE = re.compile(r"1[89]\d\d|20\d\d").fullmatch
 
 
 # -- Chinese numerals ------------------------------------------------------------------------------
@@ -1460,9 +1452,8 @@ def _decorate(text: str, core: _Core, floor: int) -> Mention | None:
         prefix_bound, start = prefix
         if bound == "exact":
             bound = prefix_bound
-    elif core.bound == "range" \
-            and (between_at := _english_before(_ENGLISH_BETWEEN, text, start)) is not None:
-        start = max(floor, between_at)  # between 2 and 3 billion: one phrase
+    elif core.bound == "range" and (between := _english_before(_ENGLISH_BETWEEN, text, start)):
+        start = max(floor, between.start())  # between 2 and 3 billion: one phrase
     if bound in ("more-than", "at-least") and lower is None:
         lower = value
     if bound in ("less-than", "at-most") and upper is None:
@@ -1553,9 +1544,9 @@ def _english_years(text: str, core: _Core, unit_text: str) -> bool:
     if not all(len(n) == 4 and n.isdigit() for n in _YEAR_SPLIT.split(
             text[core.num_start:core.num_end].strip())):
         return False
-    return _english_before(_ENGLISH_YEAR_BEFORE, text, core.num_start) is not None \
-        or (core.bound == "range"
-            and _english_before(_ENGLISH_BETWEEN, text, core.num_start) is not None)
+    return bool(_english_before(_ENGLISH_YEAR_BEFORE, text, core.num_start)
+                or (core.bound == "range"
+                    and _english_before(_ENGLISH_BETWEEN, text, core.num_start)))
 
 
 # The last word of each, for a test without a regex where most numbers fail it.
@@ -1567,9 +1558,10 @@ _LAST_WORDS = {_ENGLISH_YEAR_BEFORE: _last_words(ENGLISH_YEAR_WORDS),
 _YEAR_SPLIT = re.compile(r"[ \u00a0]*(?:-|–|—|~|\bto\b|\band\b)[ \u00a0]*", re.IGNORECASE)
 
 
-def _english_before(pattern: re.Pattern, text: str, pos: int, floor: int = 0) -> int | None:
-    """Where one of the English words of pattern (_words_before) starts, ending right before
-    pos (past spaces, or a hyphen: mid-2026), or None. The word that ends there is looked up
+def _english_before(pattern: re.Pattern, text: str, pos: int,
+                    floor: int = 0) -> re.Match | None:
+    """One of the English words of pattern (_words_before) ending right before pos (past
+    spaces, or a hyphen: mid-2026), or None. The word that ends there is looked up
     first: for most numbers it is none of them, and no regex runs."""
     if text[pos - 1:pos] == " " and text[pos - 2:pos - 1].isalpha():
         # one space after a word, as nearly always: the word by rfind, in C
@@ -1585,20 +1577,15 @@ def _english_before(pattern: re.Pattern, text: str, pos: int, floor: int = 0) ->
             j -= 1
         if i == pos or text[j:i].lower() not in _LAST_WORDS[pattern]:
             return None
-    m = pattern.search(text, max(floor, pos - _ENGLISH_REACH), pos)
-    return m.start() if m else None
+    return pattern.search(text, max(floor, pos - _ENGLISH_REACH), pos)
 
 
 def _english_prefix(text: str, pos: int, floor: int, kind: str) -> tuple[str, int] | None:
     """The English bound word before an amount (about, more than, up to): (bound, its start)."""
     if kind not in MEASURED_KINDS or text[pos - 1:pos] not in (" ", "\u00a0"):
         return None  # a date takes no bound: "since 2020" is the date 2020
-    start = _english_before(_ENGLISH_PREFIX, text, pos, floor)
-    if start is None:
-        return None
-    m = _ENGLISH_PREFIX.search(text, start, pos)
-    assert m is not None  # found from start just now
-    return _ENGLISH_PREFIX_BOUND[_english_key(m.group("word"))], start
+    m = _english_before(_ENGLISH_PREFIX, text, pos, floor)
+    return (_ENGLISH_PREFIX_BOUND[_english_key(m.group("word"))], m.start()) if m else None
 
 
 def _cn_year(text: str, core: _Core) -> bool:

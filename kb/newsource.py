@@ -120,13 +120,14 @@ def new_source(root: str | Path, source_id: str, text_file: str | Path,
         raise KbError(f"{target}: source '{source_id}' already exists; kb new never overwrites "
                       "a source, choose another id")
     mentions = find_mentions(text, info.published)
-    guessed = info.language is None
-    info = dataclasses.replace(info, language=info.language or guess_language(text))
+    language = info.language or guess_language(text)
+    ignored = ignored_rows(text, mentions)
     files = {
         "text.txt": raw,
-        "source.yaml": source_yaml(info, hashlib.sha256(raw).hexdigest()).encode("utf-8"),
+        "source.yaml": source_yaml(dataclasses.replace(info, language=language),
+                                   hashlib.sha256(raw).hexdigest()).encode("utf-8"),
         "claims.yaml": claims_yaml(source_id, text, mentions).encode("utf-8"),
-        "ignored.yaml": ignored_yaml(text, mentions).encode("utf-8"),
+        "ignored.yaml": ignored_yaml(ignored).encode("utf-8"),
     }
     sources.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{source_id}.new-", dir=sources))
@@ -146,9 +147,8 @@ def new_source(root: str | Path, source_id: str, text_file: str | Path,
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    ignored = sum(1 for m in mentions if m.kind == "label") + len(find_lookalikes(text))
-    return NewSource(target, info.language or "", guessed,
-                     sum(1 for m in mentions if m.kind != "label"), ignored)
+    return NewSource(target, language, info.language is None,
+                     sum(1 for m in mentions if m.kind != "label"), len(ignored))
 
 
 def _q(value: object) -> str:
@@ -294,14 +294,20 @@ def _amount(m: Mention) -> tuple[Decimal | None, str | None]:
     return None, None
 
 
-def ignored_yaml(text: str, mentions: list[Mention]) -> str:
-    """Labels (which need covering) and look-alikes (recorded for the reviewer), with reasons."""
-    out = ["# Numbers in text.txt that are not claims, each with the reason (written by kb new).",
-           ""]
+def ignored_rows(text: str, mentions: list[Mention]) -> list[tuple[int, int, str, str]]:
+    """Labels (which need covering) and look-alikes (recorded for the reviewer), with reasons,
+    as (start, end, text, reason) in order."""
     rows = [(m.num_start, m.num_end, m.number, _LABEL_REASON) for m in mentions
             if m.kind == "label"]
     rows += [(a, b, t, f"Look-alike: {reason}.") for a, b, t, reason in find_lookalikes(text)]
-    for a, b, t, reason in sorted(rows):
+    return sorted(rows)
+
+
+def ignored_yaml(rows: list[tuple[int, int, str, str]]) -> str:
+    """ignored.yaml for the rows of ignored_rows."""
+    out = ["# Numbers in text.txt that are not claims, each with the reason (written by kb new).",
+           ""]
+    for a, b, t, reason in rows:
         out += [f"- text: {_q(t)}", f"  start: {a}", f"  end: {b}", f"  reason: {_q(reason)}", ""]
     if not rows:
         out.append("[]")
