@@ -44,7 +44,7 @@ from .intervals import (
     quantity_interval,
 )
 from .load import load_lenient, read_text_file
-from .mentions import ISO_KINDS, MEASURED_KINDS, TIME_KINDS, Mention, find_mentions
+from .mentions import ISO_KINDS, MEASURED_KINDS, TIME_KINDS, Finder, Mention, find_mentions
 from .model import Claim, Collection, Evidence, IgnoredMention, Quantity, Statement, TimeSpec
 from .queries import plain_decimal
 from .relations import RelationError, decimal_factor, evaluate, stated
@@ -64,16 +64,18 @@ class Outcome:
     findings: list[Finding]
 
 
-def run(c: Collection, prior: Iterable[Problem], load_problems: Iterable[Problem] = ()) -> Outcome:
+def run(c: Collection, prior: Iterable[Problem], load_problems: Iterable[Problem] = (),
+        find: Finder = find_mentions) -> Outcome:
     """Every consistency error and finding, given the errors already found.
 
     prior: every structural error (what it names is skipped); load_problems: the loader's own,
-    whose files may have lost entries (coverage of their source is skipped).
+    whose files may have lost entries (coverage of their source is skipped); find: reads a
+    text's mentions (kb.mentioncache keeps them from one check to the next).
     """
     prior = list(prior)
     broken = {(p.kind, p.ident) for p in prior}
     broken_files = {p.origin.file for p in load_problems}
-    mentions = {sid: find_mentions(src.text, src.published) for sid, src in c.sources.items()}
+    mentions = {sid: find(src.text, src.published) for sid, src in c.sources.items()}
     # A unit the registry does not know is a structural error; skipping it here too keeps this
     # safe to run without the structural checks (as kb.pipeline.graph does).
     claims = {k: v for k, v in c.claims.items()
@@ -92,7 +94,7 @@ def run(c: Collection, prior: Iterable[Problem], load_problems: Iterable[Problem
     findings += contradictions(c, claims) + evidence_conflicts(c, claims, evidence)
     # A verdict already reported wrong is not reported again by the verdict-discipline rules.
     wrong = {p.ident for p in verdict_errors}
-    trust_errors, weak = run_trust(c, claims, evidence, findings, agree, wrong)
+    trust_errors, weak = run_trust(c, claims, evidence, findings, agree, wrong, find)
     errors += trust_errors
     findings += weak
     findings.sort(key=lambda f: (list(FINDING_KINDS).index(f.kind), f.id))

@@ -31,6 +31,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
+from typing import Protocol
 
 from .despin import normalise
 from .units import CURRENCIES
@@ -516,6 +517,14 @@ class _Core:
     end: int | None = None  # where a done core's whole mention ends, when past num_end
     offset: str | None = None
     within: str = ""
+
+
+class Finder(Protocol):
+    """find_mentions, or what stands in for it (kb.mentioncache.MentionCache.find)."""
+
+    def __call__(self, text: str, published: str | None = None) -> list[Mention]: ...
+
+    def __hash__(self) -> int: ...  # a key of trust._numbers_in's memo
 
 
 def find_mentions(text: str, published: str | None = None) -> list[Mention]:

@@ -77,7 +77,7 @@ def key_path() -> Path:
     return Path(base) / "kb" / "parse-cache.key"
 
 
-def _secret() -> bytes | None:
+def signing_key() -> bytes | None:
     """This user's signing key, made at first use; None (no cache) if it cannot be had."""
     path = key_path()
     try:
@@ -187,7 +187,7 @@ class ParseCache:
             self._ready = True
             stamp = parser_stamp()
             folder = self.parent / stamp if stamp else None
-            self._key = _secret() if folder and _real_folders(folder) else None
+            self._key = signing_key() if folder and real_folders(folder) else None
             self.folder = folder if self._key else None
         return self.folder is not None
 
@@ -288,7 +288,7 @@ def _remove_files(folder: Path, keep: set[str]) -> None:
                     os.unlink(entry.path)
 
 
-def _real_folders(folder: Path) -> bool:
+def real_folders(folder: Path) -> bool:
     """Whether folder and its parents up to the claims folder's .kb are real folders or absent.
 
     A symlink there could lead the cache's writes, and its pruning, out of the claims folder.

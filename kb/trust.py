@@ -34,7 +34,7 @@ from itertools import combinations
 from .errors import Problem
 from .expr import references
 from .findings import Finding
-from .mentions import Mention, find_mentions
+from .mentions import Finder, Mention, find_mentions
 from .model import Claim, Collection, Evidence, Review, Statement
 from .tiers import STRONG_TIERS, tier
 
@@ -59,20 +59,20 @@ Agree = Callable[[Statement, Statement], bool]
 
 
 def run(c: Collection, claims: dict[str, Claim], evidence: dict[str, Evidence],
-        findings: list[Finding], agree: Agree,
-        wrong: set[str] | frozenset[str] = frozenset()) -> tuple[list[Problem], list[Finding]]:
+        findings: list[Finding], agree: Agree, wrong: set[str] | frozenset[str] = frozenset(),
+        find: Finder = find_mentions) -> tuple[list[Problem], list[Finding]]:
     """The errors and weakly-sourced findings of the five rules.
 
     agree(a, b): whether two claims are about the same subject, property and time and their
     intervals overlap (kb/consistency.py decides; this module only applies the rules).
     wrong: claims whose verdict already has an error (band, evidence): rules 2, 3 and 5, which
-    judge the verdict again, leave them out.
+    judge the verdict again, leave them out. find: reads a text's mentions (rule 4).
     """
     weak = weakly_sourced(c, claims, evidence)
     rated = {k: v for k, v in claims.items() if k not in wrong}
     errors = [*cap_problems(claims, weak), *finding_problems(rated, findings),
               *verdict_pair_problems(rated, agree), *figure_problems(c, claims, evidence,
-                                                                      findings),
+                                                                      findings, find),
               *confidence_problems(rated)]
     return errors, weak
 
@@ -183,7 +183,8 @@ def verdict_pair_problems(claims: dict[str, Claim], agree: Agree) -> Iterable[Pr
 # -- 4. figures in explanations --------------------------------------------------------------------
 
 def figure_problems(c: Collection, claims: dict[str, Claim], evidence: dict[str, Evidence],
-                    findings: list[Finding]) -> Iterable[Problem]:
+                    findings: list[Finding], find: Finder = find_mentions
+                    ) -> Iterable[Problem]:
     """Every number an explanation states must come from the knowledge base (see module doc)."""
     by_claim: dict[str, list[Finding]] = defaultdict(list)
     for f in findings:
@@ -196,12 +197,12 @@ def figure_problems(c: Collection, claims: dict[str, Claim], evidence: dict[str,
     ids = {*c.claims, *c.evidence, *c.relations, *c.documents, *(f.id for f in findings)}
     common: _Common | None = None
     for claim in claims.values():
-        figures = find_mentions(_without_ids(review(claim).explanation, ids))
+        figures = find(_without_ids(review(claim).explanation, ids))
         if not figures:
             continue
         values, texts = _claim_sources(c, claim, evidence, claims, by_claim[claim.id],
                                        relations_of[claim.id])
-        common = _Common(_common_numbers(c)) if common is None else common
+        common = _Common(_common_numbers(c, find)) if common is None else common
         # Reading the numbers of every text a claim cites was most of a seed check's time, yet
         # most figures are a value itself or one step from the values. A figure one step from
         # some numbers is one step from any set that holds them, so the texts are read in
@@ -221,7 +222,7 @@ def figure_problems(c: Collection, claims: dict[str, Claim], evidence: dict[str,
                                   "the evidence that carries it, or remove it")
                     break
                 for _ in range(min(batch, len(unread))):
-                    have |= _numbers_in(unread.pop())
+                    have |= _numbers_in(unread.pop(), find)
                 batch *= 2
                 known = sorted(have)
 
@@ -234,14 +235,14 @@ def _without_ids(text: str, ids: set[str]) -> str:
     return _SLUG.sub(lambda m: " " * len(m[0]) if m[0] in ids else m[0], text)
 
 
-def _common_numbers(c: Collection) -> set[float]:
+def _common_numbers(c: Collection, find: Finder = find_mentions) -> set[float]:
     """Numbers any explanation may use: those in entity names and in the articles' dates."""
     out: set[float] = set()
     for entity in c.entities.values():
         for label in entity.labels.values():
-            out |= _text_numbers(label)
+            out |= _text_numbers(label, find=find)
     for source in c.sources.values():
-        out |= _text_numbers(source.published.replace("-", " "))
+        out |= _text_numbers(source.published.replace("-", " "), find=find)
     return out
 
 
@@ -288,10 +289,10 @@ def _statement_numbers(st: Statement) -> set[float]:
     return out
 
 
-def _text_numbers(*texts: str) -> set[float]:
+def _text_numbers(*texts: str, find: Finder = find_mentions) -> set[float]:
     out: set[float] = set()
     for text in texts:
-        out |= _numbers_in(text)
+        out |= _numbers_in(text, find)
     return out
 
 
@@ -299,8 +300,8 @@ def _text_numbers(*texts: str) -> set[float]:
 # quote would be read once per claim citing it (3,015 readings of 711 texts on the seed, most
 # of a check's time: docs/benchmarks.md). Bounded, as a collection's texts are many.
 @lru_cache(maxsize=1 << 14)
-def _numbers_in(text: str) -> frozenset[float]:
-    return frozenset(float(x) for m in find_mentions(text) for x in (m.value, m.lower, m.upper)
+def _numbers_in(text: str, find: Finder = find_mentions) -> frozenset[float]:
+    return frozenset(float(x) for m in find(text) for x in (m.value, m.lower, m.upper)
                      if x is not None)
 
 

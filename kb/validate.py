@@ -159,6 +159,9 @@ def _consistency(c: Collection, errors: list[Problem], load_problems: list[Probl
     # 50 ms to import, which kb check then spends beside the graph instead of before it. The
     # result goes back as plain lists, so unpickling it imports nothing more in the parent.
     from .consistency import run
+    from .mentioncache import MentionCache
 
-    outcome = run(c, errors, load_problems)
+    kept = MentionCache(c.root)
+    outcome = run(c, errors, load_problems, kept.find)
+    kept.save()
     return outcome.errors, outcome.findings

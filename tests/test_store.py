@@ -20,6 +20,7 @@ from kb import listings
 from kb.claimindex import index_of
 from kb.connect import open_kb, read_config, rebuild_hooks
 from kb.listings import ClaimFilter
+from kb.mentioncache import MENTIONS_DIR
 from kb.parallel import THREAD_CLAIMS
 from kb.parsecache import PARSE_DIR
 from kb.queries import NS, Blank, Iri, Lit, boolean, decimal, normalised
@@ -668,8 +669,10 @@ def test_an_update_killed_half_way_leaves_the_previous_store(mini, tmp_path, mon
     with pytest.raises(KeyboardInterrupt):
         _load_export(mini, second, graphs)
     assert _dump(mini) == old and read_manifest(mini) == manifest
-    # No half-made store is left beside the store (the parse cache is the loader's own).
-    left = sorted(p.name for p in store_dir(mini).parent.iterdir() if p.name != PARSE_DIR)
+    # No half-made store is left beside the store (the parse and mention caches are the
+    # loader's and the checks' own).
+    left = sorted(p.name for p in store_dir(mini).parent.iterdir()
+                  if p.name not in (PARSE_DIR, MENTIONS_DIR))
     assert left == ["lock", "oxigraph"]
     assert stale_reason(mini, manifest) == "sources/mini-article/claims.yaml changed"
 

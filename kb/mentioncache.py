@@ -1,0 +1,161 @@
+"""Each text's numeric mentions, kept by the text's hash in the claims folder's .kb/mentions/.
+
+The consistency checks read the numbers of every source text, explanation and cited text
+(kb.mentions), and on an unchanged collection they read the same numbers every time: on the
+seed that was about 80 of the consistency child's 175 ms, the path `kb check` waits on
+(docs/benchmarks.md). A text's mentions depend only on the text, its date (for relative
+dates) and the finder's code, so they are kept under a hash of the first two, in a file named
+by a stamp of the third: a changed text or a new kb never meets an old entry.
+
+The file is data, never code, and signed like the parse cache's entries (kb.parsecache: JSON,
+keyed BLAKE2b under the user's secret, never read through a symlink), so a file this user's
+kb did not write, or one damaged or cut short, is a miss for every text: never an error and
+never a number the text does not hold. It holds the texts one check used, written whole and
+atomically when that check read a text anew or used fewer than the file held; a failure to
+write only loses the cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import re
+from contextlib import suppress
+from dataclasses import fields
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from .atomic import write_file
+from .layout import CACHE_DIR
+from .limits import MAX_FILE_BYTES
+from .mentions import Mention, find_mentions
+from .parsecache import real_folders, signing_key
+from .safefile import UnsafeFile, read_regular
+
+FORMAT = 1  # of the file: raise it when the encoding changes
+MENTIONS_DIR = "mentions"  # then a folder named by finder_stamp(), then FILE_NAME
+FILE_NAME = "mentions.json"
+_STAMP = re.compile(r"[0-9a-f]{16}")
+# The modules and data whose content decides what the finder reads in a text.
+_FINDER_FILES = ("mentions.py", "despin.py", "units.py", "limits.py", "data/despin.yaml")
+# A collection's texts hold a few hundred bytes of mentions each: far below this many files'.
+MAX_CACHE_BYTES = 64 * MAX_FILE_BYTES
+# Each Mention field but the two cut from the text itself (text[start:end], the number's span).
+_FIELDS = tuple(f.name for f in fields(Mention) if f.name not in ("text", "number"))
+_DECIMALS = frozenset({"value", "lower", "upper", "precision"})
+
+
+@cache
+def finder_stamp() -> str | None:
+    """A short hash of the finder's code and tables; None if they cannot be read."""
+    digest = hashlib.sha256(f"{FORMAT} {' '.join(_FIELDS)}".encode())
+    package = Path(__file__).resolve().parent
+    try:
+        for name in _FINDER_FILES:
+            digest.update((package / name).read_bytes())
+    except OSError:
+        return None
+    return digest.hexdigest()[:16]
+
+
+class MentionCache:
+    """The kept mentions of one claims folder, for one check: find() reads through it."""
+
+    def __init__(self, claims_dir: str | Path):
+        self.parent = Path(claims_dir) / CACHE_DIR / MENTIONS_DIR
+        stamp = finder_stamp()
+        folder = self.parent / stamp if stamp else None
+        key = signing_key() if folder and real_folders(folder) else None
+        self.path = folder / FILE_NAME if folder and key else None
+        self._key = key
+        self._kept: dict[str, list] = self._read()
+        self._used: dict[str, list] = {}
+        self.misses = 0
+
+    def find(self, text: str, published: str | None = None) -> list[Mention]:
+        """find_mentions(text, published), from the cache when the text was read before."""
+        name = hashlib.blake2b(f"{published or ''}\0{text}".encode(), digest_size=16).hexdigest()
+        rows = self._used.get(name)
+        if rows is None:
+            rows = self._kept.get(name)
+            if rows is not None:
+                with suppress(ValueError, TypeError, IndexError, ArithmeticError):
+                    found = [_decode(text, row) for row in rows]
+                    self._used[name] = rows
+                    return found
+            found = find_mentions(text, published)
+            self.misses += 1
+            self._used[name] = [_encode(m) for m in found]
+            return found
+        return [_decode(text, row) for row in rows]
+
+    def save(self) -> None:
+        """Write what this check used, if it read a text anew or the file held more."""
+        if self.path is None or (not self.misses and len(self._used) == len(self._kept)):
+            return
+        body = json.dumps(self._used, ensure_ascii=False, separators=(",", ":"),
+                          allow_nan=False).encode()
+        if len(body) > MAX_CACHE_BYTES:
+            return
+        with suppress(OSError):  # a read-only claims folder checks as without a cache
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            write_file(self.path, self._sign(body) + b"\n" + body)
+            self._prune()
+
+    def _prune(self) -> None:
+        """Delete the files of other stamps (an older kb's), and their folders."""
+        assert self.path is not None
+        for entry in os.scandir(self.parent):
+            if (entry.name != self.path.parent.name and _STAMP.fullmatch(entry.name)
+                    and entry.is_dir(follow_symlinks=False)):
+                with suppress(OSError):
+                    os.unlink(os.path.join(entry.path, FILE_NAME))
+                    os.rmdir(entry.path)
+
+    def _sign(self, body: bytes) -> bytes:
+        assert self._key is not None and self.path is not None
+        mac = hashlib.blake2b(key=self._key, digest_size=32)
+        mac.update(f"mentions {self.path.name}\n".encode())
+        mac.update(body)
+        return mac.hexdigest().encode()
+
+    def _read(self) -> dict[str, list]:
+        if self.path is None:
+            return {}
+        try:
+            data = read_regular(self.path, "", MAX_CACHE_BYTES + 100, os.O_NOFOLLOW)
+        except (UnsafeFile, OSError):
+            return {}
+        mac, _, body = data.partition(b"\n")
+        if not body or not hmac.compare_digest(mac, self._sign(body)):
+            return {}
+        try:
+            kept = json.loads(body)
+        except (ValueError, RecursionError):
+            return {}
+        return kept if isinstance(kept, dict) else {}
+
+
+def _encode(m: Mention) -> list:
+    return [str(v) if name in _DECIMALS and v is not None else v
+            for name, v in zip(_FIELDS, (getattr(m, f) for f in _FIELDS), strict=True)]
+
+
+def _decode(text: str, row: Any) -> Mention:
+    """A kept mention of text; ValueError (a miss) for a row that is not one."""
+    if not isinstance(row, list) or len(row) != len(_FIELDS):
+        raise ValueError("a row per mention")
+    values = dict(zip(_FIELDS, row, strict=True))
+    for name in _DECIMALS:
+        if values[name] is not None:
+            values[name] = Decimal(values[name])
+    start, end, num_start, num_end = (values[k] for k in ("start", "end", "num_start", "num_end"))
+    if not all(type(x) is int and 0 <= x <= len(text) for x in (start, end, num_start, num_end)):
+        raise ValueError("offsets in the text")
+    mention = object.__new__(Mention)  # as kb.mentions._moved: Mention checks nothing
+    mention.__dict__.update(values, text=text[start:end], number=text[num_start:num_end])
+    return mention

@@ -1,0 +1,128 @@
+"""The mention cache (kb/mentioncache.py): a check that reads its mentions from the cache
+reports exactly what one that reads every text reports, and a cache file kb did not write for
+this user, whole, is a miss for every text, never an error."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import edit
+from helpers import invoke
+from test_faults import read_only
+
+from kb import consistency, mentioncache
+from kb.load import load_lenient
+from kb.mentioncache import MentionCache
+from kb.mentions import find_mentions
+from kb.validate import run_model_checks
+
+CLAIMS = Path("sources/tesla-dojo-commentary/claims-1.yaml")
+EXPLANATION = "exactly the\n      article's 814.62 亿美元."
+
+
+@pytest.fixture(autouse=True)
+def own_key(tmp_path: Path, monkeypatch) -> Path:
+    """Each test signs with a key of its own, made in its own cache folder."""
+    home = tmp_path / "user-cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
+    return home
+
+
+def checked(claims: Path, find=find_mentions) -> consistency.Outcome:
+    """The consistency checks' outcome on a claims folder, reading mentions with find."""
+    c, problems = load_lenient(claims)
+    return consistency.run(c, run_model_checks(c, problems), problems, find)
+
+
+def cached_run(claims: Path) -> tuple[consistency.Outcome, MentionCache]:
+    """The checks through a fresh MentionCache of the folder, which is then saved."""
+    kept = MentionCache(claims)
+    outcome = checked(claims, kept.find)
+    kept.save()
+    return outcome, kept
+
+
+def no_finding(monkeypatch) -> None:
+    """Make reading a text's mentions fail the test: what follows must come from the cache."""
+    def find(text, published=None):
+        raise AssertionError(f"read a text the cache holds: {text[:40]!r}")
+    monkeypatch.setattr(mentioncache, "find_mentions", find)
+
+
+def cache_file(claims: Path) -> Path:
+    return claims / ".kb" / mentioncache.MENTIONS_DIR / str(mentioncache.finder_stamp()) / \
+        mentioncache.FILE_NAME
+
+
+def test_a_second_check_reads_no_text_and_reports_what_reading_every_text_reports(
+        seed, monkeypatch):
+    want = checked(seed)
+    first, kept = cached_run(seed)
+    assert kept.misses > 200 and cache_file(seed).is_file()
+    no_finding(monkeypatch)
+    second, kept = cached_run(seed)
+    assert kept.misses == 0
+    assert first == want and second == want
+
+
+def test_kept_mentions_are_the_finders_field_for_field(seed):
+    c, _ = load_lenient(seed)
+    texts = [(s.text, s.published) for s in c.sources.values()] + \
+        [(cl.review.explanation, None) for cl in c.claims.values()] + \
+        [("去年营收 3 亿元, 上个月增长 5%", "2025-10-24"), ("about $29 billion in Q3 2024", None)]
+    first = MentionCache(seed)
+    for text, published in texts:
+        first.find(text, published)
+    first.save()
+    again = MentionCache(seed)
+    for text, published in texts:
+        assert again.find(text, published) == find_mentions(text, published)
+    assert again.misses == 0
+
+
+def test_an_edited_text_alone_is_read_again_and_the_old_one_dropped(seed):
+    cached_run(seed)
+    held = len(MentionCache(seed)._kept)
+    edit(seed / CLAIMS, EXPLANATION, "exactly the\n      article's 814.62 亿美元 figure.")
+    outcome, kept = cached_run(seed)
+    assert kept.misses == 1
+    assert outcome == checked(seed)
+    assert len(MentionCache(seed)._kept) == held  # the old explanation's entry is gone
+
+
+@pytest.mark.parametrize("damage", ["a changed byte", "cut short", "another key"])
+def test_a_cache_file_kb_did_not_write_whole_is_a_miss(seed, damage, own_key, tmp_path):
+    want, _ = cached_run(seed)
+    path = cache_file(seed)
+    data = path.read_bytes()
+    if damage == "a changed byte":
+        data = data.replace(b'"exact"', b'"range"', 1)
+    elif damage == "cut short":
+        data = data[:len(data) // 2]
+    path.write_bytes(data)
+    if damage == "another key":
+        (own_key / "kb" / "parse-cache.key").write_bytes(b"k" * 32)
+    outcome, kept = cached_run(seed)
+    assert kept.misses > 200
+    assert outcome == want
+
+
+def test_a_cache_folder_that_is_a_symlink_is_never_used(seed, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (seed / ".kb").mkdir()
+    (seed / ".kb" / mentioncache.MENTIONS_DIR).symlink_to(elsewhere)
+    cached_run(seed)
+    assert not any(elsewhere.iterdir())
+
+
+def test_a_read_only_claims_folder_checks_as_without_the_cache(seed):
+    invoke("check", "--claims", str(seed))  # the parse cache filled, as a user's folder has it
+    shutil.rmtree(seed / ".kb" / mentioncache.MENTIONS_DIR)
+    with read_only(seed):
+        result = invoke("check", "--claims", str(seed), "--json")
+        assert not cache_file(seed).exists()
+    assert result.output == invoke("check", "--claims", str(seed), "--json").output
+    assert cache_file(seed).is_file()
