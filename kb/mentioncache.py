@@ -33,7 +33,7 @@ from .atomic import write_file
 from .layout import CACHE_DIR
 from .limits import MAX_FILE_BYTES
 from .mentions import Mention, find_mentions
-from .parsecache import real_folders, signing_key
+from .parsecache import code_stamp, real_folders, signing_key
 from .safefile import UnsafeFile, read_regular
 
 FORMAT = 1  # of the file: raise it when the encoding changes
@@ -52,14 +52,7 @@ _DECIMALS = frozenset({"value", "lower", "upper", "precision"})
 @cache
 def finder_stamp() -> str | None:
     """A short hash of the finder's code and tables; None if they cannot be read."""
-    digest = hashlib.sha256(f"{FORMAT} {' '.join(_FIELDS)}".encode())
-    package = Path(__file__).resolve().parent
-    try:
-        for name in _FINDER_FILES:
-            digest.update((package / name).read_bytes())
-    except OSError:
-        return None
-    return digest.hexdigest()[:16]
+    return code_stamp(f"{FORMAT} {' '.join(_FIELDS)}", _FINDER_FILES)
 
 
 class MentionCache:

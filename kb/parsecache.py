@@ -26,6 +26,7 @@ import os
 import re
 import stat
 import tempfile
+from collections.abc import Iterable
 from contextlib import suppress
 from datetime import date, datetime
 from functools import cache
@@ -58,11 +59,17 @@ MAX_ENTRY_BYTES = 4 * MAX_FILE_BYTES
 @cache
 def parser_stamp() -> str | None:
     """A short hash of everything a parsed file depends on but its bytes; None if unreadable."""
-    digest = hashlib.sha256(f"{FORMAT} {yaml.__version__} {libyaml.get_version_string()}"
-                            .encode())
+    return code_stamp(f"{FORMAT} {yaml.__version__} {libyaml.get_version_string()}",
+                      _PARSER_MODULES)
+
+
+def code_stamp(head: str, names: Iterable[str]) -> str | None:
+    """A short hash of head and the bytes of the named files of the kb package (a cache's
+    folder name: new code never meets old entries); None if one cannot be read."""
+    digest = hashlib.sha256(head.encode())
     package = Path(__file__).resolve().parent
     try:
-        for name in _PARSER_MODULES:
+        for name in names:
             digest.update((package / name).read_bytes())
     except OSError:
         return None
