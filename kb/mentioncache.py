@@ -18,7 +18,6 @@ write only loses the cache.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import os
 import re
@@ -33,7 +32,7 @@ from .atomic import write_file
 from .layout import CACHE_DIR
 from .limits import MAX_FILE_BYTES
 from .mentions import Mention, find_mentions
-from .parsecache import code_stamp, real_folders, signing_key
+from .parsecache import MAC_LINE, code_stamp, real_folders, signed, signing_key, verified
 from .safefile import UnsafeFile, read_regular
 
 FORMAT = 1  # of the file: raise it when the encoding changes
@@ -64,7 +63,8 @@ class MentionCache:
         folder = self.parent / stamp if stamp else None
         key = signing_key() if folder and real_folders(folder) else None
         self.path = folder / FILE_NAME if folder and key else None
-        self._key = key
+        self._key = key or b""  # unused without a path
+        self._label = f"mentions {FILE_NAME}"
         self._kept: dict[str, list] = self._read()
         self._used: dict[str, list] = {}
         self.misses = 0
@@ -96,7 +96,7 @@ class MentionCache:
             return
         with suppress(OSError):  # a read-only claims folder checks as without a cache
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            write_file(self.path, self._sign(body) + b"\n" + body)
+            write_file(self.path, signed(self._key, self._label, body))
             self._prune()
 
     def _prune(self) -> None:
@@ -109,22 +109,15 @@ class MentionCache:
                     os.unlink(os.path.join(entry.path, FILE_NAME))
                     os.rmdir(entry.path)
 
-    def _sign(self, body: bytes) -> bytes:
-        assert self._key is not None and self.path is not None
-        mac = hashlib.blake2b(key=self._key, digest_size=32)
-        mac.update(f"mentions {self.path.name}\n".encode())
-        mac.update(body)
-        return mac.hexdigest().encode()
-
     def _read(self) -> dict[str, list]:
         if self.path is None:
             return {}
         try:
-            data = read_regular(self.path, "", MAX_CACHE_BYTES + 100, os.O_NOFOLLOW)
+            data = read_regular(self.path, "", MAC_LINE + MAX_CACHE_BYTES, os.O_NOFOLLOW)
         except (UnsafeFile, OSError):
             return {}
-        mac, _, body = data.partition(b"\n")
-        if not body or not hmac.compare_digest(mac, self._sign(body)):
+        body = verified(self._key, self._label, data)
+        if body is None:
             return {}
         try:
             kept = json.loads(body)

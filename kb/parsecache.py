@@ -116,6 +116,29 @@ def signing_key() -> bytes | None:
     return key if len(key) == KEY_BYTES else None
 
 
+# The first line of a cache file: the hex of its 32-byte keyed BLAKE2b, and the newline.
+MAC_LINE = 2 * 32 + 1
+
+
+def signed(key: bytes, label: str, body: bytes) -> bytes:
+    """body as a cache file keeps it: after a line with the keyed BLAKE2b of label and body
+    (label names the entry, so that an entry cannot stand in for another)."""
+    return _mac(key, label, body) + b"\n" + body
+
+
+def verified(key: bytes, label: str, data: bytes) -> bytes | None:
+    """The body of data (as signed wrote it) if its signature holds, else None."""
+    mac, _, body = data.partition(b"\n")
+    return body if body and hmac.compare_digest(mac, _mac(key, label, body)) else None
+
+
+def _mac(key: bytes, label: str, body: bytes) -> bytes:
+    mac = hashlib.blake2b(key=key, digest_size=32)
+    mac.update(f"{label}\n".encode())
+    mac.update(body)
+    return mac.hexdigest().encode()
+
+
 def _encode(value: Any) -> Any:
     """A parsed YAML value as plain JSON data; TypeError for a value the loader cannot make."""
     kind = type(value)
@@ -198,12 +221,9 @@ class ParseCache:
             self.folder = folder if self._key else None
         return self.folder is not None
 
-    def _sign(self, name: str, body: bytes) -> bytes:
-        assert self._key is not None and self.folder is not None
-        mac = hashlib.blake2b(key=self._key, digest_size=32)
-        mac.update(f"{self.folder.name} {name}\n".encode())
-        mac.update(body)
-        return mac.hexdigest().encode()
+    def _label(self, name: str) -> str:
+        assert self.folder is not None
+        return f"{self.folder.name} {name}"
 
     def lookup(self, raw: bytes) -> tuple[str, Any]:
         """(the entry name of a file's bytes, its parsed value or None on a miss)."""
@@ -218,8 +238,9 @@ class ParseCache:
                                 os.O_NOFOLLOW)
         except (UnsafeFile, OSError):
             return name, None
-        mac, _, body = data.partition(b"\n")
-        if not body or not hmac.compare_digest(mac, self._sign(name, body)):
+        assert self._key is not None
+        body = verified(self._key, self._label(name), data)
+        if body is None:
             return name, None
         try:
             return name, json.loads(body, object_hook=_decode_tagged)
@@ -258,8 +279,9 @@ class ParseCache:
             return
         if len(body) > MAX_ENTRY_BYTES:  # aliases expanded past what lookup reads: not kept
             return
+        assert self._key is not None  # a folder is set only with a key
         try:
-            write_file(self.folder / (name + _ENTRY), self._sign(name, body) + b"\n" + body)
+            write_file(self.folder / (name + _ENTRY), signed(self._key, self._label(name), body))
         except OSError:
             self.writable = False  # a read-only claims folder: stop trying for this load
             return

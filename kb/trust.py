@@ -28,7 +28,6 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from decimal import Decimal
-from functools import lru_cache
 from itertools import combinations
 
 from .errors import Problem
@@ -196,13 +195,14 @@ def figure_problems(c: Collection, claims: dict[str, Claim], evidence: dict[str,
             relations_of[ident].append(rel)
     ids = {*c.claims, *c.evidence, *c.relations, *c.documents, *(f.id for f in findings)}
     common: _Common | None = None
+    numbers = _Numbers(find)
     for claim in claims.values():
         figures = find(_without_ids(review(claim).explanation, ids))
         if not figures:
             continue
         values, texts = _claim_sources(c, claim, evidence, claims, by_claim[claim.id],
                                        relations_of[claim.id])
-        common = _Common(_common_numbers(c, find)) if common is None else common
+        common = _Common(_common_numbers(c, numbers)) if common is None else common
         # Reading the numbers of every text a claim cites was most of a seed check's time, yet
         # most figures are a value itself or one step from the values. A figure one step from
         # some numbers is one step from any set that holds them, so the texts are read in
@@ -222,7 +222,7 @@ def figure_problems(c: Collection, claims: dict[str, Claim], evidence: dict[str,
                                   "the evidence that carries it, or remove it")
                     break
                 for _ in range(min(batch, len(unread))):
-                    have |= _numbers_in(unread.pop(), find)
+                    have |= numbers(unread.pop())
                 batch *= 2
                 known = sorted(have)
 
@@ -235,15 +235,11 @@ def _without_ids(text: str, ids: set[str]) -> str:
     return _SLUG.sub(lambda m: " " * len(m[0]) if m[0] in ids else m[0], text)
 
 
-def _common_numbers(c: Collection, find: Finder = find_mentions) -> set[float]:
+def _common_numbers(c: Collection, numbers: _Numbers | None = None) -> set[float]:
     """Numbers any explanation may use: those in entity names and in the articles' dates."""
-    out: set[float] = set()
-    for entity in c.entities.values():
-        for label in entity.labels.values():
-            out |= _text_numbers(label, find=find)
-    for source in c.sources.values():
-        out |= _text_numbers(source.published.replace("-", " "), find=find)
-    return out
+    numbers = numbers or _Numbers()
+    return numbers(*(label for entity in c.entities.values() for label in entity.labels.values()),
+                   *(source.published.replace("-", " ") for source in c.sources.values()))
 
 
 def _claim_sources(c: Collection, claim: Claim, evidence: dict[str, Evidence],
@@ -289,20 +285,28 @@ def _statement_numbers(st: Statement) -> set[float]:
     return out
 
 
-def _text_numbers(*texts: str, find: Finder = find_mentions) -> set[float]:
-    out: set[float] = set()
-    for text in texts:
-        out |= _numbers_in(text, find)
-    return out
+class _Numbers:
+    """The numbers texts state, read with find, each text once per check.
 
+    Each claim's explanation is checked against the texts of everything it cites, so one
+    evidence quote would be read once per claim citing it (3,015 readings of 711 texts on the
+    seed, most of a check's time: docs/benchmarks.md). Kept per check, not per process: the
+    finder may be a check's own (kb.mentioncache)."""
 
-# Each claim's explanation is checked against the texts of everything it cites, so one evidence
-# quote would be read once per claim citing it (3,015 readings of 711 texts on the seed, most
-# of a check's time: docs/benchmarks.md). Bounded, as a collection's texts are many.
-@lru_cache(maxsize=1 << 14)
-def _numbers_in(text: str, find: Finder = find_mentions) -> frozenset[float]:
-    return frozenset(float(x) for m in find(text) for x in (m.value, m.lower, m.upper)
-                     if x is not None)
+    def __init__(self, find: Finder = find_mentions):
+        self.find = find
+        self.memo: dict[str, frozenset[float]] = {}
+
+    def __call__(self, *texts: str) -> set[float]:
+        out: set[float] = set()
+        for text in texts:
+            found = self.memo.get(text)
+            if found is None:
+                found = self.memo[text] = frozenset(
+                    float(x) for m in self.find(text) for x in (m.value, m.lower, m.upper)
+                    if x is not None)
+            out |= found
+        return out
 
 
 # A bare number in a sum of billions ("19.34 + 22.49 = $41.8 billion") leaves its scale to the

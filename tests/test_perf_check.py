@@ -159,7 +159,7 @@ def _figure_problems_reading_everything(c, claims, evidence, findings) -> list:
     for claim in claims.values():
         values, texts = trust._claim_sources(c, claim, evidence, claims, by_claim[claim.id],
                                              relations_of[claim.id])
-        known = sorted(values | trust._common_numbers(c) | trust._text_numbers(*texts))
+        known = sorted(values | trust._common_numbers(c) | trust._Numbers()(*texts))
         out += [(claim.id, m.text)
                 for m in find_mentions(trust._without_ids(claim.review.explanation, ids))
                 if not trust._sourced(m, known)]
@@ -174,7 +174,7 @@ def test_the_figure_check_reads_texts_only_as_needed_and_answers_as_reading_all(
         # Figures from the claim's own values, from its texts, one step from two of them, and
         # made up: each explanation needs a different share of the texts, or all of them.
         values, texts = trust._claim_sources(c, claim, c.evidence, c.claims, [], [])
-        pool = sorted(values | trust._text_numbers(*texts))
+        pool = sorted(values | trust._Numbers()(*texts))
         picks = [rng.choice(pool) for _ in range(3)]
         figures = [*picks, picks[0] + picks[1], picks[1] * 1.07, rng.uniform(1, 1e6)]
         explanation = " and ".join(f"{x:,.2f}" for x in figures)
