@@ -44,7 +44,8 @@ from .intervals import (
     quantity_interval,
 )
 from .load import load_lenient, read_text_file
-from .mentions import ISO_KINDS, MEASURED_KINDS, TIME_KINDS, Finder, Mention, find_mentions
+from .mention import ISO_KINDS, MEASURED_KINDS, TIME_KINDS, Finder, Mention
+from .mentioncache import find_anew
 from .model import Claim, Collection, Evidence, IgnoredMention, Quantity, Statement, TimeSpec
 from .queries import plain_decimal
 from .relations import RelationError, decimal_factor, evaluate, stated
@@ -65,7 +66,7 @@ class Outcome:
 
 
 def run(c: Collection, prior: Iterable[Problem], load_problems: Iterable[Problem] = (),
-        find: Finder = find_mentions) -> Outcome:
+        find: Finder = find_anew) -> Outcome:
     """Every consistency error and finding, given the errors already found.
 
     prior: every structural error (what it names is skipped); load_problems: the loader's own,
@@ -106,7 +107,7 @@ def run(c: Collection, prior: Iterable[Problem], load_problems: Iterable[Problem
 def quote_mentions(claim: Claim, text: str, mentions: list[Mention]) -> list[Mention]:
     """The numeric mentions inside a claim's quote, read in the context of the whole text."""
     if text[claim.start:claim.end] != claim.quote:
-        return find_mentions(claim.quote)
+        return find_anew(claim.quote)
     return [m for m in mentions if claim.start <= m.num_start and m.num_end <= claim.end]
 
 
@@ -611,10 +612,10 @@ def mentions_of(root: str | Path, target: str) -> tuple[list[dict], bool]:
     Returns (records, whether target was a source). UsageError if it is neither.
     """
     if Path(target).is_file():
-        return mention_records(find_mentions(read_target_text(root, target))), False
+        return mention_records(find_anew(read_target_text(root, target))), False
     c = _collection_with(root, target)
     source = c.sources[target]
-    return mention_records(coverage(c, target, find_mentions(source.text, source.published))), True
+    return mention_records(coverage(c, target, find_anew(source.text, source.published))), True
 
 
 def read_target_text(root: str | Path, target: str) -> str:

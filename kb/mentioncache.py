@@ -31,7 +31,7 @@ from typing import Any
 from .atomic import write_file
 from .layout import CACHE_DIR
 from .limits import MAX_FILE_BYTES
-from .mentions import Mention, find_mentions
+from .mention import Mention
 from .parsecache import MAC_LINE, code_stamp, real_folders, signed, signing_key, verified
 from .safefile import UnsafeFile, read_regular
 
@@ -40,12 +40,21 @@ MENTIONS_DIR = "mentions"  # then a folder named by finder_stamp(), then FILE_NA
 FILE_NAME = "mentions.json"
 _STAMP = re.compile(r"[0-9a-f]{16}")
 # The modules and data whose content decides what the finder reads in a text.
-_FINDER_FILES = ("mentions.py", "despin.py", "units.py", "limits.py", "data/despin.yaml")
+_FINDER_FILES = ("mention.py", "mentions.py", "despin.py", "units.py", "limits.py",
+                 "data/despin.yaml")
 # A collection's texts hold a few hundred bytes of mentions each: far below this many files'.
 MAX_CACHE_BYTES = 64 * MAX_FILE_BYTES
 # Each Mention field but the two cut from the text itself (text[start:end], the number's span).
 _FIELDS = tuple(f.name for f in fields(Mention) if f.name not in ("text", "number"))
 _DECIMALS = frozenset({"value", "lower", "upper", "precision"})
+
+
+def find_anew(text: str, published: str | None = None) -> list[Mention]:
+    """kb.mentions.find_mentions, imported at its first use."""
+    # Not at the top: the finder's patterns take about 60 ms to compile, most of the
+    # consistency checks' imports, and a check whose every text is kept never reads one.
+    from .mentions import find_mentions
+    return find_mentions(text, published)
 
 
 @cache
@@ -70,7 +79,7 @@ class MentionCache:
         self.misses = 0
 
     def find(self, text: str, published: str | None = None) -> list[Mention]:
-        """find_mentions(text, published), from the cache when the text was read before."""
+        """find_anew(text, published), from the cache when the text was read before."""
         name = hashlib.blake2b(f"{published or ''}\0{text}".encode(), digest_size=16).hexdigest()
         rows = self._used.get(name)
         if rows is None:
@@ -80,7 +89,7 @@ class MentionCache:
                     found = [_decode(text, row) for row in rows]
                     self._used[name] = rows
                     return found
-            found = find_mentions(text, published)
+            found = find_anew(text, published)
             self.misses += 1
             self._used[name] = [_encode(m) for m in found]
             return found

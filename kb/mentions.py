@@ -31,15 +31,10 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
-from typing import Protocol
 
 from .despin import normalise
+from .mention import MEASURED_KINDS, Mention
 from .units import CURRENCIES
-
-KINDS = ("quantity", "duration", "date", "relative-date", "ordinal", "cohort", "label")
-MEASURED_KINDS = ("quantity", "duration")  # kinds whose value is an amount in a unit
-ISO_KINDS = ("date", "relative-date", "cohort")  # kinds whose value is ISO text (Mention.iso)
-TIME_KINDS = ("date", "relative-date")  # kinds a claim's time phrase may cover
 
 _SP = r"[ \t\u00a0\u3000]*"
 
@@ -465,37 +460,6 @@ _MONEY_WORDS = re.compile("营收|收入|利润|融资|估值|市值|投资|资�
                           "薪|工资|增加值|开支|市场规模|补贴|罚款|存款|贷款|负债|现金")
 
 
-@dataclass(frozen=True)
-class Mention:
-    """One number found in a text, read as a quantity, a date, an ordinal, a cohort or a label."""
-
-    start: int  # the whole mention: bound words, number, unit word
-    end: int
-    num_start: int  # the number itself: what a quote or an ignored mention must cover
-    num_end: int
-    text: str
-    number: str
-    kind: str  # one of KINDS
-    value: Decimal  # in `unit`, scale words resolved; for a range the midpoint; a date's year
-    bound: str
-    lower: Decimal | None
-    upper: Decimal | None
-    precision: Decimal
-    unit: str | None
-    unit_text: str = ""
-    line: int = 0
-    iso: str | None = None  # a date's or cohort's value: 2023-Q3, 2022-06, 1998-03-05, 1980s
-    scale: str = ""  # the scale word as written: 亿, 万亿, million
-    dimension: str | None = None  # what the unit measures (DIMENSIONS)
-    unit_inferred: bool = False  # the unit is taken from the sentence (亿 in a money sentence)
-    # a relative date's distance from the text's date, as a signed ISO 8601 duration (去年 →
-    # -P1Y, 一个月前 → -P1M, 本月 → P0M; Q for quarters), and the part of that period it names
-    # (今年上半年 → -H1, 去年底 → -12); iso is the date it resolves to, when the text's date
-    # is known
-    offset: str | None = None
-    within: str = ""
-
-
 @dataclass
 class _Core:
     num_start: int
@@ -517,12 +481,6 @@ class _Core:
     end: int | None = None  # where a done core's whole mention ends, when past num_end
     offset: str | None = None
     within: str = ""
-
-
-class Finder(Protocol):
-    """find_mentions, or what stands in for it (kb.mentioncache.MentionCache.find)."""
-
-    def __call__(self, text: str, published: str | None = None) -> list[Mention]: ...
 
 
 def find_mentions(text: str, published: str | None = None) -> list[Mention]:

@@ -26,7 +26,8 @@ from .despin import normalise
 from .errors import KbError
 from .limits import shorten
 from .load import SOURCES_DIR, id_problem, language_problem, url_problem
-from .mentions import MEASURED_KINDS, TIME_KINDS, Mention, find_lookalikes, find_mentions
+from .mention import MEASURED_KINDS, TIME_KINDS, Mention
+from .mentions import find_lookalikes, find_mentions
 from .model import ID_PATTERN
 from .safefile import UnsafeFile, forbidden_char, read_regular
 

@@ -33,7 +33,8 @@ from itertools import combinations
 from .errors import Problem
 from .expr import references
 from .findings import Finding
-from .mentions import Finder, Mention, find_mentions
+from .mention import Finder, Mention
+from .mentioncache import find_anew
 from .model import Claim, Collection, Evidence, Review, Statement
 from .tiers import STRONG_TIERS, tier
 
@@ -59,7 +60,7 @@ Agree = Callable[[Statement, Statement], bool]
 
 def run(c: Collection, claims: dict[str, Claim], evidence: dict[str, Evidence],
         findings: list[Finding], agree: Agree, wrong: set[str] | frozenset[str] = frozenset(),
-        find: Finder = find_mentions) -> tuple[list[Problem], list[Finding]]:
+        find: Finder = find_anew) -> tuple[list[Problem], list[Finding]]:
     """The errors and weakly-sourced findings of the five rules.
 
     agree(a, b): whether two claims are about the same subject, property and time and their
@@ -182,7 +183,7 @@ def verdict_pair_problems(claims: dict[str, Claim], agree: Agree) -> Iterable[Pr
 # -- 4. figures in explanations --------------------------------------------------------------------
 
 def figure_problems(c: Collection, claims: dict[str, Claim], evidence: dict[str, Evidence],
-                    findings: list[Finding], find: Finder = find_mentions
+                    findings: list[Finding], find: Finder = find_anew
                     ) -> Iterable[Problem]:
     """Every number an explanation states must come from the knowledge base (see module doc)."""
     by_claim: dict[str, list[Finding]] = defaultdict(list)
@@ -293,7 +294,7 @@ class _Numbers:
     seed, most of a check's time: docs/benchmarks.md). Kept per check, not per process: the
     finder may be a check's own (kb.mentioncache)."""
 
-    def __init__(self, find: Finder = find_mentions):
+    def __init__(self, find: Finder = find_anew):
         self.find = find
         self.memo: dict[str, frozenset[float]] = {}
 

@@ -32,7 +32,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
                     "kb.layout", "kb.timing", "kb.atomic", "kb.collector", "kb.parallel",
                     "kb.limits", "kb.safefile")),
     ("model", ("kb.model", "kb.yamlfile", "kb.parsecache", "kb.expr", "kb.units", "kb.despin",
-               "kb.mentions", "kb.mentioncache", "kb.intervals", "kb.relations")),
+               "kb.mention", "kb.mentions", "kb.mentioncache", "kb.intervals", "kb.relations")),
     ("terms", ("kb.vocab", "kb.iris", "kb.terms", "kb.queries", "kb.oxterms")),
     ("load", ("kb.load", "kb.newsource")),
     ("graph", ("kb.graph", "kb.claimdata", "kb.figures", "kb.charts")),

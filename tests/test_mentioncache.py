@@ -5,6 +5,8 @@ this user, whole, is a miss for every text, never an error."""
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -48,7 +50,7 @@ def no_finding(monkeypatch) -> None:
     """Make reading a text's mentions fail the test: what follows must come from the cache."""
     def find(text, published=None):
         raise AssertionError(f"read a text the cache holds: {text[:40]!r}")
-    monkeypatch.setattr(mentioncache, "find_mentions", find)
+    monkeypatch.setattr(mentioncache, "find_anew", find)
 
 
 def cache_file(claims: Path) -> Path:
@@ -66,6 +68,21 @@ def test_a_second_check_reads_no_text_and_reports_what_reading_every_text_report
     assert kept.misses == 0
     assert first == want and second == want
 
+
+
+def test_a_check_whose_every_text_is_kept_never_loads_the_finder(seed):
+    # The finder's patterns are most of the consistency checks' imports on the seed: a check
+    # that reads every text from the cache must not pay for them (docs/benchmarks.md).
+    cached_run(seed)
+    script = ("import sys\n"
+              "from kb.validate import _consistency, run_model_checks\n"
+              "from kb.load import load_lenient\n"
+              f"c, problems = load_lenient({str(seed)!r})\n"
+              "_consistency(c, run_model_checks(c, problems), problems)\n"
+              "print(sorted(m for m in sys.modules if m in ('kb.mentions', 'kb.despin')))\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=False)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "[]\n", "")
 
 def test_kept_mentions_are_the_finders_field_for_field(seed):
     c, _ = load_lenient(seed)

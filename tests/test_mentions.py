@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 from helpers import invoke, run_kb
 
-from kb.mentions import KINDS, find_mentions
+from kb.mention import KINDS
+from kb.mentions import find_mentions
 
 D = Decimal
 
