@@ -69,7 +69,6 @@ def test_a_second_check_reads_no_text_and_reports_what_reading_every_text_report
     assert first == want and second == want
 
 
-
 def test_a_check_whose_every_text_is_kept_never_loads_the_finder(seed):
     # The finder's patterns are most of the consistency checks' imports on the seed: a check
     # that reads every text from the cache must not pay for them (docs/benchmarks.md).
@@ -83,6 +82,7 @@ def test_a_check_whose_every_text_is_kept_never_loads_the_finder(seed):
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           check=False)
     assert (done.returncode, done.stdout, done.stderr) == (0, "[]\n", "")
+
 
 def test_kept_mentions_are_the_finders_field_for_field(seed):
     c, _ = load_lenient(seed)
