@@ -27,8 +27,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from functools import lru_cache
-from itertools import combinations
 from pathlib import Path
 
 from .errors import KbError, Origin, Problem, UsageError
@@ -46,7 +44,8 @@ from .intervals import (
 from .load import load_lenient, read_text_file
 from .mention import ISO_KINDS, MEASURED_KINDS, TIME_KINDS, Finder, Mention
 from .mentioncache import find_anew
-from .model import Claim, Collection, Evidence, IgnoredMention, Quantity, Statement, TimeSpec
+from .model import Claim, Collection, Evidence, IgnoredMention, Statement, TimeSpec
+from .pairs import apart, interval_in
 from .queries import plain_decimal
 from .relations import RelationError, decimal_factor, evaluate, stated
 from .trust import run as run_trust
@@ -95,7 +94,7 @@ def run(c: Collection, prior: Iterable[Problem], load_problems: Iterable[Problem
     findings += contradictions(c, claims) + evidence_conflicts(c, claims, evidence)
     # A verdict already reported wrong is not reported again by the verdict-discipline rules.
     wrong = {p.ident for p in verdict_errors}
-    trust_errors, weak = run_trust(c, claims, evidence, findings, agree, wrong, find)
+    trust_errors, weak = run_trust(c, claims, evidence, findings, wrong, find)
     errors += trust_errors
     findings += weak
     findings.sort(key=lambda f: (list(FINDING_KINDS).index(f.kind), f.id))
@@ -403,17 +402,6 @@ def _times_compatible(a: TimeSpec | None, b: TimeSpec | None, strict: bool) -> b
     return a.start <= b.end and b.start <= a.end
 
 
-def interval_in(st: Statement, unit: str) -> Interval:
-    """A statement's interval converted into another unit of the same dimension."""
-    return _interval_in(st.quantity, unit)
-
-
-@lru_cache(maxsize=1 << 16)
-def _interval_in(q: Quantity, unit: str) -> Interval:
-    # A claim is compared with every claim of its group and its evidence: convert it once.
-    return quantity_interval(q).scale(convert_factor(q.unit, unit))
-
-
 def verdict_problems(claims: dict[str, Claim],
                      evidence: dict[str, Evidence]) -> Iterable[Problem]:
     """Verdicts must agree with the confidence band and with the evidence they cite."""
@@ -453,14 +441,6 @@ def verdict_problems(claims: dict[str, Claim],
                           f"evidence ({ids}: "
                           f"{format_interval(interval_in(same[0], unit), unit)}); correct the "
                           "verdict or cite the evidence that refutes it")
-
-
-def agree(a: Statement, b: Statement) -> bool:
-    """Whether two claims state the same quantity (subject, property, time) and can both hold."""
-    if not comparable(a, b, strict_time=True):
-        return False
-    unit = a.quantity.unit
-    return interval_in(a, unit).overlaps(interval_in(b, unit))
 
 
 # -- relations, contradictions, evidence conflicts -------------------------------------------------
@@ -521,9 +501,7 @@ def contradictions(c: Collection, claims: dict[str, Claim]) -> list[Finding]:
     out = []
     for group in groups.values():
         found_here = []
-        for a, b in _time_pairs(group):
-            if not comparable(a, b, strict_time=True):
-                continue
+        for a, b in apart(group):
             def message(a=a, b=b) -> str:
                 return (f"{a.id} says {stated(a.quantity)} and {b.id} says "
                         f"{stated(b.quantity)} for {_about(c, a)}; both cannot hold")
@@ -533,29 +511,9 @@ def contradictions(c: Collection, claims: dict[str, Claim]) -> list[Finding]:
                                   message, source)
             if found:
                 found_here.append(found)
-        # In the order of trying every pair by id, as before the sweep.
+        # In the order of trying every pair by id, as before kb.pairs.
         out += sorted(found_here, key=lambda f: f.involves)
     return out
-
-
-def _time_pairs(group: list[Claim]) -> Iterable[tuple[Claim, Claim]]:
-    """The pairs of a group's claims whose times can be compatible (both missing, or both
-    present and overlapping), each as (lower id, higher id).
-
-    A group is one subject and property: it grows with the collection while its claims'
-    times spread out, and trying every pair made the checks quadratic (most pairs are years
-    apart). The timed claims are swept in order of start date instead.
-    """
-    untimed = sorted((cl for cl in group if cl.time is None), key=lambda x: x.id)
-    yield from combinations(untimed, 2)
-    timed = sorted((cl for cl in group if cl.time is not None),
-                   key=lambda x: (x.time.start, x.id))  # type: ignore[union-attr]
-    for i, a in enumerate(timed):
-        end = a.time.end  # type: ignore[union-attr]
-        for b in timed[i + 1:]:
-            if b.time.start > end:  # type: ignore[union-attr]
-                break
-            yield (a, b) if a.id < b.id else (b, a)
 
 
 def evidence_conflicts(c: Collection, claims: dict[str, Claim],

@@ -18,6 +18,7 @@ import math
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, localcontext
 from fractions import Fraction
+from functools import lru_cache
 from typing import overload
 
 from .model import Quantity
@@ -287,8 +288,10 @@ MEANINGFUL_FACTOR = Fraction(11, 10)
 LARGE_FACTOR = 2
 
 
+@lru_cache(maxsize=1 << 16)
 def describe_apart(a: Interval, b: Interval, unit: str) -> str:
     """How far apart two disjoint intervals are: 'off by 24–43×' or 'off by 1–3 year'."""
+    # Cached: articles repeat a figure, so a figure's contradictions repeat a pair of values.
     factor = factor_apart(a, b)
     if factor and (factor[0] >= MEANINGFUL_FACTOR or LARGE_FACTOR <= factor[1] < INF):
         return f"off by {format_factor(factor)}"

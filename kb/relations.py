@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR
 from fractions import Fraction
+from functools import lru_cache
 
 from .expr import (
     BinOp,
@@ -113,8 +114,10 @@ def holds(op: str, left: Interval, right: Interval) -> bool:
     return left.hi >= right.lo
 
 
+@lru_cache(maxsize=1 << 16)
 def stated(q: Quantity) -> str:
     """A quantity as its text states it: '81.462 billion USD', '≈17.6 billion USD', '3–4'."""
+    # Cached: a claim of a figure many articles state is shown in a finding with each of them.
     lower, upper = q.implied_bounds()
     if q.bound == "range" and lower is not None and upper is not None:
         return format_interval(Interval.of(lower, upper), q.unit)

@@ -26,9 +26,8 @@ import math
 import re
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from decimal import Decimal
-from itertools import combinations
 
 from .errors import Problem
 from .expr import references
@@ -36,6 +35,7 @@ from .findings import Finding
 from .mention import Finder, Mention
 from .mentioncache import find_anew
 from .model import Claim, Collection, Evidence, Review, Statement
+from .pairs import meeting
 from .tiers import STRONG_TIERS, tier
 
 # A claim whose verdict rests only on tier 3-4 documents: the knowledge base cannot be surer
@@ -55,26 +55,29 @@ VERDICT_CLASSES = {"accurate": "holds", "mostly-accurate": "holds", "misleading"
 # Verdicts whose confidence the evidence alone sets (rule 5).
 SAME_EVIDENCE_VERDICTS = ("accurate", "mostly-accurate", "inaccurate")
 
-Agree = Callable[[Statement, Statement], bool]
 
 
 def run(c: Collection, claims: dict[str, Claim], evidence: dict[str, Evidence],
-        findings: list[Finding], agree: Agree, wrong: set[str] | frozenset[str] = frozenset(),
+        findings: list[Finding], wrong: set[str] | frozenset[str] = frozenset(),
         find: Finder = find_anew) -> tuple[list[Problem], list[Finding]]:
     """The errors and weakly-sourced findings of the five rules.
 
-    agree(a, b): whether two claims are about the same subject, property and time and their
-    intervals overlap (kb/consistency.py decides; this module only applies the rules).
     wrong: claims whose verdict already has an error (band, evidence): rules 2, 3 and 5, which
     judge the verdict again, leave them out. find: reads a text's mentions (rule 4).
     """
     weak = weakly_sourced(c, claims, evidence)
     rated = {k: v for k, v in claims.items() if k not in wrong}
     errors = [*cap_problems(claims, weak), *finding_problems(rated, findings),
-              *verdict_pair_problems(rated, agree), *figure_problems(c, claims, evidence,
+              *verdict_pair_problems(rated), *figure_problems(c, claims, evidence,
                                                                       findings, find),
               *confidence_problems(rated)]
     return errors, weak
+
+
+def verdict_class(claim: Claim) -> str:
+    """The class of a claim's verdict (VERDICT_CLASSES): verdicts of one class may share a
+    premise."""
+    return VERDICT_CLASSES[review(claim).verdict]
 
 
 def review(claim: Claim) -> Review:
@@ -161,16 +164,14 @@ _ID_CHAR = re.compile(r"[\w-]")
 
 # -- 3. one premise, one verdict -------------------------------------------------------------------
 
-def verdict_pair_problems(claims: dict[str, Claim], agree: Agree) -> Iterable[Problem]:
+def verdict_pair_problems(claims: dict[str, Claim]) -> Iterable[Problem]:
     """Claims that state the same quantity must carry compatible verdicts, or say why not."""
     groups: dict[tuple, list[Claim]] = defaultdict(list)
     for claim in claims.values():
         groups[(claim.subject, claim.property, claim.compared_with)].append(claim)
     for group in groups.values():
-        for a, b in combinations(sorted(group, key=lambda x: x.id), 2):
-            va, vb = review(a).verdict, review(b).verdict
-            if VERDICT_CLASSES[va] == VERDICT_CLASSES[vb] or not agree(a, b):
-                continue
+        # The pairs whose intervals meet (kb.pairs), in id order as every pair was tried before.
+        for a, b in sorted(meeting(group, verdict_class), key=lambda p: (p[0].id, p[1].id)):
             for me, other in ((a, b), (b, a)):
                 if not _names(review(me).explanation, other.id):
                     yield Problem(review(me).line_of("verdict"), "claim", me.id,

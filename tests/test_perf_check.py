@@ -15,7 +15,7 @@ from decimal import Decimal
 from itertools import combinations
 from pathlib import Path
 
-from kb import consistency, mentions, trust
+from kb import consistency, mentions, pairs, trust
 from kb.despin import lexicon, normalise
 from kb.expr import references
 from kb.load import load
@@ -226,3 +226,67 @@ def test_contradictions_found_by_sweeping_times_are_those_of_every_pair():
                 every_pair.append(f"contradiction-{a.id}--{b.id}")
     assert [f.id for f in found] == every_pair
     assert len(every_pair) > 100
+
+
+def _one_quantity_claims(rng: random.Random, n: int) -> dict:
+    """n claims of one subject and property: bounds of every kind, units of two dimensions
+    (and of several scales), times that overlap, nest, lie apart or are missing, and each
+    verdict, so that many pairs meet and many cannot."""
+    c = load(SEED)
+    base = next(iter(c.claims.values()))
+    times = [None, *(parse_time_text(t, "period") for t in (
+        "2020/2021", "2021-06/2022-01", "2022", "2022-01-01/2022-01-01", "2023/2025", "2024-03",
+        "2019", "2021-12-31/2022-06-30"))]
+    units = ["kg", "g", "t", "count", "percent"]
+    claims = {}
+    for i in range(n):
+        amount = Decimal(rng.choice([0, 1, 2, 5, 100, 101, 1000, -3]))
+        bound = rng.choice(["exact", "exact", "approximately", "at-least", "more-than",
+                            "at-most", "less-than", "range"])
+        lower = upper = None
+        if bound == "range":
+            lower, upper = amount, amount + Decimal(rng.choice([1, 50, 2000]))
+        q = replace(base.quantity, amount=amount, unit=rng.choice(units), bound=bound,
+                    lower=lower, upper=upper,
+                    precision=rng.choice([None, Decimal(1), Decimal(10)]))
+        verdict = rng.choice(list(trust.VERDICT_CLASSES))
+        ident = f"c{i:03d}"
+        claims[ident] = replace(base, id=ident, quantity=q, time=rng.choice(times),
+                                review=replace(base.review, verdict=verdict, explanation=""))
+    return claims
+
+
+def _meet(a, b) -> bool:
+    """Whether two claims' intervals meet, compared in the first one's unit (as ever)."""
+    unit = a.quantity.unit
+    return consistency.interval_in(a, unit).overlaps(consistency.interval_in(b, unit))
+
+
+def test_the_pairs_read_off_sorted_intervals_are_those_of_trying_every_pair():
+    # kb.pairs must find what comparing every pair finds: the pairs that cannot meet (the
+    # contradictions) and the pairs of different verdict classes that meet (rule 3).
+    for seed in range(6):
+        claims = _one_quantity_claims(random.Random(seed), 120)
+        every = [(a.id, b.id) for a, b in combinations(sorted(claims.values(),
+                                                              key=lambda x: x.id), 2)
+                 if consistency.comparable(a, b, strict_time=True)]
+        by_id = claims.__getitem__
+        want_apart = [p for p in every if not _meet(by_id(p[0]), by_id(p[1]))]
+        want_meeting = [p for p in every if _meet(by_id(p[0]), by_id(p[1]))
+                        and trust.verdict_class(by_id(p[0])) != trust.verdict_class(by_id(p[1]))]
+        got_apart = sorted((a.id, b.id) for a, b in pairs.apart(claims.values()))
+        got_meeting = sorted((a.id, b.id)
+                             for a, b in pairs.meeting(claims.values(), trust.verdict_class))
+        assert (got_apart, got_meeting) == (want_apart, want_meeting)
+        assert len(want_apart) > 200 and len(want_meeting) > 200
+
+
+def test_verdict_pairs_are_those_of_trying_every_pair():
+    claims = _one_quantity_claims(random.Random(7), 150)
+    want = []
+    for a, b in combinations(sorted(claims.values(), key=lambda x: x.id), 2):
+        if trust.verdict_class(a) != trust.verdict_class(b) and \
+                consistency.comparable(a, b, strict_time=True) and _meet(a, b):
+            want += [a.id, b.id]
+    got = [p.ident for p in trust.verdict_pair_problems(claims)]
+    assert got == want and len(want) > 1000
