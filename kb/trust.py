@@ -56,7 +56,6 @@ VERDICT_CLASSES = {"accurate": "holds", "mostly-accurate": "holds", "misleading"
 SAME_EVIDENCE_VERDICTS = ("accurate", "mostly-accurate", "inaccurate")
 
 
-
 def run(c: Collection, claims: dict[str, Claim], evidence: dict[str, Evidence],
         findings: list[Finding], wrong: set[str] | frozenset[str] = frozenset(),
         find: Finder = find_anew) -> tuple[list[Problem], list[Finding]]:
