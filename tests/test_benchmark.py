@@ -81,3 +81,26 @@ def test_build_benchmark_runs_at_a_small_size(tmp_path):
     for path in sorted(p for p in fresh.rglob("*.yaml")):
         rel = path.relative_to(fresh)
         assert (kept / rel).read_bytes() == path.read_bytes(), rel
+
+
+def test_a_one_figure_collection_states_one_figure_truly_and_checks_clean(tmp_path):
+    checked = check(generate(tmp_path / "one", 90, one_figure=True))
+    claims = checked.collection.claims.values()
+    assert checked.report.errors == [] and not [f for f in checked.report.findings if not f.holds]
+    assert {(c.subject, c.property, c.time.text if c.time else None, c.quantity.amount,
+             c.review.verdict) for c in claims} == {("tesla", "total-revenue", "2015",
+                                                     next(iter(claims)).quantity.amount,
+                                                     "accurate")}
+    assert len(claims) == 90
+
+
+@pytest.mark.slow
+def test_one_figure_benchmark_prints_its_growth(tmp_path):
+    proc = subprocess.run([sys.executable, str(BENCH / "bench.py"), "--one-figure", "40", "80",
+                           "--runs", "1", "--work", str(tmp_path)],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert re.search(r"^\| 80 \| [\d.]+ \| [\d.]+ \| [\d.]+ \| \d+ \|$", proc.stdout, re.M), \
+        proc.stdout
+    assert re.search(r"^growth of kb check's time a claim, 40 to 80 claims: [\d.]+x "
+                     r"\(target <= 1.5x", proc.stdout, re.M), proc.stdout

@@ -1,4 +1,4 @@
-"""Benchmarks of kb, each figure beside a baseline measured in the same run. Two modes.
+"""Benchmarks of kb, each figure beside a baseline measured in the same run. Three modes.
 
 Query latency (--triples, the default): how fast the query CLI answers. Every figure is the
 median of several cold runs (a new process each time):
@@ -42,6 +42,14 @@ of each, and its ratio is the median of the pairs' ratios.
 
     python tests/benchmarks/bench.py --claims 1000 10000 100000 [--runs 3] [--work DIR]
     python tests/benchmarks/bench.py --claims 200     # the smoke test
+
+One figure (--one-figure N [N ...]): `kb check` on collections whose every claim states one
+figure, truly (generate.py --one-figure): every pair of claims is about one quantity and none
+is a finding, the consistency checks' pairs at their worst. For each size, the median of
+--runs (default 3) checks after an untimed one: seconds, seconds per 1,000 claims, and the
+growth of that from the smallest size (target: at most 1.5x, as for every stage).
+
+    python tests/benchmarks/bench.py --one-figure 1000 4000 16000
 
 Exit status 0 unless --check is given and a target is missed: timings are printed, never
 asserted.
@@ -157,6 +165,8 @@ def main(argv: list[str] | None = None) -> int:
                       help="query latency on a collection of about this many triples")
     mode.add_argument("--claims", type=int, nargs="+", metavar="N",
                       help="build benchmark at each of these collection sizes")
+    mode.add_argument("--one-figure", type=int, nargs="+", metavar="N",
+                      help="kb check at each of these sizes, every claim about one figure")
     parser.add_argument("--runs", type=int,
                         help="runs per median (default: 7 for --triples, 1 for --claims)")
     parser.add_argument("--work", type=Path, help="folder for the collections (default: temp)")
@@ -169,9 +179,11 @@ def main(argv: list[str] | None = None) -> int:
                              "same size and generator (generating 100,000 claims takes minutes)")
     args = parser.parse_args(argv)
     if args.runs is None:
-        args.runs = 1 if args.claims else 7
+        args.runs = 1 if args.claims else 3 if args.one_figure else 7
     work = args.work or Path(tempfile.mkdtemp(prefix="kb-bench-"))
     try:
+        if args.one_figure:
+            return run_one_figure(args, work)
         return run_build(args, work) if args.claims else run(args, work)
     finally:
         if args.work is None:
@@ -708,6 +720,34 @@ def run_build(args, work: Path) -> int:
     text, missed = seed_report(times)
     print(text)
     return 1 if args.check and missed else 0
+
+
+# ---------------------------------------------------------------- one figure (--one-figure)
+
+GROWTH_TARGET = 1.5  # at most this many times the smallest size's seconds a claim
+
+
+def run_one_figure(args, work: Path) -> int:
+    """kb check at each size of a collection whose every claim states one figure."""
+    rows, per_claim = [], []
+    for claims in args.one_figure:
+        folder = work / f"one-figure-{claims}"
+        generate(folder, claims, one_figure=True)
+        check = kb_command("check", "--claims", str(folder))
+        measure(check, "kb check")  # fills the caches, as a desk's every check after its first
+        run = median_run([measure(check, "kb check") for _ in range(args.runs)])
+        per_claim.append(run.seconds / claims)
+        rows.append([f"{claims:,}", num(run.seconds), num(per_1k(run.seconds, claims), 3),
+                     num(per_claim[-1] / per_claim[0]), num(run.peak_rss_mb, 0)])
+        print(f"one figure, {claims:,} claims: kb check {run.seconds:.2f} s", flush=True)
+    growth = per_claim[-1] / per_claim[0]
+    print("\n" + table(["claims of one figure", "kb check (s)", "s per 1,000 claims",
+                         "growth", "peak RSS (MB)"], rows))
+    ok = growth <= GROWTH_TARGET
+    print(f"\ngrowth of kb check's time a claim, {args.one_figure[0]:,} to "
+          f"{args.one_figure[-1]:,} claims: {growth:.2f}x (target <= {GROWTH_TARGET}x"
+          f"{'' if ok else ', MISSED'})")
+    return 1 if args.check and not ok else 0
 
 
 if __name__ == "__main__":

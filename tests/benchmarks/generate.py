@@ -10,6 +10,11 @@ the same figure therefore agree or contradict one another as real ones do.
 
     python tests/benchmarks/generate.py DEST --claims 20000 [--seed 0]
     python tests/benchmarks/generate.py DEST --triples 1000000
+    python tests/benchmarks/generate.py DEST --claims 4000 --one-figure
+
+With --one-figure every claim states one figure (the first company's revenue in its first
+year), truly: each pair of claims is about one quantity and none is a finding, the
+consistency checks' pairs at their worst (bench.py --one-figure).
 
 The same arguments always write the same bytes.
 """
@@ -130,8 +135,9 @@ def yaml_text(value: str) -> str:
 class Generator:
     """Writes one synthetic collection."""
 
-    def __init__(self, dest: Path, claims: int, seed: int):
+    def __init__(self, dest: Path, claims: int, seed: int, one_figure: bool = False):
         self.dest, self.claims, self.rng = dest, claims, random.Random(seed)
+        self.one_figure = one_figure
         # One company per 50 claims at every size: each figure (company, property, year) is
         # then stated by as many articles in a big collection as in a small one, so the
         # contradictions and findings per claim stay steady and the benchmark's growth
@@ -188,6 +194,9 @@ class Generator:
             entity = rng.choice(self.entities)
             prop, year = rng.choice(PROPERTIES), rng.choice(YEARS)
             verdict, _, confidence, factor = rng.choices(VERDICTS, [v[1] for v in VERDICTS])[0]
+            if self.one_figure:  # after the same draws: other collections keep their bytes
+                entity, prop, year = self.entities[0], PROPERTIES[0], YEARS[0]
+                verdict, _, confidence, factor = VERDICTS[0]
             truth = true_value(entity[0], prop, year)
             number = stated(truth * factor, prop[7])
             approx = verdict != "accurate" and rng.random() < 0.3
@@ -318,9 +327,9 @@ class Generator:
                 + "\n".join(statements) + "\n", encoding="utf-8")
 
 
-def generate(dest: Path, claims: int, seed: int = 0) -> Path:
+def generate(dest: Path, claims: int, seed: int = 0, one_figure: bool = False) -> Path:
     """Write a synthetic collection of about `claims` claims to dest (replacing it)."""
-    Generator(dest, claims, seed).write()
+    Generator(dest, claims, seed, one_figure).write()
     return dest
 
 
@@ -346,9 +355,11 @@ def main(argv: list[str] | None = None) -> int:
     size.add_argument("--claims", type=int)
     size.add_argument("--triples", type=int)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--one-figure", action="store_true",
+                        help="every claim states one figure, truly")
     args = parser.parse_args(argv)
     claims = args.claims or claims_for(args.triples, args.seed)
-    generate(args.dest, claims, args.seed)
+    generate(args.dest, claims, args.seed, args.one_figure)
     print(f"wrote {claims} claims to {args.dest}", file=sys.stderr)
     return 0
 
