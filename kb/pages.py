@@ -230,6 +230,7 @@ class ClaimView:
     evidence: list[EvidenceView] = field(default_factory=list)
     findings: list[FindingView] = field(default_factory=list)
     related: list[ClaimView] = field(default_factory=list)
+    related_more: int = 0  # related claims not listed (RELATED_SHOWN)
     relations: list[Relation] = field(default_factory=list)
     # For the JSON-LD, made as the page is rendered; not compared or fingerprinted: the page
     # key already covers what the claim's review reads of it (its claim, source and config).
@@ -702,13 +703,51 @@ def _link_related(c: Collection, claims: list[ClaimView], by_id: dict[str, Claim
         refs = [i for k, i, _ in fv.involves if k == "claim" and i in by_id]
         for ident in refs:
             linked[ident].update(refs)
-    groups: dict[tuple[str, str], set[str]] = {}
+    groups: dict[tuple[str, str], list[ClaimView]] = {}
     for cv in claims:
-        groups.setdefault((cv.subject.id, cv.property.id), set()).add(cv.id)
+        groups.setdefault((cv.subject.id, cv.property.id), []).append(cv)
     order = {cv.id: i for i, cv in enumerate(claims)}
-    for cv in claims:
-        related = (groups[cv.subject.id, cv.property.id] | linked[cv.id]) - {cv.id}
-        cv.related = [by_id[i] for i in sorted(related, key=order.__getitem__)]
+    for group in groups.values():
+        members = {cv.id for cv in group}
+        by_time: list[str] = []  # sorted only for a group with a claim that needs it
+        position: dict[str, int] = {}
+        for cv in group:
+            outside = linked[cv.id] - members
+            if len(group) - 1 + len(outside) <= RELATED_SHOWN:
+                related = (members | outside) - {cv.id}
+            else:
+                if not by_time:
+                    by_time = [v.id for v in sorted(group, key=lambda v: (_time_key(v),
+                                                                          order[v.id]))]
+                    position = {ident: i for i, ident in enumerate(by_time)}
+                related = _nearest(linked[cv.id] - {cv.id}, by_time, position[cv.id], order)
+                cv.related_more = len(group) - 1 + len(outside) - len(related)
+            cv.related = [by_id[i] for i in sorted(related, key=order.__getitem__)]
+
+
+# A claim page lists at most this many related claims: a figure many articles state would
+# otherwise make each of its claim pages list every other (a site growing with their square).
+RELATED_SHOWN = 40
+
+
+def _time_key(cv: ClaimView) -> tuple[int, str]:
+    time = cv.claim.time
+    return (0, time.start.isoformat()) if time else (1, "")
+
+
+def _nearest(linked: set[str], by_time: list[str], here: int, order: dict[str, int]
+             ) -> set[str]:
+    """RELATED_SHOWN of a claim's related claims: those a relation or finding links to it
+    first, then those of its group nearest to it in time (by_time: the group's ids in time
+    order, the claim's at here)."""
+    chosen = set(sorted(linked, key=order.__getitem__)[:RELATED_SHOWN])
+    for step in range(1, len(by_time)):
+        if len(chosen) >= RELATED_SHOWN:
+            break
+        for i in (here - step, here + step):
+            if 0 <= i < len(by_time) and len(chosen) < RELATED_SHOWN:
+                chosen.add(by_time[i])
+    return chosen
 
 
 # The kinds that compare values, which two findings can do alike (the first shown); a finding

@@ -15,13 +15,16 @@ from pathlib import Path
 
 import pytest
 from conftest import SEED, edit
+from generate import generate
 from helpers import invoke, small_pages
 from lxml import html as lxml_html
 
+import kb.pages
 import kb.render
 import kb.siteverify
+from kb.expr import references
 from kb.layout import page_count
-from kb.pages import Pager, paginate
+from kb.pages import Pager, build_site, paginate
 from kb.pipeline import check
 from kb.siteverify import verify_site
 from kb.verdicts import WORST_FIRST
@@ -227,3 +230,92 @@ def test_a_page_s_links_to_other_pages_stay_few_however_long_the_list():
     assert [(p.number, rows) for p, rows in paginate(list(range(5)), "x/")] == [(1, [0, 1, 2, 3,
                                                                                         4])]
     assert paginate([], "x/")[0][0].count == 1, "an empty list still has its (one) page"
+
+
+# -- related claims: a claim page lists at most RELATED_SHOWN ------------------------------------
+
+def _old_related(checked) -> dict[str, set[str]]:
+    """Every claim's related claims as every page listed them before the cap: the claims of its
+    subject and property, and those a relation or finding links to it."""
+    claims = checked.collection.claims
+    linked = _linked(checked)
+    return {k: linked[k] | {i for i, o in claims.items() if i != k and
+                            (o.subject, o.property) == (claim.subject, claim.property)}
+            for k, claim in claims.items()}
+
+
+def _linked(checked) -> dict[str, set[str]]:
+    """The claims a relation or finding links to each claim."""
+    c = checked.collection
+    out: dict[str, set[str]] = {k: set() for k in c.claims}
+    refs_of = [[r for r in references(rel.expression) if r in c.claims]
+               for rel in c.relations.values()]
+    refs_of += [[i for i in f.involves if i in c.claims]
+                for f in checked.report.findings]
+    for refs in refs_of:
+        for r in refs:
+            out[r].update(refs)
+    return {k: v - {k} for k, v in out.items()}
+
+
+def _views(checked) -> dict:
+    return {cv.id: cv for cv in build_site(checked.collection, checked.report.findings,
+                                           "2026-12-07").claims}
+
+
+def test_a_small_group_lists_every_related_claim_as_before(small):
+    checked, _ = small
+    views, want = _views(checked), _old_related(checked)
+    assert {k: ({o.id for o in cv.related}, cv.related_more) for k, cv in views.items()} == \
+        {k: (v, 0) for k, v in want.items()}
+    assert max(len(v) for v in want.values()) >= 4
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    """A generated collection: eight companies, each property stated for several years."""
+    return check(generate(tmp_path_factory.mktemp("generated") / "claims", 400))
+
+
+@pytest.mark.parametrize("shown", [2, 3])
+@pytest.mark.parametrize("collection", ["seed", "generated"])
+def test_a_large_group_lists_the_linked_claims_then_the_nearest_in_time(request, monkeypatch,
+                                                                        shown, collection):
+    monkeypatch.setattr(kb.pages, "RELATED_SHOWN", shown)
+    checked = request.getfixturevalue("small")[0] if collection == "seed" else \
+        request.getfixturevalue("generated")
+    views, want = _views(checked), _old_related(checked)
+    claims = checked.collection.claims
+    order = {ident: n for n, ident in enumerate(views)}  # the site's order of claims
+    links = _linked(checked)
+
+    def when(i: str) -> tuple:
+        time = claims[i].time
+        return ((0, time.start.isoformat()) if time else (1, ""), order[i])
+
+    capped = 0
+    for k, cv in views.items():
+        got = {o.id for o in cv.related}
+        assert got <= want[k] and len(got) == min(shown, len(want[k])), k
+        assert cv.related_more == len(want[k]) - len(got), k
+        if not cv.related_more:
+            continue
+        capped += 1
+        group = sorted((i for i, o in claims.items()
+                        if (o.subject, o.property) == (claims[k].subject, claims[k].property)),
+                       key=when)
+        linked = links[k]
+        assert (got <= linked) if len(linked) >= shown else (linked <= got), k
+        here = group.index(k)
+        steps = {i: abs(group.index(i) - here) for i in group if i != k}
+        nearest = [steps[i] for i in got - linked]
+        skipped = [steps[i] for i in set(group) - got - linked - {k}]
+        assert not nearest or not skipped or max(nearest) <= min(skipped), (k, got)
+    assert capped > 0
+
+
+def test_a_figure_many_articles_state_lists_forty_related_claims_a_page(tmp_path):
+    checked = check(generate(tmp_path / "one", kb.pages.RELATED_SHOWN + 25, one_figure=True))
+    views = _views(checked)
+    assert {(len(cv.related), cv.related_more) for cv in views.values()} == \
+        {(kb.pages.RELATED_SHOWN, 24)}
