@@ -477,8 +477,9 @@ def _about(c: Collection, st: Statement) -> str:
 
 def _pair_finding(kind: str, ident: str, a: Statement, b: Statement,
                   message: Callable[[], str], source: str | None) -> Finding | None:
-    """A finding if a's and b's intervals cannot meet (texts are made only then: most pairs
-    overlap, and formatting them cost more than comparing them)."""
+    """A finding if a's and b's intervals cannot meet (texts are made only then: most of a
+    claim's evidence overlaps it, and formatting cost more than comparing; the contradictions'
+    pairs, from kb.pairs, never overlap)."""
     unit = a.quantity.unit
     aiv, biv = interval_in(a, unit), interval_in(b, unit)
     if aiv.overlaps(biv):
