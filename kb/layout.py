@@ -45,10 +45,11 @@ FIXED_PAGES = ("index.html", "findings/index.html", "evidence/index.html", "data
                "history/index.html", f"{CLAIMS_LIST}index.html", f"{SOURCES_LIST}index.html",
                *(f"{CLAIMS_LIST}{v}/index.html" for v in VERDICTS), NOT_FOUND_PAGE)
 # The lists split into pages (list_path), by their first page's folder: the lists of the site
-# as a whole, and the pages of these kinds of node (an entity's claims, a reviewer's reviews).
+# as a whole, and the pages of these kinds of node (an entity's claims, a reviewer's reviews,
+# the claims citing an evidence statement).
 FIXED_LISTS = ("findings/", "evidence/", "entity/", SOURCES_LIST, "corrections/", "history/",
                CLAIMS_LIST, *(f"{CLAIMS_LIST}{v}/" for v in VERDICTS))
-LIST_KINDS = ("entity", "reviewer")
+LIST_KINDS = ("entity", "reviewer", "evidence")
 # Reviews the Atom feed and the JSON Feed carry: the newest (a feed reader polls for what is
 # new; the whole collection is a download, data/claimreview-feed.json).
 FEED_ITEMS = 100

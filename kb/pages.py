@@ -197,6 +197,17 @@ class EvidenceView:
         """The page of the document it quotes, relative to the root."""
         return f"document/{self.document.id}/"
 
+    @builtins.property
+    def cited_brief(self) -> list[ClaimView]:
+        """The claims the evidence list and the document's page name as citing it: at most
+        CITED_SHOWN (the statement's own pages list them all)."""
+        return self.cited_by[:CITED_SHOWN]
+
+    @builtins.property
+    def cited_more(self) -> int:
+        """How many claims citing it cited_brief leaves out."""
+        return max(0, len(self.cited_by) - CITED_SHOWN)
+
     @cached_property
     def quote_row(self) -> tuple[str, list[tuple[str, bool]]] | None:
         """A quote that is a table row ('Total revenues$97,690 $96,773 $81,462') as its label
@@ -724,6 +735,12 @@ def _link_related(c: Collection, claims: list[ClaimView], by_id: dict[str, Claim
                 cv.related_more = len(group) - 1 + len(outside) - len(related)
             cv.related = [by_id[i] for i in sorted(related, key=order.__getitem__)]
 
+
+# The evidence list and a document's page name at most this many of the claims citing each
+# statement: a statement a whole desk's archive cites (a company's annual revenue) would
+# otherwise make each of those pages grow with the collection. The statement's own pages,
+# split like any list (kb.render.list_jobs), list them all.
+CITED_SHOWN = 40
 
 # A claim page lists at most this many related claims: a figure many articles state would
 # otherwise make each of its claim pages list every other (a site growing with their square).

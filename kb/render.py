@@ -489,8 +489,6 @@ def render_site(checked: Checked, built: str) -> Rendered:
     pages += [PageJob(page_path("document", doc.id), "document.html", "evidence",
                       {"doc": doc, "statements": statements})
               for doc, statements in site.documents]
-    pages += [PageJob(ev.url + "index.html", "statement.html", "evidence", {"ev": ev})
-              for _, statements in site.documents for ev in statements]
     out = {}
     for sv in site.sources:
         out[sv.text_file] = sv.source.text.encode("utf-8")
@@ -628,6 +626,10 @@ def list_jobs(site: Site) -> list[PageJob]:
             ent=ent)
     for rv in site.reviewers:
         add("reviewer.html", "method", rv.claims, rv.url, 0, rv=rv)
+    # A statement's pages list the claims citing it: one statement can be cited by thousands.
+    for _, statements in site.documents:
+        for ev in statements:
+            add("statement.html", "evidence", ev.cited_by, ev.url, 0, ev=ev)
     return jobs
 
 

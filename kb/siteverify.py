@@ -86,7 +86,7 @@ RDF_SUBJECT = "http://www.w3.org/1999/02/22-rdf-syntax-ns#subject"
 PROV_DERIVED = "http://www.w3.org/ns/prov#wasDerivedFrom"
 # The graph's terms as the index keys them (rdflib makes a URIRef on every attribute access).
 REVIEW, URL, HEADLINE = str(SCHEMA.review), str(SCHEMA.url), str(SCHEMA.headline)
-PUBLISHED = str(SCHEMA.datePublished)
+PUBLISHED, BASED_ON = str(SCHEMA.datePublished), str(SCHEMA.isBasedOn)
 VERDICT, HOLDS, SHA256 = str(KB.verdict), str(KB.holds), str(KB.sha256)
 CHARACTER_COUNT, CLAIM, FINDING = str(KB.characterCount), str(KB.Claim), str(KB.Finding)
 OA_START, OA_END, OA_EXACT = str(OA.start), str(OA.end), str(OA.exact)
@@ -601,6 +601,15 @@ def _list_members(kb: _Kb) -> dict[str, set[str]]:
     for base in FIXED_LISTS:
         if base.startswith(CLAIMS_LIST) and base != CLAIMS_LIST:
             out[base] = verdicts.get(base[len(CLAIMS_LIST):-1], set())
+    # A statement's pages list the claims whose reviews are based on it.
+    for ident in kb.nodes("evidence"):
+        out[f"evidence/{ident}/"] = set()
+    for claim in kb.typed[CLAIM]:
+        review = kb.value(claim, REVIEW)
+        for ev in kb.objects(review, BASED_ON) if review else ():
+            kind, ident = kb.who(ev)
+            if kind == "evidence":
+                out.setdefault(f"evidence/{ident}/", set()).add(kb.who(claim)[1])
     return out
 
 

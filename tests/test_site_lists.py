@@ -319,3 +319,71 @@ def test_a_figure_many_articles_state_lists_forty_related_claims_a_page(tmp_path
     views = _views(checked)
     assert {(len(cv.related), cv.related_more) for cv in views.values()} == \
         {(kb.pages.RELATED_SHOWN, 24)}
+
+
+# -- the claims citing one statement -------------------------------------------------------------
+
+CITING = 25  # claims of one figure, each citing the one statement generate.py writes for it
+BRIEF = 4  # CITED_SHOWN in these tests
+
+
+@pytest.fixture(scope="module")
+def cited(tmp_path_factory):
+    """(checked, site, statement view) of CITING claims citing one statement, built with list
+    pages of ROWS rows and at most BRIEF citing claims named on the evidence list."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _small_pages(monkeypatch)
+        monkeypatch.setattr(kb.pages, "CITED_SHOWN", BRIEF)
+        claims = generate(tmp_path_factory.mktemp("cited") / "claims", CITING, one_figure=True)
+        out = claims.parent / "site"
+        invoke("build", "--claims", str(claims), "--out", str(out))
+        checked = check(claims)
+        [ev] = checked.collection.evidence.values()
+        yield checked, out, ev
+
+
+def _citing_pages(out: Path, ev) -> list[Path]:
+    return [out / "evidence" / ev.id / ("index.html" if n == 1 else f"page/{n}/index.html")
+            for n in range(1, page_count(CITING) + 1)]
+
+
+def test_a_statement_s_pages_list_every_claim_citing_it_once(cited):
+    checked, out, ev = cited
+    listed: list[str] = []
+    for n, path in enumerate(_citing_pages(out, ev), 1):
+        tree = _tree(path)
+        rows = tree.xpath("//table//tr[@data-item]/@data-item")
+        assert 0 < len(rows) <= ROWS, (path, rows)
+        listed += rows
+        [nav] = tree.xpath("//nav[@class='pagination'][1]")
+        assert (nav.get("data-page"), nav.get("data-pages")) == (str(n), str(page_count(CITING)))
+    assert sorted(listed) == sorted(checked.collection.claims), listed
+    assert not (out / "evidence" / ev.id / f"page/{page_count(CITING) + 1}").exists()
+    assert problems(checked, out) == []
+
+
+def test_the_evidence_list_and_the_document_name_a_few_citing_claims(cited):
+    _, out, ev = cited
+    for page, at in ((out / "evidence/index.html", "../"),
+                     (out / "document" / ev.document / "index.html", "../../")):
+        [item] = _tree(page).xpath(f"//li[@id='ev-{ev.id}']")
+        claims = item.xpath(".//a[starts-with(@href, '" + at + "claim/')]")
+        assert len(claims) == BRIEF, (page, [a.get("href") for a in claims])
+        [more] = item.xpath(".//a[contains(., 'more')]")
+        assert (more.text, more.get("href")) == (f"{CITING - BRIEF} more",
+                                                 f"{at}evidence/{ev.id}/"), page
+
+
+def test_a_statement_page_that_leaves_out_a_citing_claim_fails_the_site_check(cited, tmp_path,
+                                                                            monkeypatch):
+    _small_pages(monkeypatch)
+    checked, out, ev = cited
+    site = tmp_path / "site"
+    shutil.copytree(out, site)
+    page2 = site / "evidence" / ev.id / "page/2/index.html"
+    row = re.search(r'<tr data-verdict="[^"]*" data-entities="[^"]*" data-item="([^"]*)">.*?'
+                    r"</tr>\n", page2.read_text("utf-8"), re.S)
+    assert row is not None
+    edit(page2, row.group(0), "")
+    assert problems(checked, site) == [
+        f"evidence/{ev.id}/index.html: the list evidence/{ev.id}/ does not list {row.group(1)}"]
