@@ -36,9 +36,11 @@ generate.py is built, and one Markdown table per size gives:
 A summary table across sizes follows (per-claim time of each stage at each size, and its growth
 from the smallest size to the largest: 1.00 is linear), then the seed figures: `kb check` and
 `kb claims --verdict inaccurate --json` on the seed collection against `import rdflib`
-(targets: at most 3x and 1x). Builds and checks are medians of --runs (default 1: big sizes are
-slow); each seed command runs 7 or 9 times in turn with `import rdflib`, after one untimed run
-of each, and its ratio is the median of the pairs' ratios.
+(targets: at most 3x and 1x). Checks, builds and rebuilds are medians of --runs (default 3
+below 100,000 claims, where a run takes minutes at most and one run's noise would move the
+growth figures most, and 1 from there: a run takes about half an hour); each seed command
+runs 7 or 9 times in turn with `import rdflib`, after one untimed run of each, and its ratio is
+the median of the pairs' ratios.
 
     python tests/benchmarks/bench.py --claims 1000 10000 100000 [--runs 3] [--work DIR]
     python tests/benchmarks/bench.py --claims 200     # the smoke test
@@ -168,7 +170,8 @@ def main(argv: list[str] | None = None) -> int:
     mode.add_argument("--one-figure", type=int, nargs="+", metavar="N",
                       help="kb check at each of these sizes, every claim about one figure")
     parser.add_argument("--runs", type=int,
-                        help="runs per median (default: 7 for --triples, 1 for --claims)")
+                        help="runs per median (default: 7 for --triples; for --claims, "
+                             f"{SMALL_RUNS} below {BIG_SIZE:,} claims and 1 from there)")
     parser.add_argument("--work", type=Path, help="folder for the collections (default: temp)")
     parser.add_argument("--seed-pairs", type=int, metavar="N",
                         help="with --claims: pairs per seed command (default: "
@@ -178,8 +181,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="reuse a collection an earlier run generated in --work with the "
                              "same size and generator (generating 100,000 claims takes minutes)")
     args = parser.parse_args(argv)
-    if args.runs is None:
-        args.runs = 1 if args.claims else 3 if args.one_figure else 7
+    if args.runs is None and not args.claims:  # --claims: runs_at each size
+        args.runs = 3 if args.one_figure else 7
     work = args.work or Path(tempfile.mkdtemp(prefix="kb-bench-"))
     try:
         if args.one_figure:
@@ -698,12 +701,23 @@ def seed_report(times: dict[str, Paired]) -> tuple[str, list[str]]:
     ]), missed
 
 
+# Runs per median of the build benchmark by default: SMALL_RUNS below BIG_SIZE claims, 1 from
+# there.
+SMALL_RUNS, BIG_SIZE = 3, 100_000
+
+
+def runs_at(claims: int) -> int:
+    """How many times the build benchmark checks, builds and rebuilds a size by default."""
+    return SMALL_RUNS if claims < BIG_SIZE else 1
+
+
 def run_build(args, work: Path) -> int:
     """The build benchmark: each size's tables, the summary, then the seed figures."""
     sizes = []
     for claims in args.claims:
-        sizes.append(measure_size(claims, work, args.runs, args.keep))
-        print("\n" + size_report(sizes[-1], args.runs) + "\n", flush=True)
+        runs = args.runs or runs_at(claims)
+        sizes.append(measure_size(claims, work, runs, args.keep))
+        print("\n" + size_report(sizes[-1], runs) + "\n", flush=True)
     print(summary_report(sizes) + "\n", flush=True)
 
     seed = work / "seed"
