@@ -602,14 +602,14 @@ def _list_members(kb: _Kb) -> dict[str, set[str]]:
         if base.startswith(CLAIMS_LIST) and base != CLAIMS_LIST:
             out[base] = verdicts.get(base[len(CLAIMS_LIST):-1], set())
     # A statement's pages list the claims whose reviews are based on it.
-    for ident in kb.nodes("evidence"):
-        out[f"evidence/{ident}/"] = set()
+    cited: dict[str, set[str]] = {ident: set() for ident in kb.nodes("evidence")}
     for claim in kb.typed[CLAIM]:
         review = kb.value(claim, REVIEW)
         for ev in kb.objects(review, BASED_ON) if review else ():
             kind, ident = kb.who(ev)
-            if kind == "evidence":
-                out.setdefault(f"evidence/{ident}/", set()).add(kb.who(claim)[1])
+            if kind == "evidence" and ident in cited:
+                cited[ident].add(kb.who(claim)[1])
+    out.update((f"evidence/{ident}/", claims) for ident, claims in cited.items())
     return out
 
 
