@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import claimindex
-from .atomic import exclusive, make_folders, remove_empty, replace_dir
+from .atomic import exclusive, make_folders, remove_empty, replace_dir, take_spare
 from .collector import long_lived
 from .errors import KbError, Problem, ProblemsError, UsageError, display_path
 from .export import write_rdf, write_table
@@ -93,9 +93,11 @@ def _build(root: Path, out: Path, allow_removals: bool) -> BuildResult:
                             "site without them, or restore them")
     store_failed: list[KbError] = []
     try:
-        with replace_dir(out, delete_later=True) as staging:
+        # The replaced site's folders are kept, emptied, for the next build to start from.
+        with replace_dir(out, delete_later=True, spare=True) as staging:
+            there = take_spare(out, staging)
             files = _write_site(root, checked, staging, taken, store_failed,
-                                read_previous(out))
+                                read_previous(out), there)
     except OSError as exc:
         raise _output_failed(out, exc.strerror or str(exc), exc.filename) from None
     except WorkerFailed as exc:
@@ -118,10 +120,11 @@ def _write_files(staging: Path, files: Mapping[str, bytes]) -> None:
 
 
 def _write_site(root: Path, checked: Checked, staging: Path, taken: Taken,
-                store_failed: list[KbError], previous: Previous) -> list[str]:
+                store_failed: list[KbError], previous: Previous, there: list[str]) -> list[str]:
     """Write, index and check the site in staging; the files written. A store failure is
     kept in store_failed: the site is still published, as the store mirrors the claims.
-    Pages and cards the previous site holds as they would come out are linked from it."""
+    Pages and cards the previous site holds as they would come out are linked from it.
+    there: the folders staging holds already (take_spare)."""
     # The search index's indexing starts now, so that Pagefind is ready, its Chinese
     # dictionary loaded, when the pages are (it yields the cores to this process meanwhile).
     indexing = prepare_index(staging, previous=previous.folder,
@@ -133,14 +136,14 @@ def _write_site(root: Path, checked: Checked, staging: Path, taken: Taken,
         index = Path(kept) / claimindex.NAME if stale else None
         try:
             return _write_indexed_site(root, checked, staging, taken, store_failed, previous,
-                                       indexing, stale, index)
+                                       indexing, stale, index, set(there))
         finally:
             indexing.stop()
 
 
 def _write_indexed_site(root: Path, checked: Checked, staging: Path, taken: Taken,
                         store_failed: list[KbError], previous: Previous, indexing: Indexing,
-                        stale: bool, index: Path | None) -> list[str]:
+                        stale: bool, index: Path | None, there: set[str]) -> list[str]:
     c, graph = checked.collection, checked.graph
     with stage("export"):
         written: dict[str, bytes | int] = {}
@@ -150,10 +153,11 @@ def _write_indexed_site(root: Path, checked: Checked, staging: Path, taken: Take
         # one child doing both, with a core idle (10,000 claims: 6 s).
         rdf = start_forked(lambda: write_rdf(c, graph, staging, previous))
         table = start_forked(lambda: write_table(c, graph, staging, previous, index))
-        # And the previous site's folders are made by another: a folder costs a write to
-        # the disk (a few seconds for a 10,000-claim site), and a rebuild needs nearly all
-        # of them again. The page workers make any folder that is not made yet.
-        premade = previous.folders()
+        # And the previous site's folders that staging lacks (it holds the spare's) are made
+        # by another: a folder costs a write to the disk (a few seconds for a 10,000-claim
+        # site), and a rebuild needs nearly all of them again. The page workers make any
+        # folder that is not made yet.
+        premade = [rel for rel in previous.folders() if rel not in there]
         folders = start_forked(lambda: make_folders(staging, premade)) if premade else \
             (lambda: None)
     children: list[Callable[[], object]] = [rdf, table, folders]
@@ -198,8 +202,8 @@ def _write_indexed_site(root: Path, checked: Checked, staging: Path, taken: Take
     # recorded with the pages, for the next build's reuse
     pages.merge(exported.recorded)
     pages.merge(table_recorded)
-    # The folders of pages the previous site had and this one has not (a claim removed).
-    remove_empty(staging, set(premade) - folders_of([*pages.files, *written]))
+    # The folders of pages the previous sites had and this one has not (a claim removed).
+    remove_empty(staging, (there | set(premade)) - folders_of([*pages.files, *written]))
     # Pagefind indexes the pages in a process of its own while worker processes check the
     # site: they read only the pages and downloads, never the index. It is told each page's
     # hash and search mark, as the page workers noted them, so that it reads none to split

@@ -218,10 +218,12 @@ def changes(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]
 
 def leftovers(folder: Path, prefix: str, timeout: float = 60.0) -> list[str]:
     """The names in folder starting with prefix once the build's detached deleter of the
-    replaced site is done (kb.atomic.discard), or those left after timeout seconds."""
+    replaced site is done (kb.atomic.discard), or those left after timeout seconds; the
+    spare it leaves (kb.atomic.retire) is no leftover."""
     deadline = time.monotonic() + timeout
     while True:
-        left = sorted(p.name for p in folder.iterdir() if p.name.startswith(prefix))
+        left = sorted(p.name for p in folder.iterdir()
+                      if p.name.startswith(prefix) and not p.name.endswith(".spare"))
         if not left or time.monotonic() > deadline:
             return left
         time.sleep(0.02)

@@ -268,8 +268,10 @@ def test_u2_of_two_builds_the_second_fails_at_once_and_the_first_one_wins(tmp_pa
     assert winner.returncode == 0, err
     page = (tmp_path / "_site/claim/tesla-revenue-2022/index.html").read_text("utf-8")
     assert "The 10-K shows $81,462 million." in page
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["_site", "claims", "holding",
-                                                          "release"]
+    # The site it replaced is kept as the spare, its folders for the next build (kb.atomic).
+    assert leftovers(tmp_path, "._site.") == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["._site.spare", "_site", "claims",
+                                                          "holding", "release"]
 
 
 # -- U8: the store folder is read-only ----------------------------------------------------------
@@ -344,6 +346,57 @@ def test_a1_a_replaced_folder_deleted_later_is_gone_once_its_deleter_ends(tmp_pa
     assert (target / "0.html").read_text() == "new"
     assert leftovers(tmp_path, ".site") == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def _site_with(folder: Path, version: str) -> None:
+    for rel in ("claim/a", "claim/b/deeper", "data"):
+        (folder / rel).mkdir(parents=True, exist_ok=True)
+        (folder / rel / "index.html").write_text(version)
+
+
+def test_a1_a_replaced_folder_kept_as_spare_gives_the_next_staging_its_folders(tmp_path):
+    from kb import atomic
+
+    target = tmp_path / "site"
+    for version in ("old", "new"):
+        with atomic.replace_dir(target, delete_later=True, spare=True) as staging:
+            assert atomic.take_spare(target, staging) == []
+            _site_with(staging, version)
+    assert leftovers(tmp_path, ".site") == []
+    spare = atomic.spare_path(target)
+    # The old site's folders, and of its files only the list of them.
+    assert sorted(p.relative_to(spare).as_posix() for p in spare.rglob("*")
+                  if not p.is_dir()) == [atomic.SPARE_LIST]
+    old = (spare / "claim/b/deeper").stat().st_ino
+
+    with atomic.replace_dir(target, spare=True) as staging:
+        folders = atomic.take_spare(target, staging)
+        assert sorted(folders) == ["claim", "claim/a", "claim/b", "claim/b/deeper", "data"]
+        assert (staging / "claim/b/deeper").stat().st_ino == old
+        assert [p for p in staging.rglob("*") if not p.is_dir()] == []
+        assert not spare.exists()
+        assert staging.stat().st_mode & 0o777 == 0o700  # no reader's until the swap
+        _site_with(staging, "newest")
+    assert (target / "claim/a/index.html").read_text() == "newest"
+    assert (target / "claim/b/deeper").stat().st_ino == old
+
+
+@pytest.mark.parametrize("listed", [None, b"not json", b'["claim", "../outside"]',
+                                    b'["claim", "/abs"]', b'{"claim": 1}'])
+def test_a1_a_spare_without_a_sound_list_of_its_folders_is_not_used(tmp_path, listed):
+    from kb import atomic
+
+    target = tmp_path / "site"
+    spare = atomic.spare_path(target)
+    (spare / "claim/gone").mkdir(parents=True)
+    (tmp_path / "outside").mkdir()
+    if listed is not None:  # None: a deletion cut it short before its list was read
+        (spare / atomic.SPARE_LIST).write_bytes(listed)
+    with atomic.replace_dir(target, spare=True) as staging:
+        assert atomic.take_spare(target, staging) == []
+        assert list(staging.iterdir()) == []
+        (staging / "index.html").write_text("new")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["outside", "site"]
 
 
 def test_a1_the_exchange_swaps_two_folders_in_one_step(tmp_path):

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 from conftest import edit
-from helpers import small_pages
+from helpers import leftovers, small_pages
 
 import kb.parallel
+from kb.atomic import SPARE_LIST, spare_path
 from kb.build import build
 from kb.layout import BUILD_RECORD, card_path, page_path
 from kb.reuse import RECORD_VERSION
@@ -90,6 +91,29 @@ def test_the_folders_of_pages_a_rebuild_no_longer_has_are_not_left_empty(mini, b
 
     build(mini, site)
 
+    assert not (site / "claim/gone").exists()
+    build(mini, tmp_path / "fresh")
+    assert_same_site(tmp_path / "fresh", site)
+
+
+def test_a_rebuild_starts_from_the_folders_of_the_site_before_the_last(mini, built_mini,
+                                                                       tmp_path):
+    site = built_mini
+    build(mini, site)  # the copied site's folders become the spare, emptied of files
+    assert leftovers(tmp_path, "._site.") == []
+    spare = spare_path(site)
+    folder = "claim/byd-revenue"
+    kept = _inode(spare, folder)
+    # As if a claim published two builds ago were gone now: its folder is in the spare.
+    (spare / "claim/gone/deeper").mkdir(parents=True)
+    listed = json.loads((spare / SPARE_LIST).read_text("utf-8"))
+    (spare / SPARE_LIST).write_text(json.dumps([*listed, "claim/gone",
+                                                              "claim/gone/deeper"]))
+    edit(mini / SOURCE, "No year is given.", "No year is stated.")
+
+    build(mini, site)
+
+    assert _inode(site, folder) == kept, "the folder was made again"
     assert not (site / "claim/gone").exists()
     build(mini, tmp_path / "fresh")
     assert_same_site(tmp_path / "fresh", site)

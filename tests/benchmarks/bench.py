@@ -24,8 +24,10 @@ generate.py is built, and one Markdown table per size gives:
   - each stage of the build (from `kb build --timings FILE`): seconds, seconds per 1,000
     claims, the process's peak RSS after the stage, and the same stage's seconds in the rebuild;
   - whole processes, timed from outside: `kb check` and the full `kb build` (both with no .kb
-    cache; the build into a fresh --out), and the rebuild after one claim's confidence is
-    nudged by 0.01 on one line of one file.
+    cache; the build into a fresh --out), the rebuild after one claim's confidence is
+    nudged by 0.01 on one line of one file, and the rebuild after a second such edit (a
+    desk's every rebuild but its first: the site the first rebuild replaced left its folders
+    for this one, kb.atomic.retire).
     Peak RSS comes from os.wait4, the rusage of that one child; Linux folds in the children it
     waited for, so a build's figure also covers Pagefind;
   - the floors, the least the same work costs with the bare tools, each in a fresh process:
@@ -351,6 +353,7 @@ class Size:
     # rebuild returned (kb.atomic.discard); the next measurement waits for it.
     deleted_after: float = 0.0
     ratios: list[float] = field(default_factory=list)  # each run's build ÷ its own floors
+    again: Run | None = None  # the rebuild after a second edit
 
     @property
     def floors_seconds(self) -> float:
@@ -495,17 +498,23 @@ def measure_size(claims: int, work: Path, runs: int, keep: bool = False) -> Size
         shutil.rmtree(cache, ignore_errors=True)  # from scratch, as the full build
         checks.append(measure(kb_command("check", "--claims", str(folder)), "kb check"))
 
+    from kb.atomic import spare_path
+
     edited = min((folder / "sources").glob("*/claims.yaml"))
     original = edited.read_bytes()
-    builds, rebuilds, floors = [], [], []
+    builds, rebuilds, again, floors = [], [], [], []
     for _ in range(runs):
         # Every full build starts from the same files, with no cache and no earlier site.
         edited.write_bytes(original)
         shutil.rmtree(cache, ignore_errors=True)
         shutil.rmtree(site, ignore_errors=True)
+        shutil.rmtree(spare_path(site), ignore_errors=True)
         builds.append(timed_build(folder, site, timings, "kb build"))
         nudge_confidence(edited)
         rebuilds.append(timed_build(folder, site, timings, "kb build (the rebuild)"))
+        nudge_confidence(edited)
+        again.append(timed_build(folder, site, work / "timings-again.json",
+                                 "kb build (the rebuild after another edit)")[0])
         # The floors of each run, measured right after its build: the machine's speed drifts
         # within a run (three 10,000-claim builds took 104, 141 and 151 s one after the other),
         # so a build is set against floors measured beside it, as `paired` sets a command
@@ -513,8 +522,8 @@ def measure_size(claims: int, work: Path, runs: int, keep: bool = False) -> Size
         pages = site_pages(site)
         floors.append(measure_floors(folder, site, pages, work))
         print(f"built {claims:,} claims in {builds[-1][0].seconds:.1f} s, rebuilt in "
-              f"{rebuilds[-1][0].seconds:.1f} s, floors {sum(f.seconds for f in floors[-1]):.1f} s",
-              flush=True)
+              f"{rebuilds[-1][0].seconds:.1f} s and {again[-1].seconds:.1f} s, floors "
+              f"{sum(f.seconds for f in floors[-1]):.1f} s", flush=True)
     edited.write_bytes(original)  # as generated, for a later run with --keep
 
     return Size(claims, pages, median_run(checks), median_run([r for r, _, _ in builds]),
@@ -524,7 +533,8 @@ def measure_size(claims: int, work: Path, runs: int, keep: bool = False) -> Size
                 median_floors(floors),
                 statistics.median(lag for _, _, lag in rebuilds),
                 [run.seconds / sum(f.seconds for f in each)
-                 for (run, _, _), each in zip(builds, floors, strict=True)])
+                 for (run, _, _), each in zip(builds, floors, strict=True)],
+                median_run(again))
 
 
 def median_floors(runs: list[list[Floor]]) -> list[Floor]:
@@ -664,6 +674,9 @@ def size_report(size: Size, runs: int) -> str:
          f"right after it ({', '.join(f'{r:.2f}x' for r in size.ratios)}) = {size.ratio:.2f}x"),
         f"rebuild ÷ build: {num(size.rebuild.seconds)} s ÷ {num(size.build.seconds)} s = "
         f"{size.rebuild.seconds / size.build.seconds:.2f}x",
+        *([] if size.again is None else [
+            f"the rebuild after another edit ÷ build: {num(size.again.seconds)} s ÷ "
+            f"{num(size.build.seconds)} s = {size.again.seconds / size.build.seconds:.2f}x"]),
         f"The rebuild's detached process deleted the replaced site {num(size.deleted_after)} s "
         "after the rebuild returned (not in the rebuild's time; nothing else was measured "
         "meanwhile).",
@@ -677,7 +690,9 @@ def summary_report(sizes: list[Size]) -> str:
     totals = [[f"{s.claims:,}", num(s.check.seconds), num(s.build.seconds),
                num(s.build.peak_rss_mb, 0), num(s.floors_seconds),
                f"{s.ratio:.2f}x", num(s.rebuild.seconds),
-               f"{s.rebuild.seconds / s.build.seconds:.2f}x"] for s in sizes]
+               f"{s.rebuild.seconds / s.build.seconds:.2f}x",
+               "–" if s.again is None else f"{s.again.seconds / s.build.seconds:.2f}x"]
+              for s in sizes]
     names = dict.fromkeys(stage.name for s in sizes for stage in s.stages)
     series = {name: [next((st.seconds for st in s.stages if st.name == name), None)
                      for s in sizes] for name in names}
@@ -694,7 +709,7 @@ def summary_report(sizes: list[Size]) -> str:
     return "\n\n".join([
         "## Summary",
         table(["claims", "kb check s", "kb build s", "peak RSS build MB", "floors s",
-               "build ÷ floors", "rebuild s", "rebuild ÷ build"], totals),
+               "build ÷ floors", "rebuild s", "rebuild ÷ build", "again ÷ build"], totals),
         f"Seconds per 1,000 claims; growth is the per-claim time at {sizes[-1].claims:,} claims "
         f"÷ at {sizes[0].claims:,} (1.00x: linear).",
         table(["stage", *(f"{s.claims:,}" for s in sizes), "growth"], growth),
