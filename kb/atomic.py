@@ -186,6 +186,8 @@ def take_spare(target: Path, staging: Path) -> list[str]:
     except OSError:
         return []
     try:
+        if hasattr(os, "geteuid") and staging.lstat().st_uid != os.geteuid():
+            raise ValueError("made by another user")  # whose folders the build won't write in
         folders = json.loads((staging / SPARE_LIST).read_bytes())
         os.unlink(staging / SPARE_LIST)
         if not isinstance(folders, list) or not all(_inside(f) for f in folders):

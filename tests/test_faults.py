@@ -399,6 +399,21 @@ def test_a1_a_spare_without_a_sound_list_of_its_folders_is_not_used(tmp_path, li
     assert sorted(p.name for p in tmp_path.iterdir()) == ["outside", "site"]
 
 
+def test_a1_a_spare_another_user_made_is_not_used(tmp_path):
+    from kb import atomic
+
+    if os.geteuid() != 0:
+        pytest.skip("making a folder another user's needs root")
+    target = tmp_path / "site"
+    spare = atomic.spare_path(target)
+    (spare / "claim").mkdir(parents=True)
+    (spare / atomic.SPARE_LIST).write_text('["claim"]')
+    os.chown(spare, 65534, 65534)
+    with atomic.replace_dir(target, spare=True) as staging:
+        assert atomic.take_spare(target, staging) == []
+        assert list(staging.iterdir()) == []
+
+
 def test_a1_the_exchange_swaps_two_folders_in_one_step(tmp_path):
     from kb import atomic
 
