@@ -192,7 +192,7 @@ def take_spare(target: Path, staging: Path) -> list[str]:
         os.unlink(staging / SPARE_LIST)
         if not isinstance(folders, list) or not all(_inside(f) for f in folders):
             raise ValueError("not a list of folders inside it")
-    except (OSError, ValueError):  # cut short by a deletion (_clean_leftovers): start afresh
+    except (OSError, ValueError):  # cut short (_clean_leftovers), or not ours: start afresh
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(mode=0o700)
         return []
