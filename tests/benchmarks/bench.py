@@ -671,13 +671,15 @@ def size_report(size: Size, runs: int) -> str:
         (f"build ÷ floors: {num(size.build.seconds)} s ÷ {num(size.floors_seconds)} s = "
          f"{size.ratio:.2f}x" if runs == 1 else
          "build ÷ floors: the median of the runs' ratios, each build over the floors measured "
-         f"right after it ({', '.join(f'{r:.2f}x' for r in size.ratios)}) = {size.ratio:.2f}x"),
+         f"right after it ({', '.join(f'{r:.2f}x' for r in size.ratios)}; the median build over "
+         f"the median floors: {size.build.seconds / size.floors_seconds:.2f}x) = "
+         f"{size.ratio:.2f}x"),
         f"rebuild ÷ build: {num(size.rebuild.seconds)} s ÷ {num(size.build.seconds)} s = "
         f"{size.rebuild.seconds / size.build.seconds:.2f}x",
         *([] if size.again is None else [
             f"the rebuild after another edit ÷ build: {num(size.again.seconds)} s ÷ "
             f"{num(size.build.seconds)} s = {size.again.seconds / size.build.seconds:.2f}x"]),
-        f"The rebuild's detached process deleted the replaced site {num(size.deleted_after)} s "
+        f"The rebuild's detached process emptied the replaced site {num(size.deleted_after)} s "
         "after the rebuild returned (not in the rebuild's time; nothing else was measured "
         "meanwhile).",
     ])
