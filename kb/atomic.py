@@ -14,6 +14,7 @@ from functools import cache
 from pathlib import Path
 
 from .errors import KbError, display_path
+from .safefile import relative_name_problem
 
 
 def write_file(path: Path, data: str | bytes) -> None:
@@ -172,32 +173,29 @@ def retire(folder: Path, spare: Path) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _inside(rel: object) -> bool:
-    """Is rel a relative path of folders that stays inside the folder it is relative to?"""
-    return isinstance(rel, str) and not rel.startswith("/") and \
-        all(part not in ("", ".", "..") for part in rel.split("/"))
-
-
-def take_spare(target: Path, staging: Path) -> list[str]:
+def take_spare(target: Path, staging: Path) -> set[str]:
     """Make the spare a retire left beside target the staging folder (empty, as replace_dir
-    made it); the folders it holds, none if there was no whole spare."""
+    made it); the folders it holds, none if there was no whole spare of this user's."""
+    spare = spare_path(target)
     try:
-        os.rename(spare_path(target), staging)  # onto the empty folder: one step
+        # A build writes into the spare's folders: another user's is left alone, unused.
+        if hasattr(os, "geteuid") and spare.lstat().st_uid != os.geteuid():
+            return set()
+        os.rename(spare, staging)  # onto the empty folder: one step
     except OSError:
-        return []
+        return set()
     try:
-        if hasattr(os, "geteuid") and staging.lstat().st_uid != os.geteuid():
-            raise ValueError("made by another user")  # whose folders the build won't write in
         folders = json.loads((staging / SPARE_LIST).read_bytes())
         os.unlink(staging / SPARE_LIST)
-        if not isinstance(folders, list) or not all(_inside(f) for f in folders):
+        if not isinstance(folders, list) or not all(
+                isinstance(f, str) and relative_name_problem(f) is None for f in folders):
             raise ValueError("not a list of folders inside it")
-    except (OSError, ValueError):  # cut short (_clean_leftovers), or not ours: start afresh
+    except (OSError, ValueError):  # cut short by a build's _clean_leftovers: start afresh
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(mode=0o700)
-        return []
+        return set()
     staging.chmod(0o700)  # as mkdtemp made it: no reader's until the swap
-    return folders
+    return set(folders)
 
 
 _AT_FDCWD = -100

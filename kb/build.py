@@ -120,7 +120,7 @@ def _write_files(staging: Path, files: Mapping[str, bytes]) -> None:
 
 
 def _write_site(root: Path, checked: Checked, staging: Path, taken: Taken,
-                store_failed: list[KbError], previous: Previous, there: list[str]) -> list[str]:
+                store_failed: list[KbError], previous: Previous, there: set[str]) -> list[str]:
     """Write, index and check the site in staging; the files written. A store failure is
     kept in store_failed: the site is still published, as the store mirrors the claims.
     Pages and cards the previous site holds as they would come out are linked from it.
@@ -136,7 +136,7 @@ def _write_site(root: Path, checked: Checked, staging: Path, taken: Taken,
         index = Path(kept) / claimindex.NAME if stale else None
         try:
             return _write_indexed_site(root, checked, staging, taken, store_failed, previous,
-                                       indexing, stale, index, set(there))
+                                       indexing, stale, index, there)
         finally:
             indexing.stop()
 

@@ -360,7 +360,7 @@ def test_a1_a_replaced_folder_kept_as_spare_gives_the_next_staging_its_folders(t
     target = tmp_path / "site"
     for version in ("old", "new"):
         with atomic.replace_dir(target, delete_later=True, spare=True) as staging:
-            assert atomic.take_spare(target, staging) == []
+            assert atomic.take_spare(target, staging) == set()
             _site_with(staging, version)
     assert leftovers(tmp_path, ".site") == []
     spare = atomic.spare_path(target)
@@ -393,25 +393,25 @@ def test_a1_a_spare_without_a_sound_list_of_its_folders_is_not_used(tmp_path, li
     if listed is not None:  # None: a deletion cut it short before its list was read
         (spare / atomic.SPARE_LIST).write_bytes(listed)
     with atomic.replace_dir(target, spare=True) as staging:
-        assert atomic.take_spare(target, staging) == []
+        assert atomic.take_spare(target, staging) == set()
         assert list(staging.iterdir()) == []
         (staging / "index.html").write_text("new")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["outside", "site"]
 
 
-def test_a1_a_spare_another_user_made_is_not_used(tmp_path):
+def test_a1_a_spare_another_user_owns_is_left_alone(tmp_path, monkeypatch):
     from kb import atomic
 
-    if os.geteuid() != 0:
-        pytest.skip("making a folder another user's needs root")
     target = tmp_path / "site"
     spare = atomic.spare_path(target)
     (spare / "claim").mkdir(parents=True)
     (spare / atomic.SPARE_LIST).write_text('["claim"]')
-    os.chown(spare, 65534, 65534)
+    monkeypatch.setattr(os, "geteuid", lambda: spare.stat().st_uid + 1)  # as if another's
     with atomic.replace_dir(target, spare=True) as staging:
-        assert atomic.take_spare(target, staging) == []
+        assert atomic.take_spare(target, staging) == set()
         assert list(staging.iterdir()) == []
+    assert sorted(p.relative_to(spare).as_posix() for p in spare.rglob("*")) == [
+        atomic.SPARE_LIST, "claim"]
 
 
 def test_a1_the_exchange_swaps_two_folders_in_one_step(tmp_path):
