@@ -16,6 +16,8 @@ from .collector import long_lived
 from .errors import KbError, Problem, ProblemsError, UsageError, display_path
 from .export import write_rdf, write_table
 from .layout import FEED_PATH, SITE_MARKER, download_path, page_path
+from .model import Collection
+from .pages import StatementViews, statement_views
 from .parallel import WorkerFailed, start_forked
 from .pipeline import Checked, check
 from .rebuild import start_rebuild
@@ -82,7 +84,8 @@ def _build(root: Path, out: Path, allow_removals: bool) -> BuildResult:
     # Hashed before loading, settled after: the store's manifest must name what this build
     # loaded, so a claim edited meanwhile is picked up by the next query (kb.stores.manifest).
     before = take(root)
-    checked = check(root)
+    early = _Early(out)
+    checked = check(root, early.make)
     if checked.report.errors:
         raise CheckFailed(checked.report.errors)
     taken = settle(root, before)
@@ -92,12 +95,13 @@ def _build(root: Path, out: Path, allow_removals: bool) -> BuildResult:
                             f"{root}: {_some(removed)}; pass --allow-removals to publish the "
                             "site without them, or restore them")
     store_failed: list[KbError] = []
+    previous = early.previous if early.previous is not None else read_previous(out)
     try:
         # The replaced site's folders are kept, emptied, for the next build to start from.
         with replace_dir(out, delete_later=True, spare=True) as staging:
             there = take_spare(out, staging)
-            files = _write_site(root, checked, staging, taken, store_failed,
-                                read_previous(out), there)
+            files = _write_site(root, checked, staging, taken, store_failed, previous, there,
+                                early.views)
     except OSError as exc:
         raise _output_failed(out, exc.strerror or str(exc), exc.filename) from None
     except WorkerFailed as exc:
@@ -112,6 +116,22 @@ def _build(root: Path, out: Path, allow_removals: bool) -> BuildResult:
     return BuildResult(out, files, checked, removed)
 
 
+@dataclass
+class _Early:
+    """What a build makes while the consistency checks' child works (kb.pipeline.check's
+    beside): the statements' views and the previous site's record."""
+
+    out: Path
+    views: StatementViews | None = None
+    previous: Previous | None = None
+
+    def make(self, c: Collection) -> None:
+        """Make them for the collection c."""
+        with stage("render (beside the checks)"):
+            self.views = statement_views(c)
+            self.previous = read_previous(self.out)
+
+
 def _write_files(staging: Path, files: Mapping[str, bytes]) -> None:
     """Write files (site paths to bytes) into staging, making their folders."""
     make_folders(staging, sorted({str(Path(rel).parent) for rel in files}))
@@ -120,11 +140,13 @@ def _write_files(staging: Path, files: Mapping[str, bytes]) -> None:
 
 
 def _write_site(root: Path, checked: Checked, staging: Path, taken: Taken,
-                store_failed: list[KbError], previous: Previous, there: set[str]) -> list[str]:
+                store_failed: list[KbError], previous: Previous, there: set[str],
+                made: StatementViews | None) -> list[str]:
     """Write, index and check the site in staging; the files written. A store failure is
     kept in store_failed: the site is still published, as the store mirrors the claims.
     Pages and cards the previous site holds as they would come out are linked from it.
-    there: the folders staging holds already (take_spare)."""
+    there: the folders staging holds already (take_spare); made: the statements' views, if
+    made while the checks ran."""
     # The search index's indexing starts now, so that Pagefind is ready, its Chinese
     # dictionary loaded, when the pages are (it yields the cores to this process meanwhile).
     indexing = prepare_index(staging, previous=previous.folder,
@@ -136,14 +158,15 @@ def _write_site(root: Path, checked: Checked, staging: Path, taken: Taken,
         index = Path(kept) / claimindex.NAME if stale else None
         try:
             return _write_indexed_site(root, checked, staging, taken, store_failed, previous,
-                                       indexing, stale, index, there)
+                                       indexing, stale, index, there, made)
         finally:
             indexing.stop()
 
 
 def _write_indexed_site(root: Path, checked: Checked, staging: Path, taken: Taken,
                         store_failed: list[KbError], previous: Previous, indexing: Indexing,
-                        stale: bool, index: Path | None, there: set[str]) -> list[str]:
+                        stale: bool, index: Path | None, there: set[str],
+                        made: StatementViews | None) -> list[str]:
     c, graph = checked.collection, checked.graph
     with stage("export"):
         written: dict[str, bytes | int] = {}
@@ -163,7 +186,7 @@ def _write_indexed_site(root: Path, checked: Checked, staging: Path, taken: Take
     children: list[Callable[[], object]] = [rdf, table, folders]
     try:
         with stage("render"), long_lived():
-            rendered = render_site(checked, build_date(c))
+            rendered = render_site(checked, build_date(c), made)
         with stage("write"):
             # The site's own files are written by a child while the pages render: the
             # ClaimReview feed alone is 170 MB at 100,000 claims, written while the export's

@@ -425,10 +425,12 @@ def verdict_problems(claims: dict[str, Claim],
         unit = claim.quantity.unit
         mine = quantity_interval(claim.quantity)
         overlapping = [e for e in same if mine.overlaps(interval_in(e, unit))]
-        shown = format_interval(mine, unit)
         if verdict == "accurate":
             for e in same:
                 if e not in overlapping:
+                    # Formatted only for a message: most verdicts agree, and formatting every
+                    # claim's interval was two thirds of this check (10,000 claims: 0.6 s).
+                    shown = format_interval(mine, unit)
                     yield Problem(review.line_of("verdict"), "claim", claim.id,
                                   f"verdict accurate, but the claim's interval {shown} does not "
                                   f"overlap evidence {e.id} "
@@ -437,7 +439,8 @@ def verdict_problems(claims: dict[str, Claim],
         elif len(overlapping) == len(same):
             ids = ", ".join(e.id for e in same)
             yield Problem(review.line_of("verdict"), "claim", claim.id,
-                          f"verdict inaccurate, but the claim's interval {shown} overlaps its "
+                          f"verdict inaccurate, but the claim's interval "
+                          f"{format_interval(mine, unit)} overlaps its "
                           f"evidence ({ids}: "
                           f"{format_interval(interval_in(same[0], unit), unit)}); correct the "
                           "verdict or cite the evidence that refutes it")
@@ -526,6 +529,7 @@ def evidence_conflicts(c: Collection, claims: dict[str, Claim],
             ev = evidence.get(ident)
             if ev is None or not comparable(claim, ev):
                 continue
+
             def message(claim=claim, ev=ev) -> str:
                 return (f"{claim.id} says {stated(claim.quantity)} but evidence {ev.id} says "
                         f"{stated(ev.quantity)} for {_about(c, claim)}")

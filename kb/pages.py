@@ -555,13 +555,34 @@ class Site:
 # -- building the views --------------------------------------------------------------------------
 
 
-def build_site(c: Collection, findings: list[Finding], built: str) -> Site:
-    """Gather every page's view from the collection and its findings."""
+@dataclass
+class StatementViews:
+    """The views of the evidence statements and the claims, before any finding is linked:
+    they need none, so a build makes them while the consistency checks run."""
+
+    collection: Collection
+    evidence: dict[str, EvidenceView]
+    claims: list[ClaimView]
+
+
+def statement_views(c: Collection) -> StatementViews:
+    """The evidence statements' and the claims' views, each claim's evidence linked."""
     iris = Iris(c.config.base)
     evidence = {e.id: _evidence_view(c, iris, e) for e in sorted(c.evidence.values(),
                                                                   key=lambda e: e.id)}
     claims = [_claim_view(c, iris, claim, evidence)
               for claim in sorted(c.claims.values(), key=lambda x: (x.source, x.start, x.id))]
+    return StatementViews(c, evidence, claims)
+
+
+def build_site(c: Collection, findings: list[Finding], built: str,
+               made: StatementViews | None = None) -> Site:
+    """Gather every page's view from the collection and its findings (made: the statements'
+    views of this collection, if made already)."""
+    iris = Iris(c.config.base)
+    if made is None or made.collection is not c:
+        made = statement_views(c)
+    evidence, claims = made.evidence, made.claims
     by_id = {cv.id: cv for cv in claims}
     finding_views = [_finding_view(c, iris, f) for f in sorted(findings, key=lambda f: f.id)]
     _link_related(c, claims, by_id, finding_views)

@@ -82,6 +82,7 @@ from .pages import (
     ReviewerView,
     Site,
     SourceView,
+    StatementViews,
     build_site,
     by_document,
     paginate,
@@ -462,13 +463,14 @@ class Rendered:
         return written
 
 
-def render_site(checked: Checked, built: str) -> Rendered:
-    """Every file of the site except the open-data downloads and the search index.
+def render_site(checked: Checked, built: str, made: StatementViews | None = None) -> Rendered:
+    """Every file of the site except the open-data downloads and the search index (made: the
+    statements' views, if made while the checks ran: kb.pages.statement_views).
 
     The data page lists the downloads with their sizes: set them with `Rendered.downloads`
     before writing the pages."""
     c = checked.collection
-    site = build_site(c, checked.report.findings, built)
+    site = build_site(c, checked.report.findings, built, made)
     site.history = read_history(c.root)
     gc.freeze()  # the views live as long as the build (see kb.pipeline.check)
     pages = [PageJob("index.html", "overview.html", "overview"),

@@ -3,7 +3,7 @@ located in the YAML file and line it came from."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from rdflib import RDF
 from rdflib.namespace import PROV
@@ -12,7 +12,7 @@ from .errors import Origin, Problem
 from .graph import KbGraph
 from .iris import Iris
 from .model import Collection, Document, Entity, PropertyDef, Relation, Statement
-from .shacl import validate
+from .shacl import Result, start_validation
 from .validate import check_references
 from .vocab import KB, SCHEMA
 
@@ -43,9 +43,20 @@ _FRAGMENT_FIELDS = {"time": "time", "review": "review", "rating": "review", "anc
                     "target": "start", "quote-selector": "quote", "position-selector": "start"}
 
 
-def check_shapes(c: Collection, graph: KbGraph) -> Iterable[Problem]:
+def check_shapes(c: Collection, graph: KbGraph) -> list[Problem]:
     """Validate the graph against the package's SHACL shapes; locate each violation in the YAML."""
-    results = validate(graph)
+    return start_shapes(c, graph)()
+
+
+def start_shapes(c: Collection, graph: KbGraph) -> Callable[[], list[Problem]]:
+    """check_shapes(c, graph), whose finish() gives the problems once a forked child checking
+    part of the graph (kb.shacl.start_validation) is done."""
+    finish = start_validation(graph)
+    return lambda: list(_located(c, finish()))
+
+
+def _located(c: Collection, results: list[Result]) -> Iterator[Problem]:
+    """Each violation as a Problem at its YAML file and line."""
     if not results:
         return
     locator = _Locator(c)

@@ -122,9 +122,9 @@ def run_model_checks(c: Collection, load_problems: Iterable[Problem] = ()) -> li
 
 
 def start_checks(c: Collection, load_problems: Iterable[Problem] = ()
-                 ) -> Callable[[list[Problem]], Report]:
-    """Start the checks before the graph is built; the returned finish(shape_errors) gives the
-    Report, given what kb.shapecheck found in the graph.
+                 ) -> tuple[list[Problem], Callable[[list[Problem]], Report]]:
+    """Start the checks before the graph is built: the structural errors found, and
+    finish(shape_errors), which gives the Report, given what kb.shapecheck found in the graph.
 
     The consistency checks skip whatever already has a structural error, so one mistake is
     reported once, not again as each of its consequences. They start now, in a forked child,
@@ -150,7 +150,7 @@ def start_checks(c: Collection, load_problems: Iterable[Problem] = ()
             found = _consistency(c, all_errors, load_problems)
         return Report(errors=sorted(dict.fromkeys(all_errors + found[0])), findings=found[1])
 
-    return finish
+    return errors, finish
 
 
 def _consistency(c: Collection, errors: list[Problem], load_problems: list[Problem]

@@ -229,11 +229,11 @@ import kb.build as b
 
 real_check = b.check
 
-def check(root):
+def check(root, beside=None):
     Path({holding!r}).write_text("holding")
     while not Path({release!r}).exists():
         time.sleep(0.05)
-    return real_check(root)
+    return real_check(root, beside)
 
 b.check = check
 """

@@ -6,6 +6,7 @@ import gc
 import os
 
 import pytest
+from conftest import edit
 
 from kb.parallel import WorkerFailed, map_chunks, start_forked
 from kb.pipeline import check, graph
@@ -92,3 +93,36 @@ def test_a_check_and_a_query_graph_leave_the_collector_running(mini):
         assert gc.isenabled(), "the query graph left the collector paused"
     finally:
         gc.unfreeze()
+
+
+def test_work_beside_the_checks_runs_once_on_a_clean_collection_and_changes_nothing(mini):
+    plain = check(mini)
+    seen: list = []
+    beside = check(mini, beside=seen.append)
+    assert [c is beside.collection for c in seen] == [True]
+    assert beside.report == plain.report
+    assert sorted(map(str, beside.graph)) == sorted(map(str, plain.graph))
+
+
+def test_work_beside_the_checks_is_skipped_once_an_error_is_known(mini):
+    claims = next((mini / "sources").glob("*/claims.yaml"))
+    edit(claims, "subject: tesla", "subject: nobody")
+    seen: list = []
+    checked = check(mini, beside=seen.append)
+    assert seen == []
+    assert any("unknown entity 'nobody'" in p.message for p in checked.report.errors), \
+        checked.report.errors
+
+
+def test_work_beside_the_checks_that_fails_gives_way_to_the_shapes_errors(mini, monkeypatch):
+    from kb import shapecheck
+    from kb.errors import Origin, Problem
+
+    def fails(_):
+        raise KeyError("a view of a claim the shapes reject")
+
+    with pytest.raises(KeyError, match="the shapes reject"):
+        check(mini, beside=fails)  # no shape error: the failure is a bug, and says so
+    rejected = Problem(Origin("claims.yaml", 3), "claim", "x", "does not match its shape")
+    monkeypatch.setattr(shapecheck, "start_shapes", lambda c, graph: lambda: [rejected])
+    assert rejected in check(mini, beside=fails).report.errors

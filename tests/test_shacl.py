@@ -12,6 +12,7 @@ import pyoxigraph as ox
 import pytest
 from conftest import FIXTURES, SEED, edit
 
+from kb import shacl
 from kb.shacl import DEFAULT_MESSAGE, Result, _compile, validate
 
 Quads = list[ox.Quad]
@@ -65,7 +66,6 @@ def _prepared_sparql():
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(SPARQLProcessor, "query", query)
         yield
-
 
 
 def pyshacl_rows(quads: Quads, shapes_text: str = SHAPES_TEXT) -> Counter[Row]:
@@ -514,6 +514,18 @@ def test_every_component_of_the_shapes_is_exercised(mini_quads):
         "MaxInclusive", "MinExclusive", "MinLength", "NodeKind", "Or", "Pattern",
         "QualifiedMinCount", "QualifiedMaxCount", "SPARQL")}
     assert seen == expected
+
+
+def test_focus_nodes_checked_in_two_processes_give_the_same_results(mini_quads, monkeypatch):
+    """From PARALLEL_FOCUS (shape, focus node) pairs on, half are checked in a forked child."""
+    monkeypatch.setenv("KB_JOBS", "2")
+    for name, mutate in MUTATIONS.items():
+        g = Graph(mini_quads)
+        mutate(g, Nodes(g))
+        monkeypatch.setattr(shacl, "PARALLEL_FOCUS", 10**9)
+        alone = validate(g.quads)
+        monkeypatch.setattr(shacl, "PARALLEL_FOCUS", 2)
+        assert validate(g.quads) == alone, name
 
 
 # -- input forms ---------------------------------------------------------------------------------

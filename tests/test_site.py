@@ -427,7 +427,7 @@ def findings_site(mini, tmp_path, monkeypatch) -> tuple[Path, Checked]:
     findings = handmade_findings()
     add_findings(kb_graph, findings, set(collection.claims))
     checked = Checked(collection, kb_graph, Report(findings=findings))
-    monkeypatch.setattr("kb.build.check", lambda root: checked)
+    monkeypatch.setattr("kb.build.check", lambda root, beside=None: checked)
     out = tmp_path / "site"
     build(mini, out)
     return out, checked
