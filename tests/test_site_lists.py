@@ -159,6 +159,20 @@ def test_a_missing_or_stray_list_page_or_row_fails_the_site_check(small_copy):
         assert want in found, "\n".join(found)
 
 
+def test_a_rebuild_reads_again_only_the_lists_with_a_page_it_wrote_anew(small_copy):
+    checked, site = small_copy
+    page2 = site / "claims/page/2/index.html"
+    row = re.search(r'<tr data-verdict="[^"]*" data-entities="[^"]*" data-item="([^"]*)">.*?'
+                    r"</tr>\n", page2.read_text("utf-8"), re.S)
+    assert row is not None
+    edit(page2, row.group(0), "")
+    missing = f"claims/index.html: the list claims/ does not list {row.group(1)}"
+    # Nothing written anew: every list is as the build before checked it.
+    assert missing not in problems(checked, site, only=set())
+    # Another page of the list written anew: the whole list is read again.
+    assert missing in problems(checked, site, only={"claims/page/5/index.html"})
+
+
 def test_the_feeds_carry_the_newest_reviews_and_the_site_check_holds_them(small_copy):
     checked, site = small_copy
     site_url = checked.collection.config.site_url
