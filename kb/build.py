@@ -6,6 +6,7 @@ import contextlib
 import os
 import re
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +24,7 @@ from .pipeline import Checked, check
 from .rebuild import start_rebuild
 from .render import build_date, render_site, source_date_epoch, stamp
 from .reuse import Previous, folders_of, read_previous, write_record
-from .searchindex import Indexing, prepare_index
+from .searchindex import PART_PAGES, Indexing, prepare_index
 from .siteverify import SiteCheckFailed, verify_site
 from .stores.base import StoreError
 from .stores.manifest import Taken, read_manifest, settle, stale_reason, take
@@ -231,7 +232,7 @@ def _write_indexed_site(root: Path, checked: Checked, staging: Path, taken: Take
     # site: they read only the pages and downloads, never the index. It is told each page's
     # hash and search mark, as the page workers noted them, so that it reads none to split
     # them into parts; the site's own files hold no page (a test checks both).
-    indexing.start(pages.pages())
+    indexing.start(pages.pages(), search_groups(c))
     try:
         with stage("site check"):
             problems = verify_site(checked, staging, written, pages.pages_to_check(previous),
@@ -256,6 +257,20 @@ def _write_indexed_site(root: Path, checked: Checked, staging: Path, taken: Take
         stamp(staging, source_date_epoch(epoch))
     write_record(staging, pages, source_date_epoch(epoch) if epoch else None)
     return sorted({*written, *pages.files})
+
+
+# A source of more claims than this keeps their pages in parts of their own (see search_groups):
+# a part holds about PART_PAGES pages, and Pagefind 150 KB for each.
+GROUPED_CLAIMS = PART_PAGES // 4
+
+
+def search_groups(c: Collection) -> dict[str, str]:
+    """Each claim's page, to be indexed in the part of its source's page, which shows it too:
+    an edit of a claim changes both pages, which then re-index one part, not two (with two
+    Pagefind runs at a time, a one-claim edit's two or three parts took two rounds)."""
+    claims = Counter(claim.source for claim in c.claims.values())
+    return {page_path("claim", ident): page_path("source", claim.source)
+            for ident, claim in c.claims.items() if claims[claim.source] <= GROUPED_CLAIMS}
 
 
 def safe_output(claims: Path, out: Path) -> None:

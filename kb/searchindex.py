@@ -10,9 +10,10 @@ by one of RUNS Pagefind services at a time: peak memory is bounded whatever the 
 The reader's browser merges the parts (Pagefind's multisite mergeIndex;
 site/static/search.js). A page's part is a hash of its path, by linear hashing: adding pages
 splits one part at a time, so an edit or a new claim changes only the parts of the pages it
-changes. A part whose pages are byte-identical to the previous build's is linked from the
-previous site (its manifest, MANIFEST, records each part's pages by hash) instead of indexed
-again.
+changes. A claim's page goes with its source's page (the path hashed is the source's), as an
+edit of the claim changes both (kb.build.search_groups). A part whose pages are
+byte-identical to the previous build's is linked from the previous site (its manifest,
+MANIFEST, records each part's pages by hash) instead of indexed again.
 
 Layout of INDEX_DIR: Pagefind's scripts and the first part at its top (search.js imports
 pagefind.js from there), every other part in PARTS_DIR/NNNN/, and MANIFEST listing them.
@@ -109,10 +110,11 @@ class Indexing(ABC):
     site: Path
 
     @abstractmethod
-    def start(self, pages: Mapping[str, tuple[str, bool]] | None = None) -> None:
+    def start(self, pages: Mapping[str, tuple[str, bool]] | None = None,
+              groups: Mapping[str, str] | None = None) -> None:
         """Index the site now: pages are every HTML page of it, with its hash and whether it
         marks the body, as the build wrote them; without, every page is read to know (see
-        indexed_pages)."""
+        indexed_pages). groups: pages that go into the part of another (see split)."""
 
     def wait(self) -> IndexSummary:
         """Wait for the index; raise if it failed (a full disk as the OSError it is)."""
@@ -145,12 +147,14 @@ class IndexingProcess(Indexing):
     def __init__(self, site: Path, proc: subprocess.Popen):
         self.site, self.proc = site, proc
 
-    def start(self, pages: Mapping[str, tuple[str, bool]] | None = None) -> None:
+    def start(self, pages: Mapping[str, tuple[str, bool]] | None = None,
+              groups: Mapping[str, str] | None = None) -> None:
         """As Indexing.start: the pages go to the process's standard input."""
         assert self.proc.stdin is not None, "the indexing was started already"
         try:
             with self.proc.stdin:  # read whole before the process does anything else
-                self.proc.stdin.write(json.dumps(pages, separators=(",", ":")))
+                self.proc.stdin.write(json.dumps({"pages": pages, "groups": groups},
+                                                 separators=(",", ":")))
         except BrokenPipeError:
             pass  # it failed at once: wait() reports what it said
         self.proc.stdin = None  # closed: communicate() must not flush it
@@ -209,7 +213,8 @@ class IndexingThread(Indexing):
             if pages is _STOP:
                 _keep_warm(service)
                 return
-            summary = index_site(self.site, previous, part_pages, pages[0], [service])
+            summary = index_site(self.site, previous, part_pages, pages[0], [service],
+                                 pages[1])
         except SearchIndexFailed as exc:
             service.kill()
             self._done = str(exc)
@@ -220,11 +225,12 @@ class IndexingThread(Indexing):
             _keep_warm(service)
             self._done = summary
 
-    def start(self, pages: Mapping[str, tuple[str, bool]] | None = None) -> None:
+    def start(self, pages: Mapping[str, tuple[str, bool]] | None = None,
+              groups: Mapping[str, str] | None = None) -> None:
         """As Indexing.start: the pages go to the indexing thread."""
         assert not self._sent, "the indexing was started already"
         self._sent = True
-        self._pages.put((pages,))
+        self._pages.put((pages, groups))
 
     def stop(self) -> None:
         """As Indexing.stop: a service at work is killed (the part it indexed is lost with
@@ -348,11 +354,14 @@ def marks_body(html: bytes) -> bool:
     return False
 
 
-def split(pages: Mapping[str, str], part_pages: int = PART_PAGES) -> list[dict[str, str]]:
-    """pages split into parts (some may be empty), each {path: hash}."""
+def split(pages: Mapping[str, str], part_pages: int = PART_PAGES,
+          groups: Mapping[str, str] | None = None) -> list[dict[str, str]]:
+    """pages split into parts (some may be empty), each {path: hash}; a page that groups
+    names goes into the part of the path it names (a claim's page, with its source's)."""
     parts: list[dict[str, str]] = [{} for _ in range(part_count(len(pages), part_pages))]
+    key = (groups or {}).get
     for path, digest in pages.items():
-        parts[part_of(path, len(parts))][path] = digest
+        parts[part_of(key(path, path), len(parts))][path] = digest
     return parts
 
 
@@ -648,13 +657,15 @@ class _Run:
 
 def build_index(site: Path, previous: Path | None = None, part_pages: int = PART_PAGES,
                 pages: Mapping[str, tuple[str, bool]] | None = None,
-                ready: Sequence[_Service] = ()) -> IndexSummary:
+                ready: Sequence[_Service] = (),
+                groups: Mapping[str, str] | None = None) -> IndexSummary:
     """Index site's pages in parts into site/INDEX_DIR (see the module's docstring); pages as
-    for indexed_pages. ready: services started already, used first (the caller ends them)."""
+    for indexed_pages, groups as for split. ready: services started already, used first (the
+    caller ends them)."""
     index = site / INDEX_DIR
     work = index / WORK_DIR
     settings = _settings()
-    parts = split(indexed_pages(site, pages), part_pages)
+    parts = split(indexed_pages(site, pages), part_pages, groups)
     numbers = [i for i, pages in enumerate(parts) if pages]
     if not numbers:
         raise SearchIndexFailed(f"{site}: no page to index")
@@ -793,11 +804,11 @@ def _link_or_copy(source: Path, dest: Path) -> None:
 
 
 def index_site(site: Path, previous: Path | None, part_pages: int,
-               pages: Mapping[str, tuple[str, bool]] | None, ready: Sequence[_Service]
-               ) -> IndexSummary:
+               pages: Mapping[str, tuple[str, bool]] | None, ready: Sequence[_Service],
+               groups: Mapping[str, str] | None = None) -> IndexSummary:
     """build_index, with a failure to write said as SearchIndexFailed in one line."""
     try:
-        return build_index(site, previous, part_pages, pages, ready)
+        return build_index(site, previous, part_pages, pages, ready, groups)
     except OSError as exc:
         raise SearchIndexFailed(f"{site}: cannot write the search index "
                                 f"({exc.filename or ''}: {exc.strerror})") from None
@@ -805,8 +816,9 @@ def index_site(site: Path, previous: Path | None, part_pages: int,
 
 def main(argv: list[str]) -> int:
     """The indexing process: site, previous site (or ""), pages per part. It starts one
-    Pagefind service at once, then reads the site's pages from standard input (JSON, null
-    to read them from the site; see IndexingProcess.start); prints a summary."""
+    Pagefind service at once, then reads the site's pages and their groups from standard
+    input (JSON: {"pages": ..., "groups": ...}, pages null to read them from the site; see
+    IndexingProcess.start); prints a summary."""
     site, previous, part_pages = argv
     ready: list[_Service] = []
     try:
@@ -817,10 +829,10 @@ def main(argv: list[str]) -> int:
         except ValueError:  # the build ended without sending them: it failed, or was killed
             print("the build sent no pages to index", file=sys.stderr)
             return 1
-        pages = None if listed is None else {
-            path: (str(h), bool(body)) for path, (h, body) in listed.items()}
+        pages = None if listed["pages"] is None else {
+            path: (str(h), bool(body)) for path, (h, body) in listed["pages"].items()}
         done = index_site(Path(site), Path(previous) if previous else None, int(part_pages),
-                          pages, ready)
+                          pages, ready, listed["groups"])
     except SearchIndexFailed as exc:
         print(exc, file=sys.stderr)
         return 1

@@ -65,6 +65,38 @@ def test_parts_hold_at_most_about_twice_the_average():
         assert sum(sizes.values()) == n
 
 
+def test_a_grouped_page_goes_into_the_part_of_the_page_it_names():
+    pages = dict.fromkeys(paths(3000), "h")
+    source = "source/s1/index.html"
+    groups = {path: source for path in paths(40)}
+    parts = split({**pages, source: "h"}, 100, groups)
+    home = part_of(source, len(parts))
+    assert set(groups) <= parts[home].keys()
+    assert {path: n for n, part in enumerate(parts) for path in part if path not in groups} \
+        == {path: part_of(path, len(parts)) for path in [*paths(3000)[40:], source]}
+
+
+def test_a_claim_s_page_is_indexed_with_its_source_s_unless_the_source_has_many(seed,
+                                                                             monkeypatch):
+    from kb import build
+    from kb.layout import page_path
+    from kb.load import load
+
+    c = load(seed)
+    assert build.search_groups(c) == {page_path("claim", ident):
+                                      page_path("source", claim.source)
+                                      for ident, claim in c.claims.items()}
+    per_source = Counter(claim.source for claim in c.claims.values())
+    largest, most = per_source.most_common(1)[0]
+    monkeypatch.setattr(build, "GROUPED_CLAIMS", most - 1)
+    assert build.search_groups(c) == {page_path("claim", ident):
+                                      page_path("source", claim.source)
+                                      for ident, claim in c.claims.items()
+                                      if per_source[claim.source] < most}
+    assert not any(claim.source == largest for claim in c.claims.values()
+                   if page_path("claim", claim.id) in build.search_groups(c))
+
+
 def write(site: Path, rel: str, html: str) -> None:
     (site / rel).parent.mkdir(parents=True, exist_ok=True)
     (site / rel).write_text(html, encoding="utf-8")
