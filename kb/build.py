@@ -119,8 +119,8 @@ def _build(root: Path, out: Path, allow_removals: bool) -> BuildResult:
 
 @dataclass
 class _Early:
-    """What a build makes while the consistency checks' child works (kb.pipeline.check's
-    beside): the statements' views and the previous site's record."""
+    """What a build makes while the checks' children work (kb.pipeline.check's beside): the
+    statements' views and the previous site's record."""
 
     out: Path
     views: StatementViews | None = None

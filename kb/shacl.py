@@ -62,7 +62,7 @@ def validate(quads: QuadTable | Iterable[ox.Quad | ox.Triple]) -> list[Result]:
 
     Given a QuadTable (kb's working graph is one), the index is made over its term numbers.
     """
-    return _package_shapes().start(quads)()
+    return _package_shapes().validate(quads)
 
 
 def start_validation(quads: QuadTable) -> Callable[[], list[Result]]:
@@ -652,8 +652,9 @@ class _Schema:
         # consistency checks' child leaves idle once it is done (kb.pipeline): the shapes are
         # the last of a build's checks, and the build waited for them on one core.
         half = len(pairs) // 2 if len(pairs) >= PARALLEL_FOCUS else len(pairs)
-        other = start_forked(lambda: _results(pairs[half:], data)) if half < len(pairs) \
-            else list
+        other: Callable[[], list[Result]] = lambda: []  # noqa: E731 (no child: nothing more)
+        if half < len(pairs):
+            other = start_forked(lambda: _results(pairs[half:], data))
         results = _results(pairs[:half], data)
         for shape, nodes in targets:
             for constraint in shape.sparql:

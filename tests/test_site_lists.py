@@ -62,6 +62,15 @@ def problems(checked, site, only=None) -> list[str]:
     return [str(p) for p in verify_site(checked, site, only=only)]
 
 
+def drop_first_row(page: Path) -> str:
+    """Delete the first row of a list page's table; the id of what it listed."""
+    row = re.search(r'<tr data-verdict="[^"]*" data-entities="[^"]*" data-item="([^"]*)">.*?'
+                    r"</tr>\n", page.read_text("utf-8"), re.S)
+    assert row is not None
+    edit(page, row.group(0), "")
+    return row.group(1)
+
+
 def _tree(path: Path):
     return lxml_html.fromstring(path.read_bytes())
 
@@ -143,17 +152,14 @@ def test_a_missing_or_stray_list_page_or_row_fails_the_site_check(small_copy):
     (site / "claims/page/9").mkdir()
     shutil.copy(site / "claims/page/8/index.html", site / "claims/page/9/index.html")
     page2 = site / "claims/page/2/index.html"
-    row = re.search(r'<tr data-verdict="[^"]*" data-entities="[^"]*" data-item="([^"]*)">.*?'
-                    r"</tr>\n", page2.read_text("utf-8"), re.S)
-    assert row is not None
-    edit(page2, row.group(0), "")
+    dropped = drop_first_row(page2)
     found = problems(checked, site)
     for want in (
             "claims/page/3/index.html: missing: page 3 of the 8 pages of the list claims/",
             "claims/page/9/index.html: its page links say page(s) 8 of 8, but it is page 9 "
             "of the list claims/",
             "claims/page/9/index.html: page 9 of the list claims/, which has 8 pages",
-            f"claims/index.html: the list claims/ does not list {row.group(1)}",
+            f"claims/index.html: the list claims/ does not list {dropped}",
             "claims/page/2/index.html: broken link '../../../claims/page/3/': "
             "claims/page/3/index.html does not exist"):
         assert want in found, "\n".join(found)
@@ -162,11 +168,8 @@ def test_a_missing_or_stray_list_page_or_row_fails_the_site_check(small_copy):
 def test_a_rebuild_reads_again_only_the_lists_with_a_page_it_wrote_anew(small_copy):
     checked, site = small_copy
     page2 = site / "claims/page/2/index.html"
-    row = re.search(r'<tr data-verdict="[^"]*" data-entities="[^"]*" data-item="([^"]*)">.*?'
-                    r"</tr>\n", page2.read_text("utf-8"), re.S)
-    assert row is not None
-    edit(page2, row.group(0), "")
-    missing = f"claims/index.html: the list claims/ does not list {row.group(1)}"
+    dropped = drop_first_row(page2)
+    missing = f"claims/index.html: the list claims/ does not list {dropped}"
     # Nothing written anew: every list is as the build before checked it.
     assert missing not in problems(checked, site, only=set())
     # Another page of the list written anew: the whole list is read again.
@@ -395,9 +398,6 @@ def test_a_statement_page_that_leaves_out_a_citing_claim_fails_the_site_check(ci
     site = tmp_path / "site"
     shutil.copytree(out, site)
     page2 = site / "evidence" / ev.id / "page/2/index.html"
-    row = re.search(r'<tr data-verdict="[^"]*" data-entities="[^"]*" data-item="([^"]*)">.*?'
-                    r"</tr>\n", page2.read_text("utf-8"), re.S)
-    assert row is not None
-    edit(page2, row.group(0), "")
+    dropped = drop_first_row(page2)
     assert problems(checked, site) == [
-        f"evidence/{ev.id}/index.html: the list evidence/{ev.id}/ does not list {row.group(1)}"]
+        f"evidence/{ev.id}/index.html: the list evidence/{ev.id}/ does not list {dropped}"]
