@@ -21,6 +21,7 @@ from rdflib.namespace import PROV
 
 from .expr import references
 from .findings import KINDS, Finding, Side
+from .graphcache import Block, GraphCache, block_key
 from .iris import Iris
 from .model import Claim, Collection, Evidence, IgnoredMention, Quantity, Statement, TimeSpec
 from .oxterms import QuadTable
@@ -298,6 +299,10 @@ _RDF, _RDFS, _OWL, _SKOS, _PROV, _OA, _KB, _SCHEMA = (
     _Plain(ns) for ns in (RDF, RDFS, OWL, SKOS, PROV, OA, KB, SCHEMA))
 
 
+# The shared graph's name among the sources' in a GraphCache: no source has an empty id.
+SHARED = ""
+
+
 class _Builder:
     """Makes the quads for each kind of model object, in the right named graph."""
 
@@ -331,17 +336,31 @@ class _Builder:
                 block[2].append(o)
             self.pending.clear()
 
-    def build(self) -> KbGraph:
-        self._each(lambda _: self._collection(), [None])
-        self._each(self._entity, self.c.entities.values())
-        self._each(self._property, self.c.properties.values())
-        self._each(self._reviewer, self.c.config.reviewers.values())
-        self._each(self._document, self.c.documents.values())
-        self._each(self._evidence, self.c.evidence.values())
-        self._each(self._source, self.c.sources.values())
-        self._each(self._claim, self.c.claims.values())
-        self._each(self._relation, self.c.relations.values())
-        self._each(self._ignored, self.c.ignored)
+    def build(self, cache: GraphCache | None = None) -> KbGraph:
+        """The graph; with a cache, each source's named graph is taken from it where kept under
+        the same key, and kept there where made anew."""
+        keys = self._keys() if cache is not None else {}
+        kept = {ident: block for ident, key in keys.items()
+                if cache is not None and (block := cache.lookup(ident, key)) is not None}
+        if SHARED not in kept:
+            self._each(lambda _: self._collection(), [None])
+            self._each(self._entity, self.c.entities.values())
+            self._each(self._property, self.c.properties.values())
+            self._each(self._reviewer, self.c.config.reviewers.values())
+            self._each(self._document, self.c.documents.values())
+            self._each(self._evidence, self.c.evidence.values())
+        self._each(self._source, (s for s in self.c.sources.values() if s.id not in kept))
+        self._each(self._claim, (c for c in self.c.claims.values() if c.source not in kept))
+        self._each(self._relation, (r for r in self.c.relations.values()
+                                    if r.source not in kept))
+        self._each(self._ignored, (m for m in self.c.ignored if m.source not in kept))
+        if cache is not None:
+            for ident, key in keys.items():
+                g = self.graph.id(self.iris.source_graph(ident) if ident else self.shared)
+                if ident in kept:
+                    self.blocks[g] = self._splice(kept[ident])
+                elif g in self.blocks:
+                    cache.store(ident, key, self._local(self.blocks[g]))
         # One block per named graph, in name order: TriG then writes each graph once.
         graph, terms = self.graph, self.graph.terms
         for g in sorted(self.blocks, key=lambda g: str(terms[g])):
@@ -351,6 +370,36 @@ class _Builder:
             graph.o.extend(o)
             graph.g.extend(array("I", [g]) * len(s))
         return graph
+
+    def _keys(self) -> dict[str, str]:
+        """The key of each source's named graph (kb.graphcache.block_key), for the sources
+        whose folder has one, and of the shared graph (as SHARED) if its files have one."""
+        config = self.c.config
+        refs: dict[str, list] = {}
+        for r in self.c.relations.values():
+            # Which ids a relation names are claims, evidence or neither decides its quads.
+            refs.setdefault(r.source, []).append(
+                [r.id, [[ref, ref in self.c.claims, ref in self.c.evidence]
+                        for ref in references(r.expression)]])
+        keys = {ident: block_key(folder, [config.base, config.site_url, refs.get(ident, [])])
+                for ident, folder in self.c.folder_keys.items() if ident in self.c.sources}
+        if self.c.shared_key is not None:
+            keys[SHARED] = block_key(self.c.shared_key, [config.base, config.site_url])
+        return keys
+
+    def _local(self, block: tuple[array, array, array]) -> Block:
+        """A block of the table's rows with its own numbers: its distinct terms, in order."""
+        numbers: dict[int, int] = {}
+        local = [array("I", (numbers.setdefault(i, len(numbers)) for i in column))
+                 for column in block]
+        terms, key = self.graph.terms, self.graph.key
+        return Block([key(terms[i]) for i in numbers], *local)
+
+    def _splice(self, block: Block) -> tuple[array, array, array]:
+        """A kept block in the table's numbers (its terms added where new)."""
+        at = self.graph.ids(block.terms).__getitem__
+        return array("I", map(at, block.s)), array("I", map(at, block.p)), \
+            array("I", map(at, block.o))
 
     def _collection(self) -> None:
         add, g, cfg, n = self.add, self.shared, self.c.config, self.iris.dataset()
@@ -607,9 +656,16 @@ def finding_triples(iris: Iris, findings: list[Finding], claims: set[str]
 NON_NEGATIVE = str(XSD.nonNegativeInteger)
 
 
-def build_graph(collection: Collection) -> KbGraph:
-    """The knowledge base as quads (one named graph per source plus a shared one)."""
-    return _Builder(collection).build()
+def build_graph(collection: Collection, cache: bool = False) -> KbGraph:
+    """The knowledge base as quads (one named graph per source plus a shared one); cache:
+    keep each source's named graph in the claims folder, and take it from there while its
+    inputs are unchanged (kb.graphcache)."""
+    kept = GraphCache(Path(collection.root)) if cache and (
+        collection.folder_keys or collection.shared_key) else None
+    graph = _Builder(collection).build(kept)
+    if kept is not None:
+        kept.prune()
+    return graph
 
 
 def build_dataset(collection: Collection) -> Dataset:

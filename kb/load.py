@@ -52,6 +52,7 @@ from .safefile import (
     read_regular,
     relative_name_problem,
 )
+from .sourcecache import Kept, SourceCache, folder_key
 from .tiers import DOCUMENT_KINDS
 from .verdicts import VERDICTS
 from .yamlfile import (
@@ -70,6 +71,9 @@ CONFIG_FILE, ENTITIES_FILE, PROPERTIES_FILE = "collection.yaml", "entities.yaml"
 SOURCE_FILE = "source.yaml"
 # A source folder's files of each kind: STEM.yaml and STEM-*.yaml (see _parts).
 CLAIMS_STEM, RELATIONS_STEM, IGNORED_STEM = "claims", "relations", "ignored"
+SOURCE_STEMS = (CLAIMS_STEM, RELATIONS_STEM, IGNORED_STEM)
+# A source folder's objects: its source, claims, relations and ignored mentions.
+_Folder = tuple[Source, list[Claim], list[Relation], list[IgnoredMention]]
 
 
 class FileProblem(Exception):
@@ -88,13 +92,14 @@ PARSE_AHEAD_FILES = 128
 
 
 def read_yaml(path: Path, root: Path, optional: bool = False,
-              cache: ParseCache | None = None) -> Any:
+              cache: ParseCache | None = None, digests: dict[str, str] | None = None) -> Any:
     """Parse one YAML file of the claims folder root, keeping the line of every key and item.
 
     Raises FileProblem when the file is unsafe to read (see kb/safefile.py), not UTF-8, holds
     a control character, is not valid YAML, exceeds a bound of kb/limits.py or is empty
     (optional: the collection works without the file, so deleting it is a fix too).
-    cache: where bytes parsed before are found parsed (only files without a problem are).
+    cache: where bytes parsed before are found parsed (only files without a problem are);
+    digests: where to note the sha256 of the file's bytes, by its path.
     """
     try:
         raw = read_inside(path, root, _TOO_BIG_YAML)
@@ -102,6 +107,8 @@ def read_yaml(path: Path, root: Path, optional: bool = False,
         message = str(exc)
         raise FileProblem(0, message if message.startswith("file") else f"the file {message}"
                           ) from None
+    if digests is not None:
+        digests[str(path)] = hashlib.sha256(raw).hexdigest()
     entry, node = cache.lookup(raw) if cache is not None else ("", None)
     if node is not None:
         return node
@@ -465,6 +472,9 @@ class Loader:
         self.seen: dict[tuple[str, str], Origin] = {}
         self.unreadable: list[str] = []
         self.cache = ParseCache(root)
+        self.kept = SourceCache(root)
+        self._digests: dict[str, str] | None = None  # of the source folder being read anew
+        self.folder_keys: dict[str, str] = {}  # of the sources loaded without a problem
         self._ahead: Callable[[], bool] | None = None  # the worker parsing ahead, if any
 
     def load(self) -> Collection:
@@ -479,6 +489,8 @@ class Loader:
         return collection
 
     def _load(self) -> Collection:
+        problems, shared = len(self.sink.problems), dict[str, str]()
+        self._digests = shared
         config = self._config()
         entities = {e.id: e for e in self._list(ENTITIES_FILE, "entity", self._entity)}
         properties = {p.id: p for p in
@@ -502,34 +514,93 @@ class Loader:
                             self.unreadable):
                 if (ev := self._evidence(f)) is not None:
                     evidence[ev.id] = ev
+        self._digests = None
+        shared_key = folder_key(shared) if len(self.sink.problems) == problems and \
+            not self.unreadable else None
         sources: dict[str, Source] = {}
         claims: dict[str, Claim] = {}
         relations: dict[str, Relation] = {}
         ignored: list[IgnoredMention] = []
         for folder in self._source_folders():
-            source = self._source(folder)
-            if source is None:
+            loaded = self._kept_folder(folder) or self._source_folder(folder)
+            if loaded is None:
                 continue
+            source, folder_claims, folder_relations, folder_ignored = loaded
             sources[source.id] = source
-            # claims.yaml may be split into claims-*.yaml (likewise relations and ignored) so
-            # that long articles stay reviewable in parts.
-            for path in _parts(folder, CLAIMS_STEM):
-                for c in self._list(path, "claim", lambda f, s=source: self._claim(f, s)):
-                    claims[c.id] = c
-            for path in _parts(folder, RELATIONS_STEM):
-                for r in self._list(path, "relation", lambda f, s=source: self._relation(f, s)):
-                    relations[r.id] = r
-            for path in _parts(folder, IGNORED_STEM):
-                ignored.extend(self._list(path, "ignored mention",
-                                          lambda f, s=source: self._ignored(f, s)))
+            claims.update((c.id, c) for c in folder_claims)
+            relations.update((r.id, r) for r in folder_relations)
+            ignored.extend(folder_ignored)
         return Collection(
             root=str(self.root), config=config, sources=sources, entities=entities,
             properties=properties, documents=documents, evidence=evidence, claims=claims,
             relations=relations, ignored=tuple(ignored), files=tuple(self.files),
             broken=frozenset(set(self.seen) - self._loaded(entities, properties, documents,
                                                           evidence, claims, relations)),
-            complete=not self.unreadable,
+            complete=not self.unreadable, folder_keys=self.folder_keys, shared_key=shared_key,
         )
+
+    def _source_folder(self, folder: Path) -> _Folder | None:
+        """A source folder's objects, read from its files; kept (kb.sourcecache) if the folder
+        has no problem."""
+        problems, unreadable, files = len(self.sink.problems), len(self.unreadable), \
+            len(self.files)
+        digests: dict[str, str] = {}
+        self._digests = digests
+        try:
+            source = self._source(folder)
+            if source is None:
+                return None
+            # claims.yaml may be split into claims-*.yaml (likewise relations and ignored) so
+            # that long articles stay reviewable in parts.
+            loaded = (source, [c for path in _parts(folder, CLAIMS_STEM) for c in self._list(
+                          path, "claim", lambda f: self._claim(f, source))],
+                      [r for path in _parts(folder, RELATIONS_STEM) for r in self._list(
+                          path, "relation", lambda f: self._relation(f, source))],
+                      [m for path in _parts(folder, IGNORED_STEM) for m in self._list(
+                          path, "ignored mention", lambda f: self._ignored(f, source))])
+        finally:
+            self._digests = None
+        if len(self.sink.problems) == problems and len(self.unreadable) == unreadable:
+            self.kept.store(folder, Kept(self.files[files:], digests, loaded))
+            self._note_key(source.id, digests)
+        return loaded
+
+    def _kept_folder(self, folder: Path) -> _Folder | None:
+        """A source folder's objects as a load kept them, if its files are as they were then
+        and its ids are not taken (a duplicate is left to _source_folder to report)."""
+        kept = self.kept.lookup(folder)
+        if kept is None or kept.files != self._folder_files(folder):
+            return None
+        for name, digest in kept.digests.items():
+            try:
+                raw = read_inside(Path(name), self.root, "")
+            except UnsafeFile:
+                return None
+            if hashlib.sha256(raw).hexdigest() != digest:
+                return None
+        loaded = self.kept.objects(kept)
+        if loaded is None:
+            return None
+        _, claims, relations, _ = loaded
+        ids = [*(("claim", c.id, c.origin) for c in claims),
+               *(("relation", r.id, r.origin) for r in relations)]
+        if any((kind, ident) in self.seen for kind, ident, _ in ids):
+            return None
+        self.seen.update(((kind, ident), origin) for kind, ident, origin in ids)
+        self.files += kept.files
+        self.cache.used.update(kept.digests.values())  # the parse cache's entries stay
+        self._note_key(loaded[0].id, kept.digests)
+        return loaded
+
+    def _note_key(self, source: str, digests: dict[str, str]) -> None:
+        if (key := folder_key(digests)) is not None:
+            self.folder_keys[source] = key
+
+    @staticmethod
+    def _folder_files(folder: Path) -> list[str]:
+        """The YAML files a load of a source folder reads, in its order."""
+        return [str(folder / SOURCE_FILE), *(str(path) for stem in SOURCE_STEMS
+                                             for path in _parts(folder, stem))]
 
     def _folder_links(self) -> None:
         """Report folder symlinks that lead out of the claims folder or loop back into it.
@@ -587,7 +658,7 @@ class Loader:
         paths += sorted((self.root / EVIDENCE_DIR).glob("*.yaml"))
         for folder in self._source_folders():
             paths.append(folder / SOURCE_FILE)
-            for stem in (CLAIMS_STEM, RELATIONS_STEM, IGNORED_STEM):
+            for stem in SOURCE_STEMS:
                 paths += _parts(folder, stem)
         # Without reading a file: at most as many files as the cache has entries are in it,
         # so a cache as large as the collection (a rebuild) costs one listing, not a read
@@ -623,7 +694,7 @@ class Loader:
         if path.exists() or path.is_symlink():
             self.files.append(str(path))
         try:
-            return read_yaml(path, self.root, optional, self.cache)
+            return read_yaml(path, self.root, optional, self.cache, self._digests)
         except FileProblem as exc:
             self.unreadable.append(str(path))
             self.sink.add(Origin(str(path), exc.line), "", "", exc.message)
@@ -921,6 +992,8 @@ class Loader:
             return None
         text_path, raw, text = read
         digest = hashlib.sha256(raw).hexdigest()
+        if self._digests is not None:
+            self._digests[str(text_path)] = digest
         if digest != sha:
             f.problem(f"text file '{shorten(text_name)}' has sha256 {digest}, expected "
                       f"{shorten(sha)}; restore the verbatim text (or, if the source itself "
@@ -953,6 +1026,7 @@ def load_lenient(root: str | Path) -> tuple[Collection, list[Problem]]:
     loader = Loader(Path(root))
     collection = loader.load()
     loader.cache.prune()  # every file was read: the entries not used are stale
+    loader.kept.prune()
     return collection, loader.sink.problems
 
 

@@ -375,3 +375,11 @@ class Collection:
     # False when a file could not be read or parsed: what it declares is unknown, so checks
     # that compare across files would only report consequences of that one error.
     complete: bool = True
+    # Each source that loaded without a problem: a hash of the files its folder was loaded from
+    # and of the loader's code (kb.sourcecache.folder_key), by which later stages keep what
+    # they made of it (kb.graphcache). Where the objects came from, not what they say: left
+    # out of comparisons and of the pages' keys (kb.reuse), like an origin.
+    folder_keys: dict[str, str] = field(default_factory=dict, compare=False)
+    # The same of the files outside the source folders (collection, entities, properties,
+    # evidence), if they loaded without a problem.
+    shared_key: str | None = field(default=None, compare=False)

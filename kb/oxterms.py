@@ -112,6 +112,25 @@ class QuadTable:
             self.terms.append(ox.NamedNode(key) if isinstance(key, str) else key)
         return found
 
+    def ids(self, keys: list[_TermKey]) -> list[int]:
+        """The numbers of distinct terms given as keys (an IRI as its text, any other term as
+        itself), each added if new: one dict lookup each where id makes two calls."""
+        ids, terms = self._ids, self.terms
+        found = list(map(ids.get, keys))
+        if None in found:
+            named = ox.NamedNode
+            for at, number in enumerate(found):
+                if number is None:
+                    key = keys[at]
+                    found[at] = ids[key] = len(terms)
+                    terms.append(named(key) if isinstance(key, str) else key)
+        return found  # type: ignore[return-value]  # no None is left
+
+    @staticmethod
+    def key(term: GraphTerm) -> _TermKey:
+        """A term as ids takes it."""
+        return _key(term)
+
     def texts(self) -> list[str]:
         """Each term in N-Triples form (its str, as Oxigraph's serialisers spell it), by
         number; made once, and for terms added since."""

@@ -26,7 +26,7 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import suppress
 from datetime import date, datetime
 from functools import cache
@@ -199,23 +199,30 @@ def _line(value: Any) -> int:
     return value
 
 
-class ParseCache:
-    """The parse cache of one claims folder, for one load: what it used and what it wrote."""
+class SignedFolder:
+    """A cache's folder for one stamp of the code its entries depend on, each entry signed with
+    this user's key; for one load: the entries it used and whether it wrote any
+    (kb.sourcecache keeps its entries the same way)."""
 
-    def __init__(self, claims_dir: Path):
-        self.parent = claims_dir / CACHE_DIR / PARSE_DIR
+    def __init__(self, parent: Path, stamp: Callable[[], str | None], suffix: str,
+                 ours: re.Pattern[str], limit: int):
+        self.parent = parent
         self.used: set[str] = set()  # entry names this load looked up
         self.wrote = False
         self.writable = True
+        self._stamp = stamp
+        self._suffix = suffix
+        self._ours = ours  # the names of the files the cache writes, and all pruning deletes
+        self._limit = limit  # of an entry's file
         self._ready = False
         self._key: bytes | None = None
         self.folder: Path | None = None
 
     def _open(self) -> bool:
-        """Find the key and the stamp's folder once, at the first file; False: no cache."""
+        """Find the key and the stamp's folder once, at the first entry; False: no cache."""
         if not self._ready:
             self._ready = True
-            stamp = parser_stamp()
+            stamp = self._stamp()
             folder = self.parent / stamp if stamp else None
             self._key = signing_key() if folder and real_folders(folder) else None
             self.folder = folder if self._key else None
@@ -225,21 +232,72 @@ class ParseCache:
         assert self.folder is not None
         return f"{self.folder.name} {name}"
 
+    def _read(self, name: str) -> bytes | None:
+        """The body of an entry if it is there and its signature holds (the cache is open)."""
+        assert self.folder is not None and self._key is not None
+        try:
+            # Never through a symlink, from a pipe or device, or more than an entry can be.
+            data = read_regular(self.folder / (name + self._suffix), "", self._limit,
+                                os.O_NOFOLLOW)
+        except (UnsafeFile, OSError):
+            return None
+        return verified(self._key, self._label(name), data)
+
+    def _write(self, name: str, body: bytes) -> None:
+        """Write an entry, signed (the cache is open); a failure only loses the entry."""
+        assert self.folder is not None and self._key is not None
+        if len(body) > self._limit - MAC_LINE:  # more than a read takes: not kept
+            return
+        try:
+            write_file(self.folder / (name + self._suffix),
+                       signed(self._key, self._label(name), body))
+        except OSError:
+            self.writable = False  # a read-only claims folder: stop trying for this load
+            return
+        self.wrote = True
+
+    def prune(self) -> None:
+        """After a load of the whole folder that wrote entries: delete the others.
+
+        Only a write can add an entry, so the cache stays the size of the collection; other
+        stamps' folders (an older kb's) go too. A file of another load running meanwhile may
+        be deleted: that load's next run misses it, nothing more.
+        """
+        if not self.wrote or self.folder is None:
+            return
+        self._remove_files(self.folder, {name + self._suffix for name in self.used})
+        with suppress(OSError):
+            for entry in os.scandir(self.parent):
+                if (entry.name != self.folder.name and _STAMP.fullmatch(entry.name)
+                        and entry.is_dir(follow_symlinks=False)):
+                    self._remove_files(Path(entry.path), set())
+                    with suppress(OSError):
+                        os.rmdir(entry.path)
+
+    def _remove_files(self, folder: Path, keep: set[str]) -> None:
+        """Delete the cache's own files in folder but those named in keep; nothing else."""
+        with suppress(OSError):
+            for entry in os.scandir(folder):
+                if (entry.name not in keep and self._ours.fullmatch(entry.name)
+                        and entry.is_file(follow_symlinks=False)):
+                    with suppress(OSError):
+                        os.unlink(entry.path)
+
+
+class ParseCache(SignedFolder):
+    """The parse cache of one claims folder, for one load: what it used and what it wrote."""
+
+    def __init__(self, claims_dir: Path):
+        super().__init__(claims_dir / CACHE_DIR / PARSE_DIR, parser_stamp, _ENTRY, _OURS,
+                         MAX_ENTRY_BYTES + MAC_LINE)
+
     def lookup(self, raw: bytes) -> tuple[str, Any]:
         """(the entry name of a file's bytes, its parsed value or None on a miss)."""
         if not self._open():
             return "", None
-        assert self.folder is not None
         name = hashlib.sha256(raw).hexdigest()
         self.used.add(name)
-        try:
-            # Never through a symlink, from a pipe or device, or more than an entry can be.
-            data = read_regular(self.folder / (name + _ENTRY), "", MAX_ENTRY_BYTES,
-                                os.O_NOFOLLOW)
-        except (UnsafeFile, OSError):
-            return name, None
-        assert self._key is not None
-        body = verified(self._key, self._label(name), data)
+        body = self._read(name)
         if body is None:
             return name, None
         try:
@@ -277,44 +335,8 @@ class ParseCache:
                               allow_nan=False).encode()
         except (TypeError, ValueError, RecursionError):
             return
-        if len(body) > MAX_ENTRY_BYTES:  # aliases expanded past what lookup reads: not kept
-            return
-        assert self._key is not None  # a folder is set only with a key
-        try:
-            write_file(self.folder / (name + _ENTRY), signed(self._key, self._label(name), body))
-        except OSError:
-            self.writable = False  # a read-only claims folder: stop trying for this load
-            return
-        self.wrote = True
-
-    def prune(self) -> None:
-        """After a load of the whole folder that wrote entries: delete the others.
-
-        Only a write can add an entry, so the cache stays the size of the collection; other
-        stamps' folders (an older kb's) go too. A file of another load running meanwhile may
-        be deleted: that load's next run misses it, nothing more.
-        """
-        if not self.wrote or self.folder is None:
-            return
-        keep = {name + _ENTRY for name in self.used}
-        _remove_files(self.folder, keep)
-        with suppress(OSError):
-            for entry in os.scandir(self.parent):
-                if (entry.name != self.folder.name and _STAMP.fullmatch(entry.name)
-                        and entry.is_dir(follow_symlinks=False)):
-                    _remove_files(Path(entry.path), set())
-                    with suppress(OSError):
-                        os.rmdir(entry.path)
-
-
-def _remove_files(folder: Path, keep: set[str]) -> None:
-    """Delete the cache's own files in folder but those named in keep; nothing else."""
-    with suppress(OSError):
-        for entry in os.scandir(folder):
-            if (entry.name not in keep and _OURS.fullmatch(entry.name)
-                    and entry.is_file(follow_symlinks=False)):
-                with suppress(OSError):
-                    os.unlink(entry.path)
+        # aliases expanded past what lookup reads are not kept (_write)
+        self._write(name, body)
 
 
 def real_folders(folder: Path) -> bool:

@@ -60,7 +60,7 @@ def _check(root: str | Path, beside: Callable[[Collection], None] | None = None)
     from .shapecheck import start_shapes
 
     with stage("graph"):
-        graph = build_graph(collection)
+        graph = build_graph(collection, cache=True)
     with stage("check"):
         finish_shapes = start_shapes(collection, graph)
         if beside is None or problems or model_errors:
@@ -111,7 +111,7 @@ def graph(root: str | Path) -> tuple[Collection, KbGraph, list]:
 
     with long_lived():
         collection, problems = load_lenient(root)
-        kb_graph = build_graph(collection)
+        kb_graph = build_graph(collection, cache=True)
         if collection.complete:
             findings = run_consistency(collection, problems).findings
             add_findings(kb_graph, findings, set(collection.claims))

@@ -37,6 +37,13 @@ def own_key(tmp_path: Path, monkeypatch) -> Path:
     return home
 
 
+@pytest.fixture(autouse=True)
+def folders_read_anew(monkeypatch) -> None:
+    """Every source folder is read from its files, through the parse cache: the loaded folders'
+    cache (kb/sourcecache.py, tests/test_sourcecache.py) would skip it."""
+    monkeypatch.setattr("kb.sourcecache.SourceCache.lookup", lambda self, folder: None)
+
+
 def entries(claims: Path) -> dict[str, bytes]:
     """The cache's entries of the current parser: file name -> bytes."""
     folder = claims / CACHE_DIR / parsecache.PARSE_DIR / str(parser_stamp())
@@ -340,7 +347,7 @@ def test_a_failed_write_is_tried_once_per_load(mini, monkeypatch):
         raise OSError(30, "Read-only file system")
     monkeypatch.setattr(parsecache, "write_file", refuse)
     assert load_lenient(mini)[1] == []
-    assert len(tries) == 1
+    assert len([path for path in tries if parsecache.PARSE_DIR in path.parts]) == 1
 
 
 def test_a_load_that_wrote_deletes_the_entries_it_did_not_use(mini):

@@ -19,11 +19,13 @@ from storekit import open_kind, oxigraph_store_of, with_findings
 from kb import listings
 from kb.claimindex import index_of
 from kb.connect import open_kb, read_config, rebuild_hooks
+from kb.graphcache import GRAPHS_DIR
 from kb.listings import ClaimFilter
 from kb.mentioncache import MENTIONS_DIR
 from kb.parallel import THREAD_CLAIMS
 from kb.parsecache import PARSE_DIR
 from kb.queries import NS, Blank, Iri, Lit, boolean, decimal, normalised
+from kb.sourcecache import SOURCES_CACHE_DIR
 from kb.stores import resolve
 from kb.stores.base import StoreError
 from kb.stores.manifest import read_manifest, stale_reason, store_dir
@@ -669,10 +671,10 @@ def test_an_update_killed_half_way_leaves_the_previous_store(mini, tmp_path, mon
     with pytest.raises(KeyboardInterrupt):
         _load_export(mini, second, graphs)
     assert _dump(mini) == old and read_manifest(mini) == manifest
-    # No half-made store is left beside the store (the parse and mention caches are the
-    # loader's and the checks' own).
+    # No half-made store is left beside the store (the caches are the loader's, the graph's
+    # and the checks' own).
     left = sorted(p.name for p in store_dir(mini).parent.iterdir()
-                  if p.name not in (PARSE_DIR, MENTIONS_DIR))
+                  if p.name not in (PARSE_DIR, SOURCES_CACHE_DIR, GRAPHS_DIR, MENTIONS_DIR))
     assert left == ["lock", "oxigraph"]
     assert stale_reason(mini, manifest) == "sources/mini-article/claims.yaml changed"
 
