@@ -109,6 +109,15 @@ def mini(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def own_key(tmp_path: Path, monkeypatch) -> Path:
+    """This test's own signing key for the claims folder's caches (kb.parsecache.signing_key),
+    made in a cache folder of its own: the folder."""
+    home = tmp_path / "user-cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
+    return home
+
+
+@pytest.fixture
 def seed(tmp_path: Path) -> Path:
     """A copy of the real claims folder."""
     dest = tmp_path / "claims"

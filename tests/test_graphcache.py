@@ -7,14 +7,18 @@ from __future__ import annotations
 import pickle
 from pathlib import Path
 
+import pytest
 from conftest import edit
-from test_sourcecache import ARTICLE, Planted, own_key, with_other_source  # noqa: F401
+from test_sourcecache import ARTICLE, Planted, with_other_source
 
 from kb.graph import SHARED, _Builder, build_graph
 from kb.graphcache import GRAPHS_DIR, graph_stamp
 from kb.layout import CACHE_DIR
 from kb.load import load_lenient
 from kb.parsecache import signed, signing_key
+
+# Each test signs its caches with a key of its own (conftest.own_key).
+pytestmark = pytest.mark.usefixtures("own_key")
 
 
 def made_anew(monkeypatch) -> list[str]:
@@ -105,7 +109,7 @@ def test_a_new_base_makes_every_graph_anew(mini, monkeypatch):
 
 
 def test_an_entry_this_users_kb_did_not_sign_is_a_miss_and_never_unpickled(
-        mini, own_key, monkeypatch, tmp_path):  # noqa: F811 (the fixture, imported)
+        mini, own_key, monkeypatch, tmp_path):
     expected = same_as_anew(mini)
     good = entries(mini)
     folder = mini / CACHE_DIR / GRAPHS_DIR / str(graph_stamp())

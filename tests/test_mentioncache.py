@@ -24,12 +24,8 @@ CLAIMS = Path("sources/tesla-dojo-commentary/claims-1.yaml")
 EXPLANATION = "exactly the\n      article's 814.62 亿美元."
 
 
-@pytest.fixture(autouse=True)
-def own_key(tmp_path: Path, monkeypatch) -> Path:
-    """Each test signs with a key of its own, made in its own cache folder."""
-    home = tmp_path / "user-cache"
-    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
-    return home
+# Each test signs its caches with a key of its own (conftest.own_key).
+pytestmark = pytest.mark.usefixtures("own_key")
 
 
 def checked(claims: Path, find=find_mentions) -> consistency.Outcome:

@@ -29,12 +29,8 @@ from kb.yamlfile import MarkedYAMLError, YamlFloat, YamlLimitError, YamlMap, Yam
 CLAIMS = Path("sources/mini-article/claims.yaml")
 
 
-@pytest.fixture(autouse=True)
-def own_key(tmp_path: Path, monkeypatch) -> Path:
-    """Each test signs with a key of its own, made in its own cache folder."""
-    home = tmp_path / "user-cache"
-    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
-    return home
+# Each test signs its caches with a key of its own (conftest.own_key).
+pytestmark = pytest.mark.usefixtures("own_key")
 
 
 @pytest.fixture(autouse=True)

@@ -22,12 +22,8 @@ ARTICLE = Path("sources/mini-article")
 OTHER = Path("sources/other-article")
 
 
-@pytest.fixture(autouse=True)
-def own_key(tmp_path: Path, monkeypatch) -> Path:
-    """Each test signs with a key of its own, made in its own cache folder."""
-    home = tmp_path / "user-cache"
-    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
-    return home
+# Each test signs its caches with a key of its own (conftest.own_key).
+pytestmark = pytest.mark.usefixtures("own_key")
 
 
 def entries(claims: Path) -> dict[str, bytes]:
