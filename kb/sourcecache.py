@@ -5,7 +5,8 @@ one core, most of it making and checking the model objects from the parsed files
 build, rebuild and check waits for it (docs/benchmarks.md). A source folder's objects (its
 source, claims, relations and ignored mentions) depend only on its own files and the loader's
 code, so a folder that loaded without a problem is kept whole: when its files are the same
-bytes, the load takes its objects back (about a fifth of the time) instead of making them.
+bytes, the load reads its objects back instead of making them (at 10,000 claims 0.45 s
+against 2.0 to 2.9 s).
 
 An entry is named by the folder's path and lists each file the load read there with its
 sha256; it is used only if the folder holds the same files of each kind, each with the same
