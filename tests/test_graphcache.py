@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import edit
+from test_faults import read_only
 from test_sourcecache import ARTICLE, Planted, with_other_source
 
 from kb.graph import SHARED, _Builder, build_graph
@@ -143,3 +144,12 @@ def test_a_signed_entry_that_cannot_be_read_back_is_a_miss(mini, monkeypatch):
                                            kept_key + b"\n" + data[: len(data) // 2]))
     assert list(build_graph(load_lenient(mini)[0], cache=True)) == expected
     assert sorted(made) == [SHARED, "mini-article"]
+
+
+def test_a_read_only_claims_folder_builds_the_graph_with_and_without_entries(mini):
+    with read_only(mini):
+        cold = same_as_anew(mini)
+    assert entries(mini) == {}
+    assert same_as_anew(mini) == cold
+    with read_only(mini):
+        assert same_as_anew(mini) == cold
