@@ -8,9 +8,10 @@ a rebuild after a one-line edit waits for; a kept graph is spliced into the tabl
 (docs/benchmarks.md).
 
 An entry holds the graph's distinct terms and its quads as numbers into them, pickled and
-signed like the loaded folders' (kb.sourcecache): unpickled only once its signature holds
-under this user's key and its key matches. A miss is never an error, a failed write only loses
-the entry, and a build that wrote entries deletes those of sources it did not meet.
+signed like the loaded folders' (kb.sourcecache.PickledFolder): unpickled only once its
+signature holds under this user's key and its key matches. A miss is never an error, a failed
+write only loses the entry, and a build that wrote entries deletes those of sources it did not
+meet.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import json
 import pickle
-import re
 from array import array
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -27,7 +27,8 @@ import pyoxigraph as ox
 
 from .layout import CACHE_DIR
 from .limits import MAX_FILE_BYTES
-from .parsecache import SignedFolder, code_stamp
+from .parsecache import code_stamp
+from .sourcecache import PickledFolder
 
 FORMAT = 1  # of an entry: raise it when the encoding changes
 GRAPHS_DIR = "graphs"  # then a folder named by graph_stamp(), then the entries
@@ -35,8 +36,6 @@ GRAPHS_DIR = "graphs"  # then a folder named by graph_stamp(), then the entries
 _GRAPH_MODULES = ("graph.py", "graphcache.py", "iris.py", "vocab.py", "oxterms.py",
                   "queries/__init__.py", "terms.py", "verdicts.py", "tiers.py", "expr.py",
                   "model.py", "findings.py")
-_ENTRY = ".pickle"
-_OURS = re.compile(r"\.?[0-9a-f]{32}\.pickle(?:\.[^/]*\.tmp)?")
 # A graph pickled takes a few times its folder's bytes, which are at most a few files'.
 MAX_ENTRY_BYTES = 256 * MAX_FILE_BYTES
 
@@ -62,41 +61,21 @@ def block_key(folder: str, context: object) -> str:
     return hashlib.sha256(json.dumps([folder, context]).encode()).hexdigest()
 
 
-class GraphCache(SignedFolder):
+class GraphCache(PickledFolder):
     """The sources' graphs kept for one claims folder, for one build of the graph."""
 
     def __init__(self, claims_dir: Path):
-        super().__init__(claims_dir / CACHE_DIR / GRAPHS_DIR, graph_stamp, _ENTRY, _OURS,
-                         MAX_ENTRY_BYTES)
-
-    def _name(self, source: str) -> str:
-        self.used.add(name := hashlib.sha256(source.encode()).hexdigest()[:32])
-        return name
+        super().__init__(claims_dir / CACHE_DIR / GRAPHS_DIR, graph_stamp, MAX_ENTRY_BYTES)
 
     def lookup(self, source: str, key: str) -> Block | None:
         """The graph kept for a source under key, or None."""
-        name = self._name(source)
-        if not self._open() or (body := self._read(name)) is None:
+        got = self.get(source)
+        if got is None or got[0] != key.encode():
             return None
-        kept, _, data = body.partition(b"\n")
-        if kept != key.encode():
-            return None
-        try:
-            # Signed with this user's key, so written by this user's kb: the only bytes this
-            # module unpickles.
-            terms, s, p, o = pickle.loads(data)
-            return Block(terms, array("I", s), array("I", p), array("I", o))
-        except Exception:  # signed but not readable here (a damaged write, say): a miss
-            return None
+        kept = self.unpickle(got[1])
+        return None if kept is None else Block(kept[0], *(array("I", c) for c in kept[1:]))
 
     def store(self, source: str, key: str, block: Block) -> None:
         """Keep a source's graph under key; a failure only loses the entry."""
-        name = self._name(source)
-        if not self.writable or not self._open():
-            return
-        try:
-            data = pickle.dumps((block.terms, block.s.tobytes(), block.p.tobytes(),
-                                 block.o.tobytes()), protocol=pickle.HIGHEST_PROTOCOL)
-        except (pickle.PicklingError, TypeError, ValueError, RecursionError):
-            return
-        self._write(name, key.encode() + b"\n" + data)
+        self.put(source, key.encode(), (block.terms, block.s.tobytes(), block.p.tobytes(),
+                                         block.o.tobytes()))

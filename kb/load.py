@@ -107,9 +107,10 @@ def read_yaml(path: Path, root: Path, optional: bool = False,
         message = str(exc)
         raise FileProblem(0, message if message.startswith("file") else f"the file {message}"
                           ) from None
-    if digests is not None:
-        digests[str(path)] = hashlib.sha256(raw).hexdigest()
-    entry, node = cache.lookup(raw) if cache is not None else ("", None)
+    digest = ""
+    if digests is not None:  # hashed once, for the parse cache's lookup too
+        digest = digests[str(path)] = hashlib.sha256(raw).hexdigest()
+    entry, node = cache.lookup(raw, digest) if cache is not None else ("", None)
     if node is not None:
         return node
     node = _parse(raw, optional)

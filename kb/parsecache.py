@@ -201,8 +201,8 @@ def _line(value: Any) -> int:
 
 class SignedFolder:
     """A cache's folder for one stamp of the code its entries depend on, each entry signed with
-    this user's key; for one load: the entries it used and whether it wrote any
-    (kb.sourcecache keeps its entries the same way)."""
+    this user's key; for one load: the entries it used and whether it wrote any (the loaded
+    folders' and the graphs' caches keep theirs the same way, kb.sourcecache.PickledFolder)."""
 
     def __init__(self, parent: Path, stamp: Callable[[], str | None], suffix: str,
                  ours: re.Pattern[str], limit: int):
@@ -291,11 +291,12 @@ class ParseCache(SignedFolder):
         super().__init__(claims_dir / CACHE_DIR / PARSE_DIR, parser_stamp, _ENTRY, _OURS,
                          MAX_ENTRY_BYTES + MAC_LINE)
 
-    def lookup(self, raw: bytes) -> tuple[str, Any]:
-        """(the entry name of a file's bytes, its parsed value or None on a miss)."""
+    def lookup(self, raw: bytes, name: str = "") -> tuple[str, Any]:
+        """(the entry name of a file's bytes, its parsed value or None on a miss); name: the
+        sha256 of raw, if the caller has it."""
         if not self._open():
             return "", None
-        name = hashlib.sha256(raw).hexdigest()
+        name = name or hashlib.sha256(raw).hexdigest()
         self.used.add(name)
         body = self._read(name)
         if body is None:

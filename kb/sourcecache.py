@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import pickle
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -71,48 +71,73 @@ def folder_key(digests: dict[str, str]) -> str | None:
     return hashlib.sha256(json.dumps([stamp, sorted(digests.items())]).encode()).hexdigest()
 
 
-class SourceCache(SignedFolder):
-    """The source folders kept for one claims folder, for one load: what it met and wrote."""
+class PickledFolder(SignedFolder):
+    """Signed entries of pickled objects, each named by a hash of what it is of and led by a
+    line that says what it was made from (kb.graphcache keeps its graphs the same way)."""
 
-    def __init__(self, claims_dir: Path):
-        super().__init__(claims_dir / CACHE_DIR / SOURCES_CACHE_DIR, loader_stamp, _ENTRY,
-                         _OURS, MAX_ENTRY_BYTES)
+    def __init__(self, parent: Path, stamp: Callable[[], str | None], limit: int):
+        super().__init__(parent, stamp, _ENTRY, _OURS, limit)
 
-    def _name(self, folder: Path) -> str:
-        # By the path as the load names it, which the objects' origins hold; kept by prune.
-        self.used.add(name := hashlib.sha256(os.fsencode(folder)).hexdigest()[:32])
+    def _name(self, of: str) -> str:
+        self.used.add(name := hashlib.sha256(of.encode("utf-8", "surrogateescape")
+                                             ).hexdigest()[:32])
         return name
 
-    def lookup(self, folder: Path) -> Kept | None:
-        """The entry of folder, if it has a sound one (its files are for the caller to check)."""
-        name = self._name(folder)
+    def get(self, of: str) -> tuple[bytes, bytes] | None:
+        """The entry of `of`, if there is one signed by this user's kb: its head line and its
+        objects, still pickled."""
+        name = self._name(of)
         if not self._open() or (body := self._read(name)) is None:
             return None
         head, _, objects = body.partition(b"\n")
-        try:
-            files, digests = json.loads(head)
-        except ValueError:
-            return None
-        return Kept(files, digests, objects)
+        return head, objects
 
-    @staticmethod
-    def objects(kept: Kept) -> Any:
-        """The objects of an entry lookup gave (once its files are found the same), or None."""
-        try:
-            # Signed with this user's key, so written by this user's kb: the only bytes this
-            # module unpickles.
-            return pickle.loads(kept.objects)
-        except Exception:  # signed but not readable here (a damaged write, say): a miss
-            return None
-
-    def store(self, folder: Path, kept: Kept) -> None:
-        """Keep a folder's objects; a failure only loses the entry."""
-        name = self._name(folder)
+    def put(self, of: str, head: bytes, objects: Any) -> None:
+        """Keep objects under `of`, after the head line; a failure only loses the entry."""
+        name = self._name(of)
         if not self.writable or not self._open():
             return
         try:
-            body = json.dumps([kept.files, kept.digests], ensure_ascii=False).encode() + \
-                b"\n" + pickle.dumps(kept.objects, protocol=pickle.HIGHEST_PROTOCOL)
+            body = head + b"\n" + pickle.dumps(objects, protocol=pickle.HIGHEST_PROTOCOL)
         except (pickle.PicklingError, TypeError, ValueError, RecursionError):
             return
         self._write(name, body)
+
+    @staticmethod
+    def unpickle(objects: bytes) -> Any:
+        """The objects of an entry get gave, or None."""
+        try:
+            # Signed with this user's key, so written by this user's kb: the only bytes
+            # unpickled.
+            return pickle.loads(objects)
+        except Exception:  # signed but not readable here (a damaged write, say): a miss
+            return None
+
+
+class SourceCache(PickledFolder):
+    """The source folders kept for one claims folder, for one load: what it met and wrote."""
+
+    def __init__(self, claims_dir: Path):
+        super().__init__(claims_dir / CACHE_DIR / SOURCES_CACHE_DIR, loader_stamp,
+                         MAX_ENTRY_BYTES)
+
+    def lookup(self, folder: Path) -> Kept | None:
+        """The entry of folder, if it has a sound one (its files are for the caller to check).
+        Named by the path as the load names it, which the objects' origins hold."""
+        got = self.get(str(folder))
+        if got is None:
+            return None
+        try:
+            files, digests = json.loads(got[0])
+        except ValueError:
+            return None
+        return Kept(files, digests, got[1])
+
+    def objects(self, kept: Kept) -> Any:
+        """The objects of an entry lookup gave (once its files are found the same), or None."""
+        return self.unpickle(kept.objects)
+
+    def store(self, folder: Path, kept: Kept) -> None:
+        """Keep a folder's objects; a failure only loses the entry."""
+        self.put(str(folder), json.dumps([kept.files, kept.digests],
+                                         ensure_ascii=False).encode(), kept.objects)

@@ -186,8 +186,8 @@ def misses(monkeypatch) -> list[str]:
     missed: list[str] = []
     lookup = ParseCache.lookup
 
-    def counting(self, raw):
-        name, value = lookup(self, raw)
+    def counting(self, raw, name=""):
+        name, value = lookup(self, raw, name)
         if value is None:
             missed.append(name)
         return name, value
