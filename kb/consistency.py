@@ -43,7 +43,7 @@ from .intervals import (
 )
 from .load import load_lenient, read_text_file
 from .mention import ISO_KINDS, MEASURED_KINDS, TIME_KINDS, Finder, Mention
-from .mentioncache import find_anew
+from .mentioncache import MentionCache, find_anew
 from .model import Claim, Collection, Evidence, IgnoredMention, Statement, TimeSpec
 from .pairs import apart, interval_in
 from .queries import plain_decimal
@@ -65,13 +65,16 @@ class Outcome:
 
 
 def run(c: Collection, prior: Iterable[Problem], load_problems: Iterable[Problem] = (),
-        find: Finder = find_anew) -> Outcome:
+        find: Finder | None = None, kept: MentionCache | None = None) -> Outcome:
     """Every consistency error and finding, given the errors already found.
 
     prior: every structural error (what it names is skipped); load_problems: the loader's own,
     whose files may have lost entries (coverage of their source is skipped); find: reads a
-    text's mentions (kb.mentioncache keeps them from one check to the next).
+    text's mentions (by default kept's, else kb.mentions anew); kept: a
+    kb.mentioncache.MentionCache, which keeps them and the figure rule's answers from one
+    check to the next.
     """
+    find = find if find is not None else kept.find if kept is not None else find_anew
     prior = list(prior)
     broken = {(p.kind, p.ident) for p in prior}
     broken_files = {p.origin.file for p in load_problems}
@@ -94,7 +97,7 @@ def run(c: Collection, prior: Iterable[Problem], load_problems: Iterable[Problem
     findings += contradictions(c, claims) + evidence_conflicts(c, claims, evidence)
     # A verdict already reported wrong is not reported again by the verdict-discipline rules.
     wrong = {p.ident for p in verdict_errors}
-    trust_errors, weak = run_trust(c, claims, evidence, findings, wrong, find)
+    trust_errors, weak = run_trust(c, claims, evidence, findings, wrong, find, kept)
     errors += trust_errors
     findings += weak
     findings.sort(key=lambda f: (list(FINDING_KINDS).index(f.kind), f.id))

@@ -111,6 +111,13 @@ class Interval:
 
     def scale(self, k: Fraction) -> Interval:
         """The interval multiplied by an exact constant."""
+        # Most statements are compared in their own unit (k = 1), and a positive k keeps the
+        # ends in order: two products instead of four, or none (a fifth of the contradictions'
+        # time at 10,000 claims went to these).
+        if k == 1:
+            return self
+        if k > 0:
+            return Interval(_mul(self.lo, k), _mul(self.hi, k))
         return self * Interval.point(k)
 
 

@@ -13,6 +13,11 @@ kb did not write, or one damaged or cut short, is a miss for every text: never a
 never a number the text does not hold. It holds the texts one check used, written whole and
 atomically when that check read a text anew or used fewer than the file held; a failure to
 write only loses the cache.
+
+Beside the mentions it keeps the figure rule's answers (kb.trust.figure_problems): which of a
+claim's explanation's figures no number it may use reaches, under a hash of every input that
+answer depends on. On an unchanged claim that rule, a third of the consistency checks at
+10,000 claims, then reads no cited text (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from .mention import Mention
 from .parsecache import MAC_LINE, code_stamp, real_folders, signed, signing_key, verified
 from .safefile import UnsafeFile, read_regular
 
-FORMAT = 1  # of the file: raise it when the encoding changes
+FORMAT = 2  # of the file: raise it when the encoding changes (2: the figures' answers)
 MENTIONS_DIR = "mentions"  # then a folder named by finder_stamp(), then FILE_NAME
 FILE_NAME = "mentions.json"
 _STAMP = re.compile(r"[0-9a-f]{16}")
@@ -63,6 +68,11 @@ def finder_stamp() -> str | None:
     return code_stamp(f"{FORMAT} {' '.join(_FIELDS)}", _FINDER_FILES)
 
 
+def text_name(text: str, published: str | None = None) -> str:
+    """The name a text's mentions are kept under: a hash of it and its date."""
+    return hashlib.blake2b(f"{published or ''}\0{text}".encode(), digest_size=16).hexdigest()
+
+
 class MentionCache:
     """The kept mentions of one claims folder, for one check: find() reads through it."""
 
@@ -74,17 +84,19 @@ class MentionCache:
         self.path = folder / FILE_NAME if folder and key else None
         self._key = key or b""  # unused without a path
         self._label = f"mentions {FILE_NAME}"
-        self._kept: dict[str, list] = self._read()
+        self._kept, self._kept_figures = self._read()
         self._used: dict[str, list] = {}
+        self._used_figures: dict[str, list[int]] = {}
         # Each text's mentions as found or decoded, once per check: a text is read again for
         # every claim that cites it (10,000 claims: 10,734 readings of 6,449 texts), and
         # decoding its rows every time was a tenth of the consistency checks.
         self._found: dict[str, list[Mention]] = {}
         self.misses = 0
+        self.figure_misses = 0
 
     def find(self, text: str, published: str | None = None) -> list[Mention]:
         """find_anew(text, published), from the cache when the text was read before."""
-        name = hashlib.blake2b(f"{published or ''}\0{text}".encode(), digest_size=16).hexdigest()
+        name = text_name(text, published)
         found = self._found.get(name)
         if found is None:
             found = self._found[name] = self._find(name, text, published)
@@ -102,12 +114,30 @@ class MentionCache:
         self._used[name] = [_encode(m) for m in found]
         return found
 
+    def unsourced(self, key: str, figures: int) -> list[int] | None:
+        """The figures (by position, of so many) kb.trust.figure_problems found unsourced
+        under key, the hash of its inputs, when a check kept them; None if none did."""
+        found = self._kept_figures.get(key)
+        if not (isinstance(found, list) and all(type(i) is int and 0 <= i < figures
+                                                for i in found)):
+            self.figure_misses += 1
+            return None
+        self._used_figures[key] = found
+        return list(found)
+
+    def keep_unsourced(self, key: str, found: list[int]) -> None:
+        """Keep what figure_problems found under key (see unsourced)."""
+        self._used_figures[key] = list(found)
+
     def save(self) -> None:
-        """Write what this check used, if it read a text anew or the file held more."""
-        if self.path is None or (not self.misses and len(self._used) == len(self._kept)):
+        """Write what this check used, if it read a text or a figure anew or the file held
+        more."""
+        if self.path is None or (not self.misses and not self.figure_misses
+                                 and len(self._used) == len(self._kept)
+                                 and len(self._used_figures) == len(self._kept_figures)):
             return
-        body = json.dumps(self._used, ensure_ascii=False, separators=(",", ":"),
-                          allow_nan=False).encode()
+        body = json.dumps({"mentions": self._used, "figures": self._used_figures},
+                          ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
         if len(body) > MAX_CACHE_BYTES:
             return
         with suppress(OSError):  # a read-only claims folder checks as without a cache
@@ -125,21 +155,26 @@ class MentionCache:
                     os.unlink(os.path.join(entry.path, FILE_NAME))
                     os.rmdir(entry.path)
 
-    def _read(self) -> dict[str, list]:
+    def _read(self) -> tuple[dict[str, list], dict[str, Any]]:
+        """The kept mentions and figures' answers; none if the file is not whole and signed."""
         if self.path is None:
-            return {}
+            return {}, {}
         try:
             data = read_regular(self.path, "", MAC_LINE + MAX_CACHE_BYTES, os.O_NOFOLLOW)
         except (UnsafeFile, OSError):
-            return {}
+            return {}, {}
         body = verified(self._key, self._label, data)
         if body is None:
-            return {}
+            return {}, {}
         try:
             kept = json.loads(body)
         except (ValueError, RecursionError):
-            return {}
-        return kept if isinstance(kept, dict) else {}
+            return {}, {}
+        if not isinstance(kept, dict):
+            return {}, {}
+        mentions, figures = kept.get("mentions"), kept.get("figures")
+        return (mentions if isinstance(mentions, dict) else {},
+                figures if isinstance(figures, dict) else {})
 
 
 def _encode(m: Mention) -> list:

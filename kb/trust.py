@@ -22,20 +22,24 @@ own findings (docs/rating-method.md states them for readers).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import re
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
+from functools import cache
 
 from .errors import Problem
 from .expr import references
 from .findings import Finding
 from .mention import Finder, Mention
-from .mentioncache import find_anew
+from .mentioncache import MentionCache, find_anew
 from .model import Claim, Collection, Evidence, Review, Statement
 from .pairs import meeting
+from .parsecache import code_stamp
 from .tiers import STRONG_TIERS, tier
 
 # A claim whose verdict rests only on tier 3-4 documents: the knowledge base cannot be surer
@@ -58,17 +62,19 @@ SAME_EVIDENCE_VERDICTS = ("accurate", "mostly-accurate", "inaccurate")
 
 def run(c: Collection, claims: dict[str, Claim], evidence: dict[str, Evidence],
         findings: list[Finding], wrong: set[str] | frozenset[str] = frozenset(),
-        find: Finder = find_anew) -> tuple[list[Problem], list[Finding]]:
+        find: Finder = find_anew, kept: MentionCache | None = None
+        ) -> tuple[list[Problem], list[Finding]]:
     """The errors and weakly-sourced findings of the five rules.
 
     wrong: claims whose verdict already has an error (band, evidence): rules 2, 3 and 5, which
-    judge the verdict again, leave them out. find: reads a text's mentions (rule 4).
+    judge the verdict again, leave them out. find: reads a text's mentions (rule 4); kept:
+    where rule 4's answers are kept from one check to the next.
     """
     weak = weakly_sourced(c, claims, evidence)
     rated = {k: v for k, v in claims.items() if k not in wrong}
     errors = [*cap_problems(claims, weak), *finding_problems(rated, findings),
-              *verdict_pair_problems(rated), *figure_problems(c, claims, evidence,
-                                                                      findings, find),
+              *verdict_pair_problems(rated),
+              *figure_problems(c, claims, evidence, findings, find, kept),
               *confidence_problems(rated)]
     return errors, weak
 
@@ -183,9 +189,14 @@ def verdict_pair_problems(claims: dict[str, Claim]) -> Iterable[Problem]:
 # -- 4. figures in explanations --------------------------------------------------------------------
 
 def figure_problems(c: Collection, claims: dict[str, Claim], evidence: dict[str, Evidence],
-                    findings: list[Finding], find: Finder = find_anew
-                    ) -> Iterable[Problem]:
-    """Every number an explanation states must come from the knowledge base (see module doc)."""
+                    findings: list[Finding], find: Finder = find_anew,
+                    kept: MentionCache | None = None) -> Iterable[Problem]:
+    """Every number an explanation states must come from the knowledge base (see module doc).
+
+    kept, if given, holds each claim's answer from an earlier check under a hash of all it
+    depends on (_figures_key): the explanation, the numbers and texts of what the claim cites,
+    and the texts every claim may use. A claim whose hash is kept is answered without reading
+    the texts it cites; the answer is the one reading them gives (tests/test_mentioncache.py)."""
     by_claim: dict[str, list[Finding]] = defaultdict(list)
     for f in findings:
         for ident in f.involves:
@@ -196,14 +207,25 @@ def figure_problems(c: Collection, claims: dict[str, Claim], evidence: dict[str,
             relations_of[ident].append(rel)
     ids = {*c.claims, *c.evidence, *c.relations, *c.documents, *(f.id for f in findings)}
     common: _Common | None = None
+    common_key = ""
     numbers = _Numbers(find)
     for claim in claims.values():
-        figures = find(_without_ids(review(claim).explanation, ids))
+        explanation = _without_ids(review(claim).explanation, ids)
+        figures = find(explanation)
         if not figures:
             continue
         values, texts = _claim_sources(c, claim, evidence, claims, by_claim[claim.id],
                                        relations_of[claim.id])
+        key = ""
+        if kept is not None:
+            common_key = common_key or _figures_key(_common_texts(c))
+            key = _figures_key([explanation, sorted(values), texts, common_key])
+            found = kept.unsourced(key, len(figures))
+            if found is not None:
+                yield from (_unsourced(claim, figures[i]) for i in found)
+                continue
         common = _Common(_common_numbers(c, numbers)) if common is None else common
+        unsourced = []
         # Reading the numbers of every text a claim cites was most of a seed check's time, yet
         # most figures are a value itself or one step from the values. A figure one step from
         # some numbers is one step from any set that holds them, so the texts are read in
@@ -214,18 +236,39 @@ def figure_problems(c: Collection, claims: dict[str, Claim], evidence: dict[str,
         unread = list(dict.fromkeys(texts))
         unread.reverse()
         batch = 1
-        for m in figures:
+        for at, m in enumerate(figures):
             while not _sourced(m, known, common):
                 if not unread:
-                    yield Problem(review(claim).line_of("explanation"), "claim", claim.id,
-                                  f"the explanation states {m.text!r}, a figure found in no "
-                                  "evidence statement, claim or relation of this claim; cite "
-                                  "the evidence that carries it, or remove it")
+                    unsourced.append(at)
+                    yield _unsourced(claim, m)
                     break
                 for _ in range(min(batch, len(unread))):
                     have |= numbers(unread.pop())
                 batch *= 2
                 known = sorted(have)
+        if kept is not None:
+            kept.keep_unsourced(key, unsourced)
+
+
+def _unsourced(claim: Claim, m: Mention) -> Problem:
+    return Problem(review(claim).line_of("explanation"), "claim", claim.id,
+                   f"the explanation states {m.text!r}, a figure found in no evidence "
+                   "statement, claim or relation of this claim; cite the evidence that "
+                   "carries it, or remove it")
+
+
+def _figures_key(inputs: list) -> str:
+    """A hash of the figure rule's inputs and of its code (floats written exactly, as JSON
+    writes their repr): the same inputs give the same answer (kb.mentioncache keeps it)."""
+    data = json.dumps([_rule_stamp(), inputs], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.blake2b(data.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+@cache
+def _rule_stamp() -> str:
+    """A hash of this module, whose code turns the inputs into the answer (the finder's own
+    code names the mention cache's folder)."""
+    return code_stamp("figures", ("trust.py",)) or ""
 
 
 _SLUG = re.compile(r"(?<![\w-])[a-z][a-z0-9]*(?:-[a-z0-9]+)+(?![\w-])")
@@ -239,8 +282,13 @@ def _without_ids(text: str, ids: set[str]) -> str:
 def _common_numbers(c: Collection, numbers: _Numbers | None = None) -> set[float]:
     """Numbers any explanation may use: those in entity names and in the articles' dates."""
     numbers = numbers or _Numbers()
-    return numbers(*(label for entity in c.entities.values() for label in entity.labels.values()),
-                   *(source.published.replace("-", " ") for source in c.sources.values()))
+    return numbers(*_common_texts(c))
+
+
+def _common_texts(c: Collection) -> list[str]:
+    """The texts whose numbers any explanation may use (_common_numbers)."""
+    return [*(label for entity in c.entities.values() for label in entity.labels.values()),
+            *(source.published.replace("-", " ") for source in c.sources.values())]
 
 
 def _claim_sources(c: Collection, claim: Claim, evidence: dict[str, Evidence],

@@ -162,6 +162,6 @@ def _consistency(c: Collection, errors: list[Problem], load_problems: list[Probl
     from .mentioncache import MentionCache
 
     kept = MentionCache(c.root)
-    outcome = run(c, errors, load_problems, kept.find)
+    outcome = run(c, errors, load_problems, kept=kept)
     kept.save()
     return outcome.errors, outcome.findings

@@ -67,6 +67,13 @@ def test_sound_for_division(xs, ys):
     assert result.contains(x / y), f"{X} / {Y} = {result} misses {x / y}"
 
 
+@given(member_of_interval(), numbers)
+def test_scaling_is_multiplying_by_the_point(xs, k):
+    # scale takes shortcuts for k = 1 and k > 0; the interval must be the product's.
+    X, _ = xs
+    assert X.scale(k) == X * Interval.point(k)
+
+
 @given(member_of_interval())
 def test_sound_for_negation(xs):
     X, x = xs

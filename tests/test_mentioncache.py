@@ -28,16 +28,17 @@ EXPLANATION = "exactly the\n      article's 814.62 亿美元."
 pytestmark = pytest.mark.usefixtures("own_key")
 
 
-def checked(claims: Path, find=find_mentions) -> consistency.Outcome:
+def checked(claims: Path, find=find_mentions, kept: MentionCache | None = None
+            ) -> consistency.Outcome:
     """The consistency checks' outcome on a claims folder, reading mentions with find."""
     c, problems = load_lenient(claims)
-    return consistency.run(c, run_model_checks(c, problems), problems, find)
+    return consistency.run(c, run_model_checks(c, problems), problems, find, kept)
 
 
 def cached_run(claims: Path) -> tuple[consistency.Outcome, MentionCache]:
     """The checks through a fresh MentionCache of the folder, which is then saved."""
     kept = MentionCache(claims)
-    outcome = checked(claims, kept.find)
+    outcome = checked(claims, kept.find, kept)
     kept.save()
     return outcome, kept
 
@@ -61,8 +62,53 @@ def test_a_second_check_reads_no_text_and_reports_what_reading_every_text_report
     assert kept.misses > 200 and cache_file(seed).is_file()
     no_finding(monkeypatch)
     second, kept = cached_run(seed)
-    assert kept.misses == 0
+    assert (kept.misses, kept.figure_misses) == (0, 0)
     assert first == want and second == want
+
+
+# A figure no text the claim cites carries (Tesla's 2021 revenue), then one its evidence does.
+UNSOURCED = "exactly the\n      article's 814.62 亿美元; 2021 brought $53,823 million."
+NOTE = "    note: Total revenues for 2021 were $53,823 million.\n"
+
+
+def figure_errors(outcome: consistency.Outcome) -> list[str]:
+    return [p.message for p in outcome.errors if "a figure found in no" in p.message]
+
+
+def test_a_kept_figure_answer_is_the_one_reading_every_cited_text_gives(seed, monkeypatch):
+    edit(seed / CLAIMS, EXPLANATION, UNSOURCED)
+    want = checked(seed)
+    assert figure_errors(want) == [
+        "the explanation states '$53,823 million', a figure found in no evidence statement, "
+        "claim or relation of this claim; cite the evidence that carries it, or remove it"]
+    first, kept = cached_run(seed)
+    assert kept.figure_misses > 50
+    no_finding(monkeypatch)
+    second, kept = cached_run(seed)
+    assert (kept.misses, kept.figure_misses) == (0, 0)
+    assert first == want and second == want
+
+
+def test_a_figure_answer_is_made_again_when_a_cited_text_changes(seed):
+    edit(seed / CLAIMS, EXPLANATION, UNSOURCED)
+    first, _ = cached_run(seed)
+    assert len(figure_errors(first)) == 1
+    evidence = seed / "evidence" / "tesla-finance.yaml"
+    edit(evidence, "    time: {period: \"2022\"}\n  - id: tesla-revenue-2023-10k",
+         f"    time: {{period: \"2022\"}}\n{NOTE}  - id: tesla-revenue-2023-10k")
+    second, kept = cached_run(seed)
+    assert kept.figure_misses >= 1
+    assert figure_errors(second) == [] and second == checked(seed)
+
+
+@pytest.mark.parametrize("answer", [[10**6], ["0"], "0", None])
+def test_a_kept_figure_answer_that_is_not_one_is_a_miss(seed, answer):
+    edit(seed / CLAIMS, EXPLANATION, UNSOURCED)
+    want, _ = cached_run(seed)
+    kept = MentionCache(seed)
+    kept._kept_figures = dict.fromkeys(kept._kept_figures, answer)
+    assert checked(seed, kept.find, kept) == want
+    assert kept.figure_misses > 50
 
 
 def test_a_check_whose_every_text_is_kept_never_loads_the_finder(seed):
@@ -95,14 +141,30 @@ def test_kept_mentions_are_the_finders_field_for_field(seed):
     assert again.misses == 0
 
 
+def explanations(claims: Path) -> set[str]:
+    """The names of the kept texts that hold the edited explanation (EXPLANATION)."""
+    read: list[tuple[str, str | None]] = []
+
+    def find(text, published=None):
+        read.append((text, published))
+        return find_mentions(text, published)
+
+    checked(claims, find)
+    return {mentioncache.text_name(*r) for r in read if "814.62 亿美元" in r[0] and
+            "Findings" in r[0]}
+
+
 def test_an_edited_text_alone_is_read_again_and_the_old_one_dropped(seed):
     cached_run(seed)
-    held = len(MentionCache(seed)._kept)
+    old = explanations(seed)
     edit(seed / CLAIMS, EXPLANATION, "exactly the\n      article's 814.62 亿美元 figure.")
+    new = explanations(seed)
     outcome, kept = cached_run(seed)
     assert kept.misses == 1
     assert outcome == checked(seed)
-    assert len(MentionCache(seed)._kept) == held  # the old explanation's entry is gone
+    held = MentionCache(seed)._kept.keys()
+    # What this check read, no more: the old explanation's entry is gone.
+    assert held == kept._used.keys() and new <= held and len(old) == 1 and not old & held
 
 
 @pytest.mark.parametrize("damage", ["a changed byte", "cut short", "another key"])
