@@ -1,9 +1,11 @@
 """The loaded source folders' cache (kb/sourcecache.py): a folder taken from it loads exactly as
 one read from its files, and a change to the folder's files, a clash of its ids or an entry this
-user's kb did not write is a miss, never an error, and is never unpickled."""
+user's kb did not write is a miss, never an error, and is never unpickled. The collection's own
+files (collection.yaml, entities, properties, evidence) are kept the same way, as one entry."""
 
 from __future__ import annotations
 
+import hashlib
 import pickle
 import shutil
 from pathlib import Path
@@ -32,15 +34,29 @@ def entries(claims: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in folder.glob("*.pickle")} if folder.is_dir() else {}
 
 
+def entry(claims: Path, folder: Path) -> str:
+    """The file name of a folder's entry (the collection's own files': the claims folder's)."""
+    return hashlib.sha256(str(claims / folder).encode()).hexdigest()[:32] + ".pickle"
+
+
+SHARED = "(the collection's own files)"
+
+
 def read_anew(monkeypatch) -> list[str]:
-    """The source folders the loads read from their files (not from the cache), as they go."""
+    """The source folders the loads read from their files (not from the cache), as they go,
+    and SHARED when they read the collection's own files."""
     folders: list[str] = []
-    read = Loader._source_folder
+    read, shared = Loader._source_folder, Loader._shared
 
     def counting(self, folder):
         folders.append(folder.name)
         return read(self, folder)
+
+    def counting_shared(self):
+        folders.append(SHARED)
+        return shared(self)
     monkeypatch.setattr(Loader, "_source_folder", counting)
+    monkeypatch.setattr(Loader, "_shared", counting_shared)
     return folders
 
 
@@ -65,7 +81,7 @@ def with_other_source(claims: Path) -> Path:
 def test_a_kept_folder_loads_exactly_as_read_anew(seed, monkeypatch):
     first = load_lenient(seed)
     assert first[0].claims and first[1] == []
-    assert len(entries(seed)) == len(first[0].sources)
+    assert len(entries(seed)) == len(first[0].sources) + 1  # and the collection's own files
     read = read_anew(monkeypatch)
     assert load_lenient(seed) == first  # the objects, their origins and lines included
     assert read == []
@@ -114,6 +130,35 @@ def test_any_change_to_a_folders_files_reads_it_anew(mini, monkeypatch, change):
         assert load_lenient(mini) == loaded and read[-1] == "mini-article"
 
 
+SHARED_CHANGES = {
+    "an evidence statement edited": lambda claims: edit(
+        claims / "evidence" / "finance.yaml", "id: tesla-revenue-2022-10k",
+        "id: tesla-revenue-2022-annual"),
+    "an evidence file added": lambda claims: (claims / "evidence" / "more.yaml").write_text(
+        "documents: []\nstatements: []\n", encoding="utf-8"),
+    "an entity edited": lambda claims: edit(claims / "entities.yaml", "id: byd", "id: byd-auto"),
+    "the collection's title edited": lambda claims: edit(
+        claims / "collection.yaml", "title: Mini collection", "title: Mini"),
+    "an evidence file broken": lambda claims: edit(
+        claims / "evidence" / "finance.yaml", "id: tesla-10k", "id: Tesla 10k"),
+}
+
+
+@pytest.mark.parametrize("change", SHARED_CHANGES)
+def test_any_change_to_the_collections_own_files_reads_them_anew(mini, monkeypatch, change):
+    expected = load_lenient(mini)
+    read = read_anew(monkeypatch)
+    assert load_lenient(mini) == expected and read == []
+    SHARED_CHANGES[change](mini)
+    loaded = load_lenient(mini)
+    assert read == [SHARED]
+    assert loaded[0].shared_key != expected[0].shared_key
+    if change == "an evidence file broken":
+        assert loaded[1] and loaded[0].shared_key is None  # reported, and never kept
+        assert load_lenient(mini) == loaded and read == [SHARED, SHARED]
+    assert loaded == uncached(mini, monkeypatch)
+
+
 def test_a_kept_folder_whose_id_an_earlier_folder_took_reports_the_duplicate(mini, monkeypatch):
     with_other_source(mini)
     assert load_lenient(mini)[1] == []
@@ -140,7 +185,8 @@ def test_an_entry_this_users_kb_did_not_sign_is_a_miss_and_never_unpickled(
         mini, own_key, monkeypatch, tmp_path):
     expected = load_lenient(mini)
     good = entries(mini)
-    ((name, body),) = good.items()
+    name = entry(mini, ARTICLE)
+    body = good[name]
     folder = mini / CACHE_DIR / sourcecache.SOURCES_CACHE_DIR / str(loader_stamp())
     Planted.marker = tmp_path / "ran"
     mac, head, _ = body.split(b"\n", 2)
@@ -168,7 +214,8 @@ def test_an_entry_this_users_kb_did_not_sign_is_a_miss_and_never_unpickled(
 
 def test_a_signed_entry_that_cannot_be_read_back_is_a_miss(mini, monkeypatch):
     expected = load_lenient(mini)
-    ((name, body),) = entries(mini).items()
+    name = entry(mini, ARTICLE)
+    body = entries(mini)[name]
     folder = mini / CACHE_DIR / sourcecache.SOURCES_CACHE_DIR / str(loader_stamp())
     _, head, objects = body.split(b"\n", 2)
     key = signing_key()
@@ -184,13 +231,13 @@ def test_a_signed_entry_that_cannot_be_read_back_is_a_miss(mini, monkeypatch):
 def test_the_entries_of_folders_gone_are_deleted_by_a_load_that_wrote(mini):
     other = with_other_source(mini)
     load_lenient(mini)
-    assert len(entries(mini)) == 2
+    assert len(entries(mini)) == 3
     shutil.rmtree(other)
     load_lenient(mini)
-    assert len(entries(mini)) == 2  # nothing written: nothing pruned
+    assert len(entries(mini)) == 3  # nothing written: nothing pruned
     edit(mini / ARTICLE / "claims.yaml", "confidence: 0.95", "confidence: 0.94")
     load_lenient(mini)
-    assert len(entries(mini)) == 1
+    assert set(entries(mini)) == {entry(mini, ARTICLE), entry(mini, Path())}
 
 
 def test_a_failed_write_is_tried_once_per_load(mini, monkeypatch):
