@@ -209,6 +209,8 @@ def figure_problems(c: Collection, claims: dict[str, Claim], evidence: dict[str,
     common: _Common | None = None
     common_key = ""
     numbers = _Numbers(find)
+    # Without its own code's stamp an answer could outlive a change of the rule: none is kept.
+    kept = kept if _rule_stamp() else None
     for claim in claims.values():
         explanation = _without_ids(review(claim).explanation, ids)
         figures = find(explanation)
@@ -267,7 +269,7 @@ def _figures_key(inputs: list) -> str:
 @cache
 def _rule_stamp() -> str:
     """A hash of this module, whose code turns the inputs into the answer (the finder's own
-    code names the mention cache's folder)."""
+    code names the mention cache's folder); empty if it cannot be read."""
     return code_stamp("figures", ("trust.py",)) or ""
 
 
