@@ -524,14 +524,12 @@ class Loader:
         folder was kept)."""
         if self.unreadable:  # a folder link reported: the collection is not complete
             return None
-        kept = self._kept_files(self.root, self._shared_files())
-        loaded = self.kept.objects(kept) if kept is not None else None
-        if kept is None or loaded is None:
+        found = self._kept_files(self.root, self._shared_files())
+        if found is None:
             return None
-        *objects, seen = loaded
+        kept, (*objects, seen) = found
         self.seen.update(seen)
-        self.files += kept.files
-        self.cache.used.update(kept.digests.values())
+        self._take(kept)
         return (*objects, folder_key(kept.digests))
 
     def _shared_files(self) -> list[str]:
@@ -606,24 +604,23 @@ class Loader:
     def _kept_folder(self, folder: Path) -> _Folder | None:
         """A source folder's objects as a load kept them, if its files are as they were then
         and its ids are not taken (a duplicate is left to _source_folder to report)."""
-        kept = self._kept_files(folder, self._folder_files(folder))
-        loaded = self.kept.objects(kept) if kept is not None else None
-        if kept is None or loaded is None:
+        found = self._kept_files(folder, self._folder_files(folder))
+        if found is None:
             return None
+        kept, loaded = found
         _, claims, relations, _ = loaded
         ids = [*(("claim", c.id, c.origin) for c in claims),
                *(("relation", r.id, r.origin) for r in relations)]
         if any((kind, ident) in self.seen for kind, ident, _ in ids):
             return None
         self.seen.update(((kind, ident), origin) for kind, ident, origin in ids)
-        self.files += kept.files
-        self.cache.used.update(kept.digests.values())  # the parse cache's entries stay
+        self._take(kept)
         self._note_key(loaded[0].id, kept.digests)
         return loaded
 
-    def _kept_files(self, folder: Path, files: list[str]) -> Kept | None:
-        """The entry kept for folder, if a load would read the same files there and each
-        still has the hash it had then."""
+    def _kept_files(self, folder: Path, files: list[str]) -> tuple[Kept, Any] | None:
+        """The entry kept for folder and its objects, if a load would read the same files
+        there and each still has the hash it had then."""
         kept = self.kept.lookup(folder)
         if kept is None or kept.files != files:
             return None
@@ -634,7 +631,14 @@ class Loader:
                 return None
             if hashlib.sha256(raw).hexdigest() != digest:
                 return None
-        return kept
+        objects = self.kept.objects(kept)
+        return None if objects is None else (kept, objects)
+
+    def _take(self, kept: Kept) -> None:
+        """Note the files of an entry the load takes back as read (the parse cache's entries
+        of them stay)."""
+        self.files += kept.files
+        self.cache.used.update(kept.digests.values())
 
     def _note_key(self, source: str, digests: dict[str, str]) -> None:
         if (key := folder_key(digests)) is not None:

@@ -71,6 +71,12 @@ def folder_key(digests: dict[str, str]) -> str | None:
     return hashlib.sha256(json.dumps([stamp, sorted(digests.items())]).encode()).hexdigest()
 
 
+def entry_name(of: str) -> str:
+    """The name of the entry kept of `of` (a folder's path, a source's id), without its
+    suffix."""
+    return hashlib.sha256(of.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+
+
 class PickledFolder(SignedFolder):
     """Signed entries of pickled objects, each named by a hash of what it is of and led by a
     line that says what it was made from (kb.graphcache keeps its graphs the same way)."""
@@ -79,8 +85,7 @@ class PickledFolder(SignedFolder):
         super().__init__(parent, stamp, _ENTRY, _OURS, limit)
 
     def _name(self, of: str) -> str:
-        self.used.add(name := hashlib.sha256(of.encode("utf-8", "surrogateescape")
-                                             ).hexdigest()[:32])
+        self.used.add(name := entry_name(of))
         return name
 
     def get(self, of: str) -> tuple[bytes, bytes] | None:

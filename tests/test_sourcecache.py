@@ -5,7 +5,6 @@ files (collection.yaml, entities, properties, evidence) are kept the same way, a
 
 from __future__ import annotations
 
-import hashlib
 import pickle
 import shutil
 from pathlib import Path
@@ -36,7 +35,7 @@ def entries(claims: Path) -> dict[str, bytes]:
 
 def entry(claims: Path, folder: Path) -> str:
     """The file name of a folder's entry (the collection's own files': the claims folder's)."""
-    return hashlib.sha256(str(claims / folder).encode()).hexdigest()[:32] + ".pickle"
+    return sourcecache.entry_name(str(claims / folder)) + ".pickle"
 
 
 SHARED = "(the collection's own files)"
