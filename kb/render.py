@@ -90,7 +90,7 @@ from .pages import (
 from .parallel import map_chunks
 from .pipeline import Checked
 from .reuse import Fingerprints, Previous, Written, digest, write_keyed
-from .searchindex import marks_body
+from .searchindex import UNSEARCHED, marks_body, searched_digest
 from .tiers import DEFINITIONS as KIND_DEFINITIONS
 from .tiers import TIER_LABELS, kind_label, tier
 from .trust import WEAK_CAP
@@ -253,7 +253,8 @@ def environment() -> Environment:
         entity_link_html=entity_link_html, quantity_html=quantity_html,
         tier_of=tier, verdict_name=verdict_name, kind_label=kind_label,
         tier_labels=TIER_LABELS, card_name=CARD_NAME, card_size=CARD_SIZE,
-        page_size=PAGE_SIZE, verdict_labels={v: LABELS[v] for v in VERDICTS})
+        page_size=PAGE_SIZE, verdict_labels={v: LABELS[v] for v in VERDICTS},
+        unsearched=tuple(Markup(mark) for mark in UNSEARCHED))
     return env
 
 
@@ -431,7 +432,8 @@ class Rendered:
                 dest = base + job.path
                 if before.link(job.path, dest, key=key):
                     entry = before.entries[job.path]
-                    out.add(job.path, entry.hash, entry.size, key, False, entry.marked)
+                    out.add(job.path, entry.hash, entry.size, key, False, entry.marked,
+                            entry.searched)
                 else:
                     html = self.render(job)
                     out.rendered.add(job.path)
@@ -441,7 +443,7 @@ class Rendered:
                     # Noted here, where the bytes are at hand: the search index then reads
                     # none of the pages to split them into parts (kb.searchindex).
                     out.add(job.path, h, len(html), key, not before.same(job.path, h),
-                            marks_body(html))
+                            marks_body(html), searched_digest(html, h))
                 cv = job.context.get("cv")
                 if cv is not None:  # drawn here, in the page workers: a card costs milliseconds
                     card = claim_card(cv, title)

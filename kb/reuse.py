@@ -34,8 +34,9 @@ from typing import Any, BinaryIO
 from .layout import BUILD_RECORD, CARD_NAME
 
 # 2: each file also says whether it marks the search index's body (kb.searchindex.marks_body),
-# so that the search index need not read the pages again to know.
-RECORD_VERSION = 2
+# so that the search index need not read the pages again to know. 3: a page with regions
+# Pagefind does not read also has the hash of the rest (kb.searchindex.searched_digest).
+RECORD_VERSION = 3
 
 
 def digest(data: bytes) -> str:
@@ -190,12 +191,14 @@ def _text_digest(parts: list[str]) -> str:
 @dataclass
 class Entry:
     """What the record says of one file: its hash and size, for a card its inputs, and for a
-    page whether it marks the search index's body."""
+    page whether it marks the search index's body and the hash of what Pagefind reads of it
+    (searched; "" when that is the whole page)."""
 
     hash: str
     size: int
     key: str = ""
     marked: bool = False
+    searched: str = ""
 
 
 @dataclass
@@ -309,8 +312,7 @@ def read_previous(folder: Path) -> Previous:
             data = json.loads(f.read())
         if data.get("version") != RECORD_VERSION:
             return Previous()
-        entries = {rel: Entry(str(h), int(size), str(key), bool(marked))
-                   for rel, (h, size, key, marked) in data["files"].items()}
+        entries = {rel: _entry(*row) for rel, row in data["files"].items()}
         blocks = data.get("blocks", {})
         if not isinstance(blocks, dict):
             blocks = {}
@@ -318,6 +320,11 @@ def read_previous(folder: Path) -> Previous:
         # No record (a first build, or a site from before records) or a damaged one: rebuild.
         return Previous()
     return Previous(folder, entries, recorded, blocks)
+
+
+def _entry(h: Any, size: Any, key: Any, marked: Any, searched: Any = "") -> Entry:
+    """One file's entry from its row in the record (write_record)."""
+    return Entry(str(h), int(size), str(key), bool(marked), str(searched))
 
 
 @dataclass
@@ -330,15 +337,19 @@ class Written:
     rendered: set[str] = field(default_factory=set)  # pages rendered, not linked by key
     marked: set[str] = field(default_factory=set)
     blocks: dict[str, Any] = field(default_factory=dict)  # as Previous.blocks
+    # The pages with regions Pagefind does not read: the hash of the rest (Entry.searched).
+    searched: dict[str, str] = field(default_factory=dict)
 
     def add(self, rel: str, hash: str, size: int, key: str, changed: bool,
-            marked: bool = False) -> None:
+            marked: bool = False, searched: str = "") -> None:
         """Note one file written (changed) or linked from the previous site."""
         self.files[rel] = (hash, size, key)
         if changed:
             self.changed.add(rel)
         if marked:
             self.marked.add(rel)
+        if searched and searched != hash:
+            self.searched[rel] = searched
 
     def key(self, rel: str) -> str:
         """The key of a file written: what its bytes depend on."""
@@ -351,11 +362,14 @@ class Written:
         self.rendered |= other.rendered
         self.marked |= other.marked
         self.blocks.update(other.blocks)
+        self.searched.update(other.searched)
 
     def pages(self) -> dict[str, tuple[str, bool]]:
-        """Each HTML page written: its hash, and whether it marks the search index's body."""
-        return {rel: (h, rel in self.marked) for rel, (h, _, _) in self.files.items()
-                if rel.endswith(".html")}
+        """Each HTML page written: the hash of what Pagefind reads of it, and whether it marks
+        the search index's body."""
+        searched = self.searched.get
+        return {rel: (searched(rel, h), rel in self.marked)
+                for rel, (h, _, _) in self.files.items() if rel.endswith(".html")}
 
     def pages_to_check(self, previous: Previous) -> set[str] | None:
         """The pages the site check must read: those that changed, and the claim page of each
@@ -371,7 +385,9 @@ def write_record(folder: Path, written: Written, epoch: int | None = None) -> No
     """Record, in the site folder, what each page and card is, once they are all written
     (and stamped with SOURCE_DATE_EPOCH, if epoch is given: the record gets it too)."""
     # The sizes as the writers knew them: a stat of each file took 0.5 s for 10,000 claims.
-    files = {rel: [h, size, key, int(rel in written.marked)]
+    searched = written.searched
+    files = {rel: [h, size, key, int(rel in written.marked),
+                   *((searched[rel],) if rel in searched else ())]
              for rel, (h, size, key) in sorted(written.files.items())}
     path = folder / BUILD_RECORD
     path.write_text(json.dumps({"version": RECORD_VERSION, "files": files,

@@ -46,6 +46,7 @@ from pathlib import Path, PurePosixPath
 from .errors import KbError
 from .layout import SEARCH_DIR
 from .parallel import THREAD_CLAIMS, behind_the_check, die_with_parent, workers
+from .reuse import digest
 
 INDEX_DIR = SEARCH_DIR
 LANGUAGE = "zh"
@@ -70,6 +71,13 @@ PART_FILES = ("pagefind-entry.json", "index", "fragment", "filter")
 META_SUFFIX = ".pf_meta"
 # Pagefind indexes only the elements marked data-pagefind-body when any page has one.
 _BODY = b"data-pagefind-body"
+# The two comments a template puts first and last inside an element marked
+# data-pagefind-ignore="all", whose content Pagefind then does not read at all (text, filters,
+# metadata, anchors): a part's pages are hashed without what lies between them, so that an
+# edit that changes only such a region (an entity page's table of claims) re-indexes no part.
+# Page text cannot hold them: it is escaped, and "<!--" begins no tag.
+UNSEARCHED = ("<!--unsearched-->", "<!--/unsearched-->")
+_CUT = tuple(mark.encode("ascii") for mark in UNSEARCHED)
 # A page in Chinese: the first Pagefind reads makes it load its Chinese dictionary (_Service.warm).
 _WARM_PAGE = "<html lang=\"zh\"><body><p>特斯拉的收入</p></body></html>"
 
@@ -312,9 +320,10 @@ def part_of(path: str, parts: int) -> int:
 
 def indexed_pages(site: Path, pages: Mapping[str, tuple[str, bool]] | None = None
                   ) -> dict[str, str]:
-    """The pages Pagefind indexes (site-relative paths), each with the hash of its bytes.
+    """The pages Pagefind indexes (site-relative paths), each with the hash of what it reads
+    of them (searched_digest).
 
-    pages: the site's HTML pages as the build wrote them, each with its hash and whether it
+    pages: the site's HTML pages as the build wrote them, each with that hash and whether it
     marks the body, so that none is read here (a 10,000-claim site: 1.5 s of the indexing
     process's CPU, before its first part could start); without, every page is read."""
     found: dict[str, tuple[str, bool]] = {}
@@ -333,11 +342,28 @@ def indexed_pages(site: Path, pages: Mapping[str, tuple[str, bool]] | None = Non
                     with open(os.path.join(folder, name), "rb") as f:
                         data = f.read()
                     path = f"{rel}/{name}" if rel else name
-                    found[path] = (hashlib.blake2b(data, digest_size=16).hexdigest(),
-                                   marks_body(data))
+                    found[path] = (searched_digest(data), marks_body(data))
     # As Pagefind does: with no page marking its body, every page is indexed whole.
     marked = any(body for _, body in found.values())
-    return {path: digest for path, (digest, body) in sorted(found.items()) if body or not marked}
+    return {path: h for path, (h, body) in sorted(found.items()) if body or not marked}
+
+
+def searched_digest(html: bytes, whole: str = "") -> str:
+    """The hash of what Pagefind reads of a page: its bytes without the regions between the
+    UNSEARCHED comments (the hash of all its bytes, whole, if given and it has none)."""
+    start = html.find(_CUT[0])
+    if start == -1:
+        return whole or digest(html)
+    kept, at = [], 0
+    while start != -1:
+        end = html.find(_CUT[1], start)
+        if end == -1:  # not closed: the rest is hashed as it is
+            break
+        kept.append(html[at:start])
+        at = end + len(_CUT[1])
+        start = html.find(_CUT[0], at)
+    kept.append(html[at:])
+    return digest(b"".join(kept))
 
 
 def marks_body(html: bytes) -> bool:
@@ -360,8 +386,8 @@ def split(pages: Mapping[str, str], part_pages: int = PART_PAGES,
     names goes into the part of the path it names (a claim's page, with its source's)."""
     parts: list[dict[str, str]] = [{} for _ in range(part_count(len(pages), part_pages))]
     key = (groups or {}).get
-    for path, digest in pages.items():
-        parts[part_of(key(path, path), len(parts))][path] = digest
+    for path, h in pages.items():
+        parts[part_of(key(path, path), len(parts))][path] = h
     return parts
 
 
@@ -370,7 +396,7 @@ def _digest(lines: list[str]) -> str:
 
 
 def _pages_digest(pages: Mapping[str, str]) -> str:
-    return _digest([f"{path} {digest}" for path, digest in sorted(pages.items())])
+    return _digest([f"{path} {h}" for path, h in sorted(pages.items())])
 
 
 def _listing(folder: Path, names: list[str]) -> list[tuple[str, os.stat_result]]:

@@ -141,7 +141,14 @@ def _older(record: dict) -> dict:
     return {"version": 1, "files": {rel: entry[:3] for rel, entry in record["files"].items()}}
 
 
-@pytest.mark.parametrize("change", [_damaged, _older])
+def _before_searched(record: dict) -> dict:
+    # As version 2 wrote it: no hash of what Pagefind reads, which this version would take as
+    # the whole page's.
+    return {**record, "version": 2,
+            "files": {rel: entry[:4] for rel, entry in record["files"].items()}}
+
+
+@pytest.mark.parametrize("change", [_damaged, _older, _before_searched])
 def test_a_damaged_or_older_record_means_a_full_rebuild(mini, built_mini, tmp_path, change):
     site = built_mini
     page = page_path("claim", "tesla-revenue-2022")

@@ -12,23 +12,27 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, urlsplit
 
+import lxml.etree
+import lxml.html
 import pytest
 from helpers import serving, shared_folder
 
 from kb import searchindex
 from kb.parallel import BEHIND_THE_CHECK
-from kb.reuse import read_previous
+from kb.reuse import digest, read_previous
 from kb.searchindex import (
     INDEX_DIR,
     LANGUAGE,
     MANIFEST,
     PART_PAGES,
+    UNSEARCHED,
     SearchIndexFailed,
     canonicalise,
     indexed_pages,
     pagefind_binary,
     part_count,
     part_of,
+    searched_digest,
     split,
     start_index,
 )
@@ -118,8 +122,8 @@ def test_indexed_pages_are_those_marking_their_body(tmp_path):
 
 def listed_pages(site: Path) -> dict[str, tuple[str, bool]]:
     """The site's pages as its build record lists them, as kb build tells the indexer."""
-    return {rel: (e.hash, e.marked) for rel, e in read_previous(site).entries.items()
-            if rel.endswith(".html")}
+    return {rel: (e.searched or e.hash, e.marked)
+            for rel, e in read_previous(site).entries.items() if rel.endswith(".html")}
 
 
 def test_the_pages_the_build_lists_are_the_pages_as_read(seed_site):
@@ -305,6 +309,66 @@ def test_an_edit_indexes_only_its_part_and_gives_the_index_a_fresh_build_gives(p
     assert index(fresh).indexed == tuple(range(10))
     assert files(site / INDEX_DIR) == files(fresh / INDEX_DIR)
     assert files(site / INDEX_DIR) != files(parted / INDEX_DIR)
+
+
+def test_an_edit_pagefind_does_not_read_indexes_no_part_and_changes_no_index_file(parted,
+                                                                                  tmp_path):
+    # An entity page's table of claims lies in a region marked data-pagefind-ignore="all"
+    # between the UNSEARCHED comments: what is written there reaches no index file, so a part
+    # whose pages changed only there is copied, as indexing it again would give it.
+    site = bare_copy(parted, tmp_path / "site")
+    page = "entity/tesla/index.html"
+    html = (site / page).read_text(encoding="utf-8")
+    start, end = UNSEARCHED
+    assert html.count(start) == html.count(end) == 1, "the seed's entity page has its region"
+    edited = html.replace(start, start + '<h2 id="zqx">zqxedited</h2><p data-pagefind-filter='
+                          '"verdict:zqx" data-pagefind-meta="image:zqx.png">zqxedited</p>')
+    (site / page).write_text(edited, encoding="utf-8")
+    assert index(site, previous=parted).indexed == ()
+    fresh = bare_copy(site, tmp_path / "fresh")
+    assert index(fresh).indexed == tuple(range(10))
+    assert files(fresh / INDEX_DIR) == files(site / INDEX_DIR) == files(parted / INDEX_DIR)
+    # Outside the region, the same edit is read, and its part is indexed again.
+    (fresh / page).write_text(html.replace(end, end + "<p>zqxedited</p>"), encoding="utf-8")
+    outside = bare_copy(fresh, tmp_path / "outside")
+    assert index(outside, previous=parted).indexed == (part_of(page, 10),)
+
+
+def test_the_hash_of_what_pagefind_reads_leaves_out_the_unsearched_regions():
+    start, end = (mark.encode() for mark in UNSEARCHED)
+    page = b"<p>a</p><div data-pagefind-ignore=all>" + start + b"<p>b</p>" + end + b"</div>"
+    assert searched_digest(page) == searched_digest(page.replace(b"<p>b</p>", b"<p>c</p>"))
+    assert searched_digest(page) != searched_digest(page.replace(b"<p>a</p>", b"<p>c</p>"))
+    assert searched_digest(page) == digest(page.replace(start + b"<p>b</p>" + end, b""))
+    twice = page + page.replace(b"<p>b</p>", b"<p>d</p>")
+    assert searched_digest(twice) == digest(
+        (page.replace(start + b"<p>b</p>" + end, b"")) * 2)
+    # A region left open is read whole, as Pagefind would read what follows its start.
+    unclosed = page.replace(end, b"")
+    assert searched_digest(unclosed) == digest(unclosed)
+    assert searched_digest(b"<p>a</p>") == digest(b"<p>a</p>")
+    assert searched_digest(b"<p>a</p>", "given") == "given"
+
+
+def test_every_unsearched_region_is_the_whole_of_an_element_pagefind_ignores(seed_site):
+    # What the hash leaves out must be what Pagefind leaves out: the comments are the first and
+    # last nodes of one element marked data-pagefind-ignore="all".
+    start, end = (mark[4:-3] for mark in UNSEARCHED)
+    regions, ends = 0, 0
+    for path in sorted(seed_site.out.rglob("*.html")):
+        if UNSEARCHED[0] not in path.read_text(encoding="utf-8"):
+            continue
+        tree = lxml.html.parse(str(path))
+        for comment in tree.iter(lxml.etree.Comment):
+            ends += comment.text == end
+            if comment.text == start:
+                regions += 1
+                parent = comment.getparent()
+                assert parent.get("data-pagefind-ignore") == "all", path
+                assert parent[0] is comment and not (parent.text or "").strip(), path
+                assert parent[-1].tag is lxml.etree.Comment and parent[-1].text == end, path
+                assert not (parent[-1].tail or "").strip(), path
+    assert regions == ends >= 3, "the seed's entity pages have their regions"
 
 
 def test_a_damaged_previous_part_is_indexed_again(parted, tmp_path):
