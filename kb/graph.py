@@ -357,6 +357,7 @@ class _Builder:
         if cache is not None:
             for ident, key in keys.items():
                 g = self.graph.id(self.iris.source_graph(ident) if ident else self.shared)
+                self.graph.graph_keys[g] = key
                 if ident in kept:
                     self.blocks[g] = self._splice(kept[ident])
                 elif g in self.blocks:

@@ -96,6 +96,9 @@ class QuadTable:
         self._ids: dict[_TermKey, int] = {}
         self._texts: list[str] = []
         self.s, self.p, self.o, self.g = array("I"), array("I"), array("I"), array("I")
+        # The key of each named graph (by number) whose rows are a function of it, as
+        # kb.graphcache keys a source's graph: the shapes keep their results by them.
+        self.graph_keys: dict[int, str] = {}
 
     def __len__(self) -> int:
         return len(self.s)
@@ -145,6 +148,7 @@ class QuadTable:
 
     def add_ids(self, s: int, p: int, o: int, g: int) -> None:
         """Append one quad by its terms' numbers (no check for duplicates)."""
+        self.graph_keys.pop(g, None)  # see extend_ids
         self.s.append(s)
         self.p.append(p)
         self.o.append(o)
@@ -180,6 +184,8 @@ class QuadTable:
         # Only a quad of a graph the new ones go into can be one of them: usually none is (the
         # findings go into a graph of their own), so this costs nothing on a big graph.
         graphs = set(g_new)
+        for g in graphs:  # rows added to a keyed graph: it is no longer what its key names
+            self.graph_keys.pop(g, None)
         if graphs & set(self.g):
             old = {_packed(self.s[i], self.p[i], self.o[i], g)
                    for i, g in enumerate(self.g) if g in graphs}

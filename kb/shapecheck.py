@@ -4,6 +4,7 @@ located in the YAML file and line it came from."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 
 from rdflib import RDF
 from rdflib.namespace import PROV
@@ -13,6 +14,7 @@ from .graph import KbGraph
 from .iris import Iris
 from .model import Collection, Document, Entity, PropertyDef, Relation, Statement
 from .shacl import Result, start_validation
+from .shapecache import ShapeCache
 from .validate import check_references
 from .vocab import KB, SCHEMA
 
@@ -50,9 +52,18 @@ def check_shapes(c: Collection, graph: KbGraph) -> list[Problem]:
 
 def start_shapes(c: Collection, graph: KbGraph) -> Callable[[], list[Problem]]:
     """check_shapes(c, graph), whose finish() gives the problems once a forked child checking
-    part of the graph (kb.shacl.start_validation) is done."""
-    finish = start_validation(graph)
-    return lambda: list(_located(c, finish()))
+    part of the graph (kb.shacl.start_validation) is done. A graph whose named graphs have keys
+    (kb.graphcache) is checked with the results kept in the claims folder (kb.shapecache)."""
+    cache = ShapeCache(Path(c.root)) if graph.graph_keys and c.root else None
+    kept = cache.load() if cache is not None else None
+    finish = start_validation(graph, kept)
+
+    def located() -> list[Problem]:
+        results = finish()
+        if cache is not None and kept is not None:
+            cache.save(kept)
+        return list(_located(c, results))
+    return located
 
 
 def _located(c: Collection, results: list[Result]) -> Iterator[Problem]:

@@ -3,6 +3,7 @@ test_check_errors.py and on a graph mutation for every constraint component shap
 
 from __future__ import annotations
 
+import hashlib
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -13,6 +14,7 @@ import pytest
 from conftest import FIXTURES, SEED, edit
 
 from kb import shacl
+from kb.oxterms import QuadTable
 from kb.shacl import DEFAULT_MESSAGE, Result, _compile, validate
 
 Quads = list[ox.Quad]
@@ -526,6 +528,110 @@ def test_focus_nodes_checked_in_two_processes_give_the_same_results(mini_quads, 
         alone = validate(g.quads)
         monkeypatch.setattr(shacl, "PARALLEL_FOCUS", 2)
         assert validate(g.quads) == alone, name
+
+
+# -- results kept between validations (kb.shacl.Kept) -------------------------------------------
+
+
+def keyed(quads: Quads, unkeyed: frozenset[str] = frozenset()) -> QuadTable:
+    """The quads as a table whose named graphs have keys, each a hash of the graph's quads (as
+    kb.graphcache's key names what a graph is made from), but those named in unkeyed."""
+    table = QuadTable()
+    table.extend(quads)
+    lines: dict[str, list[str]] = {}
+    for q in quads:
+        lines.setdefault(str(q.graph_name), []).append(str(q))
+    for name, graph in lines.items():
+        if name not in unkeyed:
+            number = table.known(next(q.graph_name for q in quads if str(q.graph_name) == name))
+            table.graph_keys[number] = hashlib.sha256(
+                "\n".join(sorted(graph)).encode()).hexdigest()
+    return table
+
+
+def kept_after(quads: Quads, kept: shacl.Kept | None = None, **table) -> shacl.Kept:
+    """The Kept a validation of the quads leaves, checking that its results are those of a
+    validation without kept results; kept: the one an earlier validation left."""
+    before = shacl.Kept(kept.kept()) if kept is not None else shacl.Kept()
+    assert shacl.start_validation(keyed(quads, **table), before)() == validate(quads)
+    return before
+
+
+def mutated(quads: Quads, mutate: Mutation) -> Quads:
+    g = Graph(quads)
+    mutate(g, Nodes(g))
+    return g.quads
+
+
+@pytest.mark.parametrize("name", [*MUTATIONS, *CLEAN])
+def test_kept_results_are_those_of_checking_again(name, mini_quads):
+    # Every constraint component's mutation, from the clean graph's kept results and back:
+    # the pairs whose nodes are described where they were are answered from them, and the
+    # results are those a validation without them gives.
+    clean = kept_after(mini_quads)
+    total = len(clean.made)
+    assert total > 20 and clean.reused == 0  # every pair of the mini graph is kept
+    changed = mutated(mini_quads, {**MUTATIONS, **CLEAN}[name])
+    assert kept_after(changed, clean).reused < total
+    kept_after(mini_quads, kept_after(changed))
+
+
+def test_an_edit_of_a_claim_checks_again_only_the_pairs_that_read_it(mini_quads):
+    clean = kept_after(mini_quads)
+    after = kept_after(mutated(mini_quads, MUTATIONS["amount-as-string"]), clean)
+    assert 0 < after.reused < len(clean.made)
+    assert kept_after(mini_quads, clean).reused == len(clean.made)
+
+
+def test_a_node_described_in_one_more_named_graph_is_checked_again(mini_quads):
+    # The mutations' added quads go into a named graph of their own: a claim's extra subject
+    # there changes where the claim is described, though no graph it was described in did.
+    clean = kept_after(mini_quads)
+    two = mutated(mini_quads, MUTATIONS["two-subjects"])
+    assert Counter(r.component for r in shacl.start_validation(keyed(two), clean)()) == \
+        Counter({SH + "MaxCountConstraintComponent": 1})
+
+
+def test_a_pair_is_checked_again_when_a_node_it_read_changes_in_another_graph(mini_quads):
+    # The claim's subject loses its types in the shared graph: the claim's own rows are as
+    # they were, but its class constraint read the subject's types.
+    clean = kept_after(mini_quads)
+    g = Graph(mini_quads)
+    n = Nodes(g)
+    for t in g.objects(n.entity, RDF + "type"):
+        g.remove(n.entity, RDF + "type", t)
+    results = shacl.start_validation(keyed(g.quads), shacl.Kept(clean.kept()))()
+    assert results == validate(g.quads)
+    assert (SH + "ClassConstraintComponent", n.entity.value) in {
+        (r.component, r.value) for r in results if r.focus == n.claim.value}
+
+
+def test_pairs_reading_a_graph_without_a_key_are_not_kept(mini_quads):
+    # The source's graph made with no key (as the report graph is): its nodes' pairs are
+    # checked each time and never kept; the shared graph's still are.
+    claim = Nodes(Graph(mini_quads)).claim
+    source = next(str(q.graph_name) for q in mini_quads if q.subject == claim)
+    kept = kept_after(mini_quads, unkeyed=frozenset({source}))
+    again = kept_after(mini_quads, kept, unkeyed=frozenset({source}))
+    assert again.reused == len(kept.made) > 0
+    assert len(kept.made) < len(kept_after(mini_quads).made)
+
+
+def test_kept_results_are_the_same_when_half_are_checked_in_a_child(mini_quads, monkeypatch):
+    monkeypatch.setenv("KB_JOBS", "2")
+    monkeypatch.setattr(shacl, "PARALLEL_FOCUS", 2)
+    clean = kept_after(mini_quads)
+    monkeypatch.setattr(shacl, "PARALLEL_FOCUS", 10**9)
+    assert kept_after(mini_quads).made == clean.made
+
+
+def test_entries_not_as_written_are_misses(mini_quads):
+    described, entries = kept_after(mini_quads).kept()
+    broken = {name: (entry[0], 7) for name, entry in entries.items()}
+    for junk in ((described, broken), None, "x", (1, 2, 3), ({}, []), ([], {})):
+        kept = shacl.Kept(junk)
+        assert shacl.start_validation(keyed(mini_quads), kept)() == validate(mini_quads)
+        assert kept.reused == 0
 
 
 # -- input forms ---------------------------------------------------------------------------------
