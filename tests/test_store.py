@@ -25,6 +25,7 @@ from kb.mentioncache import MENTIONS_DIR
 from kb.parallel import THREAD_CLAIMS
 from kb.parsecache import PARSE_DIR
 from kb.queries import NS, Blank, Iri, Lit, boolean, decimal, normalised
+from kb.shapecache import SHAPES_DIR
 from kb.sourcecache import SOURCES_CACHE_DIR
 from kb.stores import resolve
 from kb.stores.base import StoreError
@@ -674,7 +675,8 @@ def test_an_update_killed_half_way_leaves_the_previous_store(mini, tmp_path, mon
     # No half-made store is left beside the store (the caches are the loader's, the graph's
     # and the checks' own).
     left = sorted(p.name for p in store_dir(mini).parent.iterdir()
-                  if p.name not in (PARSE_DIR, SOURCES_CACHE_DIR, GRAPHS_DIR, MENTIONS_DIR))
+                  if p.name not in (PARSE_DIR, SOURCES_CACHE_DIR, GRAPHS_DIR, MENTIONS_DIR,
+                                    SHAPES_DIR))
     assert left == ["lock", "oxigraph"]
     assert stale_reason(mini, manifest) == "sources/mini-article/claims.yaml changed"
 
