@@ -23,6 +23,7 @@ from decimal import Decimal
 from functools import cache
 from importlib import resources
 from itertools import compress
+from typing import cast
 
 import pyoxigraph as ox
 
@@ -782,13 +783,15 @@ class _Reuse:
         # The nodes kept entries read that are not described now where they were then: a
         # node of no row now is described nowhere, ().
         now = {term.value: place for s, place in self.where.items()
-               if isinstance(term := terms[s], ox.NamedNode)}
+               if isinstance(term := terms[s], ox.NamedNode)} if kept.described else {}
         self.moved = {iri for iri, then in kept.described.items()
                       if then is None or then != now.get(iri, ())}
 
     def take(self, pairs: list[tuple[int, int]], results: list[Result]
              ) -> list[tuple[int, int]]:
         """The pairs Kept cannot answer; the results of those it can go into results."""
+        if not self.kept.entries:
+            return pairs
         todo = []
         entries, made, terms = self.kept.entries, self.kept.made, self.data.terms
         moved = self.moved.isdisjoint
@@ -812,18 +815,31 @@ class _Reuse:
 
     def keep(self, made: list[_Made]) -> None:
         """Add the pairs checked now, as Kept holds them."""
-        terms, where, described = self.data.terms, self.where, self.kept.made_described
-        interned: dict[str, str] = {}
+        name = _Names(self).__getitem__
+        into = self.kept.made
         for number, focus, found, reads in made:
-            iris = [term.value for node in (focus, *reads)
-                    if isinstance(term := terms[node], ox.NamedNode)]
-            places = [where.get(node, ()) for node in reads]
-            if len(iris) <= len(reads) or None in places:
-                continue
-            names = tuple(interned.setdefault(iri, iri) for iri in iris)
-            described.update(zip(names[1:], places, strict=True))
-            self.kept.made[number, names[0]] = (found, names[1:])
+            names = tuple(map(name, (focus, *reads)))
+            if None not in names:
+                into[number, cast(str, names[0])] = (found, cast(tuple[str, ...], names[1:]))
         self.kept.checked = len(made)
+
+
+class _Names(dict[int, str | None]):
+    """Each node's IRI, as Kept holds it (where it is described noted on first use); None for
+    a node that is not an IRI, or is described in a graph without a key."""
+
+    def __init__(self, reuse: _Reuse):
+        super().__init__()
+        self.terms, self.where = reuse.data.terms, reuse.where
+        self.described = reuse.kept.made_described
+
+    def __missing__(self, node: int) -> str | None:
+        term, place = self.terms[node], self.where.get(node, ())
+        iri = self[node] = term.value if isinstance(term, ox.NamedNode) and place is not None \
+            else None
+        if iri is not None:
+            self.described[iri] = place
+        return iri
 
 
 def _result_key(r: Result) -> tuple[str, str, str, str, str]:
