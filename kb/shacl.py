@@ -144,7 +144,7 @@ class _Data:
 
     def objects(self, node: int, predicate: ox.NamedNode) -> dict[int, None]:
         """The objects of one of a node's predicates, each once."""
-        if self.reads is not None:  # read even if no row has the predicate: none of its has
+        if self.reads is not None:  # even if no row has the predicate: its rows say so
             self.reads.add(node)
         p = self.table.known(predicate)
         return {} if p is None else self.out(node).get(p, {})
