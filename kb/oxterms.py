@@ -96,8 +96,9 @@ class QuadTable:
         self._ids: dict[_TermKey, int] = {}
         self._texts: list[str] = []
         self.s, self.p, self.o, self.g = array("I"), array("I"), array("I"), array("I")
-        # The key of each named graph (by number) whose rows are a function of it, as
-        # kb.graphcache keys a source's graph: the shapes keep their results by them.
+        # The key of each named graph (by number) whose rows are a function of it and of the
+        # graph's code, as kb.graphcache keys a source's graph: the shapes keep their results
+        # by them (kb.shapecache's stamp covers that code).
         self.graph_keys: dict[int, str] = {}
 
     def __len__(self) -> int:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from .graphcache import graph_stamp
 from .layout import CACHE_DIR
 from .limits import MAX_FILE_BYTES
 from .parsecache import code_stamp
@@ -26,15 +27,21 @@ from .sourcecache import PickledFolder
 FORMAT = 1  # of the entry: raise it when its encoding changes
 SHAPES_DIR = "shapes"  # then a folder named by shapes_stamp(), then the entry
 ENTRY = "results"
-# The shapes, and the code that checks them and makes the keys of the named graphs.
-_MODULES = ("data/shapes.ttl", "shacl.py", "shapecache.py", "oxterms.py", "graphcache.py")
+# The shapes and the code that checks them. A named graph's key names its content only with
+# the code that makes its quads (kb.graphcache names its folder by that code, not each key):
+# the stamp covers that code too, so a graph made otherwise under the same key meets no entry.
+_MODULES = ("data/shapes.ttl", "shacl.py", "shapecache.py", "oxterms.py")
 # The entry of 100,000 claims is about 80 MB (each pair's focus node and the nodes it read).
 MAX_ENTRY_BYTES = 64 * MAX_FILE_BYTES
 
 
 def shapes_stamp() -> str | None:
-    """A short hash of the shapes and of the code that checks them; None if unreadable."""
-    return code_stamp(f"{FORMAT} {ox.__version__} {pickle.HIGHEST_PROTOCOL}", _MODULES)
+    """A short hash of the shapes, of the code that checks them and of the code that makes the
+    graphs' quads; None if one is unreadable."""
+    graphs = graph_stamp()
+    if graphs is None:
+        return None
+    return code_stamp(f"{FORMAT} {ox.__version__} {pickle.HIGHEST_PROTOCOL} {graphs}", _MODULES)
 
 
 class ShapeCache(PickledFolder):
