@@ -8,7 +8,7 @@ Errors (the knowledge base must not be published):
 - quote: the numbers written in a claim's quote must give its amount, bound kind, bounds,
   unit and precision (kb/mentions.py reads them);
 - coverage: every numeric mention of a source text lies inside a claim's quote or an ignored
-  mention (see `coverage_problems` for the exact rule);
+  mention (see `coverage` for the exact rule);
 - verdicts: the confidence lies in the verdict's band (kb.verdicts); accurate, mostly
   accurate and inaccurate cite evidence; an accurate claim overlaps every comparable evidence
   statement it cites; an inaccurate one is refuted by at least one of them;
@@ -22,11 +22,14 @@ claims that contradict each other, and claims their own evidence refutes.
 from __future__ import annotations
 
 import bisect
+import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from functools import cache
 from pathlib import Path
 
 from .errors import KbError, Origin, Problem, UsageError
@@ -46,6 +49,7 @@ from .mention import ISO_KINDS, MEASURED_KINDS, TIME_KINDS, Finder, Mention
 from .mentioncache import MentionCache, find_anew
 from .model import Claim, Collection, Evidence, IgnoredMention, Statement, TimeSpec
 from .pairs import apart, interval_in
+from .parsecache import code_stamp
 from .queries import plain_decimal
 from .relations import RelationError, decimal_factor, evaluate, stated
 from .trust import run as run_trust
@@ -78,7 +82,6 @@ def run(c: Collection, prior: Iterable[Problem], load_problems: Iterable[Problem
     prior = list(prior)
     broken = {(p.kind, p.ident) for p in prior}
     broken_files = {p.origin.file for p in load_problems}
-    mentions = {sid: find(src.text, src.published) for sid, src in c.sources.items()}
     # A unit the registry does not know is a structural error; skipping it here too keeps this
     # safe to run without the structural checks (as kb.pipeline.graph does).
     claims = {k: v for k, v in c.claims.items()
@@ -86,8 +89,7 @@ def run(c: Collection, prior: Iterable[Problem], load_problems: Iterable[Problem
     evidence = {k: v for k, v in c.evidence.items()
                 if ("evidence", k) not in broken and not unit_problem(v.quantity.unit)}
     verdict_errors = list(verdict_problems(claims, evidence))
-    errors = [*quote_problems(c, claims, mentions), *coverage_problems(c, mentions, broken_files),
-              *verdict_errors]
+    errors = [*source_problems(c, claims, broken_files, find, kept), *verdict_errors]
     findings: list[Finding] = []
     for outcome in relation_outcomes(c, claims, evidence, broken):
         if isinstance(outcome, Finding):
@@ -145,13 +147,70 @@ def _unit_factor(written: str | None, unit: str) -> tuple[Fraction, bool]:
     return Fraction(1), False
 
 
-def quote_problems(c: Collection, claims: dict[str, Claim],
-                   mentions: dict[str, list[Mention]]) -> Iterable[Problem]:
-    """The numbers in each claim's quote must agree with its amount, bounds, unit, precision."""
+def source_problems(c: Collection, claims: dict[str, Claim], broken_files: set[str],
+                    find: Finder = find_anew, kept: MentionCache | None = None
+                    ) -> list[Problem]:
+    """What each source's text shows wrong: the numbers in each claim's quote must agree with
+    its amount, bounds, unit and precision (claims: those to check, in the order reported),
+    then every numeric mention of each text must be covered (`coverage_problems`).
+
+    kept, if given, holds each source's problems from an earlier check under a hash of its
+    folder's files, the rules' code and which of its claims are checked (_source_key): a
+    source whose hash is kept is answered without reading its text (tests/test_mentioncache.py).
+    """
+    stamp = _rules_stamp() if kept is not None else ""
+    spans_of = spans_by_source(c)
+    checked: dict[str, list[Claim]] = {sid: [] for sid in c.sources}
     for claim in claims.values():
-        source = c.sources[claim.source]
-        found = quote_mentions(claim, source.text, mentions[claim.source])
-        yield from _quote_problems(claim, found)
+        checked[claim.source].append(claim)
+    quotes: dict[str, list[Problem]] = {}
+    covers: list[Problem] = []
+    for sid, source in c.sources.items():
+        own, skipped = checked[sid], _loaded_badly(source.text_file, broken_files)
+        key = _source_key(stamp, c.folder_keys.get(sid), [claim.id for claim in own], skipped)
+        found = kept.source_problems(key) if kept is not None and key else None
+        if found is None:
+            mentions = find(source.text, source.published)
+            found = ([p for claim in own
+                      for p in _quote_problems(claim, quote_mentions(claim, source.text,
+                                                                     mentions))],
+                     [] if skipped else list(coverage_problems(c, sid, mentions, spans_of)))
+            if kept is not None and key:
+                kept.keep_source_problems(key, *found)
+        for p in found[0]:
+            quotes.setdefault(p.ident, []).append(p)
+        covers += found[1]
+    return [*(p for ident in claims for p in quotes.get(ident, ())), *covers]
+
+
+def _loaded_badly(text_file: str, broken_files: set[str]) -> bool:
+    """Whether the loader reported a problem in a file of the source's folder: an entry that
+    failed to load would leave its mentions uncovered, and that would only repeat the error."""
+    folder = text_file.rsplit("/", 1)[0] + "/"
+    return any(f.startswith(folder) for f in broken_files)
+
+
+def _source_key(stamp: str, folder: str | None, checked: list[str], skipped: bool) -> str:
+    """The hash source_problems keeps a source's problems under ("" for none): its folder's
+    key (kb.sourcecache.folder_key: its files, text included, and the loader's code), the
+    rules' code, the claims checked and whether its coverage is skipped."""
+    if not (stamp and folder):
+        return ""
+    data = json.dumps([stamp, folder, checked, skipped], ensure_ascii=False)
+    return hashlib.blake2b(data.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+@cache
+def _rules_stamp() -> str:
+    """A hash of the code that turns a source's objects and mentions into its problems (the
+    finder's own code names the mention cache's folder); empty if it cannot be read."""
+    return code_stamp("sources", _SOURCE_RULES) or ""
+
+
+# The modules whose code source_problems' answers depend on, besides the finder's and the
+# loader's (their stamps are the cache's folder's and the folder key's).
+_SOURCE_RULES = ("consistency.py", "units.py", "queries/__init__.py", "model.py", "errors.py",
+                 "mention.py")
 
 
 def _quote_problems(claim: Claim, found: list[Mention]) -> Iterable[Problem]:
@@ -345,28 +404,20 @@ def coverage(c: Collection, source_id: str, mentions: list[Mention],
     return out
 
 
-def coverage_problems(c: Collection, mentions: dict[str, list[Mention]],
-                      broken_files: set[str]) -> Iterable[Problem]:
-    """Every numeric mention of a source must be covered (see `coverage`).
-
-    A source with a file the loader reported a problem in is skipped: an entry that failed to
-    load would leave its mentions uncovered, and that would only repeat the error.
-    """
-    spans_of = spans_by_source(c)
-    for sid, source in c.sources.items():
-        folder = source.text_file.rsplit("/", 1)[0] + "/"
-        if any(f.startswith(folder) for f in broken_files):
+def coverage_problems(c: Collection, source_id: str, mentions: list[Mention],
+                      spans_of: SourceSpans | None = None) -> Iterable[Problem]:
+    """Every numeric mention of a source must be covered (see `coverage`)."""
+    source = c.sources[source_id]
+    for cov in coverage(c, source_id, mentions, spans_of):
+        if cov.by:
             continue
-        for cov in coverage(c, sid, mentions[sid], spans_of):
-            if cov.by:
-                continue
-            m = cov.mention
-            hint = (f"{cov.partly} covers only part of it, extend it to cover "
-                    f"{m.num_start}-{m.num_end}, or " if cov.partly else "")
-            yield Problem(Origin(source.text_file, m.line), "source", sid,
-                          f"numeric mention '{m.number}' ({_mention_summary(m)}) at "
-                          f"{m.num_start}-{m.num_end} is not covered by any claim or ignored "
-                          f"mention; {hint}add a claim or list it in ignored.yaml with a reason")
+        m = cov.mention
+        hint = (f"{cov.partly} covers only part of it, extend it to cover "
+                f"{m.num_start}-{m.num_end}, or " if cov.partly else "")
+        yield Problem(Origin(source.text_file, m.line), "source", source_id,
+                      f"numeric mention '{m.number}' ({_mention_summary(m)}) at "
+                      f"{m.num_start}-{m.num_end} is not covered by any claim or ignored "
+                      f"mention; {hint}add a claim or list it in ignored.yaml with a reason")
 
 
 def _despace(text: str) -> str:

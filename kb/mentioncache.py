@@ -17,7 +17,9 @@ write only loses the cache.
 Beside the mentions it keeps the figure rule's answers (kb.trust.figure_problems): which of a
 claim's explanation's figures no number it may use reaches, under a hash of every input that
 answer depends on. On an unchanged claim that rule, a third of the consistency checks at
-10,000 claims, then reads no cited text (docs/benchmarks.md).
+10,000 claims, then reads no cited text (docs/benchmarks.md). And each source's own problems
+(kb.consistency.source_problems: its claims' quotes and its text's coverage), under a hash of
+its folder's files and of the rules' code: an unchanged source's text is then not read at all.
 """
 
 from __future__ import annotations
@@ -34,13 +36,15 @@ from pathlib import Path
 from typing import Any
 
 from .atomic import write_file
+from .errors import Origin, Problem
 from .layout import CACHE_DIR
 from .limits import MAX_FILE_BYTES
 from .mention import Mention
 from .parsecache import MAC_LINE, code_stamp, real_folders, signed, signing_key, verified
 from .safefile import UnsafeFile, read_regular
 
-FORMAT = 2  # of the file: raise it when the encoding changes (2: the figures' answers)
+# of the file: raise it when the encoding changes (2: the figures' answers, 3: the sources')
+FORMAT = 3
 MENTIONS_DIR = "mentions"  # then a folder named by finder_stamp(), then FILE_NAME
 FILE_NAME = "mentions.json"
 _STAMP = re.compile(r"[0-9a-f]{16}")
@@ -84,15 +88,17 @@ class MentionCache:
         self.path = folder / FILE_NAME if folder and key else None
         self._key = key or b""  # unused without a path
         self._label = f"mentions {FILE_NAME}"
-        self._kept, self._kept_figures = self._read()
+        self._kept, self._kept_figures, self._kept_sources = self._read()
         self._used: dict[str, list] = {}
         self._used_figures: dict[str, list[int]] = {}
+        self._used_sources: dict[str, list] = {}
         # Each text's mentions as found or decoded, once per check: a text is read again for
         # every claim that cites it (10,000 claims: 10,734 readings of 6,449 texts), and
         # decoding its rows every time was a tenth of the consistency checks.
         self._found: dict[str, list[Mention]] = {}
         self.misses = 0
         self.figure_misses = 0
+        self.source_misses = 0
 
     def find(self, text: str, published: str | None = None) -> list[Mention]:
         """find_anew(text, published), from the cache when the text was read before."""
@@ -129,14 +135,36 @@ class MentionCache:
         """Keep what figure_problems found under key (see unsourced)."""
         self._used_figures[key] = list(found)
 
+    def source_problems(self, key: str) -> tuple[list[Problem], list[Problem]] | None:
+        """A source's quote and coverage problems (kb.consistency.source_problems) kept under
+        key, the hash of its inputs, when a check kept them; None if none did."""
+        rows = self._kept_sources.get(key)
+        try:
+            quotes, covers = rows  # type: ignore[misc]
+            found = [_problem(row) for row in quotes], [_problem(row) for row in covers]
+        except (ValueError, TypeError):
+            self.source_misses += 1
+            return None
+        self._used_sources[key] = rows  # type: ignore[assignment]
+        return found
+
+    def keep_source_problems(self, key: str, quotes: list[Problem], covers: list[Problem]
+                             ) -> None:
+        """Keep what source_problems gives under key."""
+        self._used_sources[key] = [[_problem_row(p) for p in quotes],
+                                   [_problem_row(p) for p in covers]]
+
     def save(self) -> None:
-        """Write what this check used, if it read a text or a figure anew or the file held
-        more."""
+        """Write what this check used, if it read a text, a figure or a source anew or the
+        file held more."""
         if self.path is None or (not self.misses and not self.figure_misses
+                                 and not self.source_misses
                                  and len(self._used) == len(self._kept)
-                                 and len(self._used_figures) == len(self._kept_figures)):
+                                 and len(self._used_figures) == len(self._kept_figures)
+                                 and len(self._used_sources) == len(self._kept_sources)):
             return
-        body = json.dumps({"mentions": self._used, "figures": self._used_figures},
+        body = json.dumps({"mentions": self._used, "figures": self._used_figures,
+                           "sources": self._used_sources},
                           ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
         if len(body) > MAX_CACHE_BYTES:
             return
@@ -155,26 +183,39 @@ class MentionCache:
                     os.unlink(os.path.join(entry.path, FILE_NAME))
                     os.rmdir(entry.path)
 
-    def _read(self) -> tuple[dict[str, list], dict[str, Any]]:
-        """The kept mentions and figures' answers; none if the file is not whole and signed."""
+    def _read(self) -> tuple[dict[str, list], dict[str, Any], dict[str, Any]]:
+        """The kept mentions, figures' answers and sources' problems; none if the file is not
+        whole and signed."""
         if self.path is None:
-            return {}, {}
+            return {}, {}, {}
         try:
             data = read_regular(self.path, "", MAC_LINE + MAX_CACHE_BYTES, os.O_NOFOLLOW)
         except (UnsafeFile, OSError):
-            return {}, {}
+            return {}, {}, {}
         body = verified(self._key, self._label, data)
         if body is None:
-            return {}, {}
+            return {}, {}, {}
         try:
             kept = json.loads(body)
         except (ValueError, RecursionError):
-            return {}, {}
+            return {}, {}, {}
         if not isinstance(kept, dict):
-            return {}, {}
-        mentions, figures = kept.get("mentions"), kept.get("figures")
-        return (mentions if isinstance(mentions, dict) else {},
-                figures if isinstance(figures, dict) else {})
+            return {}, {}, {}
+        sections = (kept.get(name) for name in ("mentions", "figures", "sources"))
+        mentions, figures, sources = (s if isinstance(s, dict) else {} for s in sections)
+        return mentions, figures, sources
+
+
+def _problem_row(p: Problem) -> list:
+    return [p.origin.file, p.origin.line, p.kind, p.ident, p.message]
+
+
+def _problem(row: Any) -> Problem:
+    """A kept problem; ValueError (a miss) for a row that is not one."""
+    if not (isinstance(row, list) and len(row) == 5 and type(row[1]) is int
+            and all(type(v) is str for v in (row[0], *row[2:]))):
+        raise ValueError("a problem's file, line, kind, id and message")
+    return Problem(Origin(row[0], row[1]), row[2], row[3], row[4])
 
 
 def _encode(m: Mention) -> list:

@@ -7,10 +7,11 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
-from conftest import edit
+from conftest import SEED, edit
 from helpers import invoke
 from test_faults import read_only
 
@@ -201,3 +202,95 @@ def test_a_read_only_claims_folder_checks_as_without_the_cache(seed):
         assert not cache_file(seed).exists()
     assert result.output == invoke("check", "--claims", str(seed), "--json").output
     assert cache_file(seed).is_file()
+
+
+# -- each source's own problems --------------------------------------------------------------
+
+SOURCE = Path("sources/tesla-dojo-commentary")
+AMOUNT = (CLAIMS, "amount: 81462e6", "amount: 81463e6")
+
+
+def entry_removed(path: Path, first_line: str) -> tuple[Path, str, str]:
+    """An edit of the seed's path that removes the YAML list entry starting with first_line."""
+    text = (SEED / path).read_text(encoding="utf-8")
+    at = text.index(first_line)
+    return path, text[at:text.index("\n- ", at) + 1], ""
+
+
+# An ignored mention's entry gone: its mention is uncovered.
+UNCOVERED = entry_removed(SOURCE / "ignored.yaml", "- text: 本年\n  start: 975\n")
+# Edits, in steps, that change what a source's rules report: a quote's number, a bound, a
+# precision, an uncovered mention; then a claim the structural checks skip (its quote is not
+# checked), by an edit of its folder or of a shared file, and a loading problem in the folder
+# (its coverage is not checked).
+SOURCE_EDITS = {
+    "amount": [AMOUNT],
+    "bound": [(CLAIMS, "  bound: exact\n  precision: 1e6", "  bound: approximately\n"
+               "  precision: 1e6")],
+    "precision": [(CLAIMS, "precision: 1e6        #", "precision: 1e4        #")],
+    "skipped claim": [AMOUNT, (CLAIMS, "unit: USD\n  bound: exact\n  precision: 1e6",
+                               "unit: RMB\n  bound: exact\n  precision: 1e6")],
+    "claim skipped by a shared file": [AMOUNT, (Path("entities.yaml"), "- id: tesla\n",
+                                                "- id: tesla-inc\n")],
+    "loading problem": [UNCOVERED, (CLAIMS, "  amount: 81462e6", "  amout: 81462e6")],
+}
+
+
+def source_texts_read(claims: Path) -> tuple[consistency.Outcome, MentionCache, list[str]]:
+    """cached_run, noting which sources' texts it read (kept or anew)."""
+    c, problems = load_lenient(claims)
+    texts = {s.text for s in c.sources.values()}
+    kept, read = MentionCache(claims), []
+
+    def find(text, published=None):
+        if text in texts:
+            read.append(text[:20])
+        return kept.find(text, published)
+
+    outcome = consistency.run(c, run_model_checks(c, problems), problems, find, kept)
+    kept.save()
+    return outcome, kept, read
+
+
+def test_a_second_check_reads_no_source_text_and_reports_the_same(seed):
+    want = checked(seed)
+    first, kept, read = source_texts_read(seed)
+    assert kept.source_misses == 1 and len(read) == 1
+    second, kept, read = source_texts_read(seed)
+    assert (kept.source_misses, read) == (0, [])
+    assert first == want and second == want
+
+
+@pytest.mark.parametrize("name", SOURCE_EDITS)
+def test_after_an_edit_of_a_source_its_kept_problems_are_what_its_rules_give(seed, name):
+    reports = [cached_run(seed)[0]]
+    for path, old, new in SOURCE_EDITS[name]:
+        edit(seed / path, old, new)
+        want = checked(seed)
+        outcome, _, read = source_texts_read(seed)
+        assert outcome == want and len(read) == 1
+        again, _, read = source_texts_read(seed)
+        assert again == want
+        reports.append(want)
+    # Each step changed what is reported, so a stale entry would have shown.
+    assert all(a != b for a, b in pairwise(reports))
+
+
+@pytest.mark.parametrize("row", [["f", "1", "claim", "x", "m"], ["f", 1, "claim", "x"], "x",
+                                 None])
+def test_a_kept_source_problem_that_is_not_one_is_a_miss(seed, row):
+    edit(seed / CLAIMS, "amount: 81462e6", "amount: 81463e6")
+    want, _ = cached_run(seed)
+    kept = MentionCache(seed)
+    kept._kept_sources = {key: [[row], []] for key in kept._kept_sources}
+    assert checked(seed, kept.find, kept) == want
+    assert kept.source_misses == 1
+
+
+@pytest.mark.parametrize("stamp", ["another", ""])
+def test_other_rules_code_meets_no_kept_source_problems(seed, monkeypatch, stamp):
+    want, _ = cached_run(seed)
+    monkeypatch.setattr(consistency, "_rules_stamp", lambda: stamp)
+    outcome, kept, read = source_texts_read(seed)
+    assert outcome == want and len(read) == 1
+    assert kept.source_misses == (1 if stamp else 0)
