@@ -9,7 +9,6 @@ import csv
 import hashlib
 import io
 import os
-import posixpath
 from collections.abc import Iterator, Sequence
 from functools import partial
 from importlib import resources
@@ -275,14 +274,11 @@ def write_rdf(collection: Collection, graph: KbGraph, folder: Path,
             sizes[rel] = write_blocks(graph, rdf_format, folder, rel, runs, keys.stamp,
                                       previous, written, nquads)
     base = os.fspath(folder) + "/"  # paths as text, as kb.render writes the pages
-    made: set[str] = set()
     for ident, piece in claim_slices(graph):
         key = keys.of(piece)
         for fmt in CLAIM_DATA:
             rel = claim_data_path(ident, fmt)
-            if (parent := posixpath.dirname(rel)) not in made:
-                made.add(parent)
-                os.makedirs(base + parent, exist_ok=True)
+            # A link or a write makes its folder if it is missing (kb.reuse.linked).
             if previous.link(rel, base + rel, key=key):
                 entry = previous.entries[rel]
                 sizes[rel] = entry.size

@@ -27,7 +27,7 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -219,15 +219,20 @@ class Previous:
         if self.folder is None or entry is None or not (
                 (hash and entry.hash == hash) or (key and entry.key == key)):
             return False
-        source = self.folder / rel
+        # Paths as text: a rebuild links tens of thousands of files (kb.render).
+        source = self._prefix + rel
         try:
-            st = source.stat(follow_symlinks=False)
+            st = os.stat(source, follow_symlinks=False)
             if st.st_size != entry.size or st.st_mtime_ns > self.recorded_ns:
                 return False
-            os.link(source, dest, follow_symlinks=False)
+            linked(source, dest)
         except OSError:  # gone, or links not possible here (another file system): redo it
             return False
         return True
+
+    @cached_property
+    def _prefix(self) -> str:
+        return f"{os.fspath(self.folder or '')}/"
 
     def blocks_of(self, rel: str) -> dict[str, tuple[int, int]]:
         """The blocks of the previous site's rel by key, {offset, length}, if the record
@@ -294,6 +299,19 @@ def write_keyed(out: BinaryIO, items: Iterable[tuple[str, Callable[[], bytes | N
             runs.append([key, offset, len(body)])
             offset += out.write(body)
     return runs
+
+
+def linked(source: str, dest: str | Path) -> None:
+    """Hard-link source to dest, making dest's folder first if it is missing: most folders
+    of a staged site are there already (kb.atomic.take_spare), and asking for each first cost
+    a system call a file."""
+    try:
+        os.link(source, dest, follow_symlinks=False)
+    except FileNotFoundError:
+        if not os.path.lexists(source):
+            raise
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        os.link(source, dest, follow_symlinks=False)
 
 
 def folders_of(paths: Iterable[str]) -> set[str]:

@@ -23,6 +23,7 @@ import json
 import os
 import posixpath
 import re
+import stat
 import struct
 import zlib
 from collections import Counter
@@ -1466,9 +1467,10 @@ def download_problems(kb: _Kb, root: Path, written: Mapping[str, bytes | int] | 
                       reviews: AbstractSet[str] | None = None) -> Iterator[Problem]:
     """Each download holds exactly what the graph gives (of the DataFeed's reviews, those of
     the claims in reviews, or all: see verify_site)."""
+    base = os.fspath(root) + "/"  # paths as text: a claim's files are several a claim
     for path, want in sorted(expected_downloads(kb, written).items()):
         if isinstance(want, int):
-            size = (root / path).stat().st_size if (root / path).is_file() else None
+            size = _file_size(base + path)
             if size is None:
                 yield _missing(path)
             elif size != want:
@@ -1483,6 +1485,15 @@ def download_problems(kb: _Kb, root: Path, written: Mapping[str, bytes | int] | 
     yield from _feed_problems(kb, root, reviews)
     for ident in kb.nodes("source"):
         yield from _source_text_problems(kb, root, ident)
+
+
+def _file_size(path: str) -> int | None:
+    """The size of the regular file at path (symlinks followed), None if there is none."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_size if stat.S_ISREG(st.st_mode) else None
 
 
 def _missing(path: str) -> Problem:
