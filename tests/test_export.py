@@ -341,3 +341,63 @@ def test_a_rebuild_queries_the_csv_lines_of_changed_claims_only(mini, tmp_path, 
     assert len(after) == len(collection.claims) == 2
     # In id order: byd-revenue's line kept as it was, tesla-revenue-2022's made anew.
     assert before[0] == after[0] and before[1][0] != after[1][0]
+
+
+def test_a_rebuild_copies_the_nquads_of_unchanged_graphs_and_links_their_claims_files(
+        tmp_path, monkeypatch):
+    """An edit of one article: the N-Quads of the other graphs are copied from the previous
+    site, the files of the other articles' claims linked without their rows written out to
+    be hashed; everything comes out as a fresh build writes it."""
+    from bench import nudge_confidence
+    from generate import generate
+
+    from kb import export
+    from kb.build import build
+
+    monkeypatch.setenv("KB_JOBS", "1")  # the export in this process, where it is watched
+    claims = generate(tmp_path / "claims", 120)
+    site, fresh = tmp_path / "site", tmp_path / "fresh"
+    build(claims, site)
+    files = {str(path.relative_to(site)): path.stat().st_ino
+             for path in (site / "claim").glob("*/claim.*")}
+    nudge_confidence(claims / "sources" / "article-00001" / "claims.yaml")
+    graphs: list[set[int]] = []
+    copied: list[set[int]] = []
+    keys_made: list[int] = []
+    real_nquads, real_of = export.write_nquads, export.ClaimKeys.of
+
+    def write_nquads(graph, path, previous=None, written=None, rel="", into=None):
+        got = real_nquads(graph, path, previous, written, rel, into)
+        graphs.append(set(graph.graph_keys))
+        copied.append(set(into or ()))
+        return got
+
+    def of(self, rows):
+        keys_made.append(len(rows))
+        return real_of(self, rows)
+
+    monkeypatch.setattr(export, "write_nquads", write_nquads)
+    monkeypatch.setattr(export.ClaimKeys, "of", of)
+    build(claims, site)
+
+    # The shared graph's and two of the three articles' lines copied; keys made for the
+    # edited article's 40 claims alone (each once for its two files).
+    assert (len(graphs[0]), len(copied[0] & graphs[0]), len(keys_made)) == (4, 3, 40)
+    changed = sorted(rel for rel, ino in files.items() if (site / rel).stat().st_ino != ino)
+    assert changed and all(rel.startswith("claim/a00001-") for rel in changed)
+    build(claims, fresh)
+    for rel in ["data/kb.nq", *files]:
+        assert (site / rel).read_bytes() == (fresh / rel).read_bytes(), rel
+
+
+def test_a_previous_nquads_file_not_as_recorded_is_not_copied_from(mini, tmp_path):
+    from kb.build import build
+
+    site, nq = tmp_path / "site", "data/kb.nq"
+    build(mini, site)  # from this claims folder: its graphs' keys name where it is
+    good = (site / nq).read_bytes()
+    (site / nq).write_bytes(good.replace(b"byd", b"xyz"))  # same size, newer than the record
+
+    build(mini, site)
+
+    assert (site / nq).read_bytes() == good
