@@ -388,6 +388,10 @@ class Rendered:
         configuration, and what it sees of the site as it is now (PageSite for the pages of
         one thing, the whole Site for the others)."""
         common = (_page_code(), self.site.collection.config)
+        site = self.site
+        self.fingerprints.prime([*site.claims, *site.findings, *site.entities, *site.sources,
+                                 *site.reviewers, *(ev for _, evs in site.documents
+                                                    for ev in evs)])
         return (self.fingerprints.of((*common, self.page_site)),
                 self.fingerprints.of((*common, self.site)))
 

@@ -360,3 +360,35 @@ def test_a_page_key_covers_its_views_to_the_depth_pages_show_them():
         Fingerprints((View,), 2).of([object()])
     assert str(error.value) == ("kb.reuse cannot fingerprint a object; teach "
                                 "Fingerprints._encode what it shows")
+
+
+def test_views_digested_on_two_cores_give_the_keys_one_process_gives(seed, monkeypatch):
+    """Fingerprints.prime: half the views' own data digested in a forked child."""
+    from kb import reuse
+    from kb.pipeline import check
+    from kb.render import build_date, render_site
+
+    checked = check(seed)
+
+    def keys(workers: int) -> tuple[list[str], int]:
+        monkeypatch.setenv("KB_JOBS", str(workers))
+        rendered = render_site(checked, build_date(checked.collection))
+        digested: list[object] = []  # the views whose own data is digested in this process
+        fingerprints = rendered.fingerprints
+        own = fingerprints._own_data
+
+        def counted(view):
+            if id(view) not in fingerprints._own:
+                digested.append(view)
+            return own(view)
+        monkeypatch.setattr(fingerprints, "_own_data", counted)
+        site_keys = rendered.site_keys()
+        return [*site_keys, *(rendered.page_key(job, site_keys)
+                              for job in rendered.pages)], len(digested)
+
+    monkeypatch.setattr(reuse, "PRIME_VIEWS", 10)  # the seed's 275 views, on two cores
+    alone, digested_alone = keys(1)
+    shared, digested_here = keys(2)
+    assert shared == alone and len(alone) > 300
+    # Half the views digested in the child: their own data was not digested here again.
+    assert digested_here < 0.6 * digested_alone
