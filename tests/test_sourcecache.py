@@ -260,3 +260,27 @@ def test_a_read_only_claims_folder_loads_with_and_without_entries(mini, monkeypa
     with read_only(mini):
         assert load_lenient(mini) == cold
     assert read == []
+
+
+def test_unpickled_model_objects_hold_every_field_as_pickled(seed):
+    """kb.model's own __setstate__ for its frozen dataclasses with slots: each field, those
+    left out of comparisons too (a claim's lines), comes back, and the object stays frozen."""
+    import dataclasses
+    import pickle
+
+    collection, _ = load_lenient(seed)
+    objects = [*collection.claims.values(), *collection.evidence.values(),
+               *collection.sources.values(), *collection.relations.values()]
+    seen: set[type] = set()
+
+    def values(obj) -> list:
+        if not dataclasses.is_dataclass(obj):
+            return [obj]
+        seen.add(type(obj))
+        return [v for f in dataclasses.fields(obj) for v in values(getattr(obj, f.name))]
+
+    back = pickle.loads(pickle.dumps(objects))
+    assert [values(o) for o in back] == [values(o) for o in objects]
+    assert len(seen) >= 8
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        back[0].quantity.amount = 1
