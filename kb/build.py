@@ -302,10 +302,14 @@ def removed_claims(out: Path, checked: Checked) -> list[str]:
     """The claims the site in out publishes (a page each) that checked no longer has."""
     folder = (out / page_path("claim", "x")).parent.parent
     try:
-        published = {p.name for p in folder.iterdir() if (p / "index.html").is_file()}
+        names = os.listdir(folder)
     except OSError:  # no previous site, or none with claim pages
         return []
-    return sorted(published - set(checked.collection.claims))
+    # Only a folder the collection has no claim for is looked into: a stat each of 10,000
+    # claims' folders took 0.1 s of every rebuild.
+    claims = checked.collection.claims
+    return sorted(name for name in names
+                  if name not in claims and (folder / name / "index.html").is_file())
 
 
 def _some(ids: list[str], shown: int = 10) -> str:
