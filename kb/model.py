@@ -385,7 +385,6 @@ class Collection:
     shared_key: str | None = field(default=None, compare=False)
 
 
-
 def _unpickled_fast(cls: type) -> None:
     """Give a frozen dataclass with slots a __setstate__ that sets its fields' values, in
     order (as dataclasses' own __getstate__ gives them), through its slots' setters (they skip

@@ -401,3 +401,20 @@ def test_a_previous_nquads_file_not_as_recorded_is_not_copied_from(mini, tmp_pat
     build(mini, site)
 
     assert (site / nq).read_bytes() == good
+
+
+def test_every_claims_rows_lie_in_its_articles_graph(seed):
+    """What linking a claim's files by its graph's key (kb.export.write_rdf) rests on: a
+    claim's rows (its node's and its hash nodes') are all in its article's named graph, never
+    in the report graph, whose findings name claims only as objects."""
+    from kb.claimdata import claim_slices
+    from kb.pipeline import check
+
+    checked = check(seed)
+    graph, claims = checked.graph, checked.collection.claims
+    assert checked.report.findings, "the report graph must hold findings"
+    outside = {ident: {str(graph.terms[graph.g[r]]) for r in rows}
+               for ident, rows in claim_slices(graph)
+               if {graph.g[r] for r in rows} != {graph.id(graph.iris.source_graph(
+                   claims[ident].source))}}
+    assert outside == {}
