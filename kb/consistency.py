@@ -159,7 +159,7 @@ def source_problems(c: Collection, claims: dict[str, Claim], broken_files: set[s
     source whose hash is kept is answered without reading its text (tests/test_mentioncache.py).
     """
     stamp = _rules_stamp() if kept is not None else ""
-    spans_of = spans_by_source(c)
+    spans_of: SourceSpans | None = None  # made at the first source not kept
     checked: dict[str, list[Claim]] = {sid: [] for sid in c.sources}
     for claim in claims.values():
         checked[claim.source].append(claim)
@@ -170,6 +170,7 @@ def source_problems(c: Collection, claims: dict[str, Claim], broken_files: set[s
         key = _source_key(stamp, c.folder_keys.get(sid), [claim.id for claim in own], skipped)
         found = kept.source_problems(key) if kept is not None and key else None
         if found is None:
+            spans_of = spans_by_source(c) if spans_of is None else spans_of
             mentions = find(source.text, source.published)
             found = ([p for claim in own
                       for p in _quote_problems(claim, quote_mentions(claim, source.text,

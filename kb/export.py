@@ -293,7 +293,7 @@ def write_rdf(collection: Collection, graph: KbGraph, folder: Path,
                 written.add(rel, entry.hash, entry.size, entry.key, changed=False)
                 continue
             key = key or keys.of(piece)
-            # A link or a write makes its folder if it is missing (kb.reuse.linked).
+            # A link or a write makes its folder if it is missing (kb.atomic.link_new).
             if previous.link(rel, base + rel, key=key):
                 entry = previous.entries[rel]
                 sizes[rel] = entry.size

@@ -31,6 +31,7 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from .atomic import link_new
 from .layout import BUILD_RECORD, CARD_NAME
 from .parallel import forked_workers, start_forked
 
@@ -92,22 +93,23 @@ class Fingerprints:
         """Digest the own data of views on two cores, half in a forked child: the whole site's
         key needs every view's (10,000 claims: 21,000 views, 1.5 s), and the other core is idle
         by then. The digests are the ones digesting them here gives (tests/test_reuse.py)."""
-        if len(views) < PRIME_VIEWS or forked_workers() < 2:
+        todo = [v for v in views if id(v) not in self._own]  # not those digested before
+        if len(todo) < PRIME_VIEWS or forked_workers() < 2:
             return
-        half = len(views) // 2
+        half = len(todo) // 2
         at = {id(v): i for i, v in enumerate(views)}
 
         def theirs() -> list[tuple[str, list[int]]]:
             made = []
-            for v in views[half:]:
+            for v in todo[half:]:
                 _, own, links = self._own_data(v)
                 made.append((own, [at.get(id(link), -1) for link in links]))
             return made
 
         wait = start_forked(theirs)
-        for v in views[:half]:
+        for v in todo[:half]:
             self._own_data(v)
-        for v, (own, linked) in zip(views[half:], wait(), strict=True):
+        for v, (own, linked) in zip(todo[half:], wait(), strict=True):
             # A link to a view not in views (none, as kb.render lists them) is digested here.
             if id(v) not in self._own and -1 not in linked:
                 self._own[id(v)] = (v, own, [views[i] for i in linked])
@@ -253,7 +255,7 @@ class Previous:
             st = os.stat(source, follow_symlinks=False)
             if st.st_size != entry.size or st.st_mtime_ns > self.recorded_ns:
                 return False
-            linked(source, dest)
+            link_new(source, os.fspath(dest))
         except OSError:  # gone, or links not possible here (another file system): redo it
             return False
         return True
@@ -327,19 +329,6 @@ def write_keyed(out: BinaryIO, items: Iterable[tuple[str, Callable[[], bytes | N
             runs.append([key, offset, len(body)])
             offset += out.write(body)
     return runs
-
-
-def linked(source: str, dest: str | Path) -> None:
-    """Hard-link source to dest, making dest's folder first if it is missing: most folders
-    of a staged site are there already (kb.atomic.take_spare), and asking for each first cost
-    a system call a file."""
-    try:
-        os.link(source, dest, follow_symlinks=False)
-    except FileNotFoundError:
-        if not os.path.lexists(source):
-            raise
-        os.makedirs(os.path.dirname(dest), exist_ok=True)
-        os.link(source, dest, follow_symlinks=False)
 
 
 def folders_of(paths: Iterable[str]) -> set[str]:
