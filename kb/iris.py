@@ -27,6 +27,11 @@ class Iris:
     def _iri(self, *parts: str) -> URIRef:
         return URIRef(self.base + "/".join(parts))
 
+    def text(self, kind: str, ident: str) -> str:
+        """The IRI of the thing of this kind and id as text (iris.text("claim", "x") is
+        str(iris.claim("x"))), for a caller minting many: an rdflib URIRef checks each."""
+        return f"{self.base}{kind}/{ident}"
+
     # One method per kind of thing, named for it: iris.claim("x") is <base>claim/x.
     claim, evidence, document, entity, property, source, relation, reviewer, finding = (
         _minter(kind) for kind in ("claim", "evidence", "document", "entity", "property",

@@ -117,8 +117,8 @@ class QuadTable:
         return found
 
     def ids(self, keys: list[_TermKey]) -> list[int]:
-        """The numbers of distinct terms given as keys (an IRI as its text, any other term as
-        itself), each added if new: one dict lookup each where id makes two calls."""
+        """The numbers of terms given as keys (an IRI as its text, any other term as itself),
+        each added if new: one dict lookup each where id makes two calls."""
         ids, terms = self._ids, self.terms
         found = list(map(ids.get, keys))
         if None in found:
@@ -126,8 +126,12 @@ class QuadTable:
             for at, number in enumerate(found):
                 if number is None:
                     key = keys[at]
-                    found[at] = ids[key] = len(terms)
-                    terms.append(named(key) if isinstance(key, str) else key)
+                    # a key given twice is added the first time
+                    number = ids.get(key)
+                    if number is None:
+                        number = ids[key] = len(terms)
+                        terms.append(named(key) if isinstance(key, str) else key)
+                    found[at] = number
         return found  # type: ignore[return-value]  # no None is left
 
     @staticmethod
@@ -159,38 +163,37 @@ class QuadTable:
         """Add quads (triples go in the default graph) not already present, in order."""
         default = ox.DefaultGraph()
         ident = self.id
-        self.extend_ids((ident(q.subject), ident(q.predicate), ident(q.object),
-                         ident(q.graph_name if isinstance(q, ox.Quad) else default))
-                        for q in quads)
+        numbers = [ident(term) for q in quads
+                   for term in (q.subject, q.predicate, q.object,
+                                q.graph_name if isinstance(q, ox.Quad) else default)]
+        self.extend_ids(*(numbers[i::4] for i in range(4)))
 
-    def extend_ids(self, quads: Iterable[tuple[int, int, int, int]]) -> None:
-        """Add quads given by their terms' numbers (see id), those not already present, in
-        order."""
-        # Each quad is remembered as one int (its four 32-bit numbers side by side) and the
-        # new rows go into arrays: a dict of tuples took 150 bytes a quad, which for the
-        # findings of 100,000 claims (1.8 million quads) was a quarter of a gigabyte.
-        seen: set[int] = set()
-        rows: list[array] = [array("I"), array("I"), array("I"), array("I")]
-        s_new, p_new, o_new, g_new = rows
-        for s, p, o, g in quads:
-            key = _packed(s, p, o, g)
-            if key not in seen:
-                seen.add(key)
-                s_new.append(s)
-                p_new.append(p)
-                o_new.append(o)
-                g_new.append(g)
-        if not seen:
+    def extend_ids(self, s: Sequence[int], p: Sequence[int], o: Sequence[int],
+                   g: Sequence[int]) -> None:
+        """Add quads given as columns of their terms' numbers (see id), those not already
+        present, in order."""
+        # Each quad is compared as one int (its four 32-bit numbers side by side), and the
+        # columns go into the arrays whole: a dict of tuples took 150 bytes a quad, which for
+        # the findings of 100,000 claims (1.8 million quads) was a quarter of a gigabyte, and
+        # a loop appending each quad's numbers to four arrays half of the report graph's time.
+        packed = list(map(_packed, s, p, o, g))
+        if not packed:
             return
+        rows = [array("I", column) for column in (s, p, o, g)]
+        if len(set(packed)) < len(packed):  # a quad given twice goes in once
+            seen: set[int] = set()
+            keep = [not (key in seen or seen.add(key)) for key in packed]  # type: ignore[func-returns-value]
+            rows = [array("I", compress(column, keep)) for column in rows]
+            packed = list(compress(packed, keep))
         # Only a quad of a graph the new ones go into can be one of them: usually none is (the
         # findings go into a graph of their own), so this costs nothing on a big graph.
-        graphs = set(g_new)
-        for g in graphs:  # rows added to a keyed graph: it is no longer what its key names
-            self.graph_keys.pop(g, None)
+        graphs = set(rows[3])
+        for number in graphs:  # rows added to a keyed graph: it is no longer what its key names
+            self.graph_keys.pop(number, None)
         if graphs & set(self.g):
-            old = {_packed(self.s[i], self.p[i], self.o[i], g)
-                   for i, g in enumerate(self.g) if g in graphs}
-            keep = [_packed(*quad) not in old for quad in zip(*rows, strict=True)]
+            old = {_packed(self.s[i], self.p[i], self.o[i], number)
+                   for i, number in enumerate(self.g) if number in graphs}
+            keep = [key not in old for key in packed]
             rows = [array("I", compress(column, keep)) for column in rows]
         for column, new_rows in zip((self.s, self.p, self.o, self.g), rows, strict=True):
             column.extend(new_rows)
