@@ -679,20 +679,26 @@ class _Schema:
         # consistency checks' child leaves idle once it is done (kb.pipeline): the shapes are
         # the last of a build's checks, and the build waited for them on one core.
         half = len(pairs) // 2 if len(pairs) >= PARALLEL_FOCUS else len(pairs)
-        record = reuse is not None
-        other: Callable[[], _Checked] = lambda: ([], [])  # noqa: E731 (no child: nothing more)
+        other: Callable[[], tuple[list[Result], _Named]] = lambda: ([], _NONE_NAMED)  # noqa: E731
+
+        def check(part: Sequence[tuple[int, int]]) -> tuple[list[Result], _Named]:
+            found, made = _results(self.roots, part, data, reuse is not None)
+            # Each process names the pairs it checked, as Kept holds them: this one did the
+            # whole collection's after waiting for the child (100,000 claims: 2.9 s).
+            return found, reuse.named(made) if reuse is not None else _NONE_NAMED
+
         if half < len(pairs):
-            other = start_forked(lambda: _results(self.roots, pairs[half:], data, record))
-        here, made = _results(self.roots, pairs[:half], data, record)
+            other = start_forked(lambda: check(pairs[half:]))
+        here, named = check(pairs[:half])
         results += here
         for shape, nodes in targets:
             for constraint in shape.sparql:
                 results.extend(constraint.check_all(shape, nodes, data))
 
         def finish() -> list[Result]:
-            there, made_there = other()
+            there, named_there = other()
             if reuse is not None:
-                reuse.keep(made + made_there)
+                reuse.keep(named, named_there)
             return sorted(results + there, key=_result_key)
         return finish
 
@@ -813,15 +819,30 @@ class _Reuse:
             (iri, then) for iri, then in self.kept.described.items() if iri not in self.moved)
         return todo
 
-    def keep(self, made: list[_Made]) -> None:
-        """Add the pairs checked now, as Kept holds them."""
-        name = _Names(self).__getitem__
-        into = self.kept.made
+    def named(self, made: list[_Made]) -> _Named:
+        """The pairs checked now as Kept holds them (those it can), where the nodes they read
+        are described, and how many pairs were checked."""
+        names = _Names(self)
+        name = names.__getitem__
+        entries: dict[tuple[int, str], _Entry] = {}
         for number, focus, found, reads in made:
-            names = tuple(map(name, (focus, *reads)))
-            if None not in names:
-                into[number, cast(str, names[0])] = (found, cast(tuple[str, ...], names[1:]))
-        self.kept.checked = len(made)
+            iris = tuple(map(name, (focus, *reads)))
+            if None not in iris:
+                entries[number, cast(str, iris[0])] = (found, cast(tuple[str, ...], iris[1:]))
+        return entries, names.described, len(made)
+
+    def keep(self, *named: _Named) -> None:
+        """Add the pairs checked now (named: by each process that checked some)."""
+        self.kept.checked = 0
+        for entries, described, checked in named:
+            self.kept.made.update(entries)
+            self.kept.made_described.update(described)
+            self.kept.checked += checked
+
+
+# Reuse.named's: the entries, where their nodes are described, how many pairs were checked.
+_Named = tuple[dict[tuple[int, str], _Entry], dict[str, _Where], int]
+_NONE_NAMED: _Named = ({}, {}, 0)
 
 
 class _Names(dict[int, str | None]):
@@ -831,7 +852,7 @@ class _Names(dict[int, str | None]):
     def __init__(self, reuse: _Reuse):
         super().__init__()
         self.terms, self.where = reuse.data.terms, reuse.where
-        self.described = reuse.kept.made_described
+        self.described: dict[str, _Where] = {}
 
     def __missing__(self, node: int) -> str | None:
         term, place = self.terms[node], self.where.get(node, ())
