@@ -79,6 +79,7 @@ from .model import CLAIM_REVIEWED_CHARS
 from .parallel import map_chunks, start_forked
 from .pipeline import Checked
 from .queries import term_slug
+from .readahead import ReadAhead
 from .verdicts import WORST_FIRST
 from .vocab import KB, OA, SCHEMA
 
@@ -515,21 +516,38 @@ def _check_pages(kb: _Kb, root: Path, links: _Links, paths: Sequence[str]
     problems: list[Problem] = []
     ids: dict[str, str] = {}
     across: _Across = {}
-    for rel in paths:
-        page = read_page(rel, (root / rel).read_bytes())
-        problems += html_problems(page)
-        if page.too_large:  # nothing of it was read: its one problem says so
-            continue
-        problems += figure_problems(kb, page)
-        problems += count_problems(kb, page)
-        problems += jsonld_problems(kb, page)
-        problems += article_problems(kb, page)
-        problems += headline_problems(kb, page)
-        problems += canonical_problems(kb, page)
-        problems += card_problems(kb, root, page)
-        problems += links.problems(page, across)
-        ids[rel] = _ID_SEP.join(page.ids)
+    base = os.fspath(root) + "/"
+
+    def files(rel: str) -> list[str]:  # what checking the page at rel reads
+        ident = _page_claim(rel)
+        return [base + rel] if ident is None else [base + rel, base + card_path(ident)]
+
+    with ReadAhead(paths, files) as ahead:
+        for rel in paths:
+            ahead.next()
+            problems += _check_page(kb, root, links, rel, ids, across)
     return problems, ids, across
+
+
+def _check_page(kb: _Kb, root: Path, links: _Links, rel: str, ids: dict[str, str],
+                across: _Across) -> list[Problem]:
+    """The problems of the page at rel on its own; its ids go into ids, its links to other
+    pages' #fragments into across."""
+    problems: list[Problem] = []
+    page = read_page(rel, (root / rel).read_bytes())
+    problems += html_problems(page)
+    if page.too_large:  # nothing of it was read: its one problem says so
+        return problems
+    problems += figure_problems(kb, page)
+    problems += count_problems(kb, page)
+    problems += jsonld_problems(kb, page)
+    problems += article_problems(kb, page)
+    problems += headline_problems(kb, page)
+    problems += canonical_problems(kb, page)
+    problems += card_problems(kb, root, page)
+    problems += links.problems(page, across)
+    ids[rel] = _ID_SEP.join(page.ids)
+    return problems
 
 
 def _problem(path: str, message: str, kind: str = "", ident: str = "", line: int = 0
@@ -777,10 +795,9 @@ def _same_value(style: str, shown: str, want: str) -> bool:
 
 def _required_figures(kb: _Kb, page: Page) -> Iterator[Problem]:
     """A claim page must show its claim's amount, confidence and verdict."""
-    parts = page.path.split("/")
-    if len(parts) != 3 or parts[0] != "claim":
+    ident = _page_claim(page.path)
+    if ident is None:
         return
-    ident = parts[1]
     node = str(kb.iris.claim(ident))
     if not kb.is_a(node, CLAIM):
         return
@@ -1223,14 +1240,19 @@ def canonical_problems(kb: _Kb, page: Page) -> Iterator[Problem]:
                            f"ClaimReview's url {url!r}", "claim", parts[1])
 
 
+def _page_claim(path: str) -> str | None:
+    """The id of the claim whose page is at path (claim/x/index.html), or None."""
+    parts = path.split("/")
+    return parts[1] if len(parts) == 3 and parts[0] == "claim" else None
+
+
 def card_problems(kb: _Kb, root: Path, page: Page) -> Iterator[Problem]:
     """A claim page names its verdict card as og:image and twitter:image, and the card is a
     PNG of the stated size that carries the claim's id, verdict and headline as the graph has
     them (a card drawn for another claim, or before a verdict changed, is caught)."""
-    parts = page.path.split("/")
-    if len(parts) != 3 or parts[0] != "claim":
+    ident = _page_claim(page.path)
+    if ident is None:
         return
-    ident = parts[1]
     want_url = kb.c.config.site_url + card_path(ident)
     for name, want in (("og:image", want_url), ("twitter:image", want_url),
                        ("twitter:card", "summary_large_image")):

@@ -30,7 +30,7 @@ PACKAGE = ROOT / "kb"
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("foundation", ("kb", "kb.errors", "kb.choices", "kb.verdicts", "kb.findings", "kb.tiers",
                     "kb.layout", "kb.timing", "kb.atomic", "kb.collector", "kb.parallel",
-                    "kb.limits", "kb.safefile")),
+                    "kb.limits", "kb.safefile", "kb.readahead")),
     ("model", ("kb.model", "kb.yamlfile", "kb.parsecache", "kb.sourcecache", "kb.expr",
                "kb.units", "kb.despin", "kb.mention", "kb.mentions", "kb.mentioncache",
                "kb.intervals", "kb.pairs", "kb.relations")),
