@@ -12,7 +12,7 @@ def _minter(kind: str) -> Callable[[Iris, str], URIRef]:
     """A method that mints the IRI of a thing of one kind from its id."""
 
     def mint(self: Iris, ident: str) -> URIRef:
-        return self._iri(kind, ident)
+        return URIRef(self.text(kind, ident))
 
     mint.__doc__ = f"The IRI of the {kind} with this id."
     return mint
