@@ -180,9 +180,9 @@ class QuadTable:
         if not packed:
             return
         rows = [array("I", column) for column in (s, p, o, g)]
-        if len(set(packed)) < len(packed):  # a quad given twice goes in once
-            seen: set[int] = set()
-            keep = [not (key in seen or seen.add(key)) for key in packed]  # type: ignore[func-returns-value]
+        if len(set(packed)) < len(packed):  # a quad given twice goes in once, where first given
+            first: dict[int, int] = {}
+            keep = [first.setdefault(key, at) == at for at, key in enumerate(packed)]
             rows = [array("I", compress(column, keep)) for column in rows]
             packed = list(compress(packed, keep))
         # Only a quad of a graph the new ones go into can be one of them: usually none is (the

@@ -845,10 +845,10 @@ def _counts(kb: _Kb) -> dict[str, int]:
 def headline_problems(kb: _Kb, page: Page) -> Iterator[Problem]:
     """A claim page's title and single H1 are its review's headline (verdict first, then what
     is true instead), so a wrong claim is never the headline of its own page."""
-    parts = page.path.split("/")
-    if len(parts) != 3 or parts[0] != "claim":
+    ident = _page_claim(page.path)
+    if ident is None:
         return
-    node = str(kb.iris.claim(parts[1]))
+    node = str(kb.iris.claim(ident))
     review = kb.value(node, REVIEW)
     want = kb.value(review, HEADLINE) if review else None
     if want is None:
@@ -856,18 +856,17 @@ def headline_problems(kb: _Kb, page: Page) -> Iterator[Problem]:
     want = prose(want)
     if page.h1 != [want]:
         yield _problem(page.path, f"H1 is {page.h1!r}, the review's headline is {want!r}",
-                       "claim", parts[1])
+                       "claim", ident)
     if not page.title.startswith(want):
         yield _problem(page.path, f"title is {page.title!r}, it must start with the review's "
-                       f"headline {want!r}", "claim", parts[1])
+                       f"headline {want!r}", "claim", ident)
 
 
 def jsonld_problems(kb: _Kb, page: Page) -> Iterator[Problem]:
     """JSON-LD parses offline, has Google's required fields and states only graph facts."""
-    parts = page.path.split("/")
-    claim_page = len(parts) == 3 and parts[0] == "claim" and parts[2] == "index.html"
-    if claim_page and not page.jsonld:
-        yield _problem(page.path, "has no ClaimReview JSON-LD", "claim", parts[1])
+    ident = _page_claim(page.path)
+    if ident is not None and not page.jsonld:
+        yield _problem(page.path, "has no ClaimReview JSON-LD", "claim", ident)
     if page.path == DATASET_PAGE and len(page.jsonld) != 1:
         yield _problem(page.path, f"has {len(page.jsonld)} JSON-LD scripts, not one Dataset")
     for text in page.jsonld:
@@ -880,12 +879,12 @@ def jsonld_problems(kb: _Kb, page: Page) -> Iterator[Problem]:
         if page.path == DATASET_PAGE:
             yield from dataset_problems(kb, page.path, doc)
             continue
-        if claim_page:
-            want = str(kb.iris.claim(parts[1]))
+        if ident is not None:
+            want = str(kb.iris.claim(ident))
             got = (doc.get("itemReviewed") or {}).get("@id") if isinstance(doc, dict) else None
             if got != want:
                 yield _problem(page.path, f"JSON-LD reviews {got!r}, not this page's claim "
-                               f"{want!r}", "claim", parts[1])
+                               f"{want!r}", "claim", ident)
         yield from claim_review_problems(kb, page.path, doc)
 
 
@@ -1231,19 +1230,20 @@ def canonical_problems(kb: _Kb, page: Page) -> Iterator[Problem]:
     if page.canonical != want:
         yield _problem(page.path, f"canonical URL is {page.canonical!r}, the page's address is "
                        f"{want!r} (site_url + path)")
-    parts = page.path.split("/")
-    if len(parts) == 3 and parts[0] == "claim":
-        review = kb.value(str(kb.iris.claim(parts[1])), REVIEW)
+    ident = _page_claim(page.path)
+    if ident is not None:
+        review = kb.value(str(kb.iris.claim(ident)), REVIEW)
         url = kb.value(review, URL) if review else None
         if url is not None and url != page.canonical:
             yield _problem(page.path, f"canonical URL {page.canonical!r} is not the "
-                           f"ClaimReview's url {url!r}", "claim", parts[1])
+                           f"ClaimReview's url {url!r}", "claim", ident)
 
 
 def _page_claim(path: str) -> str | None:
     """The id of the claim whose page is at path (claim/x/index.html), or None."""
     parts = path.split("/")
-    return parts[1] if len(parts) == 3 and parts[0] == "claim" else None
+    return parts[1] if len(parts) == 3 and parts[0] == "claim" and parts[2] == "index.html" \
+        else None
 
 
 def card_problems(kb: _Kb, root: Path, page: Page) -> Iterator[Problem]:
