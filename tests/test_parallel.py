@@ -8,7 +8,7 @@ import os
 import pytest
 from conftest import edit
 
-from kb.parallel import WorkerFailed, map_chunks, start_forked
+from kb.parallel import WorkerFailed, in_own_arena, map_chunks, start_forked
 from kb.pipeline import check, graph
 
 
@@ -23,6 +23,27 @@ def test_chunks_give_every_result_once_whatever_the_number_of_workers(monkeypatc
         rows = [row for chunk in map_chunks(square_all, items) for row in chunk]
         assert sorted((x, y) for x, y, _ in rows) == [(x, x * x) for x in items]
         assert len({pid for *_, pid in rows}) == int(jobs)
+
+
+def test_the_work_this_process_does_runs_in_a_thread_of_its_own_and_fails_as_itself(
+        monkeypatch):
+    import threading
+
+    # A new thread is what gives the work a malloc arena of its own (kb.parallel.in_own_arena).
+    caller = threading.get_ident()
+    assert in_own_arena(lambda x: (x, threading.get_ident()), 7) != (7, caller)
+    assert in_own_arena(lambda x: x * 2, 7) == 14
+
+    def fail(x):
+        raise LookupError(f"no {x}")
+
+    with pytest.raises(LookupError, match=r"^no 7$"):
+        in_own_arena(fail, 7)
+    with pytest.raises(SystemExit):
+        in_own_arena(lambda _: exit(3), None)
+    monkeypatch.setenv("KB_JOBS", "2")
+    threads = map_chunks(lambda chunk: [threading.get_ident()], list(range(200)))
+    assert caller not in [ident for chunk in threads for ident in chunk]
 
 
 def test_a_failing_worker_is_reported_with_its_message(monkeypatch):
